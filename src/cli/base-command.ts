@@ -1,0 +1,94 @@
+import {Command, Errors, ux} from '@oclif/core'
+import {color} from './colors.js'
+import {NetopsError, UnexpectedError, UsageError} from '../errors.js'
+
+/**
+ * Shared behaviour of every netops command:
+ * - `--json` (or NETOPS_CONTENT_TYPE=json): stdout carries exactly one JSON document,
+ *   the value `run()` returns, or `{"error": {code, message, exitCode, suggestions}}`.
+ * - human text goes to stdout only through `render()`; progress, warnings and errors go to stderr.
+ * - errors are NetopsError subclasses; their exitCode becomes the process exit code.
+ */
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true
+
+  /** Print a human rendering of `value` to stdout (nothing in --json mode). */
+  protected render<T>(renderer: (value: T) => string, value: T): void {
+    if (this.jsonEnabled()) return
+    const text = renderer(value)
+    if (text.length > 0) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+  }
+
+  /** A line of progress or information on stderr (nothing in --json mode). */
+  protected info(message: string): void {
+    if (this.jsonEnabled()) return
+    process.stderr.write(message + '\n')
+  }
+
+  /** A warning on stderr; in --json mode it is still written to stderr, stdout stays clean. */
+  protected warnLine(message: string): void {
+    process.stderr.write(color.yellow('warning: ') + message + '\n')
+  }
+
+  /** Spinner on stderr around one awaited call (only on an interactive stderr, never in --json mode). */
+  protected async step<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    const spin = !this.jsonEnabled() && Boolean(process.stderr.isTTY)
+    if (spin) ux.action.start(title)
+    try {
+      const result = await fn()
+      if (spin) ux.action.stop('done')
+      return result
+    } catch (error) {
+      if (spin) ux.action.stop('failed')
+      throw error
+    }
+  }
+
+  protected override toErrorJson(err: unknown): {error: ReturnType<NetopsError['toJSON']>} {
+    return {error: toNetopsError(err).toJSON()}
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    // this.exit() and --help/--version use oclif's ExitError: let oclif handle it.
+    if (err instanceof Errors.ExitError) throw err
+    const error = toNetopsError(err)
+    process.exitCode = error.exitCode
+    if (this.jsonEnabled()) {
+      this.logJson(this.toErrorJson(error))
+      return
+    }
+    try {
+      ux.action.stop(color.red('failed'))
+    } catch {
+      // no spinner running
+    }
+    process.stderr.write(formatError(error))
+    if (process.env.NETOPS_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
+    return undefined
+  }
+}
+
+/** Map anything thrown to a NetopsError: oclif parse errors become usage errors. */
+export function toNetopsError(err: unknown): NetopsError {
+  if (err instanceof NetopsError) return err
+  if (err instanceof Error) {
+    const oclifExit = (err as {oclif?: {exit?: number}}).oclif?.exit
+    if (oclifExit !== undefined || err.name.endsWith('ParseError') || /Flag|argument|Expected/.test(err.name)) {
+      return new UsageError(err.message.replace(/\n\s*See more help with --help\s*$/, ''), {
+        suggestions: ['see the command help: netops <command> --help'],
+        cause: err,
+      })
+    }
+    return new UnexpectedError(err.message, {
+      suggestions: ['run again with NETOPS_DEBUG=1 for a stack trace, and report it'],
+      cause: err,
+    })
+  }
+  return new UnexpectedError(String(err))
+}
+
+export function formatError(error: NetopsError): string {
+  const lines = [`${color.red('error')} ${color.dim(`[${error.code}]`)} ${error.message}`]
+  for (const s of error.suggestions) lines.push(`  ${color.cyan('→')} ${s}`)
+  return lines.join('\n') + '\n'
+}
