@@ -7,9 +7,13 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   openssh-server openssh-client   # real OpenSSH sshd for SSH-layer tests
   openvswitch-switch              # real Open vSwitch, run in user space by the OVS tests
+  sudo                            # ovs stp --sudo over SSH (remote ovs-vsctl through sudo -n)
   python3-netmiko                 # Netmiko drives the lab switch (test and bench:switch peer)
   iproute2 iptables nftables      # network namespaces, redirect rules
   wrk nginx-light                 # bench:metadata load generator and peer
+  python3-yaml python3-jinja2 python3-requests python3-configobj python3-jsonpatch  # cloud-init's
+  python3-jsonschema python3-netifaces python3-oauthlib python3-serial wget           # own client code
+  debootstrap                     # the full-boot test's Debian 12 root (scripts/debootstrap-root.sh)
 )
 
 missing=()

@@ -107,6 +107,7 @@ export class ConnectionLostError extends kind('NETOPS_SSH_CONNECTION_LOST', 'con
 export class EnableAuthError extends kind('NETOPS_DEVICE_ENABLE_AUTH', 'auth') {}
 export class DeviceCommandError extends kind('NETOPS_DEVICE_COMMAND_REJECTED', 'refused') {}
 export class DeviceUnsupportedError extends kind('NETOPS_DEVICE_UNSUPPORTED', 'refused') {}
+export class DevicePromptError extends kind('NETOPS_DEVICE_PROMPT', 'refused') {}
 export class PortNotFoundError extends kind('NETOPS_SWITCH_PORT_NOT_FOUND', 'notFound') {}
 export class PortAmbiguousError extends kind('NETOPS_SWITCH_PORT_AMBIGUOUS', 'usage') {}
 export class WrongCauseError extends kind('NETOPS_SWITCH_WRONG_CAUSE', 'precondition') {}
@@ -132,7 +133,7 @@ export const ERROR_CATALOGUE = [
   UsageError, InputError, UnexpectedError,
   SshUnreachableError, SshAuthError, SshTimeoutError, SshHostKeyUnknownError, SshHostKeyChangedError,
   SshProtocolError, ConnectionLostError,
-  EnableAuthError, DeviceCommandError, DeviceUnsupportedError, PortNotFoundError, PortAmbiguousError,
+  EnableAuthError, DeviceCommandError, DeviceUnsupportedError, DevicePromptError, PortNotFoundError, PortAmbiguousError,
   WrongCauseError, ConfirmationRequiredError, VerificationError, PartialFailureError,
   OvsNotInstalledError, OvsDbUnreachableError, OvsCommandError, OvsBridgeNotFoundError, OvsConflictError,
   PermissionError, ExecTimeoutError,

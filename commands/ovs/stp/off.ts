@@ -1,0 +1,52 @@
+import {Args} from '@oclif/core'
+import {BaseCommand} from '../../../src/cli/base-command.js'
+import {hostRows, multiHostJson, onTargets, ovsFlags, throwIfAnyFailed, type MultiHostResult} from '../../../src/cli/ovs.js'
+import {renderHostTable, renderPlan, renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
+import {stpOff, type StpChangeResult} from '../../../src/ovs/stp.js'
+
+export default class OvsStpOff extends BaseCommand {
+  static override summary = 'turn spanning tree off for an Open vSwitch bridge'
+  static override description = `Sets stp_enable=false and, when RSTP is on, rstp_enable=false, in one ovs-vsctl transaction:
+afterwards the bridge runs no spanning tree at all. Timers in other_config are left as they are.
+Re-running on a bridge that is already off reports changed: false.
+
+--json: {bridge, changed, stp, rstp, active, applied, command, warnings}; several --host →
+{hosts: [{host, ok, result | error}]}.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> br0',
+    '<%= config.bin %> <%= command.id %> br0 --json',
+    '<%= config.bin %> <%= command.id %> br0 --host node7 --username ops --sudo',
+  ]
+
+  static override args = {bridge: Args.string({required: true, description: 'bridge name, e.g. br0'})}
+  static override flags = {...ovsFlags}
+
+  async run(): Promise<StpChangeResult | MultiHostResult<StpChangeResult>> {
+    const {args, flags} = await this.parse(OvsStpOff)
+    const multi = (flags.host?.length ?? 0) > 1
+    const outcome = await onTargets(flags, process.env, async (vsctl, host) => {
+      const prefix = multi && host !== undefined ? `${host}: ` : ''
+      const shown = new Set<string>()
+      const result = await stpOff(vsctl, args.bridge, {
+        onPlan: (plan) => {
+          if (plan.changed) this.info(prefix + renderPlan(plan))
+          for (const w of plan.warnings) {
+            shown.add(w)
+            this.warnLine(prefix + w)
+          }
+        },
+      })
+      for (const w of result.warnings) if (!shown.has(w)) this.warnLine(prefix + w)
+      return result
+    })
+    if (!outcome.multi) {
+      this.render(renderStpChange, outcome.value)
+      return outcome.value
+    }
+    const json = multiHostJson(outcome.results)
+    this.render(renderHostTable, hostRows(outcome.results, summarizeChange))
+    throwIfAnyFailed(outcome.results, json)
+    return json
+  }
+}

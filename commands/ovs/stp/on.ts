@@ -1,0 +1,85 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../../src/cli/base-command.js'
+import {hostRows, multiHostJson, onTargets, ovsFlags, throwIfAnyFailed, type MultiHostResult} from '../../../src/cli/ovs.js'
+import {renderHostTable, renderPlan, renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
+import {getStpStatus, stateCounts, stpOn, validateStpOptions, waitBudgetMs, waitUntilSettled, type StpChangeResult, type StpOnOptions} from '../../../src/ovs/stp.js'
+
+export default class OvsStpOn extends BaseCommand {
+  static override summary = 'turn spanning tree on for an Open vSwitch bridge'
+  static override description = `Sets stp_enable=true (or rstp_enable=true with --rstp) and any timers in ONE ovs-vsctl
+transaction. Before enabling it warns (stderr, and "warnings" in --json) what STP does on the wire:
+the node starts sending BPDUs, so a switch port with BPDU guard err-disables, and ports spend
+2 x forward-delay before forwarding. Refuses when RSTP is already on unless --rstp or --force.
+When ovs-vswitchd is not running the change is stored but not active, which is reported as a warning.
+
+--json: {bridge, changed, stp, rstp, active, applied, command, warnings, status?}; several --host →
+{hosts: [{host, ok, result | error}]}.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> br0',
+    '<%= config.bin %> <%= command.id %> br0 --priority 4096 --hello-time 1 --max-age 6 --forward-delay 4 --wait',
+    '<%= config.bin %> <%= command.id %> br0 --rstp',
+    '<%= config.bin %> <%= command.id %> br0 --host node7 --host node8 --username ops --sudo',
+  ]
+
+  static override args = {bridge: Args.string({required: true, description: 'bridge name, e.g. br0'})}
+  static override flags = {
+    ...ovsFlags,
+    priority: Flags.integer({description: 'bridge priority, a multiple of 4096 from 0 to 61440 (lower wins the root election; default 32768)'}),
+    'forward-delay': Flags.integer({description: 'seconds in listening and in learning, 4-30 (default 15); needs 2 x (forward-delay - 1) >= max-age'}),
+    'hello-time': Flags.integer({description: 'seconds between BPDUs, 1-10 (default 2; STP only)'}),
+    'max-age': Flags.integer({description: 'seconds a BPDU stays valid, 6-40 (default 20)'}),
+    rstp: Flags.boolean({default: false, exclusive: ['force'], description: 'enable RSTP instead of STP (and turn STP off)'}),
+    force: Flags.boolean({default: false, description: 'RSTP is on: turn it off and run STP instead'}),
+    wait: Flags.boolean({default: false, description: 'wait until every STP port forwards or blocks, then print the port table'}),
+  }
+
+  async run(): Promise<StpChangeResult | MultiHostResult<StpChangeResult>> {
+    const {args, flags} = await this.parse(OvsStpOn)
+    const opts: StpOnOptions = {rstp: flags.rstp, force: flags.force}
+    if (flags.priority !== undefined) opts.priority = flags.priority
+    if (flags['forward-delay'] !== undefined) opts.forwardDelay = flags['forward-delay']
+    if (flags['hello-time'] !== undefined) opts.helloTime = flags['hello-time']
+    if (flags['max-age'] !== undefined) opts.maxAge = flags['max-age']
+    validateStpOptions(opts) // before anything is sent anywhere
+
+    const multi = (flags.host?.length ?? 0) > 1
+    const outcome = await onTargets(flags, process.env, async (vsctl, host) => {
+      const prefix = multi && host !== undefined ? `${host}: ` : ''
+      const shown = new Set<string>()
+      const result = await stpOn(vsctl, args.bridge, opts, {
+        onPlan: (plan) => {
+          if (plan.changed) this.info(prefix + renderPlan(plan))
+          for (const w of plan.warnings) {
+            shown.add(w)
+            this.warnLine(prefix + w)
+          }
+        },
+      })
+      for (const w of result.warnings) if (!shown.has(w)) this.warnLine(prefix + w)
+      if (flags.wait && result.active && (result.stp || result.rstp)) {
+        const [before] = await getStpStatus(vsctl, args.bridge)
+        let lastProgress = ''
+        result.status = await waitUntilSettled(vsctl, args.bridge, {
+          timeoutMs: waitBudgetMs(before, opts),
+          onProgress: (st, ms) => {
+            // One line per change of the port-state mix, not per poll.
+            const c = Object.entries(stateCounts(st)).map(([k, n]) => `${n} ${k}`).join(', ') || 'no STP ports'
+            if (c === lastProgress) return
+            lastProgress = c
+            this.info(`${prefix}waiting for ${st.bridge} to settle: ${c} (${(ms / 1000).toFixed(1)} s)`)
+          },
+        })
+      }
+      return result
+    })
+    if (!outcome.multi) {
+      this.render(renderStpChange, outcome.value)
+      return outcome.value
+    }
+    const json = multiHostJson(outcome.results)
+    this.render(renderHostTable, hostRows(outcome.results, summarizeChange))
+    throwIfAnyFailed(outcome.results, json)
+    return json
+  }
+}

@@ -1,0 +1,46 @@
+import {Flags} from '@oclif/core'
+import type {MultiHostResult} from '../../src/cli/multi-host.js'
+import {renderDiagnosis} from '../../src/cli/render/switch.js'
+import {SwitchCommand, switchFlags} from '../../src/cli/switch-command.js'
+import {diagnose} from '../../src/switch/diagnose.js'
+import {DEFAULT_RECOVERY_INTERVAL} from '../../src/switch/planner.js'
+import type {Diagnosis} from '../../src/switch/types.js'
+
+export default class SwitchDiagnose extends SwitchCommand {
+  static override summary = 'explain why a switch port is err-disabled and what fix-loop would change (read-only)'
+  static override description = `Reads the port's status, err-disable reason, keepalive setting, err-disable recovery
+settings and this port's loop-back / err-disable / recovery events from the switch log, then prints a
+verdict and the exact lines \`netops switch fix-loop\` would send. Never enters configuration mode.
+
+Verdicts: keepalive-loopback (err-disabled, or flapping, because keepalive frames come back),
+loopback-awaiting-recovery, loopback-no-keepalive-control (NX-OS), err-disabled-other (bpduguard,
+loopdetect, link-flap, ...), admin-down, healthy.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --host sw1 --port 19',
+    '<%= config.bin %> <%= command.id %> --host 10.0.0.2 --username admin --port Gi1/0/19 --json',
+    '<%= config.bin %> <%= command.id %> --host 127.0.0.1 --ssh-port 2222 --port 19 --platform nxos',
+    '<%= config.bin %> <%= command.id %> --inventory switches.yaml --port 19 --concurrency 20',
+  ]
+
+  static override flags = {
+    ...switchFlags,
+    interval: Flags.integer({
+      default: DEFAULT_RECOVERY_INTERVAL,
+      min: 30,
+      max: 86_400,
+      description: 'recovery interval the plan aims for (seconds)',
+    }),
+  }
+
+  async run(): Promise<Diagnosis | MultiHostResult<Diagnosis>> {
+    const {flags} = await this.parse(SwitchDiagnose)
+    const result = await this.onSwitches(
+      flags,
+      async (device, job) => diagnose(await device.readPort(job.port), device.platform, flags.interval),
+      (d) => `${d.interface} ${d.status} → ${d.verdict}${d.plan.length ? ` (${d.plan.length} lines to send)` : ''}`,
+    )
+    if (!('hosts' in result)) this.render(renderDiagnosis, result)
+    return result
+  }
+}

@@ -1,0 +1,78 @@
+import {Flags} from '@oclif/core'
+import type {MultiHostResult} from '../../src/cli/multi-host.js'
+import {canPrompt, confirm} from '../../src/cli/prompt.js'
+import {renderFixResult, renderPlan} from '../../src/cli/render/switch.js'
+import {SwitchCommand, switchFlags} from '../../src/cli/switch-command.js'
+import {ConfirmationRequiredError} from '../../src/errors.js'
+import {fixLoop, type FixLoopResult} from '../../src/switch/fix-loop.js'
+import {DEFAULT_RECOVERY_INTERVAL} from '../../src/switch/planner.js'
+
+export default class SwitchFixLoop extends SwitchCommand {
+  static override summary = 'stop keepalive loop-back err-disable on a port: no keepalive + errdisable recovery, only what is missing'
+  static override description = `Plans only what is missing of:
+  interface <port> / no keepalive          (IOS / IOS-XE; NX-OS has no Ethernet keepalive)
+  errdisable recovery cause loopback
+  errdisable recovery interval <N>
+shows the plan, asks on a terminal (--yes skips; without a terminal and without --yes it refuses),
+applies it, then reads the state back and prints before/after. A second run sends nothing.
+It refuses a port err-disabled for another cause (bpduguard, loopdetect, link-flap, ...).
+If the session breaks mid-way it reports exactly which lines were applied.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --host sw1 --port 19 --dry-run',
+    '<%= config.bin %> <%= command.id %> --host sw1 --port 19 --yes --bounce --save',
+    '<%= config.bin %> <%= command.id %> --host sw1 --port Gi1/0/19 --interval 600 --yes --wait',
+    '<%= config.bin %> <%= command.id %> --inventory switches.yaml --port 19 --yes --json',
+  ]
+
+  static override flags = {
+    ...switchFlags,
+    interval: Flags.integer({
+      default: DEFAULT_RECOVERY_INTERVAL,
+      min: 30,
+      max: 86_400,
+      description: 'errdisable recovery interval in seconds (IOS 30-86400, NX-OS 30-65535)',
+    }),
+    'dry-run': Flags.boolean({default: false, description: 'print the plan and send no configuration'}),
+    yes: Flags.boolean({char: 'y', default: false, description: 'apply without asking'}),
+    bounce: Flags.boolean({default: false, description: 'recover the port now with shutdown / no shutdown'}),
+    save: Flags.boolean({default: false, description: 'save the configuration (copy running-config startup-config)'}),
+    wait: Flags.boolean({default: false, description: 'wait for the port to come up, with a countdown'}),
+    'wait-timeout': Flags.integer({min: 1, default: 400, description: 'seconds --wait waits at most'}),
+  }
+
+  async run(): Promise<FixLoopResult | MultiHostResult<FixLoopResult>> {
+    const {flags} = await this.parse(SwitchFixLoop)
+    const several = this.jobsFrom(flags).length > 1
+    const interactive = canPrompt() && !this.jsonEnabled()
+    if (!flags.yes && !flags['dry-run'] && (several || !interactive)) {
+      throw new ConfirmationRequiredError(
+        several ? 'several switches: pass --yes to apply (review with --dry-run first)' : 'no terminal to confirm on: pass --yes to apply, or --dry-run to see the plan',
+        {suggestions: ['netops switch fix-loop ... --dry-run', 'netops switch fix-loop ... --yes']},
+      )
+    }
+    const result = await this.onSwitches(
+      flags,
+      (device, job) =>
+        fixLoop(device, {
+          port: job.port,
+          intervalSeconds: flags.interval,
+          dryRun: flags['dry-run'],
+          bounce: flags.bounce,
+          save: flags.save,
+          wait: flags.wait,
+          waitTimeoutMs: flags['wait-timeout'] * 1000,
+          pollIntervalMs: 2000,
+          confirm: async (plan, before) => {
+            if (flags.yes) return true
+            this.info(renderPlan(plan, device.name, before.interface))
+            return confirm('apply this plan?')
+          },
+          progress: (m) => this.info(m),
+        }),
+      (r) => (r.dryRun ? `plan: ${r.plan.length} lines` : r.changed ? `applied ${r.applied.length} lines` : 'nothing to change'),
+    )
+    if (!('hosts' in result)) this.render(renderFixResult, result)
+    return result
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Flags and target handling shared by `netops ovs ...` commands: local runs (honouring
+ * OVS_RUNDIR from the environment, which is read HERE and passed down) or one executor per
+ * --host over SSH, several hosts in parallel through runMany.
+ */
+import {Flags} from '@oclif/core'
+import {sshFlags} from './flags.js'
+import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
+import {LocalExecutor, SshExecutor, type Executor, type RemoteShell} from '../ovs/executor.js'
+import {Vsctl} from '../ovs/vsctl.js'
+import type {SshTargetOptions} from '../ssh/types.js'
+import {runMany, type RunManyResult} from '../util/run-many.js'
+import {PartialFailureError, UsageError, type NetopsError} from '../errors.js'
+import type {HostRow} from './render/ovs.js'
+
+export const ovsFlags = {
+  ...sshFlags,
+  sudo: Flags.boolean({
+    default: false,
+    description: 'on --host, run ovs-vsctl/ovs-appctl through `sudo -n` (needs passwordless sudo for them)',
+  }),
+  db: Flags.string({description: 'OVS database for ovs-vsctl --db, e.g. unix:/var/run/openvswitch/db.sock (default: $OVS_RUNDIR/db.sock)'}),
+  target: Flags.string({description: 'ovs-vswitchd control socket for ovs-appctl --target (default: from $OVS_RUNDIR/ovs-vswitchd.pid)'}),
+}
+
+export interface OvsFlagValues extends SshFlagValues {
+  concurrency: number
+  sudo: boolean
+  db?: string | undefined
+  target?: string | undefined
+}
+
+/** Connects the SSH engineer's transport (loaded lazily: local runs never load ssh2). */
+async function connectShell(opts: SshTargetOptions): Promise<RemoteShell> {
+  const {SshTransport} = await import('../ssh/transport.js')
+  return SshTransport.connect(opts)
+}
+
+export async function openExecutor(host: string | undefined, flags: OvsFlagValues, env: NodeJS.ProcessEnv): Promise<Executor> {
+  if (host === undefined) return new LocalExecutor({env: {...env}})
+  const shell = await connectShell(sshTargetFromFlags(host, flags, env))
+  return new SshExecutor(shell, {where: host, sudo: flags.sudo})
+}
+
+export function vsctlFor(exec: Executor, flags: OvsFlagValues): Vsctl {
+  return new Vsctl(exec, {
+    timeoutSec: flags.timeout,
+    ...(flags.db === undefined ? {} : {db: flags.db}),
+    ...(flags.target === undefined ? {} : {target: flags.target}),
+  })
+}
+
+/** Run `fn` with a Vsctl for `host` (undefined = local); the executor is always closed. */
+export async function withVsctl<T>(host: string | undefined, flags: OvsFlagValues, env: NodeJS.ProcessEnv, fn: (v: Vsctl) => Promise<T>): Promise<T> {
+  const exec = await openExecutor(host, flags, env)
+  try {
+    return await fn(vsctlFor(exec, flags))
+  } finally {
+    await exec.close().catch(() => undefined)
+  }
+}
+
+export type TargetsOutcome<T> = {multi: false; value: T} | {multi: true; results: Array<RunManyResult<T>>}
+
+/**
+ * No --host: local. One --host: that host (errors propagate as they are). Several: in parallel,
+ * at most --concurrency at once; every host's outcome is returned.
+ */
+export async function onTargets<T>(flags: OvsFlagValues, env: NodeJS.ProcessEnv, fn: (v: Vsctl, host: string | undefined) => Promise<T>): Promise<TargetsOutcome<T>> {
+  const hosts = [...new Set(flags.host ?? [])]
+  if (flags.sudo && hosts.length === 0) {
+    throw new UsageError('--sudo applies to --host only; locally, run netops itself as root (or with sudo)', {suggestions: ['sudo netops ovs stp ...']})
+  }
+  if (hosts.length <= 1) return {multi: false, value: await withVsctl(hosts[0], flags, env, (v) => fn(v, hosts[0]))}
+  return {multi: true, results: await runMany(hosts, flags.concurrency, (h) => withVsctl(h, flags, env, (v) => fn(v, h)))}
+}
+
+/** The --json shape for several hosts. */
+export interface MultiHostResult<T> {
+  hosts: Array<{host: string; ok: true; result: T} | {host: string; ok: false; error: ReturnType<NetopsError['toJSON']>}>
+}
+
+export function multiHostJson<T>(results: Array<RunManyResult<T>>): MultiHostResult<T> {
+  return {
+    hosts: results.map((r) => (r.ok ? {host: r.target, ok: true as const, result: r.value} : {host: r.target, ok: false as const, error: r.error.toJSON()})),
+  }
+}
+
+export function hostRows<T>(results: Array<RunManyResult<T>>, summarize: (v: T) => string): HostRow[] {
+  return results.map((r) => (r.ok ? {host: r.target, ok: true, summary: summarize(r.value)} : {host: r.target, ok: false, summary: '', error: r.error}))
+}
+
+/** Several hosts: exit 10 (PartialFailureError, the per-host results in details) when any failed. */
+export function throwIfAnyFailed<T>(results: Array<RunManyResult<T>>, json: MultiHostResult<T>): void {
+  const failed = results.filter((r) => !r.ok)
+  if (failed.length === 0) return
+  throw new PartialFailureError(`${failed.length} of ${results.length} hosts failed: ${failed.map((r) => r.target).join(', ')}`, {
+    details: json as unknown as Record<string, unknown>,
+    suggestions: ['see the per-host table; rerun with only the failed --host for the full error and its suggestions'],
+  })
+}

@@ -1,0 +1,122 @@
+/** Human renderings of `netops ovs stp ...` results: pure functions returning strings. */
+import Table from 'cli-table3'
+import {color} from '../colors.js'
+import type {StpBridgeStatus, StpChangeResult, StpPlan, StpPortStatus} from '../../ovs/stp.js'
+import type {NetopsError} from '../../errors.js'
+
+const BORDERLESS = {
+  chars: {
+    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
+    'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  },
+  style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
+}
+
+function table(head: string[], rows: string[][]): string {
+  const t = new Table({head, ...BORDERLESS})
+  t.push(...rows)
+  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n')
+}
+
+function stateText(p: StpPortStatus): string {
+  if (p.internal) return color.dim('internal (no STP)')
+  if (p.state === null) return '-'
+  if (p.state === 'forwarding') return color.green(p.state)
+  if (p.state === 'blocking' || p.state === 'discarding' || p.state === 'disabled') return color.yellow(p.state)
+  return color.cyan(p.state)
+}
+
+function modeText(st: StpBridgeStatus): string {
+  if (st.mode === 'off') return 'spanning tree off'
+  const name = st.mode.toUpperCase()
+  return st.active ? `${name} on` : `${name} on ${color.yellow('(stored, NOT active: ovs-vswitchd not running)')}`
+}
+
+function timersText(st: StpBridgeStatus): string {
+  const c = st.config
+  const v = (x: number | null, def: number, unit = ''): string => (x === null ? `${def}${unit} (default)` : `${x}${unit}`)
+  const parts = [`priority ${v(c.priority, 32768)}`]
+  if (st.mode !== 'rstp') parts.push(`hello ${v(c.helloTime, 2, ' s')}`)
+  parts.push(`max-age ${v(c.maxAge, 20, ' s')}`, `forward-delay ${v(c.forwardDelay, 15, ' s')}`)
+  return parts.join(', ')
+}
+
+export function renderBridgeStatus(st: StpBridgeStatus): string {
+  const out: string[] = [`${color.bold(st.bridge)}  ${modeText(st)}`]
+  if (st.mode !== 'off') {
+    out.push(`  bridge id  ${st.bridgeId ?? '-'}`)
+    const rootBits = [st.rootId ?? '-']
+    if (st.isRoot === true) rootBits.push(color.green('(this bridge is the root)'))
+    else if (st.rootPort !== null) rootBits.push(`(via ${st.rootPort}, path cost ${st.rootPathCost ?? '-'})`)
+    out.push(`  root id    ${rootBits.join(' ')}`)
+    out.push(`  timers     ${timersText(st)}`)
+  }
+  if (st.ports.length === 0) out.push('  no ports')
+  else if (st.mode === 'off') out.push(`  ports      ${st.ports.map((p) => p.name).join(', ')}`)
+  else {
+    const rows = st.ports.map((p) => [
+      p.name,
+      stateText(p),
+      p.role ?? '',
+      p.portId ?? '',
+      p.pathCost === null ? '' : String(p.pathCost),
+      p.bpdu === null ? '' : `${p.bpdu.rx}/${p.bpdu.tx}${p.bpdu.errors > 0 ? color.red(` (${p.bpdu.errors} err)`) : ''}`,
+    ])
+    out.push(table(['PORT', 'STATE', 'ROLE', 'PORT ID', 'COST', 'BPDU RX/TX'], rows).replace(/^/gm, '  '))
+  }
+  return out.join('\n')
+}
+
+export function renderStpStatus(list: StpBridgeStatus[]): string {
+  if (list.length === 0) return 'no bridges'
+  return list.map(renderBridgeStatus).join('\n\n')
+}
+
+/** The plan line shown before anything is written. */
+export function renderPlan(plan: StpPlan): string {
+  if (!plan.changed) return `${plan.bridge}: nothing to change`
+  return `${plan.bridge}: will run ovs-vsctl set Bridge ${plan.bridge} ${plan.settings.map(([k, v]) => `${k}=${v}`).join(' ')}`
+}
+
+export function renderStpChange(r: StpChangeResult): string {
+  const what = r.rstp ? 'RSTP on' : r.stp ? 'STP on' : 'spanning tree off'
+  const lines = [
+    r.changed
+      ? `${r.bridge}: ${what}${r.active ? '' : color.yellow(' (stored, not active: ovs-vswitchd is not running)')}`
+      : `${r.bridge}: already ${what}, nothing changed`,
+  ]
+  if (r.status !== undefined) lines.push('', renderBridgeStatus(r.status))
+  return lines.join('\n')
+}
+
+export interface HostRow {
+  host: string
+  ok: boolean
+  summary: string
+  error?: NetopsError
+}
+
+/** Per-host result table for several --host. */
+export function renderHostTable(rows: HostRow[]): string {
+  return table(
+    ['HOST', 'RESULT', 'DETAIL'],
+    rows.map((r) => [r.host, r.ok ? color.green('ok') : color.red(`failed (${r.error?.code ?? 'error'})`), r.ok ? r.summary : (r.error?.message ?? r.summary)]),
+  )
+}
+
+export function summarizeStatus(list: StpBridgeStatus[]): string {
+  return list
+    .map((st) => {
+      if (st.mode === 'off') return `${st.bridge}: off`
+      const counts: Record<string, number> = {}
+      for (const p of st.ports) if (!p.internal && p.state !== null) counts[p.state] = (counts[p.state] ?? 0) + 1
+      const c = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')
+      return `${st.bridge}: ${st.mode}${st.active ? '' : ' (not active)'}${st.isRoot === true ? ', root' : ''}${c ? `, ${c}` : ''}`
+    })
+    .join('; ')
+}
+
+export function summarizeChange(r: StpChangeResult): string {
+  const what = r.rstp ? 'RSTP on' : r.stp ? 'STP on' : 'off'
+  return `${r.bridge}: ${what}${r.changed ? ' (changed)' : ' (unchanged)'}${r.active ? '' : ', not active'}`
+}

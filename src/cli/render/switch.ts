@@ -1,0 +1,156 @@
+import Table from 'cli-table3'
+import {color} from '../colors.js'
+import type {FixPlan} from '../../switch/planner.js'
+import type {FixLoopResult} from '../../switch/fix-loop.js'
+import type {Diagnosis} from '../../switch/types.js'
+import type {RunManyResult} from '../../util/run-many.js'
+
+const BORDERLESS = {
+  chars: {
+    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
+    'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  },
+  style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
+}
+
+export function table(head: string[], rows: string[][]): string {
+  const t = new Table({head, ...BORDERLESS})
+  t.push(...rows)
+  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n')
+}
+
+const VERDICT_TEXT: Record<Diagnosis['verdict'], string> = {
+  'keepalive-loopback': 'KEEPALIVE LOOP-BACK',
+  'loopback-awaiting-recovery': 'LOOP-BACK, keepalive already off: waiting for recovery',
+  'loopback-no-keepalive-control': 'LOOP-BACK (no keepalive control on this platform)',
+  'err-disabled-other': 'ERR-DISABLED, other cause',
+  'admin-down': 'ADMIN DOWN',
+  healthy: 'HEALTHY',
+}
+
+function verdictColor(v: Diagnosis['verdict']): (s: string) => string {
+  if (v === 'healthy') return color.green
+  if (v === 'admin-down') return color.yellow
+  return color.red
+}
+
+function statusText(s: string): string {
+  if (s === 'connected') return color.green(s)
+  if (s === 'err-disabled') return color.red(s)
+  return color.yellow(s)
+}
+
+export function renderDiagnosis(d: Diagnosis): string {
+  const out: string[] = []
+  out.push(`${color.bold(d.hostname || d.host)} (${d.host}, ${d.software ?? d.platform})  ${color.bold(d.interface)}`)
+  out.push(`  verdict   ${verdictColor(d.verdict)(VERDICT_TEXT[d.verdict])}`)
+  out.push(`  status    ${statusText(d.status)}${d.errDisabledReason ? ` (${d.errDisabledReason})` : ''}`)
+  out.push(`  keepalive ${d.keepalive === null ? 'n/a' : d.keepalive ? color.red('on') : color.green('off')}`)
+  out.push(
+    `  recovery  loopback ${d.recovery.loopback ? color.green('enabled') : color.red('disabled')}, ` +
+      `interval ${d.recovery.intervalSeconds === null ? 'unknown' : `${d.recovery.intervalSeconds} s`}`,
+  )
+  if (d.flapping) out.push(`  flapping  ${color.red(`${d.flapping.cycles} cycles`)}`)
+  out.push('')
+  out.push(wrap(d.summary, 2))
+  for (const f of d.findings) out.push(wrap(`- ${f}`, 2))
+  if (d.events.length > 0) {
+    out.push('')
+    const shown = d.events.slice(-12)
+    out.push(`  events (${shown.length} of ${d.events.length}, oldest first)`)
+    out.push(indent(table(['time', 'event', 'message'], shown.map((e) => [e.time, e.kind, e.message])), 4))
+  }
+  out.push('')
+  if (d.plan.length > 0) {
+    out.push('  fix (netops switch fix-loop would send):')
+    for (const line of d.plan) out.push(`    ${color.cyan(line)}`)
+  } else if (d.verdict === 'err-disabled-other') {
+    out.push('  fix: not a keepalive loop-back; fix-loop refuses this port (see above)')
+  } else {
+    out.push('  fix: nothing to send, the loop-back fix is in place')
+  }
+  for (const n of d.notes) out.push(color.dim(wrap(`  note: ${n}`, 0)))
+  return out.join('\n')
+}
+
+export function renderPlan(plan: FixPlan, host: string, port: string): string {
+  const out = [`plan for ${host} ${port}:`]
+  for (const p of [...plan.config, ...plan.bounce]) out.push(`  ${color.cyan(p.line.padEnd(40))} ${color.dim(`# ${p.purpose}`)}`)
+  for (const s of plan.skipped) out.push(color.dim(`  (skip) ${s.line}: ${s.reason}`))
+  for (const n of plan.notes) out.push(color.dim(`  note: ${n}`))
+  return out.join('\n')
+}
+
+export function renderFixResult(r: FixLoopResult): string {
+  const out: string[] = []
+  out.push(`${color.bold(r.hostname || r.host)} (${r.host})  ${color.bold(r.interface)}`)
+  if (r.dryRun) {
+    out.push(`  dry run: ${r.plan.length ? 'would send' : 'nothing to send'}`)
+    for (const l of r.plan) out.push(`    ${color.cyan(l)}`)
+  } else if (!r.changed) {
+    out.push(`  ${color.green('nothing to change')}: the fix is already in place`)
+  } else {
+    out.push('  applied:')
+    for (const l of r.applied) out.push(`    ${color.cyan(l)}`)
+  }
+  for (const s of r.skipped) out.push(color.dim(`  (skip) ${s.line}: ${s.reason}`))
+  for (const n of r.notes) out.push(color.dim(`  note: ${n}`))
+  if (r.saved) out.push('  saved: running-config copied to startup-config')
+  if (r.waited) out.push(`  wait: ${r.waited.up ? color.green('port up') : color.red('port not up')} after ${r.waited.seconds} s`)
+  if (r.after) {
+    out.push('')
+    out.push(
+      indent(
+        table(
+          ['', 'before', 'after'],
+          [
+            ['status', r.before.status + (r.before.errDisabledReason ? ` (${r.before.errDisabledReason})` : ''), r.after.status + (r.after.errDisabledReason ? ` (${r.after.errDisabledReason})` : '')],
+            ['keepalive', onOff(r.before.keepalive), onOff(r.after.keepalive)],
+            ['loopback recovery', onOff(r.before.recovery.loopback), onOff(r.after.recovery.loopback)],
+            ['recovery interval', secs(r.before.recovery.intervalSeconds), secs(r.after.recovery.intervalSeconds)],
+            ['verdict', r.before.verdict, r.after.verdict],
+          ],
+        ),
+        2,
+      ),
+    )
+  }
+  out.push('')
+  out.push(`  ${r.recovery.message}`)
+  return out.join('\n')
+}
+
+function onOff(v: boolean | null): string {
+  return v === null ? 'n/a' : v ? 'on' : 'off'
+}
+
+function secs(v: number | null): string {
+  return v === null ? '?' : `${v} s`
+}
+
+export function renderHostTable<T>(outcomes: RunManyResult<T>[], describe: (value: T) => string): string {
+  const rows = outcomes.map((o) =>
+    o.ok ? [o.target, color.green('ok'), describe(o.value)] : [o.target, color.red('failed'), `${o.error.code}: ${o.error.message}`],
+  )
+  const failed = outcomes.filter((o) => !o.ok).length
+  return `${table(['host', 'result', 'detail'], rows)}\n${outcomes.length - failed}/${outcomes.length} hosts ok`
+}
+
+function indent(text: string, n: number): string {
+  const pad = ' '.repeat(n)
+  return text.split('\n').map((l) => pad + l).join('\n')
+}
+
+function wrap(text: string, pad: number, width = 100): string {
+  const words = text.split(/\s+/)
+  const lines: string[] = []
+  let line = ''
+  for (const w of words) {
+    if (line.length + w.length + 1 > width - pad && line) {
+      lines.push(line)
+      line = '  ' + w
+    } else line = line ? `${line} ${w}` : w
+  }
+  if (line) lines.push(line)
+  return lines.map((l) => ' '.repeat(pad) + l).join('\n')
+}

@@ -1,0 +1,37 @@
+import type {HostKeyPolicy, SshTargetOptions} from '../ssh/types.js'
+
+/** The parsed values of `sshFlags` (src/cli/flags.ts). */
+export interface SshFlagValues {
+  host?: string[] | undefined
+  'ssh-port'?: number | undefined
+  username?: string | undefined
+  password?: string | undefined
+  'identity-file'?: string | undefined
+  'host-key-policy': HostKeyPolicy
+  'known-hosts'?: string | undefined
+  'legacy-ssh': boolean
+  timeout: number
+}
+
+/**
+ * Turn parsed flags into transport options for one host. This is the one place the
+ * environment is read for SSH (agent socket, config dir, local user).
+ */
+export function sshTargetFromFlags(host: string, flags: SshFlagValues, env: NodeJS.ProcessEnv = process.env): SshTargetOptions {
+  const o: SshTargetOptions = {
+    host,
+    hostKeyPolicy: flags['host-key-policy'],
+    legacySsh: flags['legacy-ssh'],
+    timeoutMs: flags.timeout * 1000,
+  }
+  if (flags['ssh-port'] !== undefined) o.port = flags['ssh-port']
+  if (flags.username !== undefined) o.username = flags.username
+  if (flags.password !== undefined && flags.password !== '') o.password = flags.password
+  if (flags['identity-file'] !== undefined) o.identityFile = flags['identity-file']
+  if (flags['known-hosts'] !== undefined) o.knownHostsFile = flags['known-hosts']
+  if (env.SSH_AUTH_SOCK) o.agentSocket = env.SSH_AUTH_SOCK
+  if (env.XDG_CONFIG_HOME) o.configDir = env.XDG_CONFIG_HOME
+  if (env.NETOPS_SSH_CONFIG !== undefined) o.sshConfigFile = env.NETOPS_SSH_CONFIG
+  if (env.USER) o.localUser = env.USER
+  return o
+}

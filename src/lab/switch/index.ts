@@ -1,0 +1,162 @@
+/**
+ * The lab switch: a simulated Cisco IOS-XE / NX-OS switch on 127.0.0.1 over SSH, with port 19
+ * err-disabled by a keepalive loop (or another scenario), for demos, integration tests and the
+ * benchmark. The device model (`device`) can be inspected and changed directly by tests.
+ *
+ * Default credentials are public lab defaults: admin / admin, enable secret `cisco`.
+ */
+import type {Clock} from '../clock.js'
+import type {LabFaults} from './cli.js'
+import {Device, type Scenario} from './device.js'
+import {generateHostKey, loadHostKey, type HostKey} from './host-key.js'
+import type {SwitchModel} from './ports.js'
+import {startSshFront} from './ssh-server.js'
+
+export {Device, SCENARIOS, SCENARIO_PORT, type Scenario, type PortState, type DeviceSnapshot} from './device.js'
+export {CliSession, type LabFaults, type Mode} from './cli.js'
+export {FakeClock, systemClock, type Clock} from '../clock.js'
+export {generateHostKey, loadHostKey, type HostKey} from './host-key.js'
+export {LEGACY_ALGORITHMS, CISCO_IDENT} from './ssh-server.js'
+
+export const LAB_DEFAULTS = {
+  host: '127.0.0.1',
+  username: 'admin',
+  password: 'admin',
+  enablePassword: 'cisco',
+  hostname: 'sw1',
+} as const
+
+export interface LabSwitchOptions {
+  platform?: 'ios' | 'nxos'
+  /** Listen address (default 127.0.0.1). */
+  host?: string
+  /** 0 = any free port. */
+  port?: number
+  username?: string
+  password?: string
+  enablePassword?: string
+  hostname?: string
+  /** Multiplies device durations: 0.01 turns the 300 s recovery timer into 3 s. */
+  timeScale?: number
+  scenario?: Scenario
+  /** IOS only: `single` = WS-C3850-48P (Gi1/0/1-48, Te1/1/1-4); `stack` adds member 2. */
+  model?: SwitchModel
+  /** Offer ONLY what Cisco IOS `SSH-2.0-Cisco-1.25` offers (SHA-1 DH KEX, ssh-rsa, CBC, hmac-sha1); RSA host key. */
+  legacySsh?: boolean
+  clock?: Clock
+  faults?: LabFaults
+  /** OpenSSH public key lines allowed to log in with publickey auth. */
+  authorizedKeys?: string[]
+  /** A host key to use (OpenSSH/PEM private key text), or a HostKey; generated when absent. */
+  hostKey?: string | Buffer | HostKey
+  /** Add the up-to-15 % random extra real IOS puts on the recovery timer (default off). */
+  jitter?: boolean
+  /** A device to serve instead of building one (e.g. one restored from a state file). */
+  device?: Device
+  /** Delay of `write memory` / `copy running-config startup-config` in ms (default 40 IOS, 250 NX-OS). */
+  saveDelayMs?: number
+}
+
+export interface LabSwitch {
+  host: string
+  port: number
+  username: string
+  password: string
+  enablePassword: string
+  platform: 'ios' | 'nxos'
+  hostKeyFingerprint: string
+  hostPublicKey: string
+  /** The model: inspect or change state in tests. */
+  device: Device
+  close(): Promise<void>
+}
+
+function resolveHostKey(opts: LabSwitchOptions): HostKey {
+  const k = opts.hostKey
+  if (k === undefined) return generateHostKey(opts.legacySsh ? 'rsa' : 'ed25519')
+  if (typeof k === 'string' || Buffer.isBuffer(k)) return loadHostKey(k)
+  return k
+}
+
+export async function startLabSwitch(opts: LabSwitchOptions = {}): Promise<LabSwitch> {
+  const hostKey = resolveHostKey(opts)
+  if (opts.legacySsh && hostKey.type !== 'ssh-rsa') throw new Error('legacy SSH needs an RSA host key (classic IOS offers only ssh-rsa)')
+  const device =
+    opts.device ??
+    new Device({
+      platform: opts.platform ?? 'ios',
+      hostname: opts.hostname ?? LAB_DEFAULTS.hostname,
+      model: opts.model ?? 'single',
+      scenario: opts.scenario ?? 'loop',
+      timeScale: opts.timeScale ?? 1,
+      jitter: opts.jitter ?? false,
+      ...(opts.clock ? {clock: opts.clock} : {}),
+    })
+  const username = opts.username ?? LAB_DEFAULTS.username
+  const password = opts.password ?? LAB_DEFAULTS.password
+  const enablePassword = opts.enablePassword ?? LAB_DEFAULTS.enablePassword
+  const front = await startSshFront({
+    device,
+    hostKey,
+    host: opts.host ?? LAB_DEFAULTS.host,
+    port: opts.port ?? 0,
+    username,
+    password,
+    enablePassword,
+    legacySsh: opts.legacySsh ?? false,
+    faults: opts.faults ?? {},
+    authorizedKeys: opts.authorizedKeys ?? [],
+    ...(opts.saveDelayMs === undefined ? {} : {saveDelayMs: opts.saveDelayMs}),
+  })
+  let closed = false
+  return {
+    host: front.host,
+    port: front.port,
+    username,
+    password,
+    enablePassword,
+    platform: device.platform,
+    hostKeyFingerprint: hostKey.fingerprint,
+    hostPublicKey: hostKey.publicKey,
+    device,
+    async close() {
+      if (closed) return
+      closed = true
+      device.close()
+      await front.close()
+    },
+  }
+}
+
+/**
+ * N switches for benchmarks: one shared host key, hostnames sw1..swN (or `<hostname>-<i>`),
+ * ports consecutive from `port` when given, else any free ports.
+ */
+export async function startLabFleet(count: number, opts: LabSwitchOptions = {}): Promise<{switches: LabSwitch[]; close(): Promise<void>}> {
+  const hostKey = resolveHostKey(opts)
+  const switches: LabSwitch[] = []
+  const base = opts.port ?? 0
+  const starting: Array<Promise<LabSwitch>> = []
+  for (let i = 0; i < count; i++) {
+    const {device: _device, ...rest} = opts
+    starting.push(
+      startLabSwitch({
+        ...rest,
+        hostKey,
+        port: base === 0 ? 0 : base + i,
+        hostname: opts.hostname ? `${opts.hostname}-${i + 1}` : `sw${i + 1}`,
+      }),
+    )
+  }
+  const results = await Promise.allSettled(starting)
+  for (const r of results) if (r.status === 'fulfilled') switches.push(r.value)
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  const close = async (): Promise<void> => {
+    await Promise.all(switches.map((s) => s.close()))
+  }
+  if (failed) {
+    await close()
+    throw failed.reason
+  }
+  return {switches, close}
+}

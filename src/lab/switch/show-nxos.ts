@@ -1,0 +1,253 @@
+/**
+ * NX-OS (Nexus 9000) show outputs of the lab switch, in the layouts of the real captures in
+ * ../shared/fixtures (ntc-templates cisco_nxos, genieparser nxos). Where no capture exists the
+ * text is our best guess and says so in a comment: the err-disabled `Status` cell of
+ * `show interface status` (`errDisabl`), the `errDisabled` first line of `show interface`,
+ * and the loopback reason / recovery texts of the logfile.
+ */
+import {causeKeyword, NXOS_RECOVERY_CAUSES, type Device, type PortState} from './device.js'
+import {mac} from './show-ios.js'
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
+export const NXOS_VERSION = '9.3(8)'
+const RULE = '-'.repeat(80)
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length))
+const two = (n: number): string => String(n).padStart(2, '0')
+
+/** `2026 Nov 27 03:12:01` (logfile stamp). */
+export function nxosTimestamp(ms: number): string {
+  const d = new Date(ms)
+  return `${d.getUTCFullYear()} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`
+}
+
+/** `Fri Nov 27 03:12:01 2026` (running-config header). */
+function ctime(ms: number): string {
+  const d = new Date(ms)
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${d.getUTCFullYear()}`
+}
+
+function statusCell(d: Device, p: PortState): string {
+  switch (d.status(p)) {
+    case 'connected':
+      return 'connected'
+    case 'notconnect':
+      return 'notconnec'
+    case 'disabled':
+      return 'disabled'
+    case 'err-disabled':
+      return 'errDisabl' // best guess: "errDisabled" cut to the 9-character column
+  }
+}
+
+export function showInterfaceStatus(d: Device, ports: PortState[] = d.ports): string {
+  const lines = ['', RULE, 'Port          Name               Status    Vlan      Duplex  Speed   Type', RULE]
+  if (ports === d.ports) lines.push('mgmt0         --                 connected routed    full    1000    --')
+  for (const p of ports) {
+    const up = d.status(p) === 'connected'
+    const vlan = p.vlan === 'trunk' ? 'trunk' : String(p.vlan)
+    lines.push(
+      pad(p.short, 14) + pad((p.description ?? '--').slice(0, 18), 19) + pad(statusCell(d, p), 10) + pad(vlan, 10) +
+        pad(up ? 'full' : 'auto', 8) + pad(up ? p.speed : 'auto', 8) + p.media,
+    )
+  }
+  return lines.join('\n') + '\n'
+}
+
+export function showInterfaceStatusErrDisabled(d: Device, ports: PortState[] = d.ports): string {
+  const lines = ['', RULE, 'Port         Name               Status             Reason', RULE]
+  for (const p of ports) {
+    if (p.errDisabled === null) continue
+    const reason = p.errDisabled === 'bpduguard' ? 'BPDUGuard' : p.errDisabled
+    lines.push(pad(p.short, 13) + pad((p.description ?? '--').slice(0, 18), 19) + pad('err-disabled', 19) + reason)
+  }
+  return lines.join('\n') + '\n'
+}
+
+export function showInterface(d: Device, p: PortState): string {
+  const status = d.status(p)
+  const first =
+    status === 'connected'
+      ? `${p.name} is up`
+      : status === 'disabled'
+        ? `${p.name} is down (Administratively down)`
+        : status === 'err-disabled'
+          ? `${p.name} is down (errDisabled)`
+          : `${p.name} is down (Link not connected)`
+  const up = status === 'connected'
+  const lines = [
+    first,
+    `admin state is ${p.shutdown ? 'down' : 'up'}, Dedicated Interface`,
+    `  Hardware: 100/1000/10000/25000 Ethernet, address: ${mac(p, 0x003a9c5b)} (bia ${mac(p, 0x003a9c5b)})`,
+  ]
+  if (p.description) lines.push(`  Description: ${p.description}`)
+  lines.push(
+    '  MTU 1500 bytes, BW 10000000 Kbit , DLY 10 usec',
+    '  reliability 255/255, txload 1/255, rxload 1/255',
+    '  Encapsulation ARPA, medium is broadcast',
+    `  Port mode is ${p.vlan === 'trunk' ? 'trunk' : 'access'}`,
+    up ? '  full-duplex, 10 Gb/s, media type is 10G' : '  auto-duplex, auto-speed',
+    '  Beacon is turned off',
+    '  Auto-Negotiation is turned on  FEC mode is Auto',
+    '  Input flow-control is off, output flow-control is off',
+    '  Auto-mdix is turned off',
+    '  Rate mode is dedicated',
+    '  Switchport monitor is off ',
+    '  EtherType is 0x8100 ',
+    '  EEE (efficient-ethernet) : n/a',
+    '    admin fec state is auto, oper fec state is off',
+    `  Last link flapped ${flapped(d.now() - p.lastChange)}`,
+    '  Last clearing of "show interface" counters never',
+    '  1 interface resets',
+    '  Load-Interval #1: 30 seconds',
+    '    30 seconds input rate 0 bits/sec, 0 packets/sec',
+    '    30 seconds output rate 0 bits/sec, 0 packets/sec',
+    '    input rate 0 bps, 0 pps; output rate 0 bps, 0 pps',
+    '  Load-Interval #2: 5 minute (300 seconds)',
+    '    300 seconds input rate 0 bits/sec, 0 packets/sec',
+    '    300 seconds output rate 0 bits/sec, 0 packets/sec',
+    '    input rate 0 bps, 0 pps; output rate 0 bps, 0 pps',
+    '  RX',
+    '    0 unicast packets  0 multicast packets  0 broadcast packets',
+    '    0 input packets  0 bytes',
+    '    0 jumbo packets  0 storm suppression bytes',
+    '    0 runts  0 giants  0 CRC  0 no buffer',
+    '    0 input error  0 short frame  0 overrun   0 underrun  0 ignored',
+    '    0 watchdog  0 bad etype drop  0 bad proto drop  0 if down drop',
+    '    0 input with dribble  0 input discard',
+    '    0 Rx pause',
+    '    0 Stomped CRC',
+    '  TX',
+    '    0 unicast packets  0 multicast packets  0 broadcast packets',
+    '    0 output packets  0 bytes',
+    '    0 jumbo packets',
+    '    0 output error  0 collision  0 deferred  0 late collision',
+    '    0 lost carrier  0 no carrier  0 babble  0 output discard',
+    '    0 Tx pause',
+    '',
+  )
+  return lines.join('\n') + '\n'
+}
+
+function flapped(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000))
+  if (s < 86400) return `${two(Math.floor(s / 3600))}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`
+  const weeks = Math.floor(s / 604800)
+  const days = Math.floor((s % 604800) / 86400)
+  return weeks ? `${weeks}week(s) ${days}day(s)` : `${days}d${two(Math.floor((s % 86400) / 3600))}h`
+}
+
+export function interfaceConfigLines(p: PortState): string[] {
+  const out = ['', `interface ${p.name}`]
+  if (p.description) out.push(`  description ${p.description}`)
+  if (p.vlan === 'trunk') out.push('  switchport mode trunk')
+  else if (p.vlan !== 1) out.push(`  switchport access vlan ${p.vlan}`)
+  if (p.portfast) out.push('  spanning-tree port type edge')
+  if (p.bpduguard) out.push('  spanning-tree bpduguard enable')
+  if (p.shutdown) out.push('  shutdown')
+  return out
+}
+
+function header(d: Device, command: string): string[] {
+  const changed = d.lastConfigChange?.at ?? d.bootTime
+  return [
+    '',
+    `!Command: ${command}`,
+    `!Running configuration last done at: ${ctime(changed)}`,
+    `!Time: ${ctime(d.now())}`,
+    '',
+    `version ${NXOS_VERSION} Bios:version 05.45 `,
+  ]
+}
+
+export function runningConfigLines(d: Device): string[] {
+  const lines = header(d, 'show running-config')
+  lines.push(`hostname ${d.hostname}`, '', 'feature ssh', '', 'username admin role network-admin', '')
+  for (const c of [...d.recoveryCauses].sort()) lines.push(`errdisable recovery cause ${c}`)
+  if (d.recoveryInterval !== 300) lines.push(`errdisable recovery interval ${d.recoveryInterval}`)
+  lines.push('vlan 1,10', '', 'vrf context management', '', 'interface mgmt0', '  vrf member management')
+  for (const p of d.ports) lines.push(...interfaceConfigLines(p))
+  lines.push('line console', 'line vty', '')
+  return lines
+}
+
+export function showRunningConfig(d: Device): string {
+  return runningConfigLines(d).join('\n') + '\n'
+}
+
+export function showRunningConfigInterface(d: Device, p: PortState): string {
+  return [...header(d, `show running-config interface ${p.name}`), ...interfaceConfigLines(p), ''].join('\n') + '\n'
+}
+
+export function showStartupConfig(d: Device): string {
+  if (!d.startupConfig) return 'No startup configuration.\n'
+  return d.startupConfig.join('\n').replace('!Command: show running-config', '!Command: show startup-config') + '\n'
+}
+
+/** genieparser nxos ShowErrdisableRecovery layout (lower-case, tab before `Timer interval`, no unit). */
+export function showErrdisableRecovery(d: Device): string {
+  const lines = ['ErrDisable Reason               Timer Status', '-----------------               ------------']
+  for (const c of NXOS_RECOVERY_CAUSES) lines.push(pad(c, 32) + (d.recoveryCauses.has(causeKeyword('nxos', c)) ? 'enabled' : 'disabled'))
+  lines.push('', `\tTimer interval: ${d.recoveryInterval}`)
+  return lines.join('\n') + '\n'
+}
+
+/** genieparser nxos ShowLoggingLogfile shape: `YYYY Mmm dd hh:mm:ss <host> %FAC-SEV-MNEMONIC: ...`. */
+export function showLoggingLogfile(d: Device): string {
+  return d.log.map((e) => `${nxosTimestamp(e.at)} ${d.hostname} ${e.text}`).join('\n') + (d.log.length ? '\n' : '')
+}
+
+export function showVersion(d: Device): string {
+  const up = d.now() - d.bootTime
+  const s = Math.floor(up / 1000)
+  const lines = [
+    'Cisco Nexus Operating System (NX-OS) Software',
+    'TAC support: http://www.cisco.com/tac',
+    'Copyright (C) 2002-2021, Cisco and/or its affiliates.',
+    'All rights reserved.',
+    'The copyrights to certain works contained in this software are',
+    'owned by other third parties and used and distributed under their own',
+    'licenses, such as open source.  This software is provided "as is," and unless',
+    'otherwise stated, there is no warranty, express or implied, including but not',
+    'limited to warranties of merchantability and fitness for a particular purpose.',
+    'Certain components of this software are licensed under',
+    'the GNU General Public License (GPL) version 2.0 or ',
+    'GNU General Public License (GPL) version 3.0  or the GNU',
+    'Lesser General Public License (LGPL) Version 2.1 or ',
+    'Lesser General Public License (LGPL) Version 2.0. ',
+    'A copy of each such license is available at',
+    'http://www.opensource.org/licenses/gpl-2.0.php and',
+    'http://opensource.org/licenses/gpl-3.0.html and',
+    'http://www.opensource.org/licenses/lgpl-2.1.php and',
+    'http://www.gnu.org/licenses/old-licenses/library.txt.',
+    '',
+    'Software',
+    '  BIOS: version 05.45',
+    `  NXOS: version ${NXOS_VERSION}`,
+    '  BIOS compile time:  11/22/2020',
+    '  NXOS image file is: bootflash:///nxos.9.3.8.bin',
+    '  NXOS compile time:  8/18/2021 15:00:00 [08/19/2021 00:03:46]',
+    '',
+    '',
+    'Hardware',
+    '  cisco Nexus9000 C93180YC-EX chassis ',
+    '  Intel(R) Xeon(R) CPU  @ 1.80GHz with 24632824 kB of memory.',
+    '  Processor Board ID FDO21120U5D',
+    '',
+    `  Device name: ${d.hostname}`,
+    '  bootflash:   53298520 kB',
+    `Kernel uptime is ${Math.floor(s / 86400)} day(s), ${Math.floor((s % 86400) / 3600)} hour(s), ${Math.floor((s % 3600) / 60)} minute(s), ${s % 60} second(s)`,
+    '',
+    `Last reset at 310210 usecs after ${ctime(d.bootTime)}`,
+    '  Reason: Reset Requested by CLI command reload',
+    `  System version: ${NXOS_VERSION}`,
+    '  Service: ',
+    '',
+    'plugin',
+    '  Core Plugin, Ethernet Plugin',
+    '',
+    'Active Package(s):',
+    '',
+  ]
+  return lines.join('\n') + '\n'
+}

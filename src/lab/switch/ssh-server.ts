@@ -1,0 +1,223 @@
+/**
+ * The SSH front-end of the lab switch: an ssh2 Server that authenticates with the configured
+ * credentials (password, keyboard-interactive, optionally public keys) and runs one CliSession
+ * per interactive shell. An `exec` request runs a single command and closes, as Cisco IOS does.
+ */
+import {createHash, getCiphers, timingSafeEqual} from 'node:crypto'
+import type {AddressInfo} from 'node:net'
+import ssh2 from 'ssh2'
+import type {Algorithms, AuthContext, Connection, ServerConfig} from 'ssh2'
+import {CliSession, type LabFaults} from './cli.js'
+import type {Device} from './device.js'
+import type {HostKey} from './host-key.js'
+
+/** What Cisco IOS `SSH-2.0-Cisco-1.25` offers (mscdex/ssh2 issues #1064, #1079; reference §2.6). */
+export const LEGACY_ALGORITHMS = {
+  kex: ['diffie-hellman-group-exchange-sha1', 'diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1'],
+  serverHostKey: ['ssh-rsa'],
+  cipher: ['aes128-cbc', '3des-cbc', 'aes192-cbc', 'aes256-cbc'],
+  hmac: ['hmac-sha1'],
+  compress: ['none'],
+} as const
+
+const OPENSSL_NAME: Record<string, string> = {
+  'aes128-cbc': 'aes-128-cbc',
+  '3des-cbc': 'des-ede3-cbc',
+  'aes192-cbc': 'aes-192-cbc',
+  'aes256-cbc': 'aes-256-cbc',
+}
+
+export const CISCO_IDENT = 'Cisco-1.25'
+
+export interface SshFrontOptions {
+  device: Device
+  hostKey: HostKey
+  host: string
+  port: number
+  username: string
+  password: string
+  enablePassword: string
+  legacySsh: boolean
+  faults: LabFaults
+  authorizedKeys: string[]
+  saveDelayMs?: number
+  banner?: boolean
+}
+
+export interface SshFront {
+  host: string
+  port: number
+  close(): Promise<void>
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest()
+  const hb = createHash('sha256').update(b).digest()
+  return timingSafeEqual(ha, hb)
+}
+
+export function startSshFront(o: SshFrontOptions): Promise<SshFront> {
+  const authorized = o.authorizedKeys.map((line) => {
+    const k = ssh2.utils.parseKey(line)
+    const key = Array.isArray(k) ? k[0] : k
+    if (!key || key instanceof Error) throw new Error(`cannot parse authorized key: ${key instanceof Error ? key.message : line.slice(0, 20)}`)
+    return key
+  })
+  const methods: AuthContext['method'][] = ['password', 'keyboard-interactive']
+  if (authorized.length) methods.unshift('publickey')
+
+  const config: ServerConfig = {
+    hostKeys: [o.hostKey.privateKey],
+    ident: o.device.platform === 'ios' || o.legacySsh ? CISCO_IDENT : 'OpenSSH_8.3 PKIX[12.5.1]',
+  }
+  if (o.legacySsh) {
+    config.algorithms = {
+      kex: [...LEGACY_ALGORITHMS.kex],
+      serverHostKey: [...LEGACY_ALGORITHMS.serverHostKey],
+      cipher: LEGACY_ALGORITHMS.cipher.filter((c) => getCiphers().includes(OPENSSL_NAME[c] ?? c)),
+      hmac: [...LEGACY_ALGORITHMS.hmac],
+      compress: [...LEGACY_ALGORITHMS.compress],
+    } as Algorithms
+  }
+
+  const clients = new Set<Connection>()
+  const server = new ssh2.Server(config, (client, info) => {
+    clients.add(client)
+    let user = o.username
+    client.on('error', () => {
+      // a client that goes away mid-handshake is not our problem
+    })
+    client.on('close', () => clients.delete(client))
+    client.on('authentication', (ctx) => {
+      if (ctx.username !== o.username) {
+        ctx.reject(methods)
+        return
+      }
+      user = ctx.username
+      switch (ctx.method) {
+        case 'password':
+          if (sameSecret(ctx.password, o.password)) ctx.accept()
+          else ctx.reject(methods)
+          return
+        case 'keyboard-interactive':
+          ctx.prompt([{prompt: 'Password: ', echo: false}], (answers) => {
+            if (answers.length === 1 && sameSecret(answers[0] ?? '', o.password)) ctx.accept()
+            else ctx.reject(methods)
+          })
+          return
+        case 'publickey': {
+          const key = authorized.find((k) => k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data))
+          if (!key) {
+            ctx.reject(methods)
+            return
+          }
+          if (!ctx.signature || !ctx.blob) {
+            ctx.accept() // the key is acceptable; the client will now sign
+            return
+          }
+          if (key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) ctx.accept()
+          else ctx.reject(methods)
+          return
+        }
+        default:
+          ctx.reject(methods)
+      }
+    })
+    client.on('ready', () => {
+      client.on('session', (acceptSession) => {
+        const session = acceptSession()
+        session.on('pty', (accept) => accept?.())
+        session.on('window-change', (accept) => accept?.())
+        session.on('env', (accept) => accept?.())
+        session.on('shell', (accept) => {
+          const stream = accept()
+          const cli = new CliSession({
+            device: o.device,
+            username: user,
+            enablePassword: o.enablePassword,
+            remoteAddress: info.ip,
+            faults: o.faults,
+            ...(o.saveDelayMs === undefined ? {} : {saveDelayMs: o.saveDelayMs}),
+            ...(o.banner === undefined ? {} : {banner: o.banner}),
+            write: (d) => {
+              if (stream.writable) stream.write(d)
+            },
+            close: () => {
+              try {
+                stream.exit(0)
+                stream.end()
+              } catch {
+                // already gone
+              }
+              if (o.faults.dropAfter !== undefined) client.end()
+            },
+          })
+          stream.on('data', (d: Buffer) => cli.feed(d))
+          stream.on('close', () => cli.end())
+          stream.on('error', () => cli.end())
+          cli.start()
+        })
+        session.on('exec', (accept, _reject, req) => {
+          const stream = accept()
+          let out = ''
+          const cli = new CliSession({
+            device: o.device,
+            username: user,
+            enablePassword: o.enablePassword,
+            remoteAddress: info.ip,
+            faults: {},
+            banner: false,
+            write: (d) => {
+              out += d
+            },
+            close: () => {},
+          })
+          cli.termLength = 0
+          cli.mode = 'exec'
+          cli.start()
+          const promptText = cli.prompt()
+          out = ''
+          cli.feed(req.command.replace(/[\r\n]+$/, '') + '\r')
+          void cli.whenIdle().then(() => {
+            // drop the echo line and the final prompt: exec output is the command's output only
+            let text = out
+            const firstBreak = text.indexOf('\r\n')
+            if (firstBreak >= 0) text = text.slice(firstBreak + 2)
+            if (text.endsWith(cli.prompt())) text = text.slice(0, -cli.prompt().length)
+            else if (text.endsWith(promptText)) text = text.slice(0, -promptText.length)
+            try {
+              stream.write(text)
+              stream.exit(0)
+              stream.end()
+            } catch {
+              // gone
+            }
+          })
+        })
+      })
+    })
+  })
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject)
+      const addr = server.address() as AddressInfo
+      resolve({
+        host: o.host,
+        port: addr.port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const c of clients) {
+              try {
+                c.end()
+              } catch {
+                // ignore
+              }
+            }
+            server.close(() => done())
+          }),
+      })
+    })
+  })
+}

@@ -1,0 +1,45 @@
+import type {FlavorContext, FlavorName, FlavorResponse, Instance} from './types.js'
+import type {Documents} from './flavors/common.js'
+import {buildEc2} from './flavors/ec2.js'
+import {buildCloudstack} from './flavors/cloudstack.js'
+import {buildOpenstack} from './flavors/openstack.js'
+import {buildNocloud} from './flavors/nocloud.js'
+import {buildCustom} from './flavors/custom.js'
+
+/** A response built once at load: the request path is looked up, nothing is computed per request. */
+export interface Prebuilt {
+  status: number
+  flavor: FlavorName
+  body: Buffer
+  headers: Record<string, string | number>
+}
+
+export const FLAVOR_BUILDERS: Record<FlavorName, (i: Instance, ctx: FlavorContext) => Documents> = {
+  ec2: buildEc2,
+  cloudstack: buildCloudstack,
+  openstack: buildOpenstack,
+  nocloud: buildNocloud,
+  custom: buildCustom,
+}
+
+export function prebuild(flavor: FlavorName, r: FlavorResponse): Prebuilt {
+  const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body
+  return {
+    status: r.status,
+    flavor,
+    body,
+    headers: {'content-type': r.contentType, 'content-length': body.length, 'cache-control': 'no-store'},
+  }
+}
+
+/**
+ * Every path one VM can fetch, all flavours on one port. Later flavours win on a shared path:
+ * `/latest/...` is the CloudStack superset of the EC2 `latest` tree (extra leaves, all 200).
+ */
+export function renderAllDocuments(instance: Instance, ctx: FlavorContext = {}): Map<string, Prebuilt> {
+  const out = new Map<string, Prebuilt>()
+  for (const flavor of ['ec2', 'cloudstack', 'openstack', 'nocloud', 'custom'] as const) {
+    for (const [path, response] of FLAVOR_BUILDERS[flavor](instance, ctx)) out.set(path, prebuild(flavor, response))
+  }
+  return out
+}

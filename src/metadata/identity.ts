@@ -1,0 +1,102 @@
+import {createHmac, timingSafeEqual} from 'node:crypto'
+import type {IncomingMessage} from 'node:http'
+import type {Store} from './store.js'
+import type {Instance} from './types.js'
+import {CidrSet, ipFamily, normalizeIp} from './net.js'
+
+/**
+ * Who is asking. By default the TCP peer address (IPv4-mapped IPv6 normalised). Two opt-ins:
+ * - `trustProxy` (CIDRs): from those peers only, X-Forwarded-For is honoured; the client is the
+ *   rightmost hop that is not itself a trusted proxy (entries to its left can be forged by the client).
+ * - `proxySharedSecret`: neutron-style `X-Instance-ID` + `X-Instance-ID-Signature`
+ *   (hex HMAC-SHA256 of the id with the secret, compared in constant time). A wrong or missing
+ *   signature is a 403. Without the secret those headers are ignored.
+ * A VM never gets another VM's data: headers from an untrusted peer change nothing.
+ */
+export interface Requester {
+  /** The TCP peer (normalised). */
+  peer: string
+  /** The address the request is attributed to (peer, or from X-Forwarded-For). */
+  ip: string
+  via: 'address' | 'forwarded' | 'signed'
+  instance: Instance | undefined
+  /** Set when the request must be refused before any lookup. */
+  reject?: {status: 400 | 403; reason: string}
+}
+
+export interface ResolverOptions {
+  trustProxy?: readonly string[]
+  proxySharedSecret?: string
+}
+
+export interface Resolver {
+  resolve(req: IncomingMessage, store: Store): Requester
+  readonly trusted: CidrSet
+}
+
+export function signInstanceId(instanceId: string, secret: string): string {
+  return createHmac('sha256', secret).update(instanceId).digest('hex')
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v.join(', ') : v
+}
+
+/** The client address from an X-Forwarded-For chain, given the trusted proxy set. */
+export function clientFromForwarded(xff: string, peer: string, trusted: CidrSet): string {
+  const hops = xff
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '')
+    .map((h) => {
+      // tolerate "1.2.3.4:5678" and "[fd00::1]:80"
+      const b = /^\[([^\]]+)\](?::\d+)?$/.exec(h)
+      if (b?.[1]) return normalizeIp(b[1])
+      const p = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(h)
+      return normalizeIp(p?.[1] ?? h)
+    })
+  let client = peer
+  for (let i = hops.length - 1; i >= 0; i--) {
+    client = hops[i]!
+    if (!trusted.has(client)) return client
+  }
+  return client
+}
+
+export function createResolver(options: ResolverOptions = {}): Resolver {
+  const trusted = new CidrSet(options.trustProxy ?? [])
+  const secret = options.proxySharedSecret
+  return {
+    trusted,
+    resolve(req, store) {
+      const peer = normalizeIp(req.socket.remoteAddress ?? '')
+      if (secret !== undefined && secret !== '' && req.headers['x-instance-id'] !== undefined) {
+        const rawId = req.headers['x-instance-id']
+        const rawSig = req.headers['x-instance-id-signature']
+        if (Array.isArray(rawId) || Array.isArray(rawSig)) {
+          return {peer, ip: peer, via: 'signed', instance: undefined, reject: {status: 400, reason: 'duplicated X-Instance-ID headers'}}
+        }
+        const id = rawId ?? ''
+        const expected = Buffer.from(signInstanceId(id, secret), 'utf8')
+        const given = Buffer.from(rawSig ?? '', 'utf8')
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          return {peer, ip: peer, via: 'signed', instance: undefined, reject: {status: 403, reason: 'bad X-Instance-ID-Signature'}}
+        }
+        const instance = store.byId(id)
+        return {peer, ip: instance?.ip ?? peer, via: 'signed', instance}
+      }
+      let ip = peer
+      let via: Requester['via'] = 'address'
+      if (trusted.size > 0 && trusted.has(peer)) {
+        const xff = header(req, 'x-forwarded-for')
+        if (xff !== undefined && xff.trim() !== '') {
+          ip = clientFromForwarded(xff, peer, trusted)
+          via = 'forwarded'
+        }
+      }
+      const instance = ipFamily(ip) === 0 ? undefined : store.get(ip)
+      return {peer, ip, via, instance}
+    },
+  }
+}

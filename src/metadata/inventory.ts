@@ -1,0 +1,640 @@
+import {readFile, readdir, stat} from 'node:fs/promises'
+import {basename, join} from 'node:path'
+import {isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document, type Node as YamlNode, type Scalar} from 'yaml'
+import {InventoryError} from '../errors.js'
+import {assembleUserData} from './mime.js'
+import {ipFamily, normalizeIp, normalizeMac, parseCidr} from './net.js'
+import {nearest, renderTemplate, TemplateError} from './template.js'
+import type {Instance, InstanceInterface, UserDataPart} from './types.js'
+
+/**
+ * Inventory: a YAML file (or a directory of *.yaml / *.yml files, read in name order) with
+ * `profiles:` (device types) and `instances:` (one record per VM). Layering: an instance's
+ * fields beat its profile's; `meta_data` is merged (instance keys win); `user_data` and
+ * `vendor_data` are replaced; `interfaces` are merged by `name` (profile gives the NIC layout,
+ * the instance its MACs and addresses). Every problem is reported with file:line:column, what is
+ * wrong and what would be right; all problems at once, not just the first.
+ */
+
+export interface InventoryIssue {
+  file: string
+  line: number
+  column: number
+  message: string
+  hint?: string
+}
+
+export interface LoadedInventory {
+  instances: Instance[]
+  files: string[]
+  warnings: InventoryIssue[]
+}
+
+export const DEFAULT_AVAILABILITY_ZONE = 'nova'
+
+const TOP_KEYS = ['profiles', 'instances'] as const
+const PROFILE_KEYS = ['user_data', 'vendor_data', 'meta_data', 'interfaces', 'public_keys', 'availability_zone', 'password', 'description'] as const
+const INSTANCE_KEYS = ['id', 'uuid', 'hostname', 'ip', 'mac', 'profile', ...PROFILE_KEYS] as const
+const IFACE_KEYS = ['name', 'device', 'mac', 'address', 'addresses', 'gateway', 'gateway6', 'dns', 'dhcp', 'dhcp4', 'dhcp6', 'mode', 'mtu', 'routes'] as const
+
+export function formatIssue(i: InventoryIssue): string {
+  return `${i.file}:${i.line}:${i.column}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`
+}
+
+/** A YAML node with where it came from. */
+interface Located {
+  node: YamlNode | null
+  file: string
+  lc: LineCounter
+  text: string
+  doc: Document
+}
+
+class Collector {
+  issues: InventoryIssue[] = []
+  warnings: InventoryIssue[] = []
+  at(loc: Located, offset?: number): {file: string; line: number; column: number} {
+    const start = offset ?? (loc.node as {range?: [number, number, number]} | null)?.range?.[0] ?? 0
+    const p = loc.lc.linePos(start)
+    return {file: loc.file, line: p.line, column: p.col}
+  }
+  error(loc: Located, message: string, hint?: string, offset?: number): void {
+    this.issues.push({...this.at(loc, offset), message, ...(hint === undefined ? {} : {hint})})
+  }
+  warn(loc: Located, message: string, hint?: string): void {
+    this.warnings.push({...this.at(loc), message, ...(hint === undefined ? {} : {hint})})
+  }
+}
+
+function child(loc: Located, node: unknown): Located {
+  return {...loc, node: (node ?? null) as YamlNode | null}
+}
+
+/** [key, keyLoc, valueLoc] for a YAML map. */
+function entries(loc: Located): Array<[string, Located, Located]> {
+  if (!isMap(loc.node)) return []
+  return loc.node.items.map((pair) => {
+    const k = pair.key as YamlNode | null
+    const key = isScalar(k) ? String(k.value) : String(k)
+    const valueLoc = child(loc, pair.value)
+    // a key with no value (`user_data:`) has no node: point at the key
+    return [key, child(loc, k), pair.value == null ? child(loc, k) : valueLoc]
+  })
+}
+
+function js(loc: Located): unknown {
+  const n = loc.node as {toJSON?: () => unknown} | null
+  if (n === null) return null
+  return isScalar(n) ? n.value : (n as unknown as {toJS(doc: Document): unknown}).toJS(loc.doc)
+}
+
+function checkKeys(c: Collector, loc: Located, allowed: readonly string[], what: string): void {
+  for (const [key, keyLoc] of entries(loc)) {
+    if (allowed.includes(key)) continue
+    const guess = nearest(key, allowed)
+    c.error(keyLoc, `unknown key \`${key}\` in ${what}`, guess ? `did you mean \`${guess}\`?` : `allowed: ${allowed.join(', ')}`)
+  }
+}
+
+function str(c: Collector, loc: Located, what: string, example: string): string | undefined {
+  const v = js(loc)
+  if (typeof v === 'string' && v.trim() !== '') return v.trim()
+  if (typeof v === 'number') return String(v)
+  c.error(loc, `${what} must be a non-empty string`, `e.g. ${example}`)
+  return undefined
+}
+
+/** Raw (unvalidated) fields of a profile or instance, each with its location. */
+type Fields = Map<string, Located>
+
+function fieldsOf(loc: Located): Fields {
+  const m: Fields = new Map()
+  for (const [k, , v] of entries(loc)) m.set(k, v)
+  return m
+}
+
+interface Part {
+  content: string
+  type?: string
+  filename?: string
+  loc: Located
+}
+
+function parts(c: Collector, loc: Located, what: string): Part[] | null | undefined {
+  const v = js(loc)
+  if (v === null) return null // explicitly none
+  if (typeof v === 'string') return [{content: v, loc}]
+  if (isSeq(loc.node)) {
+    const out: Part[] = []
+    for (const item of loc.node.items) {
+      const il = child(loc, item)
+      const iv = js(il)
+      if (typeof iv === 'string') out.push({content: iv, loc: il})
+      else if (isMap(item)) {
+        checkKeys(c, il, ['content', 'type', 'filename'], `a ${what} part`)
+        const f = fieldsOf(il)
+        const content = f.get('content')
+        const cv = content ? js(content) : undefined
+        if (typeof cv !== 'string') {
+          c.error(il, `a ${what} part needs \`content:\` (a string)`, 'e.g. - {content: "#!/bin/sh\\necho hi", filename: hello.sh}')
+          continue
+        }
+        const type = f.get('type') ? js(f.get('type')!) : undefined
+        const filename = f.get('filename') ? js(f.get('filename')!) : undefined
+        out.push({
+          content: cv,
+          loc: content!,
+          ...(typeof type === 'string' ? {type} : {}),
+          ...(typeof filename === 'string' ? {filename} : {}),
+        })
+      } else c.error(il, `a ${what} part must be a string or {content, type, filename}`)
+    }
+    return out
+  }
+  c.error(loc, `${what} must be a string (a cloud-config, a script…) or a list of parts`, 'e.g. user_data: |\n  #!/bin/sh\n  echo hi')
+  return undefined
+}
+
+/** Offset in the source of character `index` of a scalar's value (block and flow styles). */
+function scalarOffset(loc: Located, index: number): number {
+  const node = loc.node as Scalar | null
+  const start = node?.range?.[0] ?? 0
+  if (!node) return start
+  const type = node.type
+  if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') {
+    const before = (String(node.value)).slice(0, index)
+    const lineNo = before.split('\n').length - 1
+    const col = before.length - (before.lastIndexOf('\n') + 1)
+    // skip the header line, then lineNo lines
+    let off = loc.text.indexOf('\n', start) + 1
+    for (let i = 0; i < lineNo && off > 0; i++) off = loc.text.indexOf('\n', off) + 1
+    const indent = /^[ ]*/.exec(loc.text.slice(off))?.[0].length ?? 0
+    return off + indent + col
+  }
+  const quoted = type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE' ? 1 : 0
+  return String(node.value).includes('\n') ? start : start + quoted + index
+}
+
+export interface RawDoc {
+  file: string
+  text: string
+}
+
+/** Parse and validate inventory documents (already read). Throws InventoryError listing every issue. */
+export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
+  const c = new Collector()
+  const profiles = new Map<string, {fields: Fields; loc: Located}>()
+  const instances: Array<{fields: Fields; loc: Located}> = []
+
+  for (const {file, text} of docs) {
+    const lc = new LineCounter()
+    const doc = parseDocument(text, {lineCounter: lc, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false})
+    const root: Located = {node: doc.contents as YamlNode | null, file, lc, text, doc}
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const p = e.linePos?.[0] ?? lc.linePos(e.pos[0])
+        c.issues.push({file, line: p.line, column: p.col, message: `YAML: ${e.message.split('\n')[0] ?? e.message}`})
+      }
+      continue
+    }
+    if (root.node === null) {
+      c.warnings.push({file, line: 1, column: 1, message: 'empty inventory file'})
+      continue
+    }
+    if (!isMap(root.node)) {
+      c.error(root, 'an inventory file must be a mapping with `profiles:` and/or `instances:`')
+      continue
+    }
+    checkKeys(c, root, TOP_KEYS, 'the inventory')
+    for (const [key, , value] of entries(root)) {
+      if (key === 'profiles') {
+        if (value.node !== null && !isMap(value.node)) {
+          c.error(value, '`profiles:` must map a profile name to its fields', 'e.g. profiles:\n  waf: {meta_data: {role: waf}}')
+          continue
+        }
+        for (const [name, nameLoc, body] of entries(value)) {
+          if (profiles.has(name)) {
+            const prev = c.at(profiles.get(name)!.loc)
+            c.error(nameLoc, `profile \`${name}\` is defined twice`, `first at ${prev.file}:${prev.line}:${prev.column}`)
+            continue
+          }
+          if (body.node !== null && !isMap(body.node)) {
+            c.error(body, `profile \`${name}\` must be a mapping`)
+            continue
+          }
+          checkKeys(c, body, PROFILE_KEYS, `profile \`${name}\``)
+          profiles.set(name, {fields: fieldsOf(body), loc: nameLoc})
+        }
+      } else if (key === 'instances') {
+        if (value.node === null) continue
+        if (!isSeq(value.node)) {
+          c.error(value, '`instances:` must be a list', 'e.g. instances:\n  - {id: waf-01, ip: 10.0.0.2}')
+          continue
+        }
+        for (const item of value.node.items) {
+          const il = child(value, item)
+          if (!isMap(item)) {
+            c.error(il, 'each instance must be a mapping', 'e.g. - {id: waf-01, ip: 10.0.0.2, profile: waf}')
+            continue
+          }
+          checkKeys(c, il, INSTANCE_KEYS, 'an instance')
+          instances.push({fields: fieldsOf(il), loc: il})
+        }
+      }
+    }
+  }
+
+  const out: Instance[] = []
+  const seenIds = new Map<string, Located>()
+  const seenIps = new Map<string, Located>()
+  const seenMacs = new Map<string, {loc: Located; id: string}>()
+  const templateErrorsSeen = new Set<string>()
+
+  instances.forEach(({fields, loc}) => {
+    const idLoc = fields.get('id')
+    if (!idLoc) {
+      c.error(loc, 'instance has no `id:`', 'every VM needs a unique id, e.g. id: waf-01')
+      return
+    }
+    const id = str(c, idLoc, 'id', 'waf-01')
+    if (id === undefined) return
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id)) {
+      c.error(idLoc, `id \`${id}\` has characters an instance-id cannot carry`, 'letters, digits and . _ : - (no spaces or slashes), e.g. waf-01')
+    }
+    if (seenIds.has(id)) {
+      const p = c.at(seenIds.get(id)!)
+      c.error(idLoc, `duplicate id \`${id}\``, `first used at ${p.file}:${p.line}:${p.column}; ids must be unique`)
+    } else seenIds.set(id, idLoc)
+
+    // profile
+    let profile: {fields: Fields; loc: Located} | undefined
+    let profileName: string | undefined
+    const pLoc = fields.get('profile')
+    if (pLoc) {
+      profileName = str(c, pLoc, 'profile', 'waf')
+      if (profileName !== undefined) {
+        profile = profiles.get(profileName)
+        if (!profile) {
+          const guess = nearest(profileName, [...profiles.keys()])
+          c.error(pLoc, `unknown profile \`${profileName}\``, guess ? `did you mean \`${guess}\`?` : `defined profiles: ${[...profiles.keys()].join(', ') || 'none'}`)
+        }
+      }
+    }
+    /** instance value beats profile value */
+    const pick = (k: string): Located | undefined => fields.get(k) ?? profile?.fields.get(k)
+
+    // ip (identity)
+    const ipLoc = fields.get('ip')
+    let ip = ''
+    if (!ipLoc) c.error(idLoc, `instance \`${id}\` has no \`ip:\``, 'the address the VM asks from is its identity, e.g. ip: 10.0.0.2')
+    else {
+      const raw = str(c, ipLoc, 'ip', '10.0.0.2')
+      if (raw !== undefined) {
+        if (ipFamily(normalizeIp(raw)) === 0 || raw.includes('/')) {
+          c.error(ipLoc, `ip \`${raw}\` is not an IPv4 or IPv6 address`, raw.includes('/') ? `write the bare address: ip: ${raw.split('/')[0]}` : 'e.g. 10.0.0.2 or fd00::2')
+        } else {
+          ip = normalizeIp(raw)
+          if (seenIps.has(ip)) {
+            const p = c.at(seenIps.get(ip)!)
+            c.error(ipLoc, `ip ${ip} is already used by another instance`, `first at ${p.file}:${p.line}:${p.column}; two VMs on one address would get each other's data`)
+          } else seenIps.set(ip, ipLoc)
+        }
+      }
+    }
+
+    const hostname = fields.get('hostname') ? str(c, fields.get('hostname')!, 'hostname', 'waf-01') : id
+    if (hostname !== undefined && !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(hostname)) {
+      c.error(fields.get('hostname') ?? idLoc, `hostname \`${hostname}\` is not a valid host name`, 'letters, digits and -, labels of 1-63 characters, e.g. waf-01')
+    }
+    const uuid = fields.get('uuid') ? str(c, fields.get('uuid')!, 'uuid', '3f1c…') : id
+
+    // availability zone, password
+    const azLoc = pick('availability_zone')
+    const az = azLoc ? str(c, azLoc, 'availability_zone', 'rack-b') : DEFAULT_AVAILABILITY_ZONE
+    const pwLoc = pick('password')
+    let password: string | undefined
+    if (pwLoc) {
+      const v = js(pwLoc)
+      if (typeof v === 'string' && v !== '') password = v
+      else if (v !== null) c.error(pwLoc, 'password must be a string', 'it is served once by the CloudStack password server')
+    }
+
+    // public keys
+    const keys: Array<{name: string; key: string}> = []
+    const kLoc = pick('public_keys')
+    if (kLoc && js(kLoc) !== null) {
+      const v = js(kLoc)
+      const add = (name: string | undefined, key: unknown, at: Located, i: number) => {
+        if (typeof key !== 'string' || !/^(ssh-|ecdsa-|sk-)[\w@.-]+ [A-Za-z0-9+/=]+/.test(key.trim())) {
+          c.error(at, 'a public key must be an OpenSSH public key line', 'e.g. "ssh-ed25519 AAAAC3Nz… ops@bastion"')
+          return
+        }
+        const comment = key.trim().split(/\s+/)[2]
+        keys.push({name: name ?? comment ?? `key-${i}`, key: key.trim()})
+      }
+      if (typeof v === 'string') add(undefined, v, kLoc, 0)
+      else if (isSeq(kLoc.node)) kLoc.node.items.forEach((it, i) => add(undefined, js(child(kLoc, it)), child(kLoc, it), i))
+      else if (isMap(kLoc.node)) entries(kLoc).forEach(([name, , vl], i) => add(name, js(vl), vl, i))
+      else c.error(kLoc, 'public_keys must be a key, a list of keys, or a map name → key')
+    }
+
+    // meta_data: merged
+    const meta: Record<string, unknown> = {}
+    for (const mLoc of [profile?.fields.get('meta_data'), fields.get('meta_data')]) {
+      if (!mLoc || js(mLoc) === null) continue
+      if (!isMap(mLoc.node)) {
+        c.error(mLoc, 'meta_data must be a mapping', 'e.g. meta_data: {role: waf, rack: b12}')
+        continue
+      }
+      Object.assign(meta, js(mLoc) as Record<string, unknown>)
+    }
+
+    // interfaces: merged by name
+    const nics = mergeInterfaces(c, profile?.fields.get('interfaces'), fields.get('interfaces'))
+    const interfaces: InstanceInterface[] = []
+    nics.forEach(({f, loc: nl}, index) => {
+      const nic = validateInterface(c, f, nl, index)
+      if (!nic) return
+      const prev = seenMacs.get(nic.mac)
+      if (prev && prev.id !== id) {
+        const p = c.at(prev.loc)
+        c.error(f.get('mac') ?? nl, `mac ${nic.mac} is already used by instance \`${prev.id}\``, `first at ${p.file}:${p.line}:${p.column}; MACs must be unique`)
+      } else if (prev) c.error(f.get('mac') ?? nl, `mac ${nic.mac} is used twice in instance \`${id}\``)
+      else seenMacs.set(nic.mac, {loc: f.get('mac') ?? nl, id})
+      interfaces.push(nic)
+    })
+    const devices = new Set<string>()
+    for (const n of interfaces) {
+      if (devices.has(n.device)) c.error(loc, `two interfaces of \`${id}\` use device name ${n.device}`, 'give each a distinct `device:`')
+      devices.add(n.device)
+    }
+
+    let mac: string | undefined = interfaces[0]?.mac
+    const macLoc = fields.get('mac')
+    if (macLoc) {
+      const raw = String(js(macLoc) ?? '')
+      const m = normalizeMac(raw)
+      if (!m) c.error(macLoc, `mac \`${raw}\` is not a MAC address`, 'e.g. 52:54:00:00:00:01')
+      else {
+        mac = m
+        if (interfaces.length > 0 && !interfaces.some((n) => n.mac === m)) {
+          c.error(macLoc, `mac ${m} is not the MAC of any of \`${id}\`'s interfaces`, `the primary MAC must be one of: ${interfaces.map((n) => n.mac).join(', ')}`)
+        }
+      }
+    }
+
+    // templates
+    const vars: Record<string, unknown> = {...meta, meta, hostname, id, uuid, ip, mac: mac ?? '', profile: profileName ?? '', availability_zone: az}
+    const render = (what: 'user_data' | 'vendor_data'): string | undefined => {
+      const l = pick(what)
+      if (!l) return undefined
+      const ps = parts(c, l, what)
+      if (!ps) return undefined
+      const rendered: UserDataPart[] = []
+      for (const p of ps) {
+        try {
+          rendered.push({
+            content: renderTemplate(p.content, vars),
+            ...(p.type === undefined ? {} : {type: p.type}),
+            ...(p.filename === undefined ? {} : {filename: p.filename}),
+          })
+        } catch (err) {
+          if (!(err instanceof TemplateError)) throw err
+          const offset = scalarOffset(p.loc, err.offset)
+          const key = `${p.loc.file}:${offset}:${err.message}`
+          if (templateErrorsSeen.has(key)) continue
+          templateErrorsSeen.add(key)
+          const from = fields.get(what) ? `instance \`${id}\`` : `profile \`${profileName}\` (rendering instance \`${id}\`)`
+          c.error(p.loc, `${what} of ${from}: ${err.message}`, err.hint, offset)
+        }
+      }
+      return assembleUserData(rendered)
+    }
+    const userData = render('user_data')
+    const vendorData = render('vendor_data')
+
+    const where = c.at(loc)
+    out.push({
+      id,
+      uuid: uuid ?? id,
+      hostname: hostname ?? id,
+      ip,
+      ...(mac === undefined ? {} : {mac}),
+      ...(profileName === undefined ? {} : {profile: profileName}),
+      availabilityZone: az ?? DEFAULT_AVAILABILITY_ZONE,
+      publicKeys: keys,
+      ...(userData === undefined ? {} : {userData}),
+      ...(vendorData === undefined ? {} : {vendorData}),
+      meta,
+      interfaces,
+      ...(password === undefined ? {} : {password}),
+      source: `${where.file}:${where.line}:${where.column}`,
+    })
+  })
+
+  if (instances.length === 0 && c.issues.length === 0) {
+    c.warnings.push({file: docs[0]?.file ?? '<inventory>', line: 1, column: 1, message: 'the inventory has no instances: every request will get 404'})
+  }
+  if (c.issues.length > 0) {
+    const shown = c.issues.slice(0, 20).map(formatIssue)
+    const more = c.issues.length > 20 ? [`… and ${c.issues.length - 20} more`] : []
+    throw new InventoryError(`invalid inventory (${c.issues.length} problem${c.issues.length === 1 ? '' : 's'}):\n${[...shown, ...more].join('\n')}`, {
+      suggestions: ['fix the lines above, then check with: netops metadata validate --inventory <file>'],
+      details: {issues: c.issues},
+    })
+  }
+  return {instances: out, files: docs.map((d) => d.file), warnings: c.warnings}
+}
+
+function mergeInterfaces(c: Collector, profileLoc: Located | undefined, instanceLoc: Located | undefined): Array<{f: Fields; loc: Located}> {
+  const order: string[] = []
+  const byName = new Map<string, {f: Fields; loc: Located}>()
+  for (const l of [profileLoc, instanceLoc]) {
+    if (!l || js(l) === null) continue
+    if (!isSeq(l.node)) {
+      c.error(l, 'interfaces must be a list', 'e.g. interfaces:\n  - {name: mgmt, mac: "52:54:00:00:00:01", address: 10.0.0.2/24}')
+      continue
+    }
+    for (const item of l.node.items) {
+      const il = child(l, item)
+      if (!isMap(item)) {
+        c.error(il, 'each interface must be a mapping', 'e.g. - {name: mgmt, mac: "52:54:00:00:00:01", address: 10.0.0.2/24}')
+        continue
+      }
+      checkKeys(c, il, IFACE_KEYS, 'an interface')
+      const f = fieldsOf(il)
+      const nameV = f.get('name') ? js(f.get('name')!) : undefined
+      if (typeof nameV !== 'string' || nameV === '') {
+        c.error(il, 'interface has no `name:`', 'e.g. name: mgmt (profile and instance interfaces are matched by name)')
+        continue
+      }
+      const prev = byName.get(nameV)
+      if (prev && l === instanceLoc && prev.loc.file !== '' && profileLoc && isFromLoc(prev, profileLoc)) {
+        byName.set(nameV, {f: new Map([...prev.f, ...f]), loc: il})
+      } else if (prev) {
+        c.error(il, `interface \`${nameV}\` is listed twice`, 'names must be unique within a list')
+      } else {
+        order.push(nameV)
+        byName.set(nameV, {f, loc: il})
+      }
+    }
+  }
+  return order.map((n) => byName.get(n)!)
+}
+
+function isFromLoc(entry: {loc: Located}, parent: Located): boolean {
+  const r = (parent.node as {range?: [number, number, number]} | null)?.range
+  const e = (entry.loc.node as {range?: [number, number, number]} | null)?.range
+  return r !== undefined && e !== undefined && entry.loc.file === parent.file && e[0] >= r[0] && e[0] <= r[2]
+}
+
+function validateInterface(c: Collector, f: Fields, loc: Located, index: number): InstanceInterface | undefined {
+  const name = String(js(f.get('name')!))
+  const macLoc = f.get('mac')
+  let mac: string | undefined
+  if (!macLoc) c.error(loc, `interface \`${name}\` has no \`mac:\``, 'network config matches NICs by MAC; e.g. mac: "52:54:00:00:01:01"')
+  else {
+    const raw = js(macLoc)
+    mac = typeof raw === 'string' ? normalizeMac(raw) : undefined
+    if (!mac) {
+      c.error(
+        macLoc,
+        `mac \`${String(raw)}\` of interface \`${name}\` is not a MAC address`,
+        typeof raw === 'number' ? 'quote it: YAML read it as a number (sexagesimal); mac: "52:54:00:00:01:01"' : 'six hex pairs, e.g. "52:54:00:00:01:01"',
+      )
+    }
+  }
+  const addresses: string[] = []
+  for (const key of ['address', 'addresses']) {
+    const l = f.get(key)
+    if (!l) continue
+    const v = js(l)
+    const list = Array.isArray(v) ? v : [v]
+    list.forEach((a, i) => {
+      const at = isSeq(l.node) ? child(l, l.node.items[i]) : l
+      const text = typeof a === 'string' ? a : String(a)
+      const p = parseCidr(text)
+      if (!p) {
+        const bare = ipFamily(text) !== 0
+        c.error(at, `address \`${text}\` of interface \`${name}\` is not in CIDR form`, bare ? `add the prefix length, e.g. ${text}/${text.includes(':') ? 64 : 24}` : 'e.g. 10.1.0.5/24 or fd00:1::5/64')
+      } else addresses.push(`${p.address}/${p.prefix}`)
+    })
+  }
+  const ipField = (key: string, family: 4 | 6): string | undefined => {
+    const l = f.get(key)
+    if (!l) return undefined
+    const v = String(js(l))
+    const fam = ipFamily(normalizeIp(v))
+    if (fam !== family) {
+      c.error(l, `${key} \`${v}\` of interface \`${name}\` is not an IPv${family} address`, family === 4 ? 'e.g. gateway: 10.1.0.1 (use gateway6 for IPv6)' : 'e.g. gateway6: fd00:1::1')
+      return undefined
+    }
+    return normalizeIp(v)
+  }
+  const gateway = ipField('gateway', 4)
+  const gateway6 = ipField('gateway6', 6)
+  const dns: string[] = []
+  const dnsLoc = f.get('dns')
+  if (dnsLoc) {
+    const v = js(dnsLoc)
+    for (const d of Array.isArray(v) ? v : [v]) {
+      if (typeof d !== 'string' || ipFamily(normalizeIp(d)) === 0) c.error(dnsLoc, `dns entry \`${String(d)}\` is not an IP address`, 'e.g. dns: [10.0.0.1, 1.1.1.1]')
+      else dns.push(normalizeIp(d))
+    }
+  }
+  const bool = (key: string): boolean | undefined => {
+    const l = f.get(key)
+    if (!l) return undefined
+    const v = js(l)
+    if (typeof v !== 'boolean') {
+      c.error(l, `${key} must be true or false`)
+      return undefined
+    }
+    return v
+  }
+  const dhcp4 = bool('dhcp4') ?? bool('dhcp') ?? false
+  const dhcp6 = bool('dhcp6') ?? false
+  let mode: 'routed' | 'inline' = 'routed'
+  const modeLoc = f.get('mode')
+  if (modeLoc) {
+    const v = js(modeLoc)
+    if (v === 'inline' || v === 'routed') mode = v
+    else c.error(modeLoc, `mode \`${String(v)}\` is not known`, 'mode is `routed` (default) or `inline` (an L2 port with no address)')
+  }
+  if (mode === 'inline' && (addresses.length > 0 || dhcp4 || dhcp6)) {
+    c.error(modeLoc ?? loc, `interface \`${name}\` is inline but has an address`, 'an inline port carries no address: drop address/dhcp or the mode')
+  }
+  if (gateway !== undefined && !addresses.some((a) => !a.includes(':')) && !dhcp4) {
+    c.error(f.get('gateway')!, `interface \`${name}\` has a gateway but no IPv4 address`, 'add address: x.x.x.x/nn or remove the gateway')
+  }
+  let mtu: number | undefined
+  const mtuLoc = f.get('mtu')
+  if (mtuLoc) {
+    const v = js(mtuLoc)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 68 || v > 65535) c.error(mtuLoc, `mtu must be an integer 68-65535`, 'e.g. mtu: 9000')
+    else mtu = v
+  }
+  const routes: Array<{to: string; via: string}> = []
+  const rLoc = f.get('routes')
+  if (rLoc && isSeq(rLoc.node)) {
+    for (const item of rLoc.node.items) {
+      const il = child(rLoc, item)
+      const v = js(il) as {to?: unknown; via?: unknown} | null
+      const to = typeof v?.to === 'string' ? parseCidr(v.to) : undefined
+      const via = typeof v?.via === 'string' ? normalizeIp(v.via) : ''
+      if (!to || ipFamily(via) !== to.family) {
+        c.error(il, 'a route needs `to:` (CIDR) and `via:` (an address of the same family)', 'e.g. - {to: 10.2.0.0/16, via: 10.1.0.1}')
+      } else routes.push({to: `${to.address}/${to.prefix}`, via})
+    }
+  } else if (rLoc && js(rLoc) !== null) c.error(rLoc, 'routes must be a list', 'e.g. routes: [{to: 10.2.0.0/16, via: 10.1.0.1}]')
+  const devLoc = f.get('device')
+  const device = devLoc ? String(js(devLoc)) : `eth${index}`
+  if (devLoc && !/^[A-Za-z0-9_.-]{1,15}$/.test(device)) c.error(devLoc, `device \`${device}\` is not a Linux interface name`, '1-15 characters, e.g. eth1 or ens4')
+  if (!mac) return undefined
+  return {
+    name,
+    device,
+    mac,
+    addresses,
+    ...(gateway === undefined ? {} : {gateway}),
+    ...(gateway6 === undefined ? {} : {gateway6}),
+    dns,
+    dhcp4,
+    dhcp6,
+    mode,
+    ...(mtu === undefined ? {} : {mtu}),
+    routes,
+  }
+}
+
+/** Read a YAML file, or every *.yaml / *.yml of a directory (name order). */
+export async function readInventorySource(path: string): Promise<RawDoc[]> {
+  let st
+  try {
+    st = await stat(path)
+  } catch (err) {
+    throw new InventoryError(`cannot read inventory ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      suggestions: ['check the --inventory path', 'run `netops metadata serve` without --inventory to try the built-in example'],
+      cause: err,
+    })
+  }
+  const files = st.isDirectory()
+    ? (await readdir(path)).filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.')).sort().map((n) => join(path, n))
+    : [path]
+  if (files.length === 0) throw new InventoryError(`no *.yaml or *.yml files in ${path}`, {suggestions: ['put one file per device type or per rack in that directory']})
+  return Promise.all(files.map(async (file) => ({file, text: await readFile(file, 'utf8')})))
+}
+
+/** An inventory given as an object (tests, the client harness): validated the same way. */
+export function inventoryFromObject(value: unknown, name = '<inline inventory>'): LoadedInventory {
+  return parseInventory([{file: name, text: stringify(value)}])
+}
+
+export async function loadInventory(source: string | Record<string, unknown>): Promise<LoadedInventory> {
+  if (typeof source !== 'string') return inventoryFromObject(source)
+  return parseInventory(await readInventorySource(source))
+}
+
+export function displayName(file: string): string {
+  return basename(file)
+}

@@ -1,0 +1,260 @@
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import type {Socket} from 'node:net'
+import {renderAllDocuments, type Prebuilt} from './documents.js'
+import {createResolver, type Resolver} from './identity.js'
+import type {Store} from './store.js'
+import {parseTtl, TOKEN_HEADER, TOKEN_TTL_HEADER, TokenIssuer} from './tokens.js'
+import type {FlavorContext, FlavorName, Instance} from './types.js'
+
+/** One JSON log line per request. Never carries user-data, keys, passwords or tokens. */
+export interface RequestLogEntry {
+  time: string
+  method: string
+  path: string
+  status: number
+  bytes: number
+  ms: number
+  peer: string
+  ip: string
+  via: 'address' | 'forwarded' | 'signed' | 'none'
+  instance?: string
+  flavor?: FlavorName | 'imdsv2-token'
+  unknown?: true
+  reason?: string
+}
+
+export interface MetadataStats {
+  requests: number
+  byStatus: Record<string, number>
+  /** Requests from addresses that are in no record: address → count. */
+  unknownRequesters: Record<string, number>
+  clientErrors: number
+}
+
+export interface MetadataServerOptions {
+  store: Store
+  resolver?: Resolver
+  /** Milliseconds since the epoch (token expiry, log time). */
+  clock?: () => number
+  logger?: (entry: RequestLogEntry) => void
+  /** Custom namespace served as /<ns>/latest/{meta_data.json,user_data}. */
+  namespace?: string
+  /** IMDSv2: `optional` (default; tokens work, none needed) or `required` (EC2 paths need a token). */
+  imdsv2?: 'optional' | 'required'
+  tokenIssuer?: TokenIssuer
+  /** A client must finish its headers within this (slowloris). Default 10 s. */
+  headersTimeoutMs?: number
+  /** Whole request. Default 15 s. */
+  requestTimeoutMs?: number
+  /** Idle keep-alive connections are closed after this. Default 5 s. */
+  keepAliveTimeoutMs?: number
+  /** Request line + headers; beyond it the answer is 431. Default 8 KiB. */
+  maxHeaderSize?: number
+  /** Longer request targets get 414. Default 1024. */
+  maxUrlLength?: number
+}
+
+export type MetadataServer = Server & {
+  metadata: {
+    stats(): MetadataStats
+    /** Rebuild the pre-rendered documents now (otherwise done when store.version changes). */
+    refresh(): void
+    documentsFor(ip: string): ReadonlyMap<string, Prebuilt> | undefined
+  }
+}
+
+/** Backlog for `listen()`: every cloud-init request is a new TCP connection (boot storms). */
+export const LISTEN_BACKLOG = 4096
+
+const TEXT = 'text/plain; charset=utf-8'
+
+function plain(status: number, text: string, extra: Record<string, string> = {}): Prebuilt {
+  const body = Buffer.from(text + '\n')
+  return {status, flavor: 'ec2', body, headers: {'content-type': TEXT, 'content-length': body.length, 'cache-control': 'no-store', ...extra}}
+}
+
+const R = {
+  notFound: plain(404, 'Not Found'),
+  badRequest: plain(400, 'Bad Request'),
+  forbidden: plain(403, 'Forbidden'),
+  unauthorized: plain(401, 'Unauthorized'),
+  method: plain(405, 'Method Not Allowed', {allow: 'GET, HEAD, PUT'}),
+  uriTooLong: plain(414, 'URI Too Long'),
+  ttl: plain(400, 'Bad Request: X-aws-ec2-metadata-token-ttl-seconds must be an integer 1-21600'),
+}
+
+/**
+ * Normalise a request target to a lookup key. Returns undefined for anything that is not a
+ * plain absolute path: `..`/`.` segments (also as %2e), NUL, backslashes, bad escapes.
+ * Repeated slashes collapse (`//latest` → `/latest`); the query string is ignored.
+ */
+export function normalizePath(target: string): string | undefined {
+  let t = target
+  if (/^https?:\/\//i.test(t)) {
+    const slash = t.indexOf('/', t.indexOf('//') + 2)
+    t = slash < 0 ? '/' : t.slice(slash)
+  }
+  const q = t.search(/[?#]/)
+  if (q >= 0) t = t.slice(0, q)
+  if (!t.startsWith('/')) return undefined
+  if (t.includes('%')) {
+    try {
+      t = decodeURIComponent(t)
+    } catch {
+      return undefined
+    }
+  }
+  if (t.includes('\0') || t.includes('\\')) return undefined
+  if (t.includes('//')) t = t.replace(/\/{2,}/g, '/')
+  if (t.includes('/.')) {
+    for (const seg of t.split('/')) if (seg === '.' || seg === '..') return undefined
+  }
+  return t
+}
+
+const EC2_FLAVORS = new Set<FlavorName>(['ec2', 'cloudstack'])
+
+/** An unstarted http.Server answering every flavour from pre-rendered, per-VM documents. */
+export function createMetadataServer(options: MetadataServerOptions): MetadataServer {
+  const store = options.store
+  const resolver = options.resolver ?? createResolver()
+  const clock = options.clock ?? Date.now
+  const logger = options.logger
+  const tokens = options.tokenIssuer ?? new TokenIssuer()
+  const requireToken = options.imdsv2 === 'required'
+  const maxUrl = options.maxUrlLength ?? 1024
+  const headersTimeout = options.headersTimeoutMs ?? 10_000
+  const ctx: FlavorContext = options.namespace === undefined ? {} : {namespace: options.namespace}
+
+  let version = -1
+  let docs = new Map<Instance, Map<string, Prebuilt>>()
+  const refresh = () => {
+    const next = new Map<Instance, Map<string, Prebuilt>>()
+    store.all().forEach((instance, launchIndex) => next.set(instance, renderAllDocuments(instance, {...ctx, launchIndex})))
+    docs = next
+    version = store.version
+  }
+  refresh()
+
+  const stats: MetadataStats = {requests: 0, byStatus: {}, unknownRequesters: {}, clientErrors: 0}
+
+  const server = createServer(
+    {
+      maxHeaderSize: options.maxHeaderSize ?? 8192,
+      headersTimeout,
+      requestTimeout: options.requestTimeoutMs ?? 15_000,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+      noDelay: true,
+    },
+    handle,
+  ) as MetadataServer
+
+  function send(req: IncomingMessage, res: ServerResponse, p: Prebuilt): void {
+    res.writeHead(p.status, p.headers)
+    res.end(req.method === 'HEAD' ? undefined : p.body)
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = logger ? performance.now() : 0
+    if (store.version !== version) refresh()
+    stats.requests++
+    const who = resolver.resolve(req, store)
+    let answer: Prebuilt
+    let flavor: RequestLogEntry['flavor']
+    let reason: string | undefined
+    const target = req.url ?? '/'
+    const path = target.length > maxUrl ? undefined : normalizePath(target)
+    if (target.length > maxUrl) answer = R.uriTooLong
+    else if (path === undefined) {
+      answer = R.badRequest
+      reason = 'bad path'
+    } else if (who.reject) {
+      answer = who.reject.status === 403 ? R.forbidden : R.badRequest
+      reason = who.reject.reason
+    } else if (who.instance === undefined) {
+      answer = R.notFound
+      reason = 'unknown requester'
+      stats.unknownRequesters[who.ip] = (stats.unknownRequesters[who.ip] ?? 0) + 1
+    } else {
+      const method = req.method
+      const mine = docs.get(who.instance)
+      if (method === 'PUT') {
+        if (path === '/latest/api/token') {
+          flavor = 'imdsv2-token'
+          const ttl = parseTtl(req.headers[TOKEN_TTL_HEADER])
+          if (ttl === undefined) answer = R.ttl
+          else {
+            const token = tokens.issue(who.instance.ip, ttl, clock())
+            const body = Buffer.from(token)
+            answer = {status: 200, flavor: 'ec2', body, headers: {'content-type': TEXT, 'content-length': body.length, 'cache-control': 'no-store', [TOKEN_TTL_HEADER]: String(ttl)}}
+          }
+        } else answer = R.method
+      } else if (method !== 'GET' && method !== 'HEAD') {
+        answer = R.method
+      } else {
+        const doc = mine?.get(path)
+        if (doc === undefined) answer = R.notFound
+        else if (EC2_FLAVORS.has(doc.flavor) && (requireToken || req.headers[TOKEN_HEADER] !== undefined)) {
+          const t = req.headers[TOKEN_HEADER]
+          if (typeof t === 'string' && tokens.verify(t, who.instance.ip, clock())) answer = doc
+          else {
+            answer = R.unauthorized
+            reason = t === undefined ? 'IMDSv2 token required' : 'bad or expired IMDSv2 token'
+          }
+        } else answer = doc
+        flavor ??= doc?.flavor
+      }
+    }
+    stats.byStatus[answer.status] = (stats.byStatus[answer.status] ?? 0) + 1
+    if (req.method === 'PUT' || req.method === 'POST') req.resume() // discard any body
+    send(req, res, answer)
+    if (logger) {
+      const entry: RequestLogEntry = {
+        time: new Date(clock()).toISOString(),
+        method: req.method ?? '?',
+        path: (path ?? target).slice(0, 256),
+        status: answer.status,
+        bytes: req.method === 'HEAD' ? 0 : answer.body.length,
+        ms: Math.round((performance.now() - started) * 1000) / 1000,
+        peer: who.peer,
+        ip: who.ip,
+        via: who.via,
+      }
+      if (who.instance) entry.instance = who.instance.id
+      if (flavor) entry.flavor = flavor
+      if (answer === R.notFound && who.instance === undefined && !who.reject && path !== undefined) entry.unknown = true
+      if (reason) entry.reason = reason
+      logger(entry)
+    }
+  }
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    stats.clientErrors++
+    const code = err.code ?? ''
+    let status = 400
+    let text = 'Bad Request'
+    if (code === 'HPE_HEADER_OVERFLOW') [status, text] = [431, 'Request Header Fields Too Large']
+    else if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT') [status, text] = [408, 'Request Timeout']
+    else if (code === 'HPE_URI_TOO_LONG') [status, text] = [414, 'URI Too Long']
+    if (code !== 'ECONNRESET' && code !== 'EPIPE' && socket.writable) {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`)
+    }
+    socket.destroySoon?.()
+    setTimeout(() => socket.destroy(), 1000).unref()
+    if (logger && code !== 'ECONNRESET') {
+      const peer = socket.remoteAddress ?? ''
+      logger({time: new Date(clock()).toISOString(), method: '-', path: '-', status, bytes: 0, ms: 0, peer, ip: peer, via: 'none', reason: code || err.message})
+    }
+  })
+
+  server.metadata = {
+    stats: () => structuredClone(stats),
+    refresh,
+    documentsFor(ip) {
+      const i = store.get(ip)
+      return i ? docs.get(i) : undefined
+    },
+  }
+  return server
+}

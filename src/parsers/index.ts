@@ -1,0 +1,10 @@
+/** Show-command parsers for Cisco IOS / IOS-XE / NX-OS: one import for the layers above. */
+export * from './errdisable.js'
+export * from './interfaces.js'
+export * from './interfaces-status.js'
+export * from './logging.js'
+export * from './registry.js'
+export * from './running-config.js'
+export * from './status.js'
+export * from './text.js'
+export * from './version.js'

@@ -1,0 +1,53 @@
+/**
+ * Canonical spellings for port status words and err-disable causes. Devices truncate and vary
+ * them (NX-OS `notconnec`, `xcvrAbsen`, `linkFlapErr`; IOS `notconnect: TD`); callers compare
+ * the canonical word and show the raw one.
+ */
+
+const STATUS_MAP: [RegExp, string][] = [
+  [/^connected$/, 'connected'],
+  [/^notconnec(?:t(?:ed)?)?$/, 'notconnect'],
+  [/^(?:err-?disab\w*|error[- ]?disabled)$/, 'err-disabled'],
+  [/^linkflaperr\w*$/, 'err-disabled'],
+  [/^disabled$/, 'disabled'],
+  [/^(?:suspended|suspnd)$/, 'suspended'],
+  [/^monitor(?:ing)?$/, 'monitoring'],
+  [/^inactive$/, 'inactive'],
+  [/^xcvrabsen\w*$/, 'xcvr-absent'],
+  [/^sfpabsent?$/, 'sfp-absent'],
+  [/^sfpinval\w*$/, 'sfp-invalid'],
+  [/^xcvrinval\w*$/, 'xcvr-invalid'],
+  [/^noopermem\w*$/, 'no-oper-members'],
+  [/^channeldo\w*$/, 'channel-down'],
+  [/^down$/, 'down'],
+  [/^up$/, 'up'],
+]
+
+/** `notconnec` → `notconnect`, `notconnect: TD` → `notconnect`, `linkFlapErr` → `err-disabled`. */
+export function canonicalStatus(raw: string): string {
+  const word = raw.trim().replace(/:.*$/, '').toLowerCase()
+  for (const [re, canonical] of STATUS_MAP) if (re.test(word)) return canonical
+  return word
+}
+
+const REASON_MAP: [RegExp, string][] = [
+  [/^bpdu[\s-]?guard/, 'bpduguard'],
+  [/^udld/, 'udld'],
+  [/^link[\s-]?flap/, 'link-flap'],
+  [/^loop[\s-]?back/, 'loopback'],
+  [/^loop[\s-]?detect/, 'loopdetect'],
+  [/^storm[\s-]?c(?:on)?tr(?:o)?l/, 'storm-control'],
+  [/^psecure[\s-]?violation|^psec[\s-]?violation/, 'psecure-violation'],
+  [/^sec(?:urity)?[\s-]?violation/, 'security-violation'],
+]
+
+/**
+ * Err-disable cause in lower case, unified across spellings (`BPDUGuard` → `bpduguard`,
+ * `linkFlapErrDisabled` → `link-flap`, `storm-ctrl` → `storm-control`). Unknown causes are
+ * returned lower-cased as printed.
+ */
+export function canonicalReason(raw: string): string {
+  const r = raw.trim().toLowerCase()
+  for (const [re, canonical] of REASON_MAP) if (re.test(r)) return canonical
+  return r
+}

@@ -1,0 +1,11 @@
+import {ios} from './ios.js'
+import {nxos} from './nxos.js'
+import type {PlatformName, PlatformSpec} from './types.js'
+
+export const PLATFORMS: Record<PlatformName, PlatformSpec> = {ios, nxos}
+
+export function platformSpec(name: PlatformName): PlatformSpec {
+  return PLATFORMS[name]
+}
+
+export type {CliMode, PlatformName, PlatformSpec} from './types.js'

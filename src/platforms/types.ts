@@ -1,0 +1,51 @@
+/**
+ * Platforms are data: how to talk to a device family over an interactive CLI.
+ * The session layer (src/session) is generic and reads everything platform-specific from here.
+ */
+export type PlatformName = 'ios' | 'nxos'
+
+export type CliMode = 'user' | 'privileged' | 'config'
+
+export interface SaveStep {
+  /** What the device prints when it wants an answer. */
+  expect: RegExp
+  /** What to answer (sent followed by a newline). */
+  answer: string
+}
+
+export interface PlatformSpec {
+  name: PlatformName
+  /** Human name for messages. */
+  displayName: string
+  /** Matches a prompt at the very end of the buffer; group 1 = hostname, group 2 = config sub-mode, group 3 = `>` or `#`. */
+  promptPattern: RegExp
+  /** Paging marker at the end of the buffer, answered with a space. */
+  pagerPattern: RegExp
+  enableCommand: string
+  /** The enable secret prompt. */
+  enablePasswordPrompt: RegExp
+  /** Output meaning the enable secret was wrong. */
+  enableFailure: RegExp
+  /** Output meaning a command was rejected. The first match names the error. */
+  failureIndicators: RegExp[]
+  /** Sent once in privileged mode, after login. */
+  onOpen: string[]
+  configEnter: string
+  configExit: string
+  /** Commands that save running-config, with the dialogue they need. */
+  save: {command: string; steps: SaveStep[]; done: RegExp; timeoutMs: number}
+  /** Show commands, per purpose. */
+  commands: {
+    version: string
+    interfacesStatus: string
+    errDisabled: string
+    errdisableRecovery: string
+    logging: (include: string) => string
+    showInterface: (name: string) => string
+    runningInterface: (name: string) => string
+  }
+  /** Whether Ethernet ports have a keepalive that can be turned off. */
+  hasEthernetKeepalive: boolean
+  /** errdisable recovery interval range, seconds. */
+  recoveryIntervalRange: {min: number; max: number}
+}

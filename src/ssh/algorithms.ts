@@ -1,0 +1,58 @@
+/**
+ * Algorithm offers. Default = ssh2's defaults. `legacySsh` APPENDS exactly the old algorithms
+ * classic IOS (12.2/15.x) offers, so modern servers still negotiate modern algorithms.
+ */
+import {createRequire} from 'node:module'
+import type {Algorithms} from 'ssh2'
+
+export const LEGACY_ALGORITHMS = {
+  kex: ['diffie-hellman-group-exchange-sha1', 'diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1'],
+  serverHostKey: ['ssh-rsa'],
+  cipher: ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc'],
+  hmac: ['hmac-sha1'],
+} as const
+
+interface Ssh2Constants {
+  DEFAULT_SERVER_HOST_KEY: string[]
+  SUPPORTED_SERVER_HOST_KEY: string[]
+}
+
+/** ssh2's own default/supported host key lists (ssh2 has no `exports` map, so the deep path is stable in 1.x). */
+function loadSsh2Constants(): Ssh2Constants {
+  try {
+    return createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as Ssh2Constants
+  } catch {
+    const defaults = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']
+    return {DEFAULT_SERVER_HOST_KEY: defaults, SUPPORTED_SERVER_HOST_KEY: [...defaults, 'ssh-dss']}
+  }
+}
+const ssh2Constants = loadSsh2Constants()
+
+/** Host key algorithms that produce/verify a key of the given known_hosts key type. */
+function algorithmsForKeyType(keyType: string): string[] {
+  if (keyType === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']
+  return [keyType]
+}
+
+/**
+ * The ssh2 `algorithms` option. When keys of some types are already known for the host, host key
+ * algorithms producing those types go first (as OpenSSH does), so a server holding several host
+ * keys shows us the one we know instead of tripping a false "host key changed".
+ */
+export function buildAlgorithms(opts: {legacySsh: boolean; knownKeyTypes?: string[]}): Algorithms | undefined {
+  const algorithms: Algorithms = {}
+  if (opts.legacySsh) {
+    algorithms.kex = {append: [...LEGACY_ALGORITHMS.kex]} as NonNullable<Algorithms['kex']>
+    algorithms.cipher = {append: [...LEGACY_ALGORITHMS.cipher]} as NonNullable<Algorithms['cipher']>
+    algorithms.hmac = {append: [...LEGACY_ALGORITHMS.hmac]} as NonNullable<Algorithms['hmac']>
+  }
+  let hostKeyList = [...ssh2Constants.DEFAULT_SERVER_HOST_KEY]
+  if (opts.legacySsh) for (const a of LEGACY_ALGORITHMS.serverHostKey) if (!hostKeyList.includes(a)) hostKeyList.push(a)
+  const known = (opts.knownKeyTypes ?? []).flatMap(algorithmsForKeyType).filter((a) => ssh2Constants.SUPPORTED_SERVER_HOST_KEY.includes(a))
+  // a known ssh-rsa key only gets plain ssh-rsa when the legacy set is on (or it was a default)
+  const preferred = known.filter((a) => hostKeyList.includes(a))
+  if (preferred.length > 0) hostKeyList = [...preferred, ...hostKeyList.filter((a) => !preferred.includes(a))]
+  const changedHostKeys = opts.legacySsh || preferred.length > 0
+  if (changedHostKeys) algorithms.serverHostKey = hostKeyList as NonNullable<Algorithms['serverHostKey']>
+  return Object.keys(algorithms).length === 0 ? undefined : algorithms
+}

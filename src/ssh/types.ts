@@ -1,0 +1,81 @@
+/** Public types of the SSH transport layer. */
+
+export type HostKeyPolicy = 'strict' | 'accept-new' | 'off'
+
+/** What a command collects from flags. Explicit options beat ~/.ssh/config, which beats defaults. */
+export interface SshTargetOptions {
+  /** Name, IP address or ~/.ssh/config Host alias. */
+  host: string
+  port?: number
+  username?: string
+  password?: string
+  /** Passphrase for an encrypted private key. */
+  passphrase?: string
+  /** Private key file (`--identity-file`); tried before any ssh_config IdentityFile. */
+  identityFile?: string
+  /** ssh-agent socket path: the caller passes process.env.SSH_AUTH_SOCK. */
+  agentSocket?: string
+  /** Default 'accept-new'. */
+  hostKeyPolicy?: HostKeyPolicy
+  /** Default: `<configDir>/netops/known_hosts` (see defaultKnownHostsFile). */
+  knownHostsFile?: string
+  /** Append the old algorithms classic IOS offers (SHA-1 DH kex, ssh-rsa, CBC ciphers, hmac-sha1). */
+  legacySsh?: boolean
+  /** Per step (connect+handshake+auth, exec, shell open). Default 30000. */
+  timeoutMs?: number
+  /** Default `<homeDir>/.ssh/config`; pass null or '' to skip ssh_config entirely. */
+  sshConfigFile?: string | null
+  /** Home directory used for `~` expansion and the default ssh_config; default os.homedir(). */
+  homeDir?: string
+  /** Base config dir (XDG_CONFIG_HOME); default `<homeDir>/.config`. The caller passes process.env.XDG_CONFIG_HOME. */
+  configDir?: string
+  /** Local user name for the default username; default os.userInfo().username. The caller may pass process.env.USER. */
+  localUser?: string
+}
+
+/** A target after merging explicit options, ssh_config and defaults. */
+export interface ResolvedTarget {
+  /** What the user typed (an alias or the host itself). */
+  alias: string
+  /** The address actually dialled (ssh_config HostName, %h expanded). */
+  host: string
+  port: number
+  username: string
+  /** Key files to try, in order: --identity-file first, then ssh_config IdentityFile (existing ones only). */
+  identityFiles: string[]
+  password?: string
+  passphrase?: string
+  agentSocket?: string
+  hostKeyPolicy: HostKeyPolicy
+  knownHostsFile: string
+  legacySsh: boolean
+  timeoutMs: number
+  /** The ssh_config file that was read, if any. */
+  sshConfigFile?: string
+}
+
+export interface NegotiatedAlgorithms {
+  kex: string
+  serverHostKey: string
+  cipher: string
+  mac: string
+}
+
+export interface ExecOptions {
+  timeoutMs?: number
+  stdin?: string | Buffer
+}
+
+export interface ExecResult {
+  /** The remote exit status; null when the command died of a signal or none was sent. */
+  exitCode: number | null
+  /** The signal that ended the command, as 'SIGTERM' etc.; null otherwise. */
+  signal: string | null
+  stdout: string
+  stderr: string
+}
+
+export interface ShellOptions {
+  pty?: {term?: string; cols?: number; rows?: number}
+  timeoutMs?: number
+}

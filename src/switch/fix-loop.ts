@@ -1,0 +1,232 @@
+import {
+  ConfirmationRequiredError,
+  ConnectionLostError,
+  DeviceCommandError,
+  NetopsError,
+  VerificationError,
+  WrongCauseError,
+} from '../errors.js'
+import {diagnose, explainCause} from './diagnose.js'
+import {planFix, planLines, type FixPlan, type SkippedLine} from './planner.js'
+import type {Diagnosis} from './types.js'
+import type {SwitchDevice} from './device.js'
+
+export interface FixLoopOptions {
+  port: string
+  intervalSeconds: number
+  dryRun: boolean
+  bounce: boolean
+  save: boolean
+  wait: boolean
+  waitTimeoutMs: number
+  pollIntervalMs: number
+  /** Asked once with the plan before anything is sent; false aborts with nothing sent. */
+  confirm: (plan: FixPlan, before: Diagnosis) => Promise<boolean>
+  progress?: (message: string) => void
+}
+
+export interface FixLoopResult {
+  host: string
+  hostname: string
+  platform: string
+  interface: string
+  dryRun: boolean
+  /** Whether any configuration was sent. */
+  changed: boolean
+  /** The lines planned, in order. */
+  plan: string[]
+  /** Lines the device accepted. */
+  applied: string[]
+  skipped: SkippedLine[]
+  notes: string[]
+  saved: boolean
+  bounced: boolean
+  /** What brings the port back: `bounced`, `timer` (with eta), `up`, or `manual`. */
+  recovery: {by: 'bounce' | 'timer' | 'already-up' | 'manual' | 'none'; etaSeconds: number | null; message: string}
+  waited: {up: boolean; seconds: number} | null
+  verified: boolean
+  before: Diagnosis
+  after: Diagnosis | null
+}
+
+const UP_STATES = new Set(['connected', 'up'])
+
+/**
+ * Diagnose, plan only what is missing, confirm, apply, optionally bounce / save / wait,
+ * then read the state back and verify. Refuses ports err-disabled for another cause.
+ */
+export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promise<FixLoopResult> {
+  const say = opts.progress ?? (() => undefined)
+  const beforeFacts = await device.readPort(opts.port)
+  const before = diagnose(beforeFacts, device.platform, opts.intervalSeconds)
+  if (before.verdict === 'err-disabled-other') {
+    throw new WrongCauseError(
+      `${before.interface} on ${device.name} is err-disabled for ${before.errDisabledReason ?? 'an unknown cause'}, not loopback: ` +
+        `${explainCause(before.errDisabledReason ?? 'unknown')}. fix-loop changes nothing here.`,
+      {
+        suggestions: before.errDisabledReason === 'bpduguard'
+          ? ['on the node: netops ovs stp off br0 (or disable bpduguard on the port), then bounce the port']
+          : ['fix the cause named above, then recover the port (shutdown / no shutdown)'],
+        details: {diagnosis: before},
+      },
+    )
+  }
+  const plan = planFix(beforeFacts, device.platform, {intervalSeconds: opts.intervalSeconds, bounce: opts.bounce})
+  const lines = planLines(plan)
+  const base = {
+    host: device.name,
+    hostname: before.hostname,
+    platform: before.platform,
+    interface: before.interface,
+    dryRun: opts.dryRun,
+    plan: lines,
+    skipped: plan.skipped,
+    notes: plan.notes,
+    before,
+  }
+  const nothing = (message: string): FixLoopResult => ({
+    ...base,
+    changed: false,
+    applied: [],
+    saved: false,
+    bounced: false,
+    recovery: recoveryOutlook(before, false),
+    waited: null,
+    verified: !opts.dryRun,
+    after: null,
+    notes: [...plan.notes, message],
+  })
+  if (lines.length === 0) return nothing(`nothing to change on ${before.interface}: the fix is already in place`)
+  if (opts.dryRun) return nothing('dry run: no configuration sent')
+  if (!(await opts.confirm(plan, before))) {
+    throw new ConfirmationRequiredError(`not confirmed: nothing was sent to ${device.name}`, {
+      suggestions: ['run again and answer yes, or pass --yes'],
+    })
+  }
+
+  const applied: string[] = []
+  say(`applying ${lines.length} line(s) on ${device.name}`)
+  try {
+    await device.session.sendConfig(lines, (line) => applied.push(line))
+  } catch (error) {
+    throw partialFailure(error, device.name, lines, applied)
+  }
+  const bounced = plan.bounce.length > 0
+
+  let saved = false
+  if (opts.save) {
+    say(`saving the configuration on ${device.name}`)
+    try {
+      await device.session.save()
+      saved = true
+    } catch (error) {
+      if (error instanceof NetopsError) {
+        throw new (error.constructor as typeof DeviceCommandError)(
+          `configuration applied on ${device.name} (${applied.join('; ')}) but not saved: ${error.message}`,
+          {suggestions: ['run `copy running-config startup-config` on the switch'], details: {applied}},
+        )
+      }
+      throw error
+    }
+  }
+
+  let waited: FixLoopResult['waited'] = null
+  if (opts.wait) {
+    const started = Date.now()
+    const up = await waitForUp(device, before.interface, opts, say)
+    waited = {up, seconds: Math.round((Date.now() - started) / 1000)}
+  }
+
+  const afterFacts = await device.readPort(before.interface)
+  const after = diagnose(afterFacts, device.platform, opts.intervalSeconds)
+  const problems: string[] = []
+  if (device.platform.hasEthernetKeepalive && afterFacts.keepalive === true) problems.push('keepalive is still on')
+  if (afterFacts.recovery.loopbackCauseSupported && !afterFacts.recovery.loopback) problems.push('loopback recovery is still off')
+  if (afterFacts.recovery.intervalSeconds !== null && afterFacts.recovery.intervalSeconds !== opts.intervalSeconds) {
+    problems.push(`the recovery timer is ${afterFacts.recovery.intervalSeconds} s, not ${opts.intervalSeconds} s`)
+  }
+  if (bounced && !UP_STATES.has(afterFacts.status) && afterFacts.status !== 'notconnect') {
+    problems.push(
+      afterFacts.errDisabledReason === 'loopback' && !device.platform.hasEthernetKeepalive
+        ? `${before.interface} was err-disabled for loopback again after the bounce: the loop on the node side is still there ` +
+            `and ${device.platform.displayName} cannot stop the detection; find the reflection on the node (see netops ovs stp)`
+        : `${before.interface} is ${afterFacts.status}${afterFacts.errDisabledReason ? ` (${afterFacts.errDisabledReason})` : ''} after the bounce`,
+    )
+  }
+  if (waited && !waited.up) problems.push(`${before.interface} did not come up within the wait`)
+  const result: FixLoopResult = {
+    ...base,
+    changed: true,
+    applied,
+    saved,
+    bounced,
+    recovery: recoveryOutlook(after, bounced),
+    waited,
+    verified: problems.length === 0,
+    after,
+  }
+  if (problems.length > 0) {
+    throw new VerificationError(`applied on ${device.name}, but the read-back disagrees: ${problems.join('; ')}`, {
+      suggestions: ['run netops switch diagnose on this port and check by hand'],
+      details: {result},
+    })
+  }
+  return result
+}
+
+function recoveryOutlook(d: Diagnosis, bounced: boolean): FixLoopResult['recovery'] {
+  if (bounced) return {by: 'bounce', etaSeconds: 0, message: `${d.interface} was bounced (shutdown / no shutdown)`}
+  if (d.status !== 'err-disabled') return {by: 'already-up', etaSeconds: null, message: `${d.interface} is ${d.status}`}
+  if (d.recovery.loopback) {
+    const eta = d.secondsUntilRecovery ?? d.recovery.intervalSeconds
+    return {
+      by: 'timer',
+      etaSeconds: eta,
+      message: `the recovery timer brings ${d.interface} back within ${eta ?? '?'} s (or use --bounce to recover now)`,
+    }
+  }
+  return {by: 'manual', etaSeconds: null, message: `${d.interface} stays err-disabled until bounced: run again with --bounce`}
+}
+
+async function waitForUp(
+  device: SwitchDevice,
+  port: string,
+  opts: FixLoopOptions,
+  say: (m: string) => void,
+): Promise<boolean> {
+  const deadline = Date.now() + opts.waitTimeoutMs
+  for (;;) {
+    const status = await device.readStatus(port)
+    if (UP_STATES.has(status)) return true
+    const left = Math.max(0, Math.round((deadline - Date.now()) / 1000))
+    if (Date.now() >= deadline) return false
+    say(`waiting for ${port} on ${device.name}: ${status}, ${left} s left`)
+    await new Promise((r) => setTimeout(r, Math.min(opts.pollIntervalMs, Math.max(0, deadline - Date.now()))))
+  }
+}
+
+/** Turn a mid-plan failure into an error that says exactly which lines were applied. */
+function partialFailure(error: unknown, host: string, lines: string[], applied: string[]): unknown {
+  const notApplied = lines.slice(applied.length)
+  const appliedText = applied.length ? `applied: ${applied.join('; ')}` : 'nothing was applied'
+  const notAppliedText = notApplied.length ? `not applied: ${notApplied.join('; ')}` : ''
+  const details = {applied, notApplied}
+  if (error instanceof ConnectionLostError) {
+    return new ConnectionLostError(
+      `connection to ${host} lost mid-plan: ${appliedText}; ${notAppliedText} (the first of those may or may not have reached the device)`,
+      {suggestions: ['run netops switch diagnose to see the state, then fix-loop again (it only sends what is missing)'], details, cause: error},
+    )
+  }
+  if (error instanceof DeviceCommandError) {
+    return new DeviceCommandError(`${error.message}; ${appliedText}; ${notAppliedText}; config mode was left with \`end\``, {
+      suggestions: error.suggestions,
+      details: {...error.details, ...details},
+      cause: error,
+    })
+  }
+  if (error instanceof NetopsError) {
+    const Ctor = error.constructor as new (m: string, o: object) => NetopsError
+    return new Ctor(`${error.message}; ${appliedText}; ${notAppliedText}`, {suggestions: error.suggestions, details, cause: error})
+  }
+  return error
+}

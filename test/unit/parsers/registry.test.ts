@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
+import {commandId, parserFor, type ParserId, type Platform} from '../../../src/parsers/registry.js'
+
+describe('parserFor finds the parser from any abbreviation the device accepts', () => {
+  const cases: [Platform, string, ParserId | null, string | null][] = [
+    ['ios', 'show interfaces status', 'interfaces-status', null],
+    ['ios', 'sh int status', 'interfaces-status', null],
+    ['ios', 'sh int st', 'interfaces-status', null],
+    ['ios', 'show interfaces Gi1/0/19 status', 'interfaces-status', 'Gi1/0/19'],
+    ['ios', 'show interfaces GigabitEthernet 1/0/19 status', 'interfaces-status', 'GigabitEthernet1/0/19'],
+    ['ios', 'show interfaces status err-disabled', 'interfaces-status-err-disabled', null],
+    ['ios', 'sh int status err-d', 'interfaces-status-err-disabled', null],
+    ['ios', 'show interfaces Gi1/0/19 status err-disabled', 'interfaces-status-err-disabled', 'Gi1/0/19'],
+    ['ios', 'show errdisable recovery', 'errdisable-recovery', null],
+    ['ios', 'sh errdis rec', 'errdisable-recovery', null],
+    ['ios', 'show errdisable detect', 'errdisable-detect', null],
+    ['ios', 'sh errd det', 'errdisable-detect', null],
+    ['ios', 'show logging', 'logging', null],
+    ['ios', 'show logging | include LOOP_BACK|ERR_DISABLE|ERR_RECOVER', 'logging', null],
+    ['ios', 'sh log', 'logging', null],
+    ['ios', 'show interfaces GigabitEthernet1/0/19', 'interfaces', 'GigabitEthernet1/0/19'],
+    ['ios', 'sh int gi1/0/19', 'interfaces', 'gi1/0/19'],
+    ['ios', 'show interfaces', 'interfaces', null],
+    ['ios', 'show running-config interface GigabitEthernet1/0/19', 'running-config-interface', 'GigabitEthernet1/0/19'],
+    ['ios', 'show run int Gi1/0/19', 'running-config-interface', 'Gi1/0/19'],
+    ['ios', 'sh ru in Gi1/0/19', 'running-config-interface', 'Gi1/0/19'],
+    ['ios', 'show version', 'version', null],
+    ['ios', 'sh ver', 'version', null],
+    ['nxos', 'show interface status', 'interfaces-status', null],
+    ['nxos', 'show interface status err-disabled', 'interfaces-status-err-disabled', null],
+    ['nxos', 'show interface Ethernet1/19', 'interfaces', 'Ethernet1/19'],
+    ['nxos', 'show logging logfile', 'logging', null],
+    ['nxos', 'show logging logfile | include ETHPORT', 'logging', null],
+    ['nxos', 'show logging last 100', 'logging', null],
+    ['nxos', 'show running-config interface Ethernet1/19', 'running-config-interface', 'Ethernet1/19'],
+    ['nxos', 'sh errdisable recovery', 'errdisable-recovery', null],
+    ['nxos', 'show version', 'version', null],
+  ]
+  for (const [platform, command, id, intf] of cases) {
+    test(`${platform}: "${command}" → ${id ?? 'no parser'}`, () => {
+      const entry = parserFor(platform, command)
+      assert.equal(entry?.id ?? null, id)
+      assert.equal(entry?.interface ?? null, intf)
+      assert.equal(typeof entry?.parse, 'function')
+    })
+  }
+
+  test('commands without a parser, and abbreviations the device would reject, find none', () => {
+    for (const c of ['show interfaces counters', 'show ip route', 'show run', 's int status', 'show in status', 'configure terminal', '']) {
+      assert.equal(commandId('ios', c), null, c)
+    }
+  })
+
+  test('the returned parse function is the right one', () => {
+    const entry = parserFor('ios', 'sh errdis rec')
+    assert.ok(entry?.id === 'errdisable-recovery')
+    assert.equal(entry.parse('Timer interval: 300 seconds').intervalSeconds, 300)
+  })
+})
