@@ -1,6 +1,6 @@
 import {Command, Errors, ux} from '@oclif/core'
 import {color} from './colors.js'
-import {NetopsError, UnexpectedError, UsageError} from '../errors.js'
+import {EXIT_CODES, NetopsError, UnexpectedError, UsageError} from '../errors.js'
 
 /**
  * Shared behaviour of every netops command:
@@ -42,6 +42,15 @@ export abstract class BaseCommand extends Command {
       if (spin) ux.action.stop('failed')
       throw error
     }
+  }
+
+  /** Several hosts: the per-host document is the result; any failed host makes the exit code 10. */
+  protected settleMany<R extends {failed: number; hosts: unknown[]}>(result: R): R {
+    if (result.failed > 0) {
+      process.exitCode = EXIT_CODES.partial
+      this.warnLine(`${result.failed} of ${result.hosts.length} hosts failed (exit ${EXIT_CODES.partial})`)
+    }
+    return result
   }
 
   protected override toErrorJson(err: unknown): {error: ReturnType<NetopsError['toJSON']>} {

@@ -10,8 +10,7 @@ import {LocalExecutor, SshExecutor, type Executor, type RemoteShell} from '../ov
 import {Vsctl} from '../ovs/vsctl.js'
 import type {SshTargetOptions} from '../ssh/types.js'
 import {runMany, type RunManyResult} from '../util/run-many.js'
-import {PartialFailureError, UsageError, type NetopsError} from '../errors.js'
-import type {HostRow} from './render/ovs.js'
+import {UsageError} from '../errors.js'
 
 export const ovsFlags = {
   ...sshFlags,
@@ -73,29 +72,4 @@ export async function onTargets<T>(flags: OvsFlagValues, env: NodeJS.ProcessEnv,
   }
   if (hosts.length <= 1) return {multi: false, value: await withVsctl(hosts[0], flags, env, (v) => fn(v, hosts[0]))}
   return {multi: true, results: await runMany(hosts, flags.concurrency, (h) => withVsctl(h, flags, env, (v) => fn(v, h)))}
-}
-
-/** The --json shape for several hosts. */
-export interface MultiHostResult<T> {
-  hosts: Array<{host: string; ok: true; result: T} | {host: string; ok: false; error: ReturnType<NetopsError['toJSON']>}>
-}
-
-export function multiHostJson<T>(results: Array<RunManyResult<T>>): MultiHostResult<T> {
-  return {
-    hosts: results.map((r) => (r.ok ? {host: r.target, ok: true as const, result: r.value} : {host: r.target, ok: false as const, error: r.error.toJSON()})),
-  }
-}
-
-export function hostRows<T>(results: Array<RunManyResult<T>>, summarize: (v: T) => string): HostRow[] {
-  return results.map((r) => (r.ok ? {host: r.target, ok: true, summary: summarize(r.value)} : {host: r.target, ok: false, summary: '', error: r.error}))
-}
-
-/** Several hosts: exit 10 (PartialFailureError, the per-host results in details) when any failed. */
-export function throwIfAnyFailed<T>(results: Array<RunManyResult<T>>, json: MultiHostResult<T>): void {
-  const failed = results.filter((r) => !r.ok)
-  if (failed.length === 0) return
-  throw new PartialFailureError(`${failed.length} of ${results.length} hosts failed: ${failed.map((r) => r.target).join(', ')}`, {
-    details: json as unknown as Record<string, unknown>,
-    suggestions: ['see the per-host table; rerun with only the failed --host for the full error and its suggestions'],
-  })
 }

@@ -5,7 +5,7 @@ import {BaseCommand} from './base-command.js'
 import {switchConnectionFlags} from './flags.js'
 import {multiHostJson, type MultiHostResult} from './multi-host.js'
 import {ask, canPrompt} from './prompt.js'
-import {renderHostTable} from './render/switch.js'
+import {renderHostTable} from './render/table.js'
 import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
 import {InputError, UsageError} from '../errors.js'
 import type {PlatformName} from '../platforms/types.js'
@@ -126,12 +126,7 @@ export abstract class SwitchCommand extends BaseCommand {
       return runOne(jobs[0] as SwitchJob)
     }
     const results = await runMany(jobs.map((j) => j.host), flags.concurrency, (_host, i) => runOne(jobs[i] as SwitchJob))
-    const json = multiHostJson(results)
     this.render(() => renderHostTable(results, describe), null)
-    if (json.failed > 0) {
-      process.exitCode = 10
-      this.warnLine(`${json.failed} of ${results.length} hosts failed`)
-    }
-    return json
+    return this.settleMany(multiHostJson(results))
   }
 }

@@ -14,6 +14,7 @@ export type {MetadataServer, MetadataServerOptions, MetadataStats, RequestLogEnt
 export {createResolver, signInstanceId, clientFromForwarded} from './identity.js'
 export type {Resolver, Requester} from './identity.js'
 export {createPasswordServer} from './password-server.js'
+export type {PasswordServer, PasswordLogEntry} from './password-server.js'
 export {MemoryStore, type Store} from './store.js'
 export {FileStore} from './file-store.js'
 export {loadInventory, parseInventory, inventoryFromObject, formatIssue} from './inventory.js'

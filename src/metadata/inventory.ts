@@ -353,7 +353,9 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
     const nics = mergeInterfaces(c, profile?.fields.get('interfaces'), fields.get('interfaces'))
     const interfaces: InstanceInterface[] = []
     nics.forEach(({f, loc: nl}, index) => {
-      const nic = validateInterface(c, f, nl, index)
+      const pIfaces = profile?.fields.get('interfaces')
+      const inherited = pIfaces !== undefined && isFromLoc({loc: nl}, pIfaces)
+      const nic = validateInterface(c, f, nl, index, {id, ...(inherited ? {at: fields.get('interfaces') ?? idLoc, profile: profileName ?? ''} : {})})
       if (!nic) return
       const prev = seenMacs.get(nic.mac)
       if (prev && prev.id !== id) {
@@ -436,6 +438,8 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
     c.warnings.push({file: docs[0]?.file ?? '<inventory>', line: 1, column: 1, message: 'the inventory has no instances: every request will get 404'})
   }
   if (c.issues.length > 0) {
+    const order = new Map(docs.map((d, i) => [d.file, i]))
+    c.issues.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column)
     const shown = c.issues.slice(0, 20).map(formatIssue)
     const more = c.issues.length > 20 ? [`… and ${c.issues.length - 20} more`] : []
     throw new InventoryError(`invalid inventory (${c.issues.length} problem${c.issues.length === 1 ? '' : 's'}):\n${[...shown, ...more].join('\n')}`, {
@@ -488,11 +492,14 @@ function isFromLoc(entry: {loc: Located}, parent: Located): boolean {
   return r !== undefined && e !== undefined && entry.loc.file === parent.file && e[0] >= r[0] && e[0] <= r[2]
 }
 
-function validateInterface(c: Collector, f: Fields, loc: Located, index: number): InstanceInterface | undefined {
+function validateInterface(c: Collector, f: Fields, loc: Located, index: number, owner: {id: string; at?: Located; profile?: string}): InstanceInterface | undefined {
   const name = String(js(f.get('name')!))
   const macLoc = f.get('mac')
   let mac: string | undefined
-  if (!macLoc) c.error(loc, `interface \`${name}\` has no \`mac:\``, 'network config matches NICs by MAC; e.g. mac: "52:54:00:00:01:01"')
+  if (!macLoc) {
+    const from = owner.profile !== undefined ? ` (from profile \`${owner.profile}\`)` : ''
+    c.error(owner.at ?? loc, `interface \`${name}\`${from} of instance \`${owner.id}\` has no \`mac:\``, `network config matches NICs by MAC; add - {name: ${name}, mac: "52:54:00:xx:xx:xx"} to the instance's interfaces`)
+  }
   else {
     const raw = js(macLoc)
     mac = typeof raw === 'string' ? normalizeMac(raw) : undefined

@@ -234,3 +234,9 @@ export function parseLogging(text: string): LogEvent[] {
   }
   return events
 }
+
+/** The events about one port, whatever spelling `port` uses (`19` is not accepted here: resolve it with matchPort first). */
+export function eventsForInterface(events: LogEvent[], port: string): LogEvent[] {
+  const wanted = normalizeInterface(port)?.long.toLowerCase() ?? port.toLowerCase()
+  return events.filter((e) => e.interface !== null && e.interface.toLowerCase() === wanted)
+}

@@ -59,7 +59,7 @@ const TYPES: TypeSpec[] = [
   {long: 'BDI', short: 'BD', aliases: []},
 ]
 
-const NAME_RE = /^([A-Za-z][A-Za-z-]*?)\s?(\d+(?:\/\d+)*(?:\.\d+)?(?::\d+)?)$/
+const NAME_RE = /^([A-Za-z][A-Za-z-]*?)(\s?)(\d+(?:\/\d+)*(?:\.\d+)?(?::\d+)?)$/
 
 function resolveType(word: string): TypeSpec | null {
   const w = word.toLowerCase()
@@ -81,13 +81,15 @@ export function normalizeInterface(name: string, options: NormalizeOptions = {})
   const m = NAME_RE.exec(trimmed)
   if (!m) return null
   const word = m[1] ?? ''
-  const path = m[2] ?? ''
+  const spaced = (m[2] ?? '') !== ''
+  const path = m[3] ?? ''
   const spec = resolveType(word)
   if (spec) {
     const longType = spec.long === 'Port-channel' && options.platform === 'nxos' ? 'port-channel' : spec.long
     return {long: longType + path, short: spec.short + path, type: spec.long, path}
   }
-  if (word.length < 3) return null
+  // Unknown types only in the device's own spelling (no space): `Virtual-PPP2`, not `Interface 1/0/19`.
+  if (word.length < 3 || spaced) return null
   return {long: word + path, short: word + path, type: word, path}
 }
 

@@ -14,7 +14,8 @@ export interface CliChannel {
   write(data: string): unknown
   on(event: 'data', listener: (chunk: Buffer | string) => void): unknown
   on(event: 'close', listener: () => void): unknown
-  removeListener(event: 'data' | 'close', listener: (...args: never[]) => void): unknown
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  removeListener(event: 'data' | 'close', listener: (...args: any[]) => void): unknown
   end?(): unknown
   close?(): unknown
 }

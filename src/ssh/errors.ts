@@ -124,6 +124,17 @@ export function mapSshError(err: unknown, ctx: SshErrorContext): NetopsError {
     ], {methodsTried: ctx.methodsTried ?? []}))
   }
 
+  // The server hung up while we were logging in (OpenSSH: "Too many authentication failures";
+  // SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE = 14): a login failure, not a protocol problem.
+  const disconnectReason = typeof (err as {code?: unknown}).code === 'number' ? (err as {code: number}).code : undefined
+  if (ctx.phase === 'auth' && level === '' && (disconnectReason === 14 || /auth|too many/i.test(raw))) {
+    return new SshAuthError(`authentication failed for ${t}: the server disconnected (${raw})`, opts([
+      'check --username and --password (or NETOPS_PASSWORD)',
+      'too many keys in ssh-agent can use up the allowed attempts: pass --identity-file',
+      verbose,
+    ], {methodsTried: ctx.methodsTried ?? [], disconnectReason}))
+  }
+
   if (level === 'handshake' || level === 'protocol') {
     if (/no matching/i.test(raw)) {
       const what = /no matching (.*?)( algorithm| format)?$/i.exec(raw)?.[1] ?? 'algorithm'

@@ -36,7 +36,8 @@ export interface HostKeyInfo {
 
 interface LoadedKey {
   file: string
-  data: Buffer
+  /** Parsed (and decrypted) once: bcrypt-protected OpenSSH keys are slow to open. */
+  key: ParsedKey
 }
 
 const KEEPALIVE_INTERVAL_MS = 15_000
@@ -77,7 +78,7 @@ function loadKeys(target: ResolvedTarget): {keys: LoadedKey[]; problems: string[
       problems.push(`identity file ${file} holds no private key (a .pub file?)`)
       continue
     }
-    keys.push({file, data})
+    keys.push({file, key: first})
   }
   return {keys, problems}
 }
@@ -190,12 +191,7 @@ export class SshTransport {
 
     // Authentication plan. Keys first; with a password, password/keyboard-interactive before the
     // agent, so a box with few allowed attempts (IOS: 3) is not exhausted by agent keys.
-    const plan: AnyAuthMethod[] = keys.map((k) => ({
-      type: 'publickey' as const,
-      username: target.username,
-      key: k.data,
-      ...(target.passphrase === undefined ? {} : {passphrase: target.passphrase}),
-    }))
+    const plan: AnyAuthMethod[] = keys.map((k) => ({type: 'publickey' as const, username: target.username, key: k.key}))
     const agentStep: AnyAuthMethod[] = agentSocket === undefined ? [] : [{type: 'agent', username: target.username, agent: agentSocket}]
     if (target.password !== undefined) {
       const password = target.password
@@ -227,7 +223,7 @@ export class SshTransport {
       ;(next as unknown as (v: false) => void)(false)
     }
 
-    let phase: ConnectPhase = 'tcp'
+    let phase = 'tcp' as ConnectPhase // (`as`: closures change it; keep TS from narrowing)
     let hostKeyError: NetopsError | undefined
     let hostKeyToSave: Buffer | undefined
     let hostKey: HostKeyInfo | undefined
@@ -354,7 +350,13 @@ export class SshTransport {
       })
       client.on('close', () => {
         if (hostKeyError !== undefined) return fail(hostKeyError)
-        fail(new SshProtocolError(`${label} closed the connection during ${phase === 'auth' ? 'authentication' : 'the SSH handshake'}`, {
+        if (phase === 'auth') {
+          return fail(new SshAuthError(`${label} closed the connection during authentication`, {
+            suggestions: ['the server may allow only a few attempts: check --username/--password, or pass --identity-file', `ssh -v ${target.alias}`],
+            details: {phase, methodsTried},
+          }))
+        }
+        fail(new SshProtocolError(`${label} closed the connection during the SSH handshake`, {
           suggestions: ['the device may limit concurrent logins or filter by source address', `ssh -v ${target.alias}`],
           details: {phase},
         }))
@@ -370,6 +372,9 @@ export class SshTransport {
       })
       try {
         client.connect(config)
+        // Interactive CLI traffic is many small writes: without TCP_NODELAY each command waits out
+        // Nagle against the peer's delayed ACK (~40 ms a round trip), as OpenSSH avoids for ttys too.
+        client.setNoDelay(true)
       } catch (err) {
         fail(new InputError(`invalid SSH settings for ${label}: ${redact((err as Error).message, secrets)}`, {cause: err}))
       }

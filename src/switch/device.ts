@@ -138,8 +138,8 @@ export class SwitchDevice {
 
   /** Read everything about one port. Read-only: never enters config mode. */
   async readPort(query: string): Promise<PortFacts> {
-    const row = await this.resolvePort(query)
-    const portRow = (await this.ports(true)).find((r) => r.port === row.port) ?? row
+    await this.ports(true)
+    const portRow = await this.resolvePort(query)
     const long = portRow.interface
     const c = this.platform.commands
     const errRows = parseInterfacesStatusErrDisabled((await this.session.send(c.errDisabled)).output)

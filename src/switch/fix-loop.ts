@@ -84,7 +84,7 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
     notes: plan.notes,
     before,
   }
-  const nothing = (message: string): FixLoopResult => ({
+  const nothing = (): FixLoopResult => ({
     ...base,
     changed: false,
     applied: [],
@@ -94,10 +94,8 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
     waited: null,
     verified: !opts.dryRun,
     after: null,
-    notes: [...plan.notes, message],
   })
-  if (lines.length === 0) return nothing(`nothing to change on ${before.interface}: the fix is already in place`)
-  if (opts.dryRun) return nothing('dry run: no configuration sent')
+  if (lines.length === 0 || opts.dryRun) return nothing()
   if (!(await opts.confirm(plan, before))) {
     throw new ConfirmationRequiredError(`not confirmed: nothing was sent to ${device.name}`, {
       suggestions: ['run again and answer yes, or pass --yes'],

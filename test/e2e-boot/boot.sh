@@ -7,8 +7,8 @@
 #     FLAVOR    ec2 | openstack | nocloud | cloudstack
 #     ROOT      the pristine root from scripts/debootstrap-root.sh (read-only lower layer)
 #     WORK      an empty directory: overlay upper/work dirs, and out/ with what the boot produced
-#     SERVE_CMD command that starts the metadata server on 127.0.0.1:$PORT (+ password server on
-#               $PW_PORT) inside this namespace and prints a line containing "listening" when ready
+#     SERVE_CMD command that starts the metadata server on 127.0.0.1:$PORT and the CloudStack
+#               password server on 127.0.0.1:$PW_PORT inside this namespace (waited for by port)
 # Environment: VM_IP (the VM's address, 127.x.y.z), VM_MAC (its NIC's MAC), PORT, PW_PORT,
 #   FAST_DHCP_FAIL=1 (a dhclient that fails at once in init-local: no DHCP server exists here).
 # Results in WORK/out/: rc-<stage>, hostname, authorized_keys, booted, network, shadow-debian,
@@ -39,8 +39,9 @@ fi
 
 # --- the metadata server, inside this namespace ---------------------------------------------------
 bash -c "$SERVE_CMD" >"$OUT/server.log" 2>&1 &
-for _ in $(seq 1 150); do grep -q listening "$OUT/server.log" && break; sleep 0.1; done
-grep -q listening "$OUT/server.log" || { echo "server did not start" >&2; exit 96; }
+up() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for _ in $(seq 1 300); do up "$PORT" && up "$PW_PORT" && break; sleep 0.1; done
+up "$PORT" && up "$PW_PORT" || { echo "the server is not listening on $PORT and $PW_PORT" >&2; exit 96; }
 
 # --- the guest ------------------------------------------------------------------------------------
 echo 'nameserver 127.0.0.1' >"$R/etc/resolv.conf" # DNS fails at once and never leaves

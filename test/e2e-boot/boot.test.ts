@@ -12,7 +12,8 @@
  * NETOPS_E2E_BUILD_ROOT=1 (or CI=true) a missing root is built first.
  *
  * Run: node --import tsx --test --test-reporter=spec test/e2e-boot/boot.test.ts
- * (NETOPS_E2E_KEEP=1 keeps each boot's directory: out/ has the logs, stage exit codes and timings.)
+ * (NETOPS_E2E_KEEP=1 keeps each boot's directory: out/ has the logs, stage exit codes and timings;
+ * NETOPS_E2E_REAL_DHCLIENT=1 leaves the image's dhclient in place, see boot.sh FAST_DHCP_FAIL.)
  */
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
@@ -108,7 +109,15 @@ async function boot(flavor: Flavor): Promise<Boot> {
     const child = spawn('unshare', [...argv, ...pid1, join(HERE, 'boot.sh'), flavor, ROOT, join(work, 'vm'), serve], {
       cwd: REPO,
       stdio: 'ignore',
-      env: {PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', VM_IP: VM.ip, VM_MAC: VM.mac, PORT: String(port), PW_PORT: String(pwPort)},
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+        VM_IP: VM.ip,
+        VM_MAC: VM.mac,
+        PORT: String(port),
+        PW_PORT: String(pwPort),
+        // 1 = the image's real dhclient in init-local (no DHCP server here: OpenStackLocal waits ~60 s)
+        FAST_DHCP_FAIL: process.env['NETOPS_E2E_REAL_DHCLIENT'] === '1' ? '0' : '1',
+      },
     })
     const killer = setTimeout(() => child.kill('SIGKILL'), 240_000) // PID 1 dies → the namespace's processes die
     child.on('error', reject)

@@ -11,10 +11,11 @@
  *
  * ovsSkip() gives a skip reason when OVS or root is missing, and throws under CI=true.
  */
-import {execFile, execFileSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {execFile, execFileSync, spawn} from 'node:child_process'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync} from 'node:fs'
 import {randomBytes} from 'node:crypto'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import type {ExecResult, Executor} from '../../src/ovs/executor.js'
 
@@ -247,4 +248,64 @@ export class FakeExecutor implements Executor {
   async close(): Promise<void> {
     this.closed = true
   }
+}
+
+/* ---------------------------------------------------------------- built CLI for e2e tests */
+
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..')
+
+/**
+ * Compile the CLI into a private directory (package.json + bin/run.js + dist/, node_modules
+ * symlinked) so e2e tests run `node bin/run.js` on BUILT output without touching the repo's
+ * dist/ that other tests may be using. Returns the path of run.js; `cleanup()` removes the dir.
+ */
+export async function buildPrivateCli(): Promise<{runJs: string; cleanup: () => void}> {
+  const root = mkdtempSync('/tmp/netops-cli-')
+  mkdirSync(join(root, 'bin'))
+  copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'))
+  copyFileSync(join(REPO, 'bin/run.js'), join(root, 'bin/run.js'))
+  symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'))
+  const tsc = join(REPO, 'node_modules/typescript/bin/tsc')
+  // Other areas may not compile at every moment; tsc still emits, and we check our commands exist.
+  const r = await new Promise<{code: number | null; out: string}>((resolve) => {
+    const child = spawn(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json'), '--outDir', join(root, 'dist')], {stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('close', (code) => resolve({code, out}))
+  })
+  const runJs = join(root, 'bin/run.js')
+  for (const c of ['on', 'off', 'status']) {
+    if (!existsSync(join(root, `dist/commands/ovs/stp/${c}.js`))) {
+      rmSync(root, {recursive: true, force: true})
+      throw new Error(`tsc did not emit dist/commands/ovs/stp/${c}.js (exit ${r.code}):\n${r.out.slice(0, 2000)}`)
+    }
+  }
+  return {runJs, cleanup: () => rmSync(root, {recursive: true, force: true})}
+}
+
+export interface CliRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Run the built CLI with argv and env; stdout, stderr and the exit code kept apart. */
+export function runCli(runJs: string, argv: string[], env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [runJs, ...argv], {env: {...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`netops ${argv.join(' ')} did not finish within ${timeoutMs} ms; stderr:\n${stderr}`))
+    }, timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+  })
 }

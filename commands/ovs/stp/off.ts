@@ -1,7 +1,9 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../../../src/cli/base-command.js'
-import {hostRows, multiHostJson, onTargets, ovsFlags, throwIfAnyFailed, type MultiHostResult} from '../../../src/cli/ovs.js'
-import {renderHostTable, renderPlan, renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
+import {onTargets, ovsFlags} from '../../../src/cli/ovs.js'
+import {multiHostJson, type MultiHostResult} from '../../../src/cli/multi-host.js'
+import {renderHostTable} from '../../../src/cli/render/table.js'
+import {renderPlan, renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
 import {stpOff, type StpChangeResult} from '../../../src/ovs/stp.js'
 
 export default class OvsStpOff extends BaseCommand {
@@ -44,9 +46,7 @@ Re-running on a bridge that is already off reports changed: false.
       this.render(renderStpChange, outcome.value)
       return outcome.value
     }
-    const json = multiHostJson(outcome.results)
-    this.render(renderHostTable, hostRows(outcome.results, summarizeChange))
-    throwIfAnyFailed(outcome.results, json)
-    return json
+    this.render(() => renderHostTable(outcome.results, summarizeChange), null)
+    return this.settleMany(multiHostJson(outcome.results))
   }
 }

@@ -1,7 +1,9 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../../../src/cli/base-command.js'
-import {hostRows, multiHostJson, onTargets, ovsFlags, throwIfAnyFailed, type MultiHostResult} from '../../../src/cli/ovs.js'
-import {renderHostTable, renderStpStatus, summarizeStatus} from '../../../src/cli/render/ovs.js'
+import {onTargets, ovsFlags} from '../../../src/cli/ovs.js'
+import {multiHostJson, type MultiHostResult} from '../../../src/cli/multi-host.js'
+import {renderStpStatus, summarizeStatus} from '../../../src/cli/render/ovs.js'
+import {renderHostTable} from '../../../src/cli/render/table.js'
 import {getStpStatus, type StpBridgeStatus} from '../../../src/ovs/stp.js'
 
 export default class OvsStpStatus extends BaseCommand {
@@ -38,9 +40,7 @@ argument → a list of those; several --host → {hosts: [{host, ok, result | er
       this.render(renderStpStatus, asList(outcome.value))
       return outcome.value
     }
-    const json = multiHostJson(outcome.results)
-    this.render(renderHostTable, hostRows(outcome.results, (v) => summarizeStatus(asList(v))))
-    throwIfAnyFailed(outcome.results, json)
-    return json
+    this.render(() => renderHostTable(outcome.results, (v) => summarizeStatus(asList(v))), null)
+    return this.settleMany(multiHostJson(outcome.results))
   }
 }

@@ -22,7 +22,7 @@ export function renderLabSwitch(r: LabSwitchReport, secrets: {password: string; 
   if (n === 1) {
     const s = r.switches[0]!
     lines.push(`lab switch ${color.bold(s.hostname)} (${kind}) listening on ${s.host}:${s.port}`)
-    lines.push(`  connect:     ssh -p ${s.port} ${r.username}@${s.host}${r.legacySsh ? ' -o KexAlgorithms=+diffie-hellman-group14-sha1 -o HostKeyAlgorithms=+ssh-rsa -o Ciphers=+aes128-cbc' : ''}`)
+    lines.push(`  connect:     ssh -p ${s.port} ${r.username}@${s.host}${r.legacySsh ? ' -o KexAlgorithms=+diffie-hellman-group14-sha1 -o HostKeyAlgorithms=+ssh-rsa -o Ciphers=+aes128-cbc -o MACs=+hmac-sha1' : ''}`)
   } else {
     lines.push(`${n} lab switches (${kind}) listening on ${r.host}, ports ${r.ports[0]}-${r.ports.at(-1)}${isConsecutive(r.ports) ? '' : ' (not consecutive: see the table)'}`)
   }
@@ -34,7 +34,7 @@ export function renderLabSwitch(r: LabSwitchReport, secrets: {password: string; 
     `  scenario:    ${r.scenario}: ${r.scenarioPort.interface} ${r.scenarioPort.status}${r.scenarioPort.errDisabledReason ? ` (${r.scenarioPort.errDisabledReason})` : ''}`,
     `  time scale:  ${r.timeScale}${r.timeScale === 1 ? '' : ` (keepalive ${fmt(10 * r.timeScale)} s, recovery timer 300 s → ${fmt(300 * r.timeScale)} s)`}`,
   )
-  if (r.legacySsh) lines.push('  ssh:         legacy only (SSH-2.0-Cisco-1.25: SHA-1 DH key exchange, ssh-rsa, CBC ciphers, hmac-sha1)')
+  if (r.legacySsh) lines.push('  ssh:         legacy only, as SSH-2.0-Cisco-1.25: DH group14/group1 SHA-1, ssh-rsa, CBC ciphers, hmac-sha1 (not group-exchange-sha1: ssh2 cannot serve it)')
   if (n > 1 && n <= 50) {
     const t = new Table({head: ['HOSTNAME', 'ADDRESS', 'PORT'], ...BORDERLESS})
     t.push(...r.switches.map((s) => [s.hostname, s.host, String(s.port)]))

@@ -1,22 +1,8 @@
 /** Human renderings of `netops ovs stp ...` results: pure functions returning strings. */
-import Table from 'cli-table3'
 import {color} from '../colors.js'
 import type {StpBridgeStatus, StpChangeResult, StpPlan, StpPortStatus} from '../../ovs/stp.js'
-import type {NetopsError} from '../../errors.js'
 
-const BORDERLESS = {
-  chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
-    'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
-  },
-  style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
-}
-
-function table(head: string[], rows: string[][]): string {
-  const t = new Table({head, ...BORDERLESS})
-  t.push(...rows)
-  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n')
-}
+import {table} from './table.js'
 
 function stateText(p: StpPortStatus): string {
   if (p.internal) return color.dim('internal (no STP)')
@@ -87,21 +73,6 @@ export function renderStpChange(r: StpChangeResult): string {
   ]
   if (r.status !== undefined) lines.push('', renderBridgeStatus(r.status))
   return lines.join('\n')
-}
-
-export interface HostRow {
-  host: string
-  ok: boolean
-  summary: string
-  error?: NetopsError
-}
-
-/** Per-host result table for several --host. */
-export function renderHostTable(rows: HostRow[]): string {
-  return table(
-    ['HOST', 'RESULT', 'DETAIL'],
-    rows.map((r) => [r.host, r.ok ? color.green('ok') : color.red(`failed (${r.error?.code ?? 'error'})`), r.ok ? r.summary : (r.error?.message ?? r.summary)]),
-  )
 }
 
 export function summarizeStatus(list: StpBridgeStatus[]): string {

@@ -1,23 +1,8 @@
-import Table from 'cli-table3'
 import {color} from '../colors.js'
 import type {FixPlan} from '../../switch/planner.js'
 import type {FixLoopResult} from '../../switch/fix-loop.js'
 import type {Diagnosis} from '../../switch/types.js'
-import type {RunManyResult} from '../../util/run-many.js'
-
-const BORDERLESS = {
-  chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
-    'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
-  },
-  style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
-}
-
-export function table(head: string[], rows: string[][]): string {
-  const t = new Table({head, ...BORDERLESS})
-  t.push(...rows)
-  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n')
-}
+import {table} from './table.js'
 
 const VERDICT_TEXT: Record<Diagnosis['verdict'], string> = {
   'keepalive-loopback': 'KEEPALIVE LOOP-BACK',
@@ -58,7 +43,7 @@ export function renderDiagnosis(d: Diagnosis): string {
     out.push('')
     const shown = d.events.slice(-12)
     out.push(`  events (${shown.length} of ${d.events.length}, oldest first)`)
-    out.push(indent(table(['time', 'event', 'message'], shown.map((e) => [e.time, e.kind, e.message])), 4))
+    out.push(indent(table(['TIME', 'EVENT', 'MESSAGE'], shown.map((e) => [e.time, e.kind, e.message])), 4))
   }
   out.push('')
   if (d.plan.length > 0) {
@@ -69,7 +54,7 @@ export function renderDiagnosis(d: Diagnosis): string {
   } else {
     out.push('  fix: nothing to send, the loop-back fix is in place')
   }
-  for (const n of d.notes) out.push(color.dim(wrap(`  note: ${n}`, 0)))
+  for (const n of d.notes) out.push(color.dim(wrap(`note: ${n}`, 2)))
   return out.join('\n')
 }
 
@@ -102,7 +87,7 @@ export function renderFixResult(r: FixLoopResult): string {
     out.push(
       indent(
         table(
-          ['', 'before', 'after'],
+          ['', 'BEFORE', 'AFTER'],
           [
             ['status', r.before.status + (r.before.errDisabledReason ? ` (${r.before.errDisabledReason})` : ''), r.after.status + (r.after.errDisabledReason ? ` (${r.after.errDisabledReason})` : '')],
             ['keepalive', onOff(r.before.keepalive), onOff(r.after.keepalive)],
@@ -126,14 +111,6 @@ function onOff(v: boolean | null): string {
 
 function secs(v: number | null): string {
   return v === null ? '?' : `${v} s`
-}
-
-export function renderHostTable<T>(outcomes: RunManyResult<T>[], describe: (value: T) => string): string {
-  const rows = outcomes.map((o) =>
-    o.ok ? [o.target, color.green('ok'), describe(o.value)] : [o.target, color.red('failed'), `${o.error.code}: ${o.error.message}`],
-  )
-  const failed = outcomes.filter((o) => !o.ok).length
-  return `${table(['host', 'result', 'detail'], rows)}\n${outcomes.length - failed}/${outcomes.length} hosts ok`
 }
 
 function indent(text: string, n: number): string {

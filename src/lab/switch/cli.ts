@@ -13,7 +13,7 @@
  * - save prompts and delays; test faults (reject a line, drop after a line, delay, stuck paging).
  */
 import {recoveryCauseKeywords, RECOVERY_RANGE, type Device, type PortState} from './device.js'
-import {arg, kw, leaf, match, tokenize, type Args, type Node} from './grammar.js'
+import {arg, helpAt, kw, leaf, match, tokenize, type Args, type Node} from './grammar.js'
 import * as ios from './show-ios.js'
 import * as nxos from './show-nxos.js'
 
@@ -289,9 +289,24 @@ export class CliSession {
       this.opts.write(this.prompt())
       return
     }
+    if (ch === '?' && this.state === 'idle') {
+      this.help()
+      return
+    }
     if (ch === '\t' || ch < ' ') return
     this.line += ch
     if (echo) this.opts.write(ch)
+  }
+
+  /** `?`: list what may come next, then reprint the prompt and the line typed so far (as IOS does). */
+  private help(): void {
+    this.opts.write('?\r\n')
+    const trees = treesFor(this.platform, this.mode)
+    const h = helpAt(trees[0]!, this.line, this.platform) ?? (trees[1] ? helpAt(trees[1], this.line, this.platform) : undefined)
+    if (!h || h.words.length === 0) this.opts.write(this.platform === 'nxos' ? '% Invalid command\r\n' : '% Unrecognized command\r\n')
+    else if (h.partial) this.opts.write(h.words.join('  ') + '\r\n\r\n')
+    else this.opts.write(h.words.map((w) => '  ' + w).join('\r\n') + '\r\n\r\n')
+    this.opts.write(this.prompt() + this.line)
   }
 
   private pageSize(): number {
@@ -476,7 +491,8 @@ export class CliSession {
 
   // ---- things handlers need ------------------------------------------------------------------------
 
-  get opts_(): CliSessionOptions {
+  /** The options the session was made with (handlers read the enable secret and the user from here). */
+  get settings(): CliSessionOptions {
     return this.opts
   }
 
@@ -599,7 +615,7 @@ function userTree(): Node<Handler> {
 }
 
 function enableHandler(s: CliSession): void {
-  const secret = s.opts_.enablePassword
+  const secret = s.settings.enablePassword
   let tries = 0
   const askPwd = (): void =>
     s.ask('Password: ', false, (answer) => {
@@ -652,7 +668,7 @@ function iosExecTree(): Node<Handler> {
       clock: leaf((s) => s.print(ios.showClock(s.device))),
       interfaces: iosShowInterfaces(),
       inventory: leaf((s) => s.print(iosInventory(s.device.model === 'stack' ? [1, 2] : [1]))),
-      users: leaf((s) => s.print(`    Line       User       Host(s)              Idle       Location\n*866 vty 0     ${s.opts_.username.padEnd(10)} idle                 00:00:00 ${s.opts_.remoteAddress ?? '127.0.0.1'}\n\n  Interface    User               Mode         Idle     Peer Address\n\n`)),
+      users: leaf((s) => s.print(`    Line       User       Host(s)              Idle       Location\n*866 vty 0     ${s.settings.username.padEnd(10)} idle                 00:00:00 ${s.settings.remoteAddress ?? '127.0.0.1'}\n\n  Interface    User               Mode         Idle     Peer Address\n\n`)),
       'running-config': kw(
         {interface: arg({name: 'if', kind: 'iface'}, leaf((s, a) => s.print(ios.showRunningConfigInterface(s.device, port(s, a)))))},
         (s) => s.print(ios.showRunningConfig(s.device)),
@@ -708,7 +724,7 @@ function nxosExecTree(): Node<Handler> {
   return kw({
     show: kw({
       version: leaf((s) => s.print(nxos.showVersion(s.device))),
-      clock: leaf((s) => s.print(ios.showClock(s.device).replace('*', ''))),
+      clock: leaf((s) => s.print(ios.showClock(s.device))),
       interface: {
         kw: {status: statusAll},
         arg: {

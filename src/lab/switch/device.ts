@@ -260,7 +260,11 @@ export class Device {
   }
 
   setLoopdetect(ref: string, on: boolean): void {
-    this.port(ref).loopdetect = on
+    this.sync()
+    const p = this.port(ref)
+    p.loopdetect = on
+    if (p.detect?.reason === 'loopdetect' && !on) p.detect = null
+    this.rearm(p, this.now())
     this.changed()
   }
 
@@ -385,13 +389,19 @@ export class Device {
   private rearm(p: PortState, at: number): void {
     if (!this.isUp(p)) {
       p.detect = null
-    } else if (this.keepaliveOn(p) && p.reflectsKeepalive) {
-      const period = this.platform === 'nxos' ? 10 : p.keepalive!
-      if (!p.detect || p.detect.reason !== 'loopback') p.detect = {at: at + this.ms(period), reason: 'loopback'}
-    } else if (p.bpduguard && p.sendsBpdu) {
-      if (!p.detect || p.detect.reason !== 'bpduguard') p.detect = {at: at + this.ms(BPDU_HELLO_S), reason: 'bpduguard'}
-    } else {
+      this.reschedule()
+      return
+    }
+    // what the far end will trip first: Loop Detection Guard (5 s frames), keepalive (10 s), BPDU guard (2 s hello)
+    const options: Array<{reason: string; after: number}> = []
+    if (p.reflectsKeepalive && p.loopdetect && this.platform === 'ios') options.push({reason: 'loopdetect', after: 5})
+    if (p.reflectsKeepalive && this.keepaliveOn(p)) options.push({reason: 'loopback', after: this.platform === 'nxos' ? 10 : p.keepalive!})
+    if (p.sendsBpdu && p.bpduguard) options.push({reason: 'bpduguard', after: BPDU_HELLO_S})
+    if (options.length === 0) {
       p.detect = null
+    } else if (!p.detect || !options.some((o) => o.reason === p.detect!.reason)) {
+      const first = options.reduce((a, b) => (b.after < a.after ? b : a))
+      p.detect = {at: at + this.ms(first.after), reason: first.reason}
     }
     this.reschedule()
   }
@@ -401,7 +411,9 @@ export class Device {
     p.detect = null
     if (this.platform === 'ios') {
       if (reason === 'loopback') this.emit(at, `%ETHCNTR-3-LOOP_BACK_DETECTED: Keepalive packet loop-back detected on ${p.name}.`)
-      else this.emit(at, `%SPANTREE-2-BLOCK_BPDUGUARD: Received BPDU on port ${p.short} with BPDU Guard enabled. Disabling port.`)
+      else if (reason === 'loopdetect') {
+        // Loop Detection Guard: only the PM line is modelled (its own message text is unverified)
+      } else this.emit(at, `%SPANTREE-2-BLOCK_BPDUGUARD: Received BPDU on port ${p.short} with BPDU Guard enabled. Disabling port.`)
       this.emit(at, `%PM-4-ERR_DISABLE: ${reason} error detected on ${p.short}, putting ${p.short} in err-disable state`)
       this.emit(at, `%LINEPROTO-5-UPDOWN: Line protocol on Interface ${p.name}, changed state to down`)
       this.emit(at, `%LINK-3-UPDOWN: Interface ${p.name}, changed state to down`)

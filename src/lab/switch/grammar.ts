@@ -129,3 +129,39 @@ export function leaf<H>(run: H): Node<H> {
 export function arg<H>(spec: Omit<ArgSpec<H>, 'next'>, next: Node<H>): Node<H> {
   return {arg: {...spec, next}}
 }
+
+/**
+ * Context help (`?`): what may come next after `line`. With a partial last word, the keywords it
+ * starts; otherwise every keyword of the node reached, the argument placeholder and `<cr>`.
+ */
+export function helpAt<H>(root: Node<H>, line: string, platform: Platform): {partial: boolean; words: string[]} | undefined {
+  const toks = tokenize(line)
+  const partial = line.length > 0 && !/\s$/.test(line)
+  const walk = partial ? toks.slice(0, -1) : toks
+  let node: Node<H> | undefined = root
+  for (let i = 0; i < walk.length && node; i++) {
+    const t = walk[i]!
+    const lower = t.text.toLowerCase()
+    const kws: string[] = node.kw ? Object.keys(node.kw) : []
+    const exact = kws.find((k) => k === lower)
+    const cands = exact !== undefined ? [exact] : kws.filter((k) => k.startsWith(lower))
+    if (cands.length === 1) node = node.kw![cands[0]!]
+    else if (node.arg?.kind === 'rest') return {partial, words: []}
+    else if (node.arg && node.arg.kind !== 'iface') node = node.arg.next
+    else if (node.arg?.kind === 'iface' && parseInterfaceRef(platform, t.text).ok) node = node.arg.next
+    else return undefined
+  }
+  if (!node) return undefined
+  const kws = Object.keys(node.kw ?? {}).sort()
+  if (partial) {
+    const last = toks.at(-1)!.text.toLowerCase()
+    return {partial, words: kws.filter((k) => k.startsWith(last))}
+  }
+  const words = [...kws]
+  if (node.arg) {
+    const a = node.arg
+    words.push(a.kind === 'int' ? `<${a.min ?? 0}-${a.max ?? 65535}>` : a.kind === 'iface' ? (platform === 'nxos' ? 'ethernet' : 'GigabitEthernet') : a.kind === 'rest' ? 'LINE' : 'WORD')
+  }
+  if (node.run !== undefined) words.push('<cr>')
+  return {partial, words}
+}

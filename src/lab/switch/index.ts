@@ -16,7 +16,7 @@ export {Device, SCENARIOS, SCENARIO_PORT, type Scenario, type PortState, type De
 export {CliSession, type LabFaults, type Mode} from './cli.js'
 export {FakeClock, systemClock, type Clock} from '../clock.js'
 export {generateHostKey, loadHostKey, type HostKey} from './host-key.js'
-export {LEGACY_ALGORITHMS, CISCO_IDENT} from './ssh-server.js'
+export {LEGACY_ALGORITHMS, CISCO_IOS_OFFER, CISCO_IDENT} from './ssh-server.js'
 
 export const LAB_DEFAULTS = {
   host: '127.0.0.1',
@@ -41,7 +41,10 @@ export interface LabSwitchOptions {
   scenario?: Scenario
   /** IOS only: `single` = WS-C3850-48P (Gi1/0/1-48, Te1/1/1-4); `stack` adds member 2. */
   model?: SwitchModel
-  /** Offer ONLY what Cisco IOS `SSH-2.0-Cisco-1.25` offers (SHA-1 DH KEX, ssh-rsa, CBC, hmac-sha1); RSA host key. */
+  /**
+   * Offer ONLY what Cisco IOS `SSH-2.0-Cisco-1.25` offers (SHA-1 DH KEX, ssh-rsa, CBC, hmac-sha1) with an
+   * RSA host key, except diffie-hellman-group-exchange-sha1, which ssh2's server cannot do (see LEGACY_ALGORITHMS).
+   */
   legacySsh?: boolean
   clock?: Clock
   faults?: LabFaults
@@ -129,7 +132,8 @@ export async function startLabSwitch(opts: LabSwitchOptions = {}): Promise<LabSw
 }
 
 /**
- * N switches for benchmarks: one shared host key, hostnames sw1..swN (or `<hostname>-<i>`),
+ * N switches for benchmarks: one shared host key, hostnames sw1..swN (or `<hostname>-<i>`; a
+ * fleet of one keeps `hostname`, default sw1),
  * ports consecutive from `port` when given, else any free ports.
  */
 export async function startLabFleet(count: number, opts: LabSwitchOptions = {}): Promise<{switches: LabSwitch[]; close(): Promise<void>}> {
@@ -144,7 +148,7 @@ export async function startLabFleet(count: number, opts: LabSwitchOptions = {}):
         ...rest,
         hostKey,
         port: base === 0 ? 0 : base + i,
-        hostname: opts.hostname ? `${opts.hostname}-${i + 1}` : `sw${i + 1}`,
+        hostname: count === 1 ? (opts.hostname ?? LAB_DEFAULTS.hostname) : opts.hostname ? `${opts.hostname}-${i + 1}` : `sw${i + 1}`,
       }),
     )
   }

@@ -13,10 +13,13 @@ const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repea
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s)
 const two = (n: number): string => String(n).padStart(2, '0')
 
-/** `*Nov 27 03:12:01.123` (IOS `service timestamps log datetime msec`, clock not NTP-synchronised). */
+/**
+ * `Nov 27 03:12:01.123` (IOS `service timestamps log datetime msec`, clock NTP-synchronised, so no
+ * leading `*`; with `service sequence-numbers` the line starts `000123: `, as in the ntc fixtures).
+ */
 export function iosTimestamp(ms: number): string {
   const d = new Date(ms)
-  return `*${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`
+  return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`
 }
 
 /** `03:12:01 UTC Fri Nov 27 2026` (running-config header, show clock). */
@@ -194,7 +197,11 @@ export function showErrdisableRecovery(d: Device): string {
   const pending = d.pendingRecoveries()
   if (pending.length) {
     lines.push('Interface      Errdisable reason      Time left(sec)', '---------    ---------------------    --------------')
-    for (const r of pending) lines.push(lpad(r.port.short, 7) + lpad(r.reason, 25) + lpad(String(r.secondsLeft), 13))
+    for (const r of pending) {
+      // as captured: name right-aligned in 7, reason ending in column 32, time left ending in column 45
+      const name = lpad(r.port.short, 7)
+      lines.push(name + lpad(r.reason, Math.max(r.reason.length + 1, 32 - name.length)) + lpad(String(r.secondsLeft), 13))
+    }
     lines.push('    ')
   }
   return lines.join('\n') + '\n'
@@ -364,5 +371,5 @@ export function showVersion(d: Device): string {
 export function showClock(d: Device): string {
   const s = iosClock(d.now())
   const d0 = new Date(d.now())
-  return `*${s.replace(/^(\d\d:\d\d:\d\d)/, `$1.${String(d0.getUTCMilliseconds()).padStart(3, '0')}`)}\n`
+  return `${s.replace(/^(\d\d:\d\d:\d\d)/, `$1.${String(d0.getUTCMilliseconds()).padStart(3, '0')}`)}\n`
 }

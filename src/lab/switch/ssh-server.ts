@@ -12,8 +12,21 @@ import type {Device} from './device.js'
 import type {HostKey} from './host-key.js'
 
 /** What Cisco IOS `SSH-2.0-Cisco-1.25` offers (mscdex/ssh2 issues #1064, #1079; reference §2.6). */
-export const LEGACY_ALGORITHMS = {
+export const CISCO_IOS_OFFER = {
   kex: ['diffie-hellman-group-exchange-sha1', 'diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1'],
+  serverHostKey: ['ssh-rsa'],
+  cipher: ['aes128-cbc', '3des-cbc', 'aes192-cbc', 'aes256-cbc'],
+  hmac: ['hmac-sha1'],
+} as const
+
+/**
+ * What the lab offers in legacy mode: the Cisco offer minus diffie-hellman-group-exchange-sha1.
+ * ssh2's Server does not implement group exchange (lib/protocol/kex.js: "Group exchange not
+ * implemented for server"), so offering it would make every client that prefers it (OpenSSH with
+ * +diffie-hellman-group-exchange-sha1, Paramiko) fail a handshake that a real switch completes.
+ */
+export const LEGACY_ALGORITHMS = {
+  kex: ['diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1'],
   serverHostKey: ['ssh-rsa'],
   cipher: ['aes128-cbc', '3des-cbc', 'aes192-cbc', 'aes256-cbc'],
   hmac: ['hmac-sha1'],
@@ -83,6 +96,8 @@ export function startSshFront(o: SshFrontOptions): Promise<SshFront> {
   const clients = new Set<Connection>()
   const server = new ssh2.Server(config, (client, info) => {
     clients.add(client)
+    // A CLI answers in many small writes; without TCP_NODELAY each waits on the client's delayed ACK.
+    ;(client as unknown as {setNoDelay(on: boolean): void}).setNoDelay(true)
     let user = o.username
     client.on('error', () => {
       // a client that goes away mid-handshake is not our problem
@@ -149,7 +164,8 @@ export function startSshFront(o: SshFrontOptions): Promise<SshFront> {
               } catch {
                 // already gone
               }
-              if (o.faults.dropAfter !== undefined) client.end()
+              // like IOS: leaving the CLI (exit, or the dropAfter fault) ends the whole connection
+              client.end()
             },
           })
           stream.on('data', (d: Buffer) => cli.feed(d))

@@ -28,13 +28,14 @@ export interface StdioOptions {
   /** Shown in the config log line (`... on vty0 (<remote>)`). */
   remoteAddress?: string
   input?: NodeJS.ReadableStream & {isTTY?: boolean; setRawMode?: (raw: boolean) => unknown}
-  output?: NodeJS.WritableStream
+  output?: NodeJS.WritableStream & {isTTY?: boolean}
 }
 
 /** Run one CLI session on the given streams; resolves when the user exits or input ends. */
 export function runStdio(o: StdioOptions = {}): Promise<void> {
   const input = o.input ?? process.stdin
   const output = o.output ?? process.stdout
+  const ttyOut = Boolean(output.isTTY)
   const saved = o.stateFile ? readState(o.stateFile) : undefined
   const device = saved
     ? new Device({state: saved})
@@ -64,8 +65,9 @@ export function runStdio(o: StdioOptions = {}): Promise<void> {
       username: o.username ?? 'admin',
       enablePassword: o.enablePassword ?? 'cisco',
       remoteAddress: o.remoteAddress ?? '127.0.0.1',
+      // libuv's raw TTY mode keeps ONLCR (output \n → \r\n): on a TTY write bare \n so the client gets \r\n
       write: (d) => {
-        output.write(d)
+        output.write(ttyOut ? d.replace(/\r\n/g, '\n') : d)
       },
       close: finish,
       ...(binding ? {beforeCommand: () => binding.refresh()} : {}),

@@ -43,9 +43,8 @@ export function eniFor(instance: Instance): string | undefined {
 }
 
 export function nocloudMetaData(instance: Instance): Record<string, unknown> {
-  const doc: Record<string, unknown> = {...instance.meta}
-  doc['instance-id'] = instance.id
-  doc['local-hostname'] = instance.hostname
+  const doc: Record<string, unknown> = {'instance-id': instance.id, 'local-hostname': instance.hostname}
+  for (const [k, v] of Object.entries(instance.meta)) if (!(k in doc) && k !== 'public-keys' && k !== 'network-interfaces') doc[k] = v
   if (instance.publicKeys.length > 0) doc['public-keys'] = instance.publicKeys.map((k) => k.key)
   const eni = eniFor(instance)
   if (eni !== undefined) doc['network-interfaces'] = eni

@@ -81,8 +81,15 @@ def main():
         sys.stdout.flush()
         os._exit(code)
 
+    log_buf = io.StringIO()
+    handler = logging.StreamHandler(log_buf)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def log_tail(n=40):
+        return log_buf.getvalue().splitlines()[-n:]
+
     def on_deadline(_sig, _frm):
-        finish(5, error="deadline of %ss passed (a request hung?)" % args.deadline, log=log_tail())
+        finish(5, error="deadline of %ss passed (a request hung, or cloud-init kept retrying)" % args.deadline, log=log_tail())
 
     signal.signal(signal.SIGALRM, on_deadline)
     signal.setitimer(signal.ITIMER_REAL, args.deadline)
@@ -128,16 +135,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="netops-crawl-")
     tmp_dirs.append(tmp)
     os.environ["DEBUG_PROC_CMDLINE"] = "netops-crawl"  # not the host's /proc/cmdline
-    log_buf = io.StringIO()
-    handler = logging.StreamHandler(log_buf)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-
-    def log_tail(n=40):
-        return log_buf.getvalue().splitlines()[-n:]
-
     try:
-        from cloudinit import dmi, distros, helpers, net, subp, url_helper, util
-        from cloudinit import log as ci_log
+        from cloudinit import dmi, distros, helpers, net, subp, util
         from cloudinit import sources
         from cloudinit.sources import DataSourceCloudStack, DataSourceEc2, DataSourceNoCloud
         from cloudinit.sources import DataSourceOpenStack
@@ -148,7 +147,6 @@ def main():
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(logging.DEBUG)
-    ci_log.setupBasicLogging = lambda *a, **k: None
 
     util._DNS_REDIRECT_IP = set()  # skip is_resolvable's probe of bogus names (it would use DNS)
 

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {SshProtocolError} from '../../../src/errors.js'
+import {spawnSync} from 'node:child_process'
+import {SshAuthError, SshProtocolError} from '../../../src/errors.js'
 import {shellQuote} from '../../../src/ssh/quote.js'
 import {SshTransport} from '../../../src/ssh/transport.js'
 import type {SshTargetOptions} from '../../../src/ssh/types.js'
@@ -66,6 +67,16 @@ describe('real OpenSSH sshd', {skip}, () => {
     } finally {
       await t.close()
     }
+  })
+
+  test('a key sshd does not authorise is SshAuthError naming the target', async () => {
+    const key = join(dir, 'id_unknown')
+    assert.equal(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]).status, 0)
+    await assert.rejects(SshTransport.connect(optsFor(sshd, {identityFile: key})), (e: unknown) => {
+      assert.ok(e instanceof SshAuthError, String(e))
+      assert.match(e.message, new RegExp(`authentication failed for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port} \\(tried: publickey\\)`))
+      return true
+    })
   })
 
   test('accept-new records exactly the host key sshd serves', async () => {

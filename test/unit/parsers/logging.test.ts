@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {parseLogLine, parseLogging} from '../../../src/parsers/logging.js'
+import {eventsForInterface, parseLogLine, parseLogging} from '../../../src/parsers/logging.js'
 import {fixtureCases} from '../../helpers/fixtures.js'
 
 const story = fixtureCases('logging').find((c) => c.name === 'ios-c3750-stack-loopback-flap-datetime')
@@ -53,6 +53,7 @@ describe('show logging: the keepalive loop-back story', () => {
     const waited = recover.seconds - disables[0].seconds
     assert.ok(waited > 300 && waited < 310, `recovered after ${waited}s`)
     assert.equal(events.filter((e) => e.interface === 'GigabitEthernet2/0/19').length, 2)
+    assert.deepEqual(eventsForInterface(events, 'gi1/0/19'), on19)
     assert.equal(events[0]?.sequence, 1181)
     assert.equal(events[0]?.clockMarker, '.')
     assert.equal(events[0]?.time, 'Nov 27 02:51:03.118 UTC')

@@ -105,3 +105,8 @@ describe('matchPort', () => {
     assert.ok(nearestPorts('Gx1/0/19', stack).includes('Gi1/0/19'))
   })
 })
+
+test('a spaced unknown word is not taken for an interface type', () => {
+  assert.equal(normalizeInterface('Interface 1/0/19'), null)
+  assert.equal(normalizeInterface('GigabitEthernet 1/0/19')?.long, 'GigabitEthernet1/0/19')
+})

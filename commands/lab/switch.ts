@@ -1,0 +1,141 @@
+import {readFileSync} from 'node:fs'
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {renderLabSwitch} from '../../src/cli/render/lab.js'
+import {InputError, ListenError} from '../../src/errors.js'
+import {SCENARIOS, type Scenario} from '../../src/lab/switch/device.js'
+import {LAB_DEFAULTS, startLabFleet, type LabSwitchOptions} from '../../src/lab/switch/index.js'
+import {describeLab, type LabSwitchReport} from '../../src/lab/switch/report.js'
+import {runStdio} from '../../src/lab/switch/stdio.js'
+
+export default class LabSwitchCommand extends BaseCommand {
+  static override summary = 'start a simulated Cisco switch on 127.0.0.1 over SSH (port 19 err-disabled by a keepalive loop)'
+  static override description = `Runs until Ctrl-C / SIGTERM. The switch behaves like the real thing: modes and prompts, echo,
+paging until "terminal length 0", the show outputs in the real IOS-XE / NX-OS layouts, and port 19
+err-disabled by a keepalive loop that is still there, so without "no keepalive" it is err-disabled again
+one keepalive period (10 s) after the recovery timer brings it back.
+
+Default credentials are public lab defaults: username admin, password admin, enable secret cisco.
+Human output shows the credentials (you need them to log in); --json shows the passwords only when
+they are these public defaults, never ones given with --password / --enable-password.
+
+--json: one document when the switch is listening: {host, port, ports, platform, model, scenario,
+timeScale, legacySsh, username, credentials, password?, enablePassword?, hostKeyType,
+hostKeyFingerprint, hostPublicKey, scenarioPort, switches, startedAt}.
+
+Scenarios: loop (default; recovery for loopback off), flapping (recovery on, keepalive on: keeps
+cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabled for bpduguard).`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --ssh-port 2222 --time-scale 0.01',
+    '<%= config.bin %> <%= command.id %> --platform nxos --scenario flapping --hostname n9k-1',
+    '<%= config.bin %> <%= command.id %> --legacy-ssh --model stack',
+    '<%= config.bin %> <%= command.id %> --count 200 --time-scale 0.01 --json',
+  ]
+
+  static override flags = {
+    'ssh-port': Flags.integer({min: 0, max: 65535, default: 0, description: 'TCP port on 127.0.0.1 (0 = any free port; with --count, the first of consecutive ports)'}),
+    username: Flags.string({default: LAB_DEFAULTS.username, description: 'login user'}),
+    password: Flags.string({noCacheDefault: true, description: 'login password (default: admin)'}),
+    'enable-password': Flags.string({noCacheDefault: true, description: 'enable secret (default: cisco)'}),
+    platform: Flags.option({options: ['ios', 'nxos'] as const, default: 'ios' as const, description: 'Cisco IOS-XE (Catalyst 3850) or NX-OS (Nexus 9000)'})(),
+    model: Flags.option({options: ['single', 'stack'] as const, default: 'single' as const, description: 'IOS: one WS-C3850-48P (Gi1/0/1-48, Te1/1/1-4) or a 2-member stack'})(),
+    hostname: Flags.string({default: LAB_DEFAULTS.hostname, description: 'device hostname (prompt); with --count: <hostname>-<n>'}),
+    scenario: Flags.option({options: SCENARIOS, default: 'loop' as const, description: 'what port 19 is doing'})(),
+    'time-scale': Flags.string({default: '1', description: 'multiply device timers: 0.01 makes the 300 s recovery timer 3 s'}),
+    'legacy-ssh': Flags.boolean({default: false, description: 'offer only what classic IOS (SSH-2.0-Cisco-1.25) offers: SHA-1 DH key exchange, ssh-rsa, CBC ciphers'}),
+    count: Flags.integer({min: 1, max: 1000, default: 1, description: 'start a fleet of N switches (benchmarks); they share one host key'}),
+    jitter: Flags.boolean({default: false, description: 'add up to 15 % random extra to the recovery timer, as real IOS does'}),
+    'host-key': Flags.string({description: 'private host key file to use (default: generated at start)'}),
+    'authorized-keys': Flags.string({description: 'authorized_keys file: also accept these public keys'}),
+    // test knobs
+    stdio: Flags.boolean({hidden: true, default: false, description: 'run the CLI on stdin/stdout instead of SSH (OpenSSH ForceCommand)'}),
+    'state-file': Flags.string({hidden: true, description: 'with --stdio: JSON file keeping the device state across logins'}),
+    'reject-line': Flags.string({hidden: true, multiple: true, description: 'answer this config line with % Invalid input'}),
+    'drop-after': Flags.string({hidden: true, description: 'drop the connection after this command'}),
+    'delay-ms': Flags.integer({hidden: true, min: 0, description: 'delay every response'}),
+    'stuck-paging': Flags.boolean({hidden: true, default: false, description: 'ignore terminal length 0'}),
+  }
+
+  async run(): Promise<LabSwitchReport | undefined> {
+    const {flags} = await this.parse(LabSwitchCommand)
+    const timeScale = Number(flags['time-scale'])
+    if (!Number.isFinite(timeScale) || timeScale <= 0) {
+      throw new InputError(`--time-scale must be a number > 0, got ${flags['time-scale']}`, {suggestions: ['e.g. --time-scale 0.01']})
+    }
+    const password = flags.password ?? LAB_DEFAULTS.password
+    const enablePassword = flags['enable-password'] ?? LAB_DEFAULTS.enablePassword
+    const scenario = flags.scenario as Scenario
+
+    if (flags.stdio) {
+      await runStdio({
+        platform: flags.platform,
+        scenario,
+        model: flags.model,
+        hostname: flags.hostname,
+        timeScale,
+        username: flags.username,
+        enablePassword,
+        ...(flags['state-file'] ? {stateFile: flags['state-file']} : {}),
+      })
+      return undefined
+    }
+
+    const opts: LabSwitchOptions = {
+      platform: flags.platform,
+      port: flags['ssh-port'],
+      username: flags.username,
+      password,
+      enablePassword,
+      timeScale,
+      scenario,
+      model: flags.model,
+      legacySsh: flags['legacy-ssh'],
+      jitter: flags.jitter,
+      faults: {
+        ...(flags['reject-line'] ? {rejectLines: flags['reject-line']} : {}),
+        ...(flags['drop-after'] ? {dropAfter: flags['drop-after']} : {}),
+        ...(flags['delay-ms'] ? {delayMs: flags['delay-ms']} : {}),
+        ...(flags['stuck-paging'] ? {stuckPaging: true} : {}),
+      },
+    }
+    if (flags.count === 1 || flags.hostname !== LAB_DEFAULTS.hostname) opts.hostname = flags.hostname
+    if (flags['host-key']) opts.hostKey = readInput(flags['host-key'], 'host key')
+    if (flags['authorized-keys']) {
+      opts.authorizedKeys = readInput(flags['authorized-keys'], 'authorized keys')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'))
+    }
+
+    const fleet = await startLabFleet(flags.count, opts).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code
+      throw new ListenError(`cannot listen on 127.0.0.1:${flags['ssh-port']}: ${code ?? (error as Error).message}`, {
+        suggestions: code === 'EADDRINUSE' ? ['pick another --ssh-port, or 0 for any free port'] : ['check --host-key and --authorized-keys'],
+        cause: error,
+      })
+    })
+    const report = describeLab(fleet.switches, {scenario, timeScale, legacySsh: flags['legacy-ssh'], model: flags.model})
+    if (this.jsonEnabled()) this.logJson(report)
+    else this.render((r: LabSwitchReport) => renderLabSwitch(r, {password, enablePassword}), report)
+    this.info('Ctrl-C to stop')
+
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
+    })
+    await fleet.close()
+    this.info('stopped')
+    // the document was printed when the switch started listening: nothing more on stdout
+    return undefined
+  }
+}
+
+function readInput(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new InputError(`cannot read ${what} file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {cause: error})
+  }
+}

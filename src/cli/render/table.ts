@@ -1,0 +1,27 @@
+/** Table helpers shared by every human renderer: borderless cli-table3, uncoloured upper-case headers. */
+import Table from 'cli-table3'
+import {color} from '../colors.js'
+import type {RunManyResult} from '../../util/run-many.js'
+
+const BORDERLESS = {
+  chars: {
+    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
+    'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+  },
+  style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
+}
+
+export function table(head: string[], rows: string[][]): string {
+  const t = new Table({head, ...BORDERLESS})
+  t.push(...rows)
+  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n')
+}
+
+/** Per-host result table for commands run against several hosts, with an `N/M hosts ok` line. */
+export function renderHostTable<T>(outcomes: Array<RunManyResult<T>>, describe: (value: T) => string): string {
+  const rows = outcomes.map((o) =>
+    o.ok ? [o.target, color.green('ok'), describe(o.value)] : [o.target, color.red(`failed (${o.error.code})`), o.error.message],
+  )
+  const failed = outcomes.filter((o) => !o.ok).length
+  return `${table(['HOST', 'RESULT', 'DETAIL'], rows)}\n${outcomes.length - failed}/${outcomes.length} hosts ok`
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, test} from 'node:test'
+import {startLabSwitch, type LabSwitch} from '../../src/lab/switch/index.js'
+import {freePort} from '../helpers/sshd.js'
+import {runCli} from '../helpers/cli.js'
+
+const SECRET = 'S3cret-lab-pw'
+
+describe('netops switch (built CLI against lab switches)', () => {
+  let dir: string
+  let labs: LabSwitch[] = []
+  let env: Record<string, string>
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'netops-e2e-'))
+    labs = await Promise.all([
+      startLabSwitch({timeScale: 0.01, password: SECRET, hostname: 'tor-a'}),
+      startLabSwitch({timeScale: 0.01, password: SECRET, hostname: 'tor-b', platform: 'nxos'}),
+    ])
+    env = {NETOPS_PASSWORD: SECRET, NETOPS_ENABLE_PASSWORD: 'cisco', XDG_CONFIG_HOME: dir, NETOPS_SSH_CONFIG: ''}
+  })
+  after(async () => {
+    await Promise.all(labs.map((l) => l.close()))
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  const conn = (lab: LabSwitch) => ['--host', lab.host, '--ssh-port', String(lab.port), '--username', lab.username]
+
+  test('diagnose --json prints exactly one JSON document with the documented shape', async () => {
+    const lab = labs[0] as LabSwitch
+    const r = await runCli(['switch', 'diagnose', ...conn(lab), '--port', '19', '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const d = JSON.parse(r.stdout) as Record<string, unknown>
+    for (const k of ['host', 'platform', 'interface', 'status', 'errDisabledReason', 'keepalive', 'recovery', 'events', 'verdict', 'plan']) {
+      assert.ok(k in d, `has ${k}`)
+    }
+    assert.equal(d.platform, 'ios')
+    assert.equal(d.interface, 'GigabitEthernet1/0/19')
+    assert.equal(d.verdict, 'keepalive-loopback')
+    assert.deepEqual(d.recovery, {loopback: false, intervalSeconds: 300})
+    assert.ok(!r.stdout.includes(SECRET) && !r.stderr.includes(SECRET))
+  })
+
+  test('diagnose prints a human verdict and the fix on stdout', async () => {
+    const lab = labs[0] as LabSwitch
+    const r = await runCli(['switch', 'diagnose', ...conn(lab), '--port', 'gi1/0/19'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /KEEPALIVE LOOP-BACK/)
+    assert.match(r.stdout, /no keepalive/)
+    assert.doesNotMatch(r.stdout, /\u001b\[/, 'no colour when stdout is not a TTY')
+  })
+
+  test('fix-loop without a terminal and without --yes refuses (exit 12) and sends nothing', async () => {
+    const lab = labs[0] as LabSwitch
+    const r = await runCli(['switch', 'fix-loop', ...conn(lab), '--port', '19'], {env})
+    assert.equal(r.code, 12)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, /--yes/)
+    assert.equal(lab.device.lastConfigChange, null)
+  })
+
+  test('fix-loop --dry-run --json shows the plan and changes nothing', async () => {
+    const lab = labs[0] as LabSwitch
+    const r = await runCli(['switch', 'fix-loop', ...conn(lab), '--port', '19', '--dry-run', '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const j = JSON.parse(r.stdout) as {dryRun: boolean; plan: string[]; applied: string[]}
+    assert.equal(j.dryRun, true)
+    assert.deepEqual(j.applied, [])
+    assert.ok(j.plan.includes('no keepalive'))
+    assert.equal(lab.device.lastConfigChange, null)
+  })
+
+  test('fix-loop --yes --bounce --json applies, then a second run reports nothing to change', async () => {
+    const lab = labs[0] as LabSwitch
+    const r = await runCli(['switch', 'fix-loop', ...conn(lab), '--port', '19', '--yes', '--bounce', '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const j = JSON.parse(r.stdout) as Record<string, unknown> & {before: {status: string}; after: {status: string}}
+    for (const k of ['host', 'interface', 'dryRun', 'applied', 'skipped', 'saved', 'bounced', 'before', 'after']) assert.ok(k in j, `has ${k}`)
+    assert.equal(j.before.status, 'err-disabled')
+    assert.equal(j.after.status, 'connected')
+    const again = await runCli(['switch', 'fix-loop', ...conn(lab), '--port', '19', '--yes'], {env})
+    assert.equal(again.code, 0, again.stderr)
+    assert.match(again.stdout, /nothing to change/)
+  })
+
+  test('several hosts run in parallel and end with a per-host table; one failure makes exit 10', async () => {
+    const dead = await freePort()
+    const inv = join(dir, 'switches.yaml')
+    const [a, b] = labs as [LabSwitch, LabSwitch]
+    writeFileSync(inv, [
+      'defaults: {username: admin, port: 19}',
+      'switches:',
+      `  - {host: 127.0.0.1, ssh_port: ${a.port}}`,
+      `  - {host: 127.0.0.1, ssh_port: ${b.port}, port: Eth1/19}`,
+      `  - {host: 127.0.0.1, ssh_port: ${dead}}`,
+    ].join('\n'))
+    const human = await runCli(['switch', 'diagnose', '--inventory', inv], {env})
+    assert.equal(human.code, 10, human.stderr)
+    assert.match(human.stdout, /2\/3 hosts ok/)
+    const r = await runCli(['switch', 'diagnose', '--inventory', inv, '--json'], {env})
+    assert.equal(r.code, 10)
+    const j = JSON.parse(r.stdout) as {hosts: Array<{ok: boolean; error?: {code: string}}>; failed: number}
+    assert.equal(j.hosts.length, 3)
+    assert.equal(j.failed, 1)
+    assert.equal(j.hosts[2]?.error?.code, 'NETOPS_SSH_UNREACHABLE')
+  })
+
+  test('distinct exit codes: unreachable 3, auth 7, unknown port 5, usage 2', async () => {
+    const lab = labs[1] as LabSwitch
+    const dead = await freePort()
+    const unreachable = await runCli(['switch', 'diagnose', '--host', '127.0.0.1', '--ssh-port', String(dead), '--port', '19', '--json'], {env})
+    assert.equal(unreachable.code, 3)
+    assert.equal((JSON.parse(unreachable.stdout) as {error: {code: string}}).error.code, 'NETOPS_SSH_UNREACHABLE')
+    const auth = await runCli(['switch', 'diagnose', ...conn(lab), '--port', '19'], {env: {...env, NETOPS_PASSWORD: 'wrong-pw-xyz'}})
+    assert.equal(auth.code, 7)
+    assert.ok(!auth.stderr.includes('wrong-pw-xyz'))
+    const port = await runCli(['switch', 'diagnose', ...conn(lab), '--port', 'Eth1/99'], {env})
+    assert.equal(port.code, 5)
+    assert.match(port.stderr, /nearest/)
+    const usage = await runCli(['switch', 'diagnose', '--port', '19'], {env})
+    assert.equal(usage.code, 2)
+  })
+
+  test('--help shows examples with long flags', async () => {
+    for (const cmd of ['diagnose', 'fix-loop']) {
+      const r = await runCli(['switch', cmd, '--help'])
+      assert.equal(r.code, 0)
+      assert.match(r.stdout, /EXAMPLES/)
+      assert.match(r.stdout, /--host/)
+    }
+  })
+})
