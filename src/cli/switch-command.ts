@@ -10,6 +10,7 @@ import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
 import {InputError, UsageError} from '../errors.js'
 import type {PlatformName} from '../platforms/types.js'
 import {SwitchDevice} from '../switch/device.js'
+import type {SessionLogEntry} from '../session/cli-session.js'
 import {runMany} from '../util/run-many.js'
 
 export const switchFlags = {
@@ -110,12 +111,16 @@ export abstract class SwitchCommand extends BaseCommand {
     await this.ensurePassword(flags)
     const runOne = async (job: SwitchJob): Promise<T> => {
       const target = sshTargetFromFlags(job.host, {...flags, 'ssh-port': job.sshPort, username: job.username})
+      const debug = Boolean(process.env.NETOPS_DEBUG)
       const device = await SwitchDevice.open({
         target,
         enablePassword: flags['enable-password'],
         platform: job.platform,
         timeoutMs: flags.timeout * 1000,
+        // NETOPS_DEBUG=1: the CLI transcript on stderr (the session layer already masks secrets).
+        ...(debug ? {log: (e: SessionLogEntry) => process.stderr.write(`[${job.host}] ${e.direction === 'sent' ? '>>' : '<<'} ${JSON.stringify(e.text)}\n`)} : {}),
       })
+      for (const w of device.warnings) this.warnLine(`${job.host}: ${w}`)
       try {
         return await fn(device, job)
       } finally {

@@ -239,6 +239,12 @@ export class CliSession {
     }
   }
 
+  /** Mask the enable secret should a device ever echo it. */
+  private redact(text: string): string {
+    const secret = this.opts.enablePassword
+    return secret ? text.split(secret).join('********') : text
+  }
+
   private write(data: string, logged: string): void {
     if (this.closed) throw this.lost('write')
     this.opts.log?.({direction: 'sent', text: logged})
@@ -263,7 +269,7 @@ export class CliSession {
         }
         const text = this.buffer
         this.buffer = ''
-        this.opts.log?.({direction: 'received', text})
+        this.opts.log?.({direction: 'received', text: this.redact(text)})
         resolve(text)
       }
       const check = (): void => {

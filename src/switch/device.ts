@@ -94,6 +94,11 @@ export class SwitchDevice {
     return new SwitchDevice(o.name, platform, session, version, transport)
   }
 
+  /** Secret-free notes from the SSH layer (e.g. known_hosts not writable). */
+  get warnings(): string[] {
+    return this.transport?.warnings ?? []
+  }
+
   /** `IOS-XE 16.12.4 WS-C3850-48P`-style one-liner. */
   get software(): string | null {
     const v = this.version

@@ -1,5 +1,5 @@
 import type {FlavorContext, FlavorResponse, Instance} from '../types.js'
-import {addTree, dir, lookup, networkV4, networkV6, ok, OCTETS, splitCidr, type Dir, type Documents} from './common.js'
+import {addTree, dir, JSON_TYPE, lookup, networkV4, networkV6, ok, OCTETS, splitCidr, type Dir, type Documents} from './common.js'
 
 /**
  * EC2 flavour: `/` lists the versions; each version has `meta-data/` and (when there is one)
@@ -59,12 +59,33 @@ export function buildEc2(instance: Instance, _ctx: FlavorContext = {}): Document
   return docs
 }
 
+/**
+ * `dynamic/instance-identity/document`: cloud-init crawls it only on AWS-identified VMs (and then
+ * retries every 404). Unsigned: `pkcs7`/`signature` are not listed because they cannot be served.
+ */
+export function identityDocument(instance: Instance): Record<string, unknown> {
+  const region = typeof instance.meta['region'] === 'string' ? instance.meta['region'] : instance.availabilityZone
+  return {
+    accountId: 'netops',
+    architecture: 'x86_64',
+    availabilityZone: instance.availabilityZone,
+    imageId: typeof instance.meta['image_id'] === 'string' ? instance.meta['image_id'] : 'netops-image',
+    instanceId: instance.id,
+    instanceType: typeof instance.meta['instance_type'] === 'string' ? instance.meta['instance_type'] : instance.profile ?? 'netops',
+    privateIp: instance.ip,
+    region,
+    version: '2017-09-30',
+  }
+}
+
 export function addVersion(docs: Documents, base: string, meta: Dir, instance: Instance): void {
   const hasUserData = instance.userData !== undefined
-  const listing = ok(hasUserData ? 'meta-data/\nuser-data' : 'meta-data/')
+  const listing = ok(hasUserData ? 'dynamic/\nmeta-data/\nuser-data' : 'dynamic/\nmeta-data/')
   docs.set(base, listing)
   docs.set(base + '/', listing)
   addTree(docs, `${base}/meta-data`, meta)
+  addTree(docs, `${base}/dynamic`, dir([['instance-identity', dir([['document', JSON.stringify(identityDocument(instance), null, 2)]])]]))
+  docs.set(`${base}/dynamic/instance-identity/document`, ok(JSON.stringify(identityDocument(instance), null, 2), JSON_TYPE))
   if (hasUserData) docs.set(`${base}/user-data`, ok(instance.userData ?? '', OCTETS))
 }
 

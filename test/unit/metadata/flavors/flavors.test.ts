@@ -78,8 +78,19 @@ test('ec2: user-data is raw, and 404 (not listed) when the VM has none', () => {
   assert.equal(body(r), '#!/bin/sh\necho "waf-01 ready in b12" > /etc/motd\n')
   assert.equal(r.contentType, 'application/octet-stream')
   assert.equal(ec2(bare, '/latest/user-data').status, 404)
-  assert.equal(body(ec2(bare, '/latest/')), 'meta-data/')
-  assert.equal(body(ec2(waf, '/latest/')), 'meta-data/\nuser-data')
+  assert.equal(body(ec2(bare, '/latest/')), 'dynamic/\nmeta-data/')
+  assert.equal(body(ec2(waf, '/latest/')), 'dynamic/\nmeta-data/\nuser-data')
+})
+
+test('ec2: dynamic/instance-identity lists only the document, a JSON identity of the VM', () => {
+  assert.equal(body(ec2(waf, '/2021-03-23/dynamic/instance-identity')), 'document')
+  assert.equal(body(ec2(waf, '/2021-03-23/dynamic/instance-identity/')), 'document')
+  const doc = JSON.parse(body(ec2(waf, '/latest/dynamic/instance-identity/document'))) as Record<string, unknown>
+  assert.equal(doc['instanceId'], 'waf-01')
+  assert.equal(doc['availabilityZone'], 'nova')
+  assert.equal(doc['privateIp'], '127.0.0.23')
+  assert.equal(ec2(waf, '/latest/dynamic/instance-identity/pkcs7').status, 404)
+  crawl(buildEc2(waf), '/2016-09-02/dynamic/')
 })
 
 test('ec2: a VM without keys or NICs lists neither public-keys nor network', () => {
@@ -89,7 +100,7 @@ test('ec2: a VM without keys or NICs lists neither public-keys nor network', () 
 })
 
 test('ec2: unknown paths are 404, never 5xx', () => {
-  for (const p of ['/nope', '/2010-01-01/meta-data/', '/latest/meta-data/iam/security-credentials/', '/latest/dynamic/instance-identity/document']) {
+  for (const p of ['/nope', '/2010-01-01/meta-data/', '/latest/meta-data/iam/security-credentials/', '/latest/dynamic/fws/instance-monitoring']) {
     assert.equal(ec2(waf, p).status, 404, p)
   }
 })
