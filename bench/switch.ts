@@ -34,12 +34,14 @@ function startFleet(count: number): Promise<Fleet> {
     let out = ''
     proc.stdout?.on('data', (d: Buffer) => {
       out += d.toString()
+      let info: {switches: Array<{host: string; port: number}>; password: string; enablePassword: string; error?: {message: string}}
       try {
-        const info = JSON.parse(out) as {switches: Array<{host: string; port: number}>; password: string; enablePassword: string}
-        resolve({proc, switches: info.switches, password: info.password, enablePassword: info.enablePassword})
+        info = JSON.parse(out) as typeof info
       } catch {
-        // not complete yet
+        return // not complete yet
       }
+      if (info.error) reject(new Error(`lab fleet: ${info.error.message}`))
+      else resolve({proc, switches: info.switches, password: info.password, enablePassword: info.enablePassword})
     })
     proc.on('exit', (code) => reject(new Error(`lab fleet exited with ${code}`)))
   })

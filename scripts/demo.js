@@ -20,10 +20,12 @@ function startLab() {
     lab.stdout.on('data', (d) => {
       out += d
       try {
-        resolve({lab, info: JSON.parse(out)})
+        var info = JSON.parse(out)
       } catch {
-        // the document is not complete yet
+        return // the document is not complete yet
       }
+      if (info.error) reject(new Error(`lab switch: ${info.error.message}`))
+      else resolve({lab, info})
     })
     lab.on('exit', (code) => reject(new Error(`lab switch exited with ${code}`)))
   })
@@ -39,7 +41,8 @@ const env = {
 const conn = ['--host', info.host, '--ssh-port', String(info.port), '--username', info.username]
 
 function step(title, args) {
-  console.log(`\n\x1b[1m# ${title}\x1b[0m`)
+  const bold = process.stdout.isTTY && !process.env.NO_COLOR
+  console.log(bold ? `\n\x1b[1m# ${title}\x1b[0m` : `\n# ${title}`)
   console.log(`$ netops ${args.join(' ')}`)
   const r = spawnSync(process.execPath, [bin, ...args], {env, stdio: 'inherit'})
   return r.status

@@ -127,6 +127,8 @@ export class InventoryError extends kind('NETOPS_METADATA_INVENTORY_INVALID', 'u
 export class InstanceNotFoundError extends kind('NETOPS_METADATA_INSTANCE_NOT_FOUND', 'notFound') {}
 export class ListenError extends kind('NETOPS_LISTEN_FAILED', 'unreachable') {}
 export class DependencyError extends kind('NETOPS_DEPENDENCY_MISSING', 'dependency') {}
+export class RedirectConflictError extends kind('NETOPS_METADATA_REDIRECT_CONFLICT', 'precondition') {}
+export class RedirectCommandError extends kind('NETOPS_METADATA_REDIRECT_FAILED', 'refused') {}
 
 /** Every error class, for the catalogue check and the README table. */
 export const ERROR_CATALOGUE = [
@@ -138,6 +140,7 @@ export const ERROR_CATALOGUE = [
   OvsNotInstalledError, OvsDbUnreachableError, OvsCommandError, OvsBridgeNotFoundError, OvsConflictError,
   PermissionError, ExecTimeoutError,
   InventoryError, InstanceNotFoundError, ListenError, DependencyError,
+  RedirectConflictError, RedirectCommandError,
 ] as const
 
 export function isNetopsError(err: unknown): err is NetopsError {

@@ -54,13 +54,13 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override toErrorJson(err: unknown): {error: ReturnType<NetopsError['toJSON']>} {
-    return {error: toNetopsError(err).toJSON()}
+    return {error: toNetopsError(err, this.id).toJSON()}
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     // this.exit() and --help/--version use oclif's ExitError: let oclif handle it.
     if (err instanceof Errors.ExitError) throw err
-    const error = toNetopsError(err)
+    const error = toNetopsError(err, this.id)
     process.exitCode = error.exitCode
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(error))
@@ -78,13 +78,13 @@ export abstract class BaseCommand extends Command {
 }
 
 /** Map anything thrown to a NetopsError: oclif parse errors become usage errors. */
-export function toNetopsError(err: unknown): NetopsError {
+export function toNetopsError(err: unknown, commandId?: string): NetopsError {
   if (err instanceof NetopsError) return err
   if (err instanceof Error) {
     const oclifExit = (err as {oclif?: {exit?: number}}).oclif?.exit
     if (oclifExit !== undefined || err.name.endsWith('ParseError') || /Flag|argument|Expected/.test(err.name)) {
-      return new UsageError(err.message.replace(/\n\s*See more help with --help\s*$/, ''), {
-        suggestions: ['see the command help: netops <command> --help'],
+      return new UsageError(err.message.replace(/^The following errors? occurred:\s*/, '').replace(/\n\s*See more help with --help\s*$/, ''), {
+        suggestions: [`see the command help: netops ${commandId ? commandId.replace(/:/g, ' ') : '<command>'} --help`],
         cause: err,
       })
     }

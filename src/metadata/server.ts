@@ -2,6 +2,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {Socket} from 'node:net'
 import {renderAllDocuments, type Prebuilt} from './documents.js'
 import {createResolver, type Resolver} from './identity.js'
+import {normalizeIp} from './net.js'
 import type {Store} from './store.js'
 import {parseTtl, TOKEN_HEADER, TOKEN_TTL_HEADER, TokenIssuer} from './tokens.js'
 import type {FlavorContext, FlavorName, Instance} from './types.js'
@@ -62,6 +63,9 @@ export type MetadataServer = Server & {
     documentsFor(ip: string): ReadonlyMap<string, Prebuilt> | undefined
   }
 }
+
+/** Distinct unknown addresses remembered one by one; beyond that they are counted under `other`. */
+export const MAX_UNKNOWN_TRACKED = 10_000
 
 /** Backlog for `listen()`: every cloud-init request is a new TCP connection (boot storms). */
 export const LISTEN_BACKLOG = 4096
@@ -136,7 +140,8 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
   }
   refresh()
 
-  const stats: MetadataStats = {requests: 0, byStatus: {}, unknownRequesters: {}, clientErrors: 0}
+  const stats: MetadataStats = {requests: 0, byStatus: {}, unknownRequesters: Object.create(null) as Record<string, number>, clientErrors: 0}
+  let unknownCount = 0
 
   const server = createServer(
     {
@@ -175,7 +180,9 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     } else if (who.instance === undefined) {
       answer = R.notFound
       reason = 'unknown requester'
-      stats.unknownRequesters[who.ip] = (stats.unknownRequesters[who.ip] ?? 0) + 1
+      const key = who.ip in stats.unknownRequesters || unknownCount < MAX_UNKNOWN_TRACKED ? who.ip : 'other'
+      if (!(key in stats.unknownRequesters)) unknownCount++
+      stats.unknownRequesters[key] = (stats.unknownRequesters[key] ?? 0) + 1
     } else {
       const method = req.method
       const mine = docs.get(who.instance)
@@ -243,7 +250,7 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     socket.destroySoon?.()
     setTimeout(() => socket.destroy(), 1000).unref()
     if (logger && code !== 'ECONNRESET') {
-      const peer = socket.remoteAddress ?? ''
+      const peer = normalizeIp(socket.remoteAddress ?? '')
       logger({time: new Date(clock()).toISOString(), method: '-', path: '-', status, bytes: 0, ms: 0, peer, ip: peer, via: 'none', reason: code || err.message})
     }
   })

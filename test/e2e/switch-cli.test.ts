@@ -124,6 +124,31 @@ describe('netops switch (built CLI against lab switches)', () => {
     assert.equal(usage.code, 2)
   })
 
+  test('an ~/.ssh/config alias, --platform nxos and --interval reach the NX-OS switch and shape the plan', async () => {
+    const lab = labs[1] as LabSwitch
+    const cfg = join(dir, 'ssh_config')
+    writeFileSync(cfg, `Host tor-b-alias\n  HostName 127.0.0.1\n  Port ${lab.port}\n  User admin\n`)
+    const r = await runCli(['switch', 'fix-loop', '--host', 'tor-b-alias', '--platform', 'nxos', '--port', 'Eth1/19', '--interval', '600', '--dry-run', '--json'], {
+      env: {...env, NETOPS_SSH_CONFIG: cfg},
+    })
+    assert.equal(r.code, 0, r.stderr)
+    const j = JSON.parse(r.stdout) as {platform: string; plan: string[]}
+    assert.equal(j.platform, 'nxos')
+    assert.deepEqual(j.plan, ['errdisable recovery cause loopback', 'errdisable recovery interval 600'])
+    const tooBig = await runCli(['switch', 'fix-loop', '--host', 'tor-b-alias', '--port', 'Eth1/19', '--interval', '70000', '--dry-run'], {
+      env: {...env, NETOPS_SSH_CONFIG: cfg},
+    })
+    assert.equal(tooBig.code, 2)
+    assert.match(tooBig.stderr, /30-65535/)
+  })
+
+  test('--host-key-policy strict refuses a host missing from --known-hosts (exit 9)', async () => {
+    const lab = labs[0] as LabSwitch
+    const r = await runCli(['switch', 'diagnose', ...conn(lab), '--port', '19', '--host-key-policy', 'strict', '--known-hosts', join(dir, 'empty_known_hosts')], {env})
+    assert.equal(r.code, 9)
+    assert.match(r.stderr, /NETOPS_SSH_HOSTKEY_UNKNOWN/)
+  })
+
   test('--help shows examples with long flags', async () => {
     for (const cmd of ['diagnose', 'fix-loop']) {
       const r = await runCli(['switch', cmd, '--help'])

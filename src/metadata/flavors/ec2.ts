@@ -84,8 +84,8 @@ export function addVersion(docs: Documents, base: string, meta: Dir, instance: I
   docs.set(base, listing)
   docs.set(base + '/', listing)
   addTree(docs, `${base}/meta-data`, meta)
-  addTree(docs, `${base}/dynamic`, dir([['instance-identity', dir([['document', JSON.stringify(identityDocument(instance), null, 2)]])]]))
-  docs.set(`${base}/dynamic/instance-identity/document`, ok(JSON.stringify(identityDocument(instance), null, 2), JSON_TYPE))
+  addTree(docs, `${base}/dynamic`, dir([['instance-identity', dir([['document', JSON.stringify(identityDocument(instance))]])]]))
+  docs.set(`${base}/dynamic/instance-identity/document`, ok(JSON.stringify(identityDocument(instance)), JSON_TYPE))
   if (hasUserData) docs.set(`${base}/user-data`, ok(instance.userData ?? '', OCTETS))
 }
 
