@@ -10,6 +10,7 @@ APT_PACKAGES=(
   sudo                            # ovs stp --sudo over SSH (remote ovs-vsctl through sudo -n)
   python3-netmiko                 # Netmiko drives the lab switch (test and bench:switch peer)
   iproute2 iptables nftables      # network namespaces, redirect rules
+  curl                            # metadata redirect test: VMs in namespaces fetch 169.254.169.254
   wrk nginx-light                 # bench:metadata load generator and peer
   python3-yaml python3-jinja2 python3-requests python3-configobj python3-jsonpatch  # cloud-init's
   python3-jsonschema python3-netifaces python3-oauthlib python3-serial wget           # own client code

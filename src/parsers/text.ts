@@ -29,7 +29,7 @@ function isPromptLine(line: string): boolean {
 export function outputLines(text: string): string[] {
   // eslint-disable-next-line no-control-regex
   const clean = normalizeNewlines(text).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[^\n]\x08/g, '')
-  const lines = clean.split('\n').map((l) => l.replace(/\s+$/, ''))
+  const lines = clean.split('\n').map((l) => l.trimEnd())
   let start = 0
   while (start < lines.length) {
     const l = lines[start] ?? ''

@@ -72,7 +72,7 @@ const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][AB012]|\u001b[=>]/g
 export function normalizeTerminalText(text: string): string {
   let out = text.replace(ANSI, '').replace(/\r+\n/g, '\n').replace(/[\0\u0007]/g, '')
   // A lone CR rewrites the line from its start (pagers erase `--More--` this way).
-  out = out.replace(/[^\n]*\r(?!\n)/g, '')
+  if (out.includes('\r')) out = out.split('\n').map((line) => line.slice(line.lastIndexOf('\r') + 1)).join('\n')
   while (out.includes('\b')) {
     const next = out.replace(/[^\b\n]\u0008/g, '').replace(/^\u0008+|(\n)\u0008+/g, '$1')
     if (next === out) break
@@ -273,14 +273,17 @@ export class CliSession {
         resolve(text)
       }
       const check = (): void => {
-        if (this.platform.pagerPattern.test(this.buffer)) {
+        // Prompts and pagers sit on the last line: test only that, not the whole (growing) buffer.
+        const nl = this.buffer.lastIndexOf('\n')
+        const last = nl < 0 ? this.buffer : this.buffer.slice(nl)
+        if (this.platform.pagerPattern.test(last)) {
           this.buffer = this.buffer.replace(this.platform.pagerPattern, '')
           this.opts.onPager?.()
           this.afterPager = true
           if (!this.closed) this.channel.write(' ')
           return
         }
-        if (done(this.buffer)) {
+        if (done(last)) {
           finish(null)
           return
         }
@@ -351,7 +354,7 @@ export class CliSession {
     const first = lines[0] ?? ''
     if (command !== '' && first.trimEnd().endsWith(command.trimEnd())) lines.shift()
     else if (first.trim() === '') lines.shift()
-    return lines.join('\n').replace(/\s+$/, '')
+    return lines.join('\n').trimEnd()
   }
 
   private findFailure(output: string): string | null {

@@ -44,7 +44,10 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
     Promise.all(lab.vms.map((vm) => lab.exec(vm.ns, ['curl', '-s', '-m', '5', 'http://169.254.169.254/latest/meta-data/instance-id'])))
 
   before(async () => {
-    ;[lab, cli] = await Promise.all([createVmLab({vms: 3}), buildCli(['commands/metadata/redirect'])])
+    // Assigned one by one so that after() tears down whatever was made if the other fails.
+    const building = buildCli(['commands/metadata/redirect']).then((c) => (cli = c))
+    lab = await createVmLab({vms: 3})
+    await building
     await lab.spawnNode(lab.host, serverScript('', lab.vms.map((v) => v.ip)))
     await lab.spawnNode(lab.server, serverScript('remote-', lab.vms.map((v) => v.ip)))
     // Someone else's rules, which netops must leave exactly as they are.
@@ -124,6 +127,10 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
       assert.equal(r.code, 12)
       assert.match(r.stderr, /NETOPS_METADATA_REDIRECT_CONFLICT/)
       assert.match(r.stderr, /10\.201\.0\.2:8775/)
+      // iptables-nft rules are nft rules too: the nft backend sees the same conflict.
+      const n = await redirect(['--nft', '--to', `127.0.0.1:${PORT}`, '--bridge', 'br-md', '--apply'])
+      assert.equal(n.code, 12, n.stderr)
+      assert.match(n.stderr, /10\.201\.0\.2:8775/)
       assert.equal(await iptablesSave(), before)
     } finally {
       await lab.must(lab.host, ['iptables', '-t', 'nat', '-D', 'PREROUTING', ...foreign])
@@ -153,6 +160,15 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
     assert.equal(await nftRuleset(), baseNft)
     assert.equal(await iptablesSave(), baseIpt)
     assert.equal(json(await redirect(['--nft', '--remove', '--json'])).changed, false)
+  })
+
+  test('nft DNAT to a server in another namespace keeps each VM\'s source address', async () => {
+    const r = json(await redirect(['--nft', '--to', `${lab.serverAddress}:${PORT}`, '--bridge', 'br-md', '--apply', '--json']))
+    assert.equal(r.mode, 'dnat')
+    const curls = await curlAll()
+    assert.deepEqual(curls.map((c) => c.stdout), ['remote-vm-1', 'remote-vm-2', 'remote-vm-3'])
+    json(await redirect(['--nft', '--remove', '--json']))
+    assert.equal(await nftRuleset(), baseNft)
   })
 
   test('not root: --apply fails with NETOPS_PERMISSION_DENIED (exit 14) and changes nothing', async () => {

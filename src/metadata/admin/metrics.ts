@@ -1,0 +1,91 @@
+/**
+ * Prometheus metrics of the metadata server, in the text exposition format (version 0.0.4).
+ * Counters are plain numbers updated on the request path (no allocation per request); gauges
+ * (VMs per state, unknown requesters) are computed when scraped.
+ */
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] as const
+
+export interface ScrapeGauges {
+  vmsByState: Record<string, number>
+  unknownRequesters: number
+  unknownRequests: number
+  instances: number
+  callbacks: Record<string, number>
+  forgedCallbacks: number
+}
+
+export class Metrics {
+  private readonly requests = new Map<string, number>()
+  private readonly buckets = new Float64Array(LATENCY_BUCKETS.length)
+  private latencySum = 0
+  private latencyCount = 0
+  reloadsOk = 0
+  reloadsFailed = 0
+  lastReloadOk: number | undefined
+  readonly startedAt = Date.now()
+
+  /** One answered request: flavour (`none` when unknown / refused), HTTP status, seconds spent. */
+  observe(flavor: string, status: number, seconds: number): void {
+    const key = flavor + '|' + status
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1)
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+      if (seconds <= LATENCY_BUCKETS[i]!) {
+        this.buckets[i]!++
+        break
+      }
+    }
+    this.latencySum += seconds
+    this.latencyCount++
+  }
+
+  reload(ok: boolean, at = Date.now()): void {
+    if (ok) {
+      this.reloadsOk++
+      this.lastReloadOk = at
+    } else this.reloadsFailed++
+  }
+
+  /** The whole exposition text. */
+  render(g: ScrapeGauges): string {
+    const out: string[] = []
+    const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+    const head = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
+
+    head('netops_metadata_requests_total', 'counter', 'Requests answered, by flavour and HTTP status.')
+    for (const [key, n] of [...this.requests.entries()].sort()) {
+      const [flavor, status] = key.split('|') as [string, string]
+      out.push(`netops_metadata_requests_total{flavor="${esc(flavor)}",status="${status}"} ${n}`)
+    }
+    head('netops_metadata_request_duration_seconds', 'histogram', 'Time from request to answer written, seconds.')
+    let cum = 0
+    LATENCY_BUCKETS.forEach((le, i) => {
+      cum += this.buckets[i]!
+      out.push(`netops_metadata_request_duration_seconds_bucket{le="${le}"} ${cum}`)
+    })
+    out.push(`netops_metadata_request_duration_seconds_bucket{le="+Inf"} ${this.latencyCount}`)
+    out.push(`netops_metadata_request_duration_seconds_sum ${this.latencySum}`)
+    out.push(`netops_metadata_request_duration_seconds_count ${this.latencyCount}`)
+
+    head('netops_metadata_instances', 'gauge', 'VMs in the inventory being served.')
+    out.push(`netops_metadata_instances ${g.instances}`)
+    head('netops_metadata_vms', 'gauge', 'VMs of the inventory per provisioning state.')
+    for (const [state, n] of Object.entries(g.vmsByState)) out.push(`netops_metadata_vms{state="${esc(state)}"} ${n}`)
+    head('netops_metadata_unknown_requesters', 'gauge', 'Distinct addresses that asked and are in no record.')
+    out.push(`netops_metadata_unknown_requesters ${g.unknownRequesters}`)
+    head('netops_metadata_unknown_requests_total', 'counter', 'Requests from addresses that are in no record.')
+    out.push(`netops_metadata_unknown_requests_total ${g.unknownRequests}`)
+    head('netops_metadata_callbacks_total', 'counter', 'phone-home and reporting callbacks, by kind and result (accepted, forged, invalid).')
+    for (const [key, n] of Object.entries(g.callbacks).sort()) {
+      const [kind, result] = key.split('|') as [string, string]
+      out.push(`netops_metadata_callbacks_total{kind="${esc(kind)}",result="${esc(result)}"} ${n}`)
+    }
+    head('netops_metadata_forged_callbacks_total', 'counter', 'Callbacks refused because they came from another address than the VM they name.')
+    out.push(`netops_metadata_forged_callbacks_total ${g.forgedCallbacks}`)
+    head('netops_metadata_reloads_total', 'counter', 'Inventory reloads, by result.')
+    out.push(`netops_metadata_reloads_total{result="ok"} ${this.reloadsOk}`)
+    out.push(`netops_metadata_reloads_total{result="failed"} ${this.reloadsFailed}`)
+    head('netops_metadata_start_time_seconds', 'gauge', 'When the server started, seconds since the epoch.')
+    out.push(`netops_metadata_start_time_seconds ${Math.floor(this.startedAt / 1000)}`)
+    return out.join('\n') + '\n'
+  }
+}

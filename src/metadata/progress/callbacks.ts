@@ -1,0 +1,109 @@
+import type {IncomingMessage} from 'node:http'
+import type {Requester} from '../identity.js'
+import type {ProgressTracker, WebhookEvent} from './tracker.js'
+
+/**
+ * The VM → server callbacks: cloud-init's `phone_home` (POST /phone-home/$INSTANCE_ID, form-encoded)
+ * and its webhook reporter (POST /report, one JSON event per request). A callback counts only from
+ * the VM's own address (the requester the resolver found, i.e. the source address or a trusted
+ * proxy's X-Forwarded-For): from anywhere else it is a 403 and is counted as forged.
+ */
+export const PHONE_HOME_PREFIX = '/phone-home/'
+export const REPORT_PATH = '/report'
+export const MAX_CALLBACK_BODY = 64 * 1024
+
+export type CallbackKind = 'phone-home' | 'report'
+
+export interface CallbackResult {
+  status: number
+  kind: CallbackKind
+  /** Why it was refused (logged; never echoes the body). */
+  reason?: string
+  instance?: string
+}
+
+export interface CallbackCounters {
+  /** kind → result (accepted | forged | invalid) → count. */
+  callbacks: Record<string, number>
+}
+
+/** Is this POST path one of ours? */
+export function callbackKind(path: string): CallbackKind | undefined {
+  if (path.startsWith(PHONE_HOME_PREFIX)) return 'phone-home'
+  if (path === REPORT_PATH || path.startsWith(REPORT_PATH + '/')) return 'report'
+  return undefined
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let over = false
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > limit) over = true
+      else chunks.push(c)
+    })
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+/** Handle one callback POST. Resolves with the status to answer; never throws for bad input. */
+export async function handleCallback(
+  req: IncomingMessage,
+  who: Requester,
+  path: string,
+  progress: ProgressTracker,
+  counters: CallbackCounters,
+): Promise<CallbackResult> {
+  const kind = callbackKind(path)
+  if (kind === undefined) return {status: 404, kind: 'report', reason: 'no such callback'}
+  const count = (result: string) => {
+    const key = `${kind}|${result}`
+    counters.callbacks[key] = (counters.callbacks[key] ?? 0) + 1
+  }
+  const rest = kind === 'phone-home' ? path.slice(PHONE_HOME_PREFIX.length) : path.slice(REPORT_PATH.length + 1)
+  const claimed = rest.replace(/\/+$/, '')
+  const body = await readBody(req, MAX_CALLBACK_BODY).catch(() => undefined)
+  const forged = (reason: string): CallbackResult => {
+    progress.forged++
+    count('forged')
+    return {status: 403, kind, reason}
+  }
+  if (who.instance === undefined) return forged(`${kind} from ${who.ip}, which is no VM of the inventory`)
+  const id = who.instance.id
+  if (claimed !== '' && claimed !== id) return forged(`${kind} for ${claimed.slice(0, 64)} from ${who.ip}, the address of ${id}`)
+  if (kind === 'phone-home' && claimed === '') {
+    count('invalid')
+    return {status: 404, kind, reason: 'phone-home without an instance id', instance: id}
+  }
+  if (body === undefined) {
+    count('invalid')
+    return {status: 413, kind, reason: `body over ${MAX_CALLBACK_BODY} bytes`, instance: id}
+  }
+  if (kind === 'phone-home') {
+    const form = new URLSearchParams(body)
+    const said = form.get('instance_id')
+    if (said !== null && said !== 'N/A' && said !== id) return forged(`phone-home body says instance_id ${said.slice(0, 64)}, from the address of ${id}`)
+    progress.phoneHome(id)
+    count('accepted')
+    return {status: 200, kind, instance: id}
+  }
+  let event: WebhookEvent
+  try {
+    const v = JSON.parse(body) as Partial<WebhookEvent>
+    if (typeof v !== 'object' || v === null || typeof v.name !== 'string' || typeof v.event_type !== 'string') throw new Error('shape')
+    event = {
+      name: v.name.slice(0, 200),
+      event_type: v.event_type.slice(0, 20),
+      ...(typeof v.result === 'string' ? {result: v.result.slice(0, 20)} : {}),
+    }
+  } catch {
+    count('invalid')
+    return {status: 400, kind, reason: 'not a cloud-init reporting event (JSON with name and event_type)', instance: id}
+  }
+  progress.report(id, event)
+  count('accepted')
+  return {status: 200, kind, instance: id}
+}

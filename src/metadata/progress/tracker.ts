@@ -1,0 +1,260 @@
+import {Journal} from './journal.js'
+
+/**
+ * Provisioning progress per VM, keyed by instance id: when it first asked, when it fetched its
+ * meta-data, user-data and vendor-data, and when it finished (cloud-init's phone_home, or a
+ * `modules-final` finish event from its webhook reporter). Steps are recorded once (the first
+ * time); webhook events update `lastStep`. State survives a restart through a Journal in `dataDir`.
+ */
+export const STEPS = ['firstRequest', 'metaData', 'userData', 'vendorData', 'done'] as const
+export type Step = (typeof STEPS)[number]
+
+/** `waiting`: never asked · `booting`: asked, not finished · `done` · `failed` (cloud-init reported FAIL). */
+export type ProgressState = 'waiting' | 'booting' | 'done' | 'failed'
+export const STATES: readonly ProgressState[] = ['waiting', 'booting', 'done', 'failed']
+
+/** One event as cloud-init's webhook reporter POSTs it (cloudinit/reporting/events.py as_dict()). */
+export interface WebhookEvent {
+  name: string
+  description?: string
+  event_type: 'start' | 'finish' | string
+  origin?: string
+  timestamp?: number
+  result?: 'SUCCESS' | 'WARN' | 'FAIL' | string
+}
+
+export interface ProgressRecord {
+  id: string
+  /** Epoch ms of each step, once reached. */
+  steps: Partial<Record<Step, number>>
+  failedAt?: number
+  lastStep: string
+  lastStepAt: number
+  /** Requests answered to this VM (this server process only). */
+  requests: number
+  /** Webhook events received (this server process only). */
+  events: number
+}
+
+/** What the admin API shows for one VM (joined with the inventory). */
+export interface InstanceProgress {
+  id: string
+  ip: string
+  hostname: string
+  state: ProgressState
+  lastStep: string | null
+  /** ISO-8601. */
+  lastStepAt: string | null
+  firstRequestAt: string | null
+  steps: Partial<Record<Step, string>>
+  /** First request → done (or → now while booting), ms; null when it never asked. */
+  durationMs: number | null
+  requests: number
+  events: number
+}
+
+export interface UnknownRequester {
+  ip: string
+  requests: number
+  firstSeen: string
+  lastSeen: string
+}
+
+type JournalEntry =
+  | {t: number; id: string; step: Step}
+  | {t: number; id: string; event: string; type: string; result?: string}
+  | {rec: ProgressRecord}
+
+export interface ProgressTrackerOptions {
+  /** Directory of the journal; without it progress lives in memory only. */
+  dataDir?: string
+  clock?: () => number
+  /** Distinct unknown addresses remembered (beyond: counted under `other`). Default 10,000. */
+  maxUnknown?: number
+}
+
+const USER_DATA = /\/(?:user-data|user_data)$/
+const META_DATA = /(?:\/meta-data\/?|\/meta_data\.json)$/
+const VENDOR_DATA = /(?:\/vendor-data|\/vendor_data2?\.json)$/
+
+/** Which step a (normalised) path marks, given the answer's status. */
+export function stepForPath(path: string, status: number): Step | undefined {
+  if (USER_DATA.test(path)) return status === 200 || status === 404 ? 'userData' : undefined
+  if (status !== 200) return undefined
+  if (META_DATA.test(path)) return 'metaData'
+  if (VENDOR_DATA.test(path)) return 'vendorData'
+  return undefined
+}
+
+export class ProgressTracker {
+  private readonly records = new Map<string, ProgressRecord>()
+  private readonly unknown = new Map<string, {requests: number; first: number; last: number}>()
+  private readonly journal: Journal<JournalEntry> | undefined
+  private readonly clock: () => number
+  private readonly maxUnknown: number
+  /** Callbacks refused because they came from another address than the VM's own. */
+  forged = 0
+  /** Entries of the journal that could not be read on open (torn tail). */
+  readonly recovered: {records: number; skippedLines: number}
+
+  constructor(opts: ProgressTrackerOptions = {}) {
+    this.clock = opts.clock ?? Date.now
+    this.maxUnknown = opts.maxUnknown ?? 10_000
+    if (opts.dataDir !== undefined) {
+      this.journal = new Journal<JournalEntry>({dir: opts.dataDir})
+      for (const e of this.journal.read()) this.apply(e)
+      this.journal.compact(this.snapshotEntries())
+      this.recovered = {records: this.records.size, skippedLines: this.journal.skipped}
+    } else this.recovered = {records: 0, skippedLines: 0}
+  }
+
+  private snapshotEntries(): JournalEntry[] {
+    return [...this.records.values()].map((rec) => ({rec}))
+  }
+
+  private apply(e: JournalEntry): void {
+    if ('rec' in e) {
+      this.records.set(e.rec.id, {...e.rec, requests: 0, events: 0})
+      return
+    }
+    const r = this.record(e.id, e.t)
+    if ('step' in e) this.setStep(r, e.step, e.t)
+    else this.setEvent(r, e.event, e.type, e.result, e.t)
+  }
+
+  private record(id: string, now: number): ProgressRecord {
+    let r = this.records.get(id)
+    if (r === undefined) {
+      r = {id, steps: {}, lastStep: 'firstRequest', lastStepAt: now, requests: 0, events: 0}
+      this.records.set(id, r)
+    }
+    return r
+  }
+
+  private setStep(r: ProgressRecord, step: Step, t: number): boolean {
+    if (r.steps[step] !== undefined) return false
+    r.steps[step] = t
+    if (step !== 'firstRequest' && r.steps.firstRequest === undefined) r.steps.firstRequest = t
+    if (t >= r.lastStepAt || step === 'done') {
+      r.lastStep = step === 'done' ? 'done' : step
+      r.lastStepAt = t
+    }
+    return true
+  }
+
+  private setEvent(r: ProgressRecord, name: string, type: string, result: string | undefined, t: number): void {
+    r.steps.firstRequest ??= t
+    r.lastStep = `${name} ${type}${result && result !== 'SUCCESS' ? ` ${result}` : ''}`
+    r.lastStepAt = t
+    if (name === 'modules-final' && type === 'finish') {
+      if (result === 'FAIL') r.failedAt = t
+      else r.steps.done ??= t
+    }
+  }
+
+  private write(entry: JournalEntry): void {
+    if (!this.journal) return
+    this.journal.append(entry)
+    if (this.journal.appended > Math.max(10_000, this.records.size * 8)) this.journal.compact(this.snapshotEntries())
+  }
+
+  /** A request from a known VM was answered with `status`. Cheap: called for every request. */
+  observe(id: string, path: string, status: number): void {
+    let r = this.records.get(id)
+    const now = this.clock()
+    if (r === undefined) {
+      r = this.record(id, now)
+      this.setStep(r, 'firstRequest', now)
+      this.write({t: now, id, step: 'firstRequest'})
+    }
+    r.requests++
+    const step = stepForPath(path, status)
+    if (step !== undefined && this.setStep(r, step, now)) this.write({t: now, id, step})
+  }
+
+  /** A request from an address that is in no record. */
+  observeUnknown(ip: string): void {
+    const now = this.clock()
+    let u = this.unknown.get(ip)
+    if (u === undefined) {
+      const key = this.unknown.size < this.maxUnknown ? ip : 'other'
+      u = this.unknown.get(key)
+      if (u === undefined) {
+        u = {requests: 0, first: now, last: now}
+        this.unknown.set(key, u)
+      }
+    }
+    u.requests++
+    u.last = now
+  }
+
+  /** cloud-init's phone_home reached us (from the VM's own address). */
+  phoneHome(id: string): void {
+    const now = this.clock()
+    const r = this.record(id, now)
+    if (this.setStep(r, 'done', now)) this.write({t: now, id, step: 'done'})
+    r.lastStep = 'phone-home'
+    r.lastStepAt = now
+  }
+
+  /** A webhook reporting event (from the VM's own address). */
+  report(id: string, e: WebhookEvent): void {
+    const now = this.clock()
+    const r = this.record(id, now)
+    r.events++
+    this.setEvent(r, e.name, e.event_type, e.result, now)
+    this.write({t: now, id, event: e.name, type: e.event_type, ...(e.result === undefined ? {} : {result: e.result})})
+  }
+
+  get(id: string): ProgressRecord | undefined {
+    return this.records.get(id)
+  }
+
+  stateOf(id: string): ProgressState {
+    const r = this.records.get(id)
+    if (r === undefined) return 'waiting'
+    if (r.steps.done !== undefined) return 'done'
+    if (r.failedAt !== undefined) return 'failed'
+    return 'booting'
+  }
+
+  /** Every VM of the inventory with its progress, in inventory order. */
+  list(instances: ReadonlyArray<{id: string; ip: string; hostname: string}>): InstanceProgress[] {
+    const now = this.clock()
+    const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString())
+    return instances.map((i) => {
+      const r = this.records.get(i.id)
+      const steps: Partial<Record<Step, string>> = {}
+      if (r) for (const s of STEPS) if (r.steps[s] !== undefined) steps[s] = new Date(r.steps[s]).toISOString()
+      const first = r?.steps.firstRequest
+      const end = r?.steps.done ?? r?.failedAt ?? now
+      return {
+        id: i.id,
+        ip: i.ip,
+        hostname: i.hostname,
+        state: this.stateOf(i.id),
+        lastStep: r?.lastStep ?? null,
+        lastStepAt: iso(r?.lastStepAt),
+        firstRequestAt: iso(first),
+        steps,
+        durationMs: first === undefined ? null : Math.max(0, end - first),
+        requests: r?.requests ?? 0,
+        events: r?.events ?? 0,
+      }
+    })
+  }
+
+  unknownRequesters(): UnknownRequester[] {
+    return [...this.unknown.entries()]
+      .map(([ip, u]) => ({ip, requests: u.requests, firstSeen: new Date(u.first).toISOString(), lastSeen: new Date(u.last).toISOString()}))
+      .sort((a, b) => b.requests - a.requests || a.ip.localeCompare(b.ip))
+  }
+
+  flush(): void {
+    this.journal?.flush()
+  }
+
+  close(): void {
+    this.journal?.close()
+  }
+}
