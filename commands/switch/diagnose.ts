@@ -1,9 +1,7 @@
-import {Flags} from '@oclif/core'
 import type {MultiHostResult} from '../../src/cli/multi-host.js'
 import {renderDiagnosis} from '../../src/cli/render/switch.js'
-import {SwitchCommand, switchFlags} from '../../src/cli/switch-command.js'
+import {intervalFlag, SwitchCommand, switchFlags} from '../../src/cli/switch-command.js'
 import {diagnose} from '../../src/switch/diagnose.js'
-import {DEFAULT_RECOVERY_INTERVAL} from '../../src/switch/planner.js'
 import type {Diagnosis} from '../../src/switch/types.js'
 
 export default class SwitchDiagnose extends SwitchCommand {
@@ -25,12 +23,7 @@ loopdetect, link-flap, ...), admin-down, healthy.`
 
   static override flags = {
     ...switchFlags,
-    interval: Flags.integer({
-      default: DEFAULT_RECOVERY_INTERVAL,
-      min: 30,
-      max: 86_400,
-      description: 'recovery interval the plan aims for (seconds)',
-    }),
+    interval: intervalFlag,
   }
 
   async run(): Promise<Diagnosis | MultiHostResult<Diagnosis>> {

@@ -2,10 +2,9 @@ import {Flags} from '@oclif/core'
 import type {MultiHostResult} from '../../src/cli/multi-host.js'
 import {canPrompt, confirm} from '../../src/cli/prompt.js'
 import {renderFixResult, renderPlan} from '../../src/cli/render/switch.js'
-import {SwitchCommand, switchFlags} from '../../src/cli/switch-command.js'
+import {intervalFlag, SwitchCommand, switchFlags} from '../../src/cli/switch-command.js'
 import {ConfirmationRequiredError} from '../../src/errors.js'
 import {fixLoop, type FixLoopResult} from '../../src/switch/fix-loop.js'
-import {DEFAULT_RECOVERY_INTERVAL} from '../../src/switch/planner.js'
 
 export default class SwitchFixLoop extends SwitchCommand {
   static override summary = 'stop keepalive loop-back err-disable on a port: no keepalive + errdisable recovery, only what is missing'
@@ -27,12 +26,7 @@ If the session breaks mid-way it reports exactly which lines were applied.`
 
   static override flags = {
     ...switchFlags,
-    interval: Flags.integer({
-      default: DEFAULT_RECOVERY_INTERVAL,
-      min: 30,
-      max: 86_400,
-      description: 'errdisable recovery interval in seconds (IOS 30-86400, NX-OS 30-65535)',
-    }),
+    interval: intervalFlag,
     'dry-run': Flags.boolean({default: false, description: 'print the plan and send no configuration'}),
     yes: Flags.boolean({char: 'y', default: false, description: 'apply without asking'}),
     bounce: Flags.boolean({default: false, description: 'recover the port now with shutdown / no shutdown'}),

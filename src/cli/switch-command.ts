@@ -10,6 +10,7 @@ import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
 import {InputError, UsageError} from '../errors.js'
 import type {PlatformName} from '../platforms/types.js'
 import {SwitchDevice} from '../switch/device.js'
+import {DEFAULT_RECOVERY_INTERVAL} from '../switch/planner.js'
 import type {SessionLogEntry} from '../session/cli-session.js'
 import {runMany} from '../util/run-many.js'
 
@@ -23,6 +24,14 @@ export const switchFlags = {
     description: 'YAML file listing switches (host, ssh_port, username, platform, port per entry; `defaults:` for all)',
   }),
 }
+
+/** The recovery interval the plan aims for; checked per platform once the dialect is known. */
+export const intervalFlag = Flags.integer({
+  default: DEFAULT_RECOVERY_INTERVAL,
+  min: 30,
+  max: 86_400,
+  description: 'errdisable recovery interval in seconds (IOS 30-86400, NX-OS 30-65535)',
+})
 
 export interface SwitchFlagValues extends SshFlagValues {
   'enable-password'?: string | undefined

@@ -1,9 +1,9 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {Socket} from 'node:net'
 import {renderAllDocuments, type Prebuilt} from './documents.js'
-import {createResolver, type Resolver} from './identity.js'
+import {createResolver, type Requester, type Resolver} from './identity.js'
 import {normalizeIp} from './net.js'
-import type {Store} from './store.js'
+import {MemoryStore, type Store} from './store.js'
 import {parseTtl, TOKEN_HEADER, TOKEN_TTL_HEADER, TokenIssuer} from './tokens.js'
 import type {FlavorContext, FlavorName, Instance} from './types.js'
 
@@ -19,7 +19,7 @@ export interface RequestLogEntry {
   ip: string
   via: 'address' | 'forwarded' | 'signed' | 'none'
   instance?: string
-  flavor?: FlavorName | 'imdsv2-token'
+  flavor?: FlavorName | 'imdsv2-token' | 'callback'
   unknown?: true
   reason?: string
 }
@@ -53,6 +53,45 @@ export interface MetadataServerOptions {
   maxHeaderSize?: number
   /** Longer request targets get 414. Default 1024. */
   maxUrlLength?: number
+  /**
+   * Called once per answered request, after the answer is written (progress tracking, metrics).
+   * `seconds` is the time spent in the handler. Must not throw.
+   */
+  observer?: (o: ObservedRequest) => void
+  /**
+   * POST handler (cloud-init's phone_home / reporting callbacks). Return undefined for "not mine"
+   * (→ 405 as for any other POST). Runs after the requester is resolved; a refused requester
+   * (bad signature) never reaches it.
+   */
+  postHandler?: (req: IncomingMessage, who: Requester, path: string) => Promise<{status: number; reason?: string}> | undefined
+  /**
+   * Reload consistency: a VM keeps the inventory snapshot its crawl started on while it keeps asking
+   * (gaps under `pinIdleMs`, default 2000) for at most `pinMaxMs` (default 60000), so a crawl never
+   * mixes old and new data. 0 turns pinning off (every request sees the newest snapshot).
+   */
+  pinIdleMs?: number
+  pinMaxMs?: number
+}
+
+/** What the observer sees of one answered request. */
+export interface ObservedRequest {
+  who: Requester
+  /** Normalised path (undefined when the target was rejected). */
+  path: string | undefined
+  method: string
+  status: number
+  /** The flavour that answered; undefined for unknown requesters and refusals. */
+  flavor: RequestLogEntry['flavor']
+  /** True when the requester is in no record of the inventory. */
+  unknown: boolean
+  seconds: number
+}
+
+/** One immutable view of the inventory: the records and their pre-rendered documents. */
+interface Snapshot {
+  version: number
+  store: Store
+  docs: Map<Instance, Map<string, Prebuilt>>
 }
 
 export type MetadataServer = Server & {
@@ -78,6 +117,7 @@ function plain(status: number, text: string, extra: Record<string, string> = {})
 }
 
 const R = {
+  ok: plain(200, 'OK'),
   notFound: plain(404, 'Not Found'),
   badRequest: plain(400, 'Bad Request'),
   forbidden: plain(403, 'Forbidden'),
@@ -130,13 +170,26 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
   const headersTimeout = options.headersTimeoutMs ?? 10_000
   const ctx: FlavorContext = options.namespace === undefined ? {} : {namespace: options.namespace}
 
-  let version = -1
-  let docs = new Map<Instance, Map<string, Prebuilt>>()
+  const observer = options.observer
+  const postHandler = options.postHandler
+  const pinIdle = options.pinIdleMs ?? 2000
+  const pinMax = options.pinMaxMs ?? 60_000
+  const timed = logger !== undefined || observer !== undefined
+
+  let current: Snapshot = {version: -1, store, docs: new Map()}
+  /** A VM's address → the snapshot its current crawl uses. */
+  const pins = new Map<string, {snap: Snapshot; first: number; last: number}>()
   const refresh = () => {
+    const version = store.version
+    const list = store.all()
     const next = new Map<Instance, Map<string, Prebuilt>>()
-    store.all().forEach((instance, launchIndex) => next.set(instance, renderAllDocuments(instance, {...ctx, launchIndex})))
-    docs = next
-    version = store.version
+    list.forEach((instance, launchIndex) => next.set(instance, renderAllDocuments(instance, {...ctx, launchIndex})))
+    current = {version, store: new MemoryStore(list), docs: next}
+    sweepPins()
+  }
+  const sweepPins = () => {
+    const now = clock()
+    for (const [ip, pin] of pins) if (now - pin.last >= pinIdle) pins.delete(ip)
   }
   refresh()
 
@@ -161,10 +214,30 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
-    const started = logger ? performance.now() : 0
-    if (store.version !== version) refresh()
+    const started = timed ? performance.now() : 0
+    if (store.version !== current.version) refresh()
     stats.requests++
-    const who = resolver.resolve(req, store)
+    let snap = current
+    let who = resolver.resolve(req, snap.store)
+    if (pinIdle > 0) {
+      const now = clock()
+      const pin = pins.get(who.ip)
+      if (pin === undefined) {
+        if (who.instance !== undefined) pins.set(who.ip, {snap, first: now, last: now})
+      } else if (pin.snap === snap) {
+        if (now - pin.last >= pinIdle) pin.first = now
+        pin.last = now
+      } else if (now - pin.last < pinIdle && now - pin.first < pinMax) {
+        // mid-crawl across a reload: finish the crawl on the snapshot it started with
+        snap = pin.snap
+        who = resolver.resolve(req, snap.store)
+        pin.last = now
+      } else {
+        pin.snap = snap
+        pin.first = now
+        pin.last = now
+      }
+    }
     let answer: Prebuilt
     let flavor: RequestLogEntry['flavor']
     let reason: string | undefined
@@ -177,6 +250,16 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     } else if (who.reject) {
       answer = who.reject.status === 403 ? R.forbidden : R.badRequest
       reason = who.reject.reason
+    } else if (req.method === 'POST' && postHandler !== undefined && path !== undefined) {
+      const pending = postHandler(req, who, path)
+      if (pending !== undefined) {
+        pending.then(
+          (r) => finish(req, res, who, target, path, r.status === 200 ? R.ok : r.status === 403 ? R.forbidden : r.status === 404 ? R.notFound : plain(r.status, 'Refused'), 'callback', r.reason, started),
+          (err: Error) => finish(req, res, who, target, path, plain(500, 'Internal Server Error'), 'callback', err.message, started),
+        )
+        return
+      }
+      answer = R.method
     } else if (who.instance === undefined) {
       answer = R.notFound
       reason = 'unknown requester'
@@ -185,7 +268,7 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
       stats.unknownRequesters[key] = (stats.unknownRequesters[key] ?? 0) + 1
     } else {
       const method = req.method
-      const mine = docs.get(who.instance)
+      const mine = snap.docs.get(who.instance)
       if (method === 'PUT') {
         if (path === '/latest/api/token') {
           flavor = 'imdsv2-token'
@@ -213,9 +296,27 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
         flavor ??= doc?.flavor
       }
     }
-    stats.byStatus[answer.status] = (stats.byStatus[answer.status] ?? 0) + 1
     if (req.method === 'PUT' || req.method === 'POST') req.resume() // discard any body
+    finish(req, res, who, target, path, answer, flavor, reason, started)
+  }
+
+  function finish(
+    req: IncomingMessage,
+    res: ServerResponse,
+    who: Requester,
+    target: string,
+    path: string | undefined,
+    answer: Prebuilt,
+    flavor: RequestLogEntry['flavor'],
+    reason: string | undefined,
+    started: number,
+  ): void {
+    stats.byStatus[answer.status] = (stats.byStatus[answer.status] ?? 0) + 1
     send(req, res, answer)
+    if (observer) {
+      const unknown = who.instance === undefined && !who.reject && path !== undefined && answer === R.notFound
+      observer({who, path, method: req.method ?? '?', status: answer.status, flavor, unknown, seconds: (performance.now() - started) / 1000})
+    }
     if (logger) {
       const entry: RequestLogEntry = {
         time: new Date(clock()).toISOString(),
@@ -255,12 +356,15 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     }
   })
 
+  const sweeper = setInterval(sweepPins, Math.max(1000, pinIdle)).unref()
+  server.on('close', () => clearInterval(sweeper))
+
   server.metadata = {
     stats: () => structuredClone(stats),
     refresh,
     documentsFor(ip) {
-      const i = store.get(ip)
-      return i ? docs.get(i) : undefined
+      const i = current.store.get(ip)
+      return i ? current.docs.get(i) : undefined
     },
   }
   return server

@@ -16,6 +16,7 @@ import {recoveryCauseKeywords, RECOVERY_RANGE, type Device, type PortState} from
 import {arg, helpAt, kw, leaf, match, tokenize, type Args, type Node} from './grammar.js'
 import * as ios from './show-ios.js'
 import * as nxos from './show-nxos.js'
+import {NXOS_COPYRIGHT} from './show-nxos.js'
 
 export type Mode = 'user' | 'exec' | 'config' | 'config-if'
 
@@ -65,15 +66,7 @@ export const IOS_BANNER = [
 
 export const NXOS_BANNER = [
   '',
-  'Cisco Nexus Operating System (NX-OS) Software',
-  'TAC support: http://www.cisco.com/tac',
-  'Copyright (C) 2002-2021, Cisco and/or its affiliates.',
-  'All rights reserved.',
-  'The copyrights to certain works contained in this software are',
-  'owned by other third parties and used and distributed under their own',
-  'licenses, such as open source.  This software is provided "as is," and unless',
-  'otherwise stated, there is no warranty, express or implied, including but not',
-  'limited to warranties of merchantability and fitness for a particular purpose.',
+  ...NXOS_COPYRIGHT,
   '(netops lab switch: SIMULATED Nexus 9000 for demos and tests)',
 ]
 

@@ -8,6 +8,19 @@
 import {causeKeyword, NXOS_RECOVERY_CAUSES, type Device, type PortState} from './device.js'
 import {mac} from './show-ios.js'
 
+/** The copyright block NX-OS prints in its login banner and at the top of `show version`. */
+export const NXOS_COPYRIGHT = [
+  'Cisco Nexus Operating System (NX-OS) Software',
+  'TAC support: http://www.cisco.com/tac',
+  'Copyright (C) 2002-2021, Cisco and/or its affiliates.',
+  'All rights reserved.',
+  'The copyrights to certain works contained in this software are',
+  'owned by other third parties and used and distributed under their own',
+  'licenses, such as open source.  This software is provided "as is," and unless',
+  'otherwise stated, there is no warranty, express or implied, including but not',
+  'limited to warranties of merchantability and fitness for a particular purpose.',
+]
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
 export const NXOS_VERSION = '9.3(8)'
@@ -201,15 +214,7 @@ export function showVersion(d: Device): string {
   const up = d.now() - d.bootTime
   const s = Math.floor(up / 1000)
   const lines = [
-    'Cisco Nexus Operating System (NX-OS) Software',
-    'TAC support: http://www.cisco.com/tac',
-    'Copyright (C) 2002-2021, Cisco and/or its affiliates.',
-    'All rights reserved.',
-    'The copyrights to certain works contained in this software are',
-    'owned by other third parties and used and distributed under their own',
-    'licenses, such as open source.  This software is provided "as is," and unless',
-    'otherwise stated, there is no warranty, express or implied, including but not',
-    'limited to warranties of merchantability and fitness for a particular purpose.',
+    ...NXOS_COPYRIGHT,
     'Certain components of this software are licensed under',
     'the GNU General Public License (GPL) version 2.0 or ',
     'GNU General Public License (GPL) version 3.0  or the GNU',

@@ -10,14 +10,10 @@ import type {Algorithms, AuthContext, Connection, ServerConfig} from 'ssh2'
 import {CliSession, type LabFaults} from './cli.js'
 import type {Device} from './device.js'
 import type {HostKey} from './host-key.js'
+import {LEGACY_ALGORITHMS as CLIENT_LEGACY_ALGORITHMS} from '../../ssh/algorithms.js'
 
-/** What Cisco IOS `SSH-2.0-Cisco-1.25` offers (mscdex/ssh2 issues #1064, #1079; reference §2.6). */
-export const CISCO_IOS_OFFER = {
-  kex: ['diffie-hellman-group-exchange-sha1', 'diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1'],
-  serverHostKey: ['ssh-rsa'],
-  cipher: ['aes128-cbc', '3des-cbc', 'aes192-cbc', 'aes256-cbc'],
-  hmac: ['hmac-sha1'],
-} as const
+/** What Cisco IOS `SSH-2.0-Cisco-1.25` offers: the same list the client adds with --legacy-ssh. */
+export const CISCO_IOS_OFFER = CLIENT_LEGACY_ALGORITHMS
 
 /**
  * What the lab offers in legacy mode: the Cisco offer minus diffie-hellman-group-exchange-sha1.

@@ -190,12 +190,14 @@ function conflictError(lines: string[], backend: RedirectBackend, extraSuggestio
   )
 }
 
-/** Our nft table left over while the iptables backend is asked for (it would shadow the iptables rule). */
-async function nftTableExists(executor: Executor, tolerateMissing: boolean): Promise<boolean> {
-  const res = await executor.run(['nft', 'list', 'tables'], {timeoutMs: TIMEOUT_MS})
-  if (tolerateMissing && res.exitCode !== 0) return false
-  if (res.exitCode !== 0) await runChecked(executor, ['nft', 'list', 'tables'])
-  return res.stdout.split('\n').some((l) => l.trim() === `table ${NFT_FAMILY} ${NFT_TABLE}`)
+/**
+ * What nftables shows besides iptables' view (tolerant: nft may be missing or not allowed; then
+ * iptables' own listing is all we check). iptables-nft rules show up here too (in `table ip nat`);
+ * our own iptables rule is recognised by its comment.
+ */
+async function nftView(executor: Executor): Promise<NftRuleLine[] | undefined> {
+  const res = await executor.run(['nft', 'list', 'ruleset'], {timeoutMs: TIMEOUT_MS})
+  return res.exitCode === 0 ? parseNftRuleset(res.stdout) : undefined
 }
 
 async function applyIptables(plan: RedirectPlan, executor: Executor): Promise<Pick<RedirectResult, 'applied' | 'removed' | 'unchanged'>> {
@@ -203,11 +205,14 @@ async function applyIptables(plan: RedirectPlan, executor: Executor): Promise<Pi
   const rules = await listIptables(executor)
   const foreign = rules.filter((r) => !isOurIptablesRule(r) && isMetadataNat(r.spec))
   if (foreign.length > 0) throw conflictError(foreign.map((r) => r.line), 'iptables')
-  if (await nftTableExists(executor, true)) {
+  const nft = await nftView(executor)
+  if (nft?.some(isOurNftTable)) {
     throw conflictError([`table ${NFT_FAMILY} ${NFT_TABLE} (netops's nft rules)`], 'iptables', [
       'netops already redirects with nftables here: remove that first with netops metadata redirect --remove --nft, or keep using --nft',
     ])
   }
+  const nftForeign = (nft ?? []).filter((l) => isMetadataNatText(l.text) && !l.text.includes(`comment "${RULE_COMMENT}"`))
+  if (nftForeign.length > 0) throw conflictError(nftForeign.map((l) => `table ${l.family} ${l.table} chain ${l.chain}: ${l.text}`), 'nft')
   const removed: string[][] = []
   let keptOne = false
   for (const r of rules.filter(isOurIptablesRule)) {

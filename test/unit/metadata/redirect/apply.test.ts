@@ -19,6 +19,7 @@ class FakeIptables implements Executor {
   readonly calls: string[][] = []
   rules: string[]
   nftTables: string[] = []
+  nftRules: string[] = []
   constructor(rules: string[] = []) {
     this.rules = [...rules]
   }
@@ -26,7 +27,7 @@ class FakeIptables implements Executor {
     this.calls.push(argv)
     const ok = (stdout = ''): ExecResult => ({command: argv, exitCode: 0, stdout, stderr: '', signal: null})
     const fail = (exitCode: number, stderr: string): ExecResult => ({command: argv, exitCode, stdout: '', stderr, signal: null})
-    if (argv[0] === 'nft') return ok(this.nftTables.map((t) => `table ${t}\n`).join(''))
+    if (argv[0] === 'nft') return ok(this.nftTables.map((t) => `table ${t} {\n\tchain c {\n${this.nftRules.map((r) => `\t\t${r}\n`).join('')}\t}\n}\n`).join(''))
     const [, t, nat, op, chain, ...rest] = argv
     assert.equal(t, '-t')
     assert.equal(nat, 'nat')
@@ -113,6 +114,14 @@ describe('redirect apply/remove with iptables (fake iptables)', () => {
     const ex = new FakeIptables([])
     ex.nftTables = ['ip netops_metadata']
     await assert.rejects(applyRedirect(plan(), ex), (e: unknown) => e instanceof RedirectConflictError && e.suggestions.some((s) => s.includes('--remove --nft')))
+  })
+  test('a native nft rule redirecting 169.254.169.254:80 is a conflict for the iptables backend too', async () => {
+    const ex = new FakeIptables([])
+    ex.nftTables = ['inet other']
+    ex.nftRules = ['ip daddr 169.254.169.254 tcp dport 80 dnat ip to 10.0.0.9:8775']
+    await assert.rejects(applyRedirect(plan(), ex), (e: unknown) => e instanceof RedirectConflictError && /inet other/.test(e.message))
+    ex.nftRules = ['ip daddr 169.254.169.254 tcp dport 80 redirect to :8807 comment "netops-metadata"']
+    assert.equal((await applyRedirect(plan(), ex)).changed, true, 'our own iptables rule, seen through nft, is no conflict')
   })
   test('--remove deletes only rules tagged netops-metadata, in any nat chain', async () => {
     const inOutput = '-A OUTPUT -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807'

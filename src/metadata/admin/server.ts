@@ -1,0 +1,107 @@
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import {ipFamily, normalizeIp} from '../net.js'
+import type {CallbackCounters} from '../progress/callbacks.js'
+import {STATES, type InstanceProgress, type ProgressTracker, type UnknownRequester} from '../progress/tracker.js'
+import type {Instance} from '../types.js'
+import type {Metrics} from './metrics.js'
+
+/**
+ * The admin listener: provisioning progress as JSON, /healthz and Prometheus /metrics. It is a
+ * separate listener (default 127.0.0.1:8808) so the VMs, which reach only the metadata port,
+ * never see it. GET only; no secrets are ever in any answer (ids, addresses, hostnames, times).
+ */
+export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:8808'
+
+export interface AdminSource {
+  /** The inventory being served now. */
+  instances(): readonly Instance[]
+  progress: ProgressTracker
+  metrics: Metrics
+  callbacks: CallbackCounters
+  /** Inventory source (path or `<inline>`). */
+  source: string
+}
+
+export interface InstancesDocument {
+  generatedAt: string
+  total: number
+  /** VMs per state: waiting (never asked), booting, done, failed. */
+  summary: Record<'waiting' | 'booting' | 'done' | 'failed', number>
+  instances: InstanceProgress[]
+}
+
+export interface UnknownDocument {
+  generatedAt: string
+  unknown: UnknownRequester[]
+  forgedCallbacks: number
+}
+
+export interface HealthDocument {
+  status: 'ok'
+  instances: number
+  uptimeSeconds: number
+  inventory: string
+  reloads: {ok: number; failed: number; lastOkAt: string | null}
+}
+
+/** True for 127.0.0.0/8, ::1, ::ffff:127.x and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true
+  const ip = normalizeIp(host.replace(/^\[|\]$/g, ''))
+  if (ipFamily(ip) === 4) return ip.startsWith('127.')
+  return ip === '::1'
+}
+
+export function instancesDocument(src: AdminSource): InstancesDocument {
+  const instances = src.progress.list(src.instances())
+  const summary = {waiting: 0, booting: 0, done: 0, failed: 0}
+  for (const i of instances) summary[i.state]++
+  return {generatedAt: new Date().toISOString(), total: instances.length, summary, instances}
+}
+
+export function createAdminServer(src: AdminSource): Server {
+  const json = (res: ServerResponse, status: number, value: unknown) => {
+    const body = Buffer.from(JSON.stringify(value) + '\n')
+    res.writeHead(status, {'content-type': 'application/json', 'content-length': body.length, 'cache-control': 'no-store'})
+    res.end(body)
+  }
+  return createServer({headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 5_000}, (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]!
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, {allow: 'GET, HEAD', 'content-length': 0})
+      res.end()
+      return
+    }
+    if (path === '/healthz') {
+      const doc: HealthDocument = {
+        status: 'ok',
+        instances: src.instances().length,
+        uptimeSeconds: Math.round((Date.now() - src.metrics.startedAt) / 1000),
+        inventory: src.source,
+        reloads: {ok: src.metrics.reloadsOk, failed: src.metrics.reloadsFailed, lastOkAt: src.metrics.lastReloadOk === undefined ? null : new Date(src.metrics.lastReloadOk).toISOString()},
+      }
+      json(res, 200, doc)
+    } else if (path === '/v1/instances') {
+      json(res, 200, instancesDocument(src))
+    } else if (path === '/v1/unknown') {
+      const doc: UnknownDocument = {generatedAt: new Date().toISOString(), unknown: src.progress.unknownRequesters(), forgedCallbacks: src.progress.forged}
+      json(res, 200, doc)
+    } else if (path === '/metrics') {
+      const vmsByState: Record<string, number> = Object.fromEntries(STATES.map((s) => [s, 0]))
+      const instances = src.instances()
+      for (const i of instances) vmsByState[src.progress.stateOf(i.id)]!++
+      const unknown = src.progress.unknownRequesters()
+      const text = src.metrics.render({
+        vmsByState,
+        instances: instances.length,
+        unknownRequesters: unknown.length,
+        unknownRequests: unknown.reduce((a, u) => a + u.requests, 0),
+        callbacks: src.callbacks.callbacks,
+        forgedCallbacks: src.progress.forged,
+      })
+      const body = Buffer.from(text)
+      res.writeHead(200, {'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store'})
+      res.end(body)
+    } else json(res, 404, {error: 'not found', paths: ['/healthz', '/v1/instances', '/v1/unknown', '/metrics']})
+  })
+}
