@@ -129,6 +129,8 @@ export class ListenError extends kind('NETOPS_LISTEN_FAILED', 'unreachable') {}
 export class DependencyError extends kind('NETOPS_DEPENDENCY_MISSING', 'dependency') {}
 export class RedirectConflictError extends kind('NETOPS_METADATA_REDIRECT_CONFLICT', 'precondition') {}
 export class RedirectCommandError extends kind('NETOPS_METADATA_REDIRECT_FAILED', 'refused') {}
+export class AdminUnreachableError extends kind('NETOPS_METADATA_ADMIN_UNREACHABLE', 'unreachable') {}
+export class ProvisioningTimeoutError extends kind('NETOPS_METADATA_PROVISIONING_TIMEOUT', 'timeout') {}
 
 /** Every error class, for the catalogue check and the README table. */
 export const ERROR_CATALOGUE = [
@@ -140,7 +142,7 @@ export const ERROR_CATALOGUE = [
   OvsNotInstalledError, OvsDbUnreachableError, OvsCommandError, OvsBridgeNotFoundError, OvsConflictError,
   PermissionError, ExecTimeoutError,
   InventoryError, InstanceNotFoundError, ListenError, DependencyError,
-  RedirectConflictError, RedirectCommandError,
+  RedirectConflictError, RedirectCommandError, AdminUnreachableError, ProvisioningTimeoutError,
 ] as const
 
 export function isNetopsError(err: unknown): err is NetopsError {

@@ -1,21 +1,27 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {renderServeStartup, type ServeStartup} from '../../src/cli/render/metadata.js'
-import {UsageError} from '../../src/errors.js'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+import {ListenError, UsageError} from '../../src/errors.js'
 import {NAMESPACE_PATTERN, RESERVED_NAMESPACES} from '../../src/metadata/flavors/custom.js'
 import {
-  closeServer,
-  createMetadataServer,
-  createPasswordServer,
-  createResolver,
+  DEFAULT_ADMIN_LISTEN,
+  DEFAULT_CALLBACK_BASE,
   exampleInventoryPath,
   formatIssue,
-  listen,
+  isLoopbackHost,
   loadInventory,
-  MemoryStore,
-  type PasswordServer,
+  startMetadataServer,
+  type ReloadResult,
+  type StartedMetadataServer,
 } from '../../src/metadata/index.js'
 import {CidrSet, parseListen} from '../../src/metadata/net.js'
+
+/** ${XDG_STATE_HOME:-~/.local/state}/netops/metadata: where provisioning progress is kept. */
+function defaultDataDir(): string {
+  return join(process.env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state'), 'netops', 'metadata')
+}
 
 /** How long in-flight requests may take to finish after Ctrl-C / SIGTERM. */
 const DRAIN_MS = 5000
@@ -27,7 +33,16 @@ in-memory lookup) and serves all flavours on one port: EC2 (/, /2009-04-04 … /
 OpenStack (/openstack/…), NoCloud (/nocloud/), CloudStack (/latest/ + the password server) and an optional
 custom namespace. A VM is known by the address it asks from; an unknown address gets 404 and is logged as
 an unknown requester. One JSON log line per request goes to stderr (never user-data, keys, passwords or
-tokens). SIGHUP reloads the inventory (an invalid file keeps the old one); Ctrl-C / SIGTERM drain.
+tokens). The inventory is reloaded when its file changes (--no-watch to turn off) and on SIGHUP: the swap is
+atomic, a VM mid-crawl finishes on the data it started with, an invalid inventory is refused with
+file:line:column and the previous one keeps serving; each reload is logged as a JSON line. Ctrl-C /
+SIGTERM drain.
+
+Provisioning progress (first request, meta-data, user-data, vendor-data, done) is kept per VM in
+--data-dir and served with /healthz and Prometheus /metrics on the admin listener (--admin-listen,
+loopback only); see \`netops metadata status\`. --phone-home makes cloud-init report "done" (phone_home)
+and its progress events (reporting webhook) to POST /phone-home/$INSTANCE_ID and /report, accepted
+only from the VM's own address.
 
 Without --inventory the built-in example inventory is served (and it says so). With --json, a startup
 document is printed on stdout once listening.`
@@ -37,6 +52,7 @@ document is printed on stdout once listening.`
     '<%= config.bin %> <%= command.id %> --inventory vms.yaml --listen 0.0.0.0:8807',
     '<%= config.bin %> <%= command.id %> --inventory inventory.d/ --namespace nsfocus --cloudstack-password-port off',
     '<%= config.bin %> <%= command.id %> --inventory vms.yaml --trust-proxy 10.0.0.0/24 --imdsv2 required --json',
+    '<%= config.bin %> <%= command.id %> --inventory vms.yaml --phone-home --admin-listen 127.0.0.1:8808 --data-dir /var/lib/netops/metadata',
   ]
 
   static override flags = {
@@ -52,6 +68,13 @@ document is printed on stdout once listening.`
     imdsv2: Flags.option({options: ['optional', 'required'] as const, default: 'optional' as const, description: 'IMDSv2 tokens: optional (default) or required on EC2 paths'})(),
     'cloudstack-password-port': Flags.string({default: '8080', description: 'port of the CloudStack password server, or off'}),
     quiet: Flags.boolean({default: false, description: 'no per-request log lines'}),
+    watch: Flags.boolean({default: true, allowNo: true, description: 'reload the inventory when the file (or a file in the directory) changes; SIGHUP always reloads'}),
+    'admin-listen': Flags.string({default: DEFAULT_ADMIN_LISTEN, description: 'HOST:PORT of the admin API (progress JSON, /healthz, /metrics), loopback only; off to disable'}),
+    'admin-listen-public': Flags.boolean({default: false, description: 'allow a non-loopback --admin-listen (a management network the VMs cannot reach)'}),
+    'data-dir': Flags.string({description: 'where provisioning progress is kept across restarts (default ~/.local/state/netops/metadata; none = memory only)'}),
+    'reset-progress': Flags.boolean({default: false, description: 'forget the progress kept in --data-dir (a new rollout)'}),
+    'phone-home': Flags.boolean({default: false, description: "add cloud-init phone_home and a reporting webhook to every VM's vendor-data (OpenStack, NoCloud), so the server learns when each VM is done"}),
+    'callback-url': Flags.string({default: DEFAULT_CALLBACK_BASE, description: 'base URL the VMs use for phone-home / reporting (the metadata address they already reach)'}),
   }
 
   async run(): Promise<void> {
@@ -81,23 +104,82 @@ document is printed on stdout once listening.`
     if (builtIn) this.warnLine(`no --inventory: serving the built-in example inventory (${source}); try: curl --interface 127.0.0.11 http://127.0.0.1:${where.port}/latest/meta-data/`)
     const inv = await loadInventory(source)
     for (const w of inv.warnings) this.warnLine(formatIssue(w))
-    const store = new MemoryStore(inv.instances)
-    const secret = flags['proxy-shared-secret']
-    const resolver = createResolver({trustProxy, ...(secret ? {proxySharedSecret: secret} : {})})
-    const log = flags.quiet ? undefined : (entry: object) => process.stderr.write(JSON.stringify(entry) + '\n')
-    const server = createMetadataServer({store, resolver, imdsv2: flags.imdsv2, ...(ns ? {namespace: ns} : {}), ...(log ? {logger: log} : {})})
-    const addr = await listen(server, where.host, where.port)
-    let pw: PasswordServer | undefined
-    let pwAddr: {port: number} | undefined
-    if (pwPort !== undefined) {
-      pw = createPasswordServer({store, resolver, ...(log ? {logger: log} : {})})
-      try {
-        pwAddr = await listen(pw, where.host, pwPort)
-      } catch (err) {
-        await closeServer(server)
-        throw err
+
+    // admin listener: loopback only unless explicitly public; `off` disables it
+    const adminDefault = flags['admin-listen'] === DEFAULT_ADMIN_LISTEN
+    let admin: {host: string; port: number} | undefined
+    if (flags['admin-listen'] !== 'off') {
+      admin = parseListen(flags['admin-listen'])
+      if (!admin) throw new UsageError(`--admin-listen ${flags['admin-listen']} is not HOST:PORT`, {suggestions: ['e.g. --admin-listen 127.0.0.1:8808, or off']})
+      if (!isLoopbackHost(admin.host) && !flags['admin-listen-public']) {
+        throw new UsageError(`--admin-listen ${flags['admin-listen']} is not a loopback address: the admin API must not be reachable by the VMs`, {
+          suggestions: ['use 127.0.0.1:PORT and reach it through SSH (ssh -L 8808:127.0.0.1:8808 host)', 'or add --admin-listen-public if this address is on a management network the VMs cannot reach'],
+        })
       }
     }
+    // progress store: one server per data dir; the default dir, when busy, falls back to memory
+    const dataDirDefault = flags['data-dir'] === undefined
+    let dataDir: string | undefined = flags['data-dir'] ?? defaultDataDir()
+    if (flags['data-dir'] === 'none') dataDir = undefined
+    const secret = flags['proxy-shared-secret']
+    const log = flags.quiet ? undefined : (entry: object) => process.stderr.write(JSON.stringify(entry) + '\n')
+    const note = (text: string) => process.stderr.write(text + '\n')
+    const onReload = (r: ReloadResult) => {
+      process.stderr.write(JSON.stringify({time: new Date().toISOString(), event: 'reload', trigger: r.trigger, ok: r.ok, source: r.source, instances: r.instances, ms: r.ms, ...(r.ok ? {} : {error: r.error})}) + '\n')
+      if (!r.ok) this.warnLine(`${r.trigger}: inventory refused, still serving the previous ${r.instances} instances:\n${r.error ?? ''}`)
+    }
+    const start = (dir: string | undefined, withAdmin: typeof admin) =>
+      startMetadataServer({
+        inventory: source,
+        loaded: inv,
+        host: where.host,
+        port: where.port,
+        trustProxy,
+        ...(secret ? {proxySharedSecret: secret} : {}),
+        imdsv2: flags.imdsv2,
+        ...(ns ? {namespace: ns} : {}),
+        ...(pwPort === undefined ? {} : {passwordPort: pwPort}),
+        ...(log ? {logger: log, passwordLogger: log} : {}),
+        watch: flags.watch,
+        onReload,
+        ...(dir === undefined ? {} : {dataDir: dir, resetProgress: flags['reset-progress']}),
+        ...(flags['phone-home'] ? {phoneHome: flags['callback-url']} : {}),
+        ...(withAdmin ? {admin: withAdmin} : {}),
+      })
+    let started: StartedMetadataServer
+    try {
+      started = await start(dataDir, admin)
+    } catch (err) {
+      const busyDir = dataDirDefault && err instanceof UsageError && /in use by another metadata server/.test(err.message)
+      const busyAdmin = adminDefault && err instanceof ListenError && /EADDRINUSE/.test(err.message)
+      if (!busyDir && !busyAdmin) throw err
+      this.warnLine(
+        busyDir
+          ? `${err.message}; keeping progress in memory only (give --data-dir to keep it across restarts)`
+          : `${err.message.replace('cannot listen on', 'admin listener: cannot listen on')}; running without the admin API (give --admin-listen HOST:PORT)`,
+      )
+      if (busyDir) dataDir = undefined
+      if (busyAdmin) admin = undefined
+      started = await start(dataDir, admin).catch(async (e2: unknown) => {
+        // both defaults busy at once
+        if (adminDefault && e2 instanceof ListenError && /EADDRINUSE/.test(e2.message)) {
+          this.warnLine('admin listener: 127.0.0.1:8808 is busy; running without the admin API')
+          admin = undefined
+          return start(dataDir, undefined)
+        }
+        if (dataDirDefault && e2 instanceof UsageError) {
+          this.warnLine(`${e2.message}; keeping progress in memory only`)
+          dataDir = undefined
+          return start(undefined, admin)
+        }
+        throw e2
+      })
+    }
+    const server = started.server
+    const pw = started.passwordServer
+    const addr = {port: started.port}
+    const pwAddr = started.passwordPort === undefined ? undefined : {port: started.passwordPort}
+    if (started.progress.recovered.records > 0) note(`progress: ${started.progress.recovered.records} VMs' progress restored from ${dataDir ?? ''}`)
     const hp = (port: number) => `http://${where.host.includes(':') ? `[${where.host}]` : where.host}:${port}`
     const url = hp(addr.port)
     const startup: ServeStartup = {
@@ -114,13 +196,14 @@ document is printed on stdout once listening.`
         cloudstack: `${url}/latest/meta-data/availability-zone`,
         ...(ns ? {custom: `${url}/${ns}/latest/meta_data.json`} : {}),
       },
+      admin: started.adminUrl ?? null,
+      progress: {dataDir: dataDir ?? null, phoneHome: flags['phone-home'] ? flags['callback-url'] : null, watch: flags.watch},
       pid: process.pid,
     }
     if (this.jsonEnabled()) this.logJson(startup)
     else this.render(renderServeStartup, startup)
 
     // lifecycle notes go to stderr in human and --json mode alike (stdout carries only the startup document)
-    const note = (text: string) => process.stderr.write(text + '\n')
     await new Promise<void>((resolve) => {
       const stop = async (signal: string) => {
         process.off('SIGINT', onInt)
@@ -132,7 +215,7 @@ document is printed on stdout once listening.`
           pw?.closeAllConnections()
         }, DRAIN_MS)
         force.unref()
-        await Promise.all([closeServer(server), pw ? closeServer(pw) : Promise.resolve()])
+        await started.close()
         clearTimeout(force)
         const stats = server.metadata.stats()
         const unknown = Object.entries(stats.unknownRequesters)
@@ -141,15 +224,7 @@ document is printed on stdout once listening.`
       }
       const onInt = () => void stop('SIGINT')
       const onTerm = () => void stop('SIGTERM')
-      const onHup = () => {
-        loadInventory(source).then(
-          (next) => {
-            store.replace(next.instances)
-            note(`SIGHUP: reloaded ${next.instances.length} instances from ${source}`)
-          },
-          (err: Error) => this.warnLine(`SIGHUP: reload failed, still serving the previous inventory: ${err.message}`),
-        )
-      }
+      const onHup = () => void started.reload('SIGHUP')
       process.on('SIGINT', onInt)
       process.on('SIGTERM', onTerm)
       process.on('SIGHUP', onHup)

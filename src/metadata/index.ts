@@ -7,6 +7,14 @@ import {loadInventory, type LoadedInventory} from './inventory.js'
 import {createPasswordServer, type PasswordLogEntry, type PasswordServer} from './password-server.js'
 import {createMetadataServer, LISTEN_BACKLOG, type MetadataServer, type MetadataStats, type RequestLogEntry} from './server.js'
 import {MemoryStore} from './store.js'
+import {InventoryWatcher, type ReloadResult} from './file-store.js'
+import {createAdminServer} from './admin/server.js'
+import {Metrics} from './admin/metrics.js'
+import {callbackKind, handleCallback, type CallbackCounters} from './progress/callbacks.js'
+import {ProgressTracker} from './progress/tracker.js'
+import {DEFAULT_CALLBACK_BASE, withProgressVendorData} from './progress/vendor-data.js'
+import type {Instance} from './types.js'
+import type {InventoryIssue} from './inventory.js'
 
 export * from './types.js'
 export {createMetadataServer, LISTEN_BACKLOG, normalizePath} from './server.js'
@@ -16,7 +24,14 @@ export type {Resolver, Requester} from './identity.js'
 export {createPasswordServer} from './password-server.js'
 export type {PasswordServer, PasswordLogEntry} from './password-server.js'
 export {MemoryStore, type Store} from './store.js'
-export {FileStore} from './file-store.js'
+export {FileStore, InventoryWatcher, type ReloadResult} from './file-store.js'
+export {ProgressTracker, STEPS, STATES, stepForPath} from './progress/tracker.js'
+export type {InstanceProgress, ProgressRecord, ProgressState, Step, UnknownRequester, WebhookEvent} from './progress/tracker.js'
+export {handleCallback, callbackKind, PHONE_HOME_PREFIX, REPORT_PATH} from './progress/callbacks.js'
+export {progressCloudConfig, withProgressVendorData, DEFAULT_CALLBACK_BASE} from './progress/vendor-data.js'
+export {createAdminServer, isLoopbackHost, instancesDocument, DEFAULT_ADMIN_LISTEN} from './admin/server.js'
+export type {InstancesDocument, UnknownDocument, HealthDocument} from './admin/server.js'
+export {Metrics} from './admin/metrics.js'
 export {loadInventory, parseInventory, inventoryFromObject, formatIssue} from './inventory.js'
 export type {LoadedInventory, InventoryIssue} from './inventory.js'
 export {renderAllDocuments} from './documents.js'
@@ -53,6 +68,25 @@ export interface StartMetadataServerOptions {
   headersTimeoutMs?: number
   requestTimeoutMs?: number
   keepAliveTimeoutMs?: number
+  /** The inventory already loaded from `inventory` (a path): skips the first load. */
+  loaded?: LoadedInventory
+  /** With dataDir: forget the progress kept there. */
+  resetProgress?: boolean
+  /** Reload when the inventory file/directory changes (needs `inventory` to be a path). */
+  watch?: boolean
+  /** Debounce of the file watch, ms. Default 200. */
+  watchDebounceMs?: number
+  /** Called after every reload attempt (watch, SIGHUP via `reload()`), ok or refused. */
+  onReload?: (r: ReloadResult) => void
+  /** Keep provisioning progress here (a JSON-lines journal); default: in memory only. */
+  dataDir?: string
+  /** Add cloud-init phone_home + reporting webhook to every VM's vendor-data; a string is the base URL the VMs call (default http://169.254.169.254). */
+  phoneHome?: boolean | string
+  /** Also start the admin listener (progress JSON, /healthz, /metrics) here. */
+  admin?: {host: string; port: number}
+  /** See MetadataServerOptions.pinIdleMs / pinMaxMs. */
+  pinIdleMs?: number
+  pinMaxMs?: number
 }
 
 export interface StartedMetadataServer {
@@ -66,6 +100,14 @@ export interface StartedMetadataServer {
   inventory: LoadedInventory
   server: MetadataServer
   passwordServer?: PasswordServer
+  /** Set when the admin listener was started, e.g. http://127.0.0.1:8808. */
+  adminUrl?: string
+  progress: ProgressTracker
+  metrics: Metrics
+  /** The instances served now (after the last good reload). */
+  instances(): readonly Instance[]
+  /** Re-read the inventory now; an invalid one is refused and the current one keeps serving. */
+  reload(trigger?: ReloadResult['trigger']): Promise<ReloadResult>
   stats(): MetadataStats
   /** Stop accepting, let in-flight requests finish, close idle keep-alive connections. */
   close(): Promise<void>
@@ -116,12 +158,17 @@ function hostPort(host: string, port: number): string {
  */
 export async function startMetadataServer(opts: StartMetadataServerOptions = {}): Promise<StartedMetadataServer> {
   const source = opts.inventory ?? exampleInventoryPath()
-  const inventory = isLoaded(source) ? source : await loadInventory(source)
-  const store = new MemoryStore(inventory.instances)
+  const inventory = isLoaded(source) ? source : (opts.loaded ?? (await loadInventory(source)))
+  const base = opts.phoneHome === undefined || opts.phoneHome === false ? undefined : opts.phoneHome === true ? DEFAULT_CALLBACK_BASE : opts.phoneHome
+  const prepare = (list: readonly Instance[]): readonly Instance[] => (base === undefined ? list : withProgressVendorData(list, base))
+  const store = new MemoryStore(prepare(inventory.instances))
   const resolver = createResolver({
     ...(opts.trustProxy ? {trustProxy: opts.trustProxy} : {}),
     ...(opts.proxySharedSecret ? {proxySharedSecret: opts.proxySharedSecret} : {}),
   })
+  const progress = new ProgressTracker(opts.dataDir === undefined ? {} : {dataDir: opts.dataDir, ...(opts.resetProgress ? {reset: true} : {})})
+  const metrics = new Metrics()
+  const counters: CallbackCounters = {callbacks: {}}
   const host = opts.host ?? '127.0.0.1'
   const server = createMetadataServer({
     store,
@@ -132,30 +179,91 @@ export async function startMetadataServer(opts: StartMetadataServerOptions = {})
     ...(opts.headersTimeoutMs === undefined ? {} : {headersTimeoutMs: opts.headersTimeoutMs}),
     ...(opts.requestTimeoutMs === undefined ? {} : {requestTimeoutMs: opts.requestTimeoutMs}),
     ...(opts.keepAliveTimeoutMs === undefined ? {} : {keepAliveTimeoutMs: opts.keepAliveTimeoutMs}),
-  })
-  const addr = await listen(server, host, opts.port ?? 0)
-  let passwordServer: PasswordServer | undefined
-  let passwordPort: number | undefined
-  if (opts.passwordPort !== undefined) {
-    passwordServer = createPasswordServer({store, resolver, ...(opts.passwordLogger ? {logger: opts.passwordLogger} : {})})
-    try {
-      passwordPort = (await listen(passwordServer, host, opts.passwordPort)).port
-    } catch (err) {
-      await closeServer(server)
-      throw err
-    }
-  }
-  return {
-    url: `http://${hostPort(host, addr.port)}`,
-    host,
-    port: addr.port,
-    ...(passwordPort === undefined ? {} : {passwordUrl: `http://${hostPort(host, passwordPort)}`, passwordPort}),
-    inventory,
-    server,
-    ...(passwordServer ? {passwordServer} : {}),
-    stats: () => server.metadata.stats(),
-    close: async () => {
-      await Promise.all([closeServer(server), passwordServer ? closeServer(passwordServer) : Promise.resolve()])
+    ...(opts.pinIdleMs === undefined ? {} : {pinIdleMs: opts.pinIdleMs}),
+    ...(opts.pinMaxMs === undefined ? {} : {pinMaxMs: opts.pinMaxMs}),
+    observer: (o) => {
+      metrics.observe(o.flavor ?? 'none', o.status, o.seconds)
+      if (o.flavor === 'callback') return // progress from callbacks is recorded by handleCallback; a forged one is no progress
+      if (o.who.instance !== undefined) progress.observe(o.who.instance.id, o.path ?? '', o.status)
+      else if (o.unknown) progress.observeUnknown(o.who.ip)
     },
+    postHandler: (req, who, path) => (callbackKind(path) === undefined ? undefined : handleCallback(req, who, path, progress, counters)),
+  })
+  const closers: Array<() => Promise<void>> = []
+  const cleanup = async () => {
+    await Promise.all(closers.map((c) => c()))
+    progress.close()
+  }
+  try {
+    const addr = await listen(server, host, opts.port ?? 0)
+    closers.push(() => closeServer(server))
+    let passwordServer: PasswordServer | undefined
+    let passwordPort: number | undefined
+    if (opts.passwordPort !== undefined) {
+      const pw = createPasswordServer({store, resolver, ...(opts.passwordLogger ? {logger: opts.passwordLogger} : {})})
+      passwordPort = (await listen(pw, host, opts.passwordPort)).port
+      passwordServer = pw
+      closers.push(() => closeServer(pw))
+    }
+    let adminUrl: string | undefined
+    if (opts.admin) {
+      const admin = createAdminServer({instances: () => store.all(), progress, metrics, callbacks: counters, source: typeof source === 'string' ? source : '<inline inventory>'})
+      const a = await listen(admin, opts.admin.host, opts.admin.port)
+      adminUrl = `http://${hostPort(opts.admin.host, a.port)}`
+      closers.push(() => closeServer(admin))
+    }
+
+    let chain: Promise<unknown> = Promise.resolve()
+    const reloadNow = async (trigger: ReloadResult['trigger']): Promise<ReloadResult> => {
+      const started = performance.now()
+      const path = typeof source === 'string' ? source : '<inline inventory>'
+      const ms = () => Math.round(performance.now() - started)
+      if (typeof source !== 'string') {
+        return {ok: false, trigger, source: path, instances: store.all().length, ms: 0, error: 'the inventory was not read from a file: nothing to reload'}
+      }
+      let result: ReloadResult
+      try {
+        const next = await loadInventory(source)
+        store.replace(prepare(next.instances)) // one synchronous swap: a request sees all old or all new
+        metrics.reload(true)
+        result = {ok: true, trigger, source: path, instances: next.instances.length, ms: ms(), ...(next.warnings.length ? {warnings: next.warnings} : {})}
+      } catch (err) {
+        metrics.reload(false)
+        const issues = (err as {details?: {issues?: InventoryIssue[]}}).details?.issues
+        result = {ok: false, trigger, source: path, instances: store.all().length, ms: ms(), error: (err as Error).message, ...(issues ? {issues} : {})}
+      }
+      opts.onReload?.(result)
+      return result
+    }
+    const reload = (trigger: ReloadResult['trigger'] = 'api'): Promise<ReloadResult> => {
+      const p = chain.then(() => reloadNow(trigger))
+      chain = p.catch(() => undefined)
+      return p
+    }
+    if (opts.watch && typeof source === 'string') {
+      const watcher = new InventoryWatcher(source, () => void reload('watch'), opts.watchDebounceMs ?? 200)
+      watcher.start()
+      closers.push(async () => watcher.stop())
+    }
+
+    return {
+      url: `http://${hostPort(host, addr.port)}`,
+      host,
+      port: addr.port,
+      ...(passwordPort === undefined ? {} : {passwordUrl: `http://${hostPort(host, passwordPort)}`, passwordPort}),
+      ...(adminUrl === undefined ? {} : {adminUrl}),
+      inventory,
+      server,
+      ...(passwordServer ? {passwordServer} : {}),
+      progress,
+      metrics,
+      instances: () => store.all(),
+      reload,
+      stats: () => server.metadata.stats(),
+      close: cleanup,
+    }
+  } catch (err) {
+    await cleanup()
+    throw err
   }
 }

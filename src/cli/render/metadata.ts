@@ -3,6 +3,7 @@ import Table from 'cli-table3'
 import {color} from '../colors.js'
 import type {GuestConfig} from '../../metadata/guest-config.js'
 import type {RenderResult} from '../../metadata/render.js'
+import type {StatusView} from '../../metadata/admin/client.js'
 
 const BORDERLESS = {
   chars: {
@@ -65,6 +66,9 @@ export interface ServeStartup {
   trustProxy: string[]
   signedProxyHeaders: boolean
   paths: Record<string, string>
+  /** Admin API (progress, /healthz, /metrics), null when off. */
+  admin: string | null
+  progress: {dataDir: string | null; phoneHome: string | null; watch: boolean}
   pid: number
 }
 
@@ -75,6 +79,65 @@ export function renderServeStartup(s: ServeStartup): string {
   ]
   if (s.listening.password) lines.push(`  ${'password'.padEnd(10)} ${s.listening.password} (CloudStack password server)`)
   lines.push(`IMDSv2 tokens ${s.imdsv2}; identity by source address${s.trustProxy.length ? `, X-Forwarded-For from ${s.trustProxy.join(', ')}` : ''}${s.signedProxyHeaders ? ', signed X-Instance-ID' : ''}`)
+  if (s.admin) lines.push(`admin API ${s.admin} (/v1/instances, /v1/unknown, /healthz, /metrics); try: netops metadata status --admin ${s.admin}`)
+  lines.push(`progress ${s.progress.dataDir ? `kept in ${s.progress.dataDir}` : 'in memory only'}${s.progress.phoneHome ? `; phone-home + reporting to ${s.progress.phoneHome}` : ''}; inventory ${s.progress.watch ? 'reloaded on change and SIGHUP' : 'reloaded on SIGHUP'}`)
   lines.push('one JSON log line per request on stderr; Ctrl-C drains and stops')
   return lines.join('\n')
+}
+
+/** "1m05s", "850ms", "2h03m". */
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '-'
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${(ms / 1000).toFixed(1)}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+}
+
+/** `[##########----------] 83/100 provisioned` (width = bar cells). */
+export function progressBar(done: number, total: number, width = 30): string {
+  const cells = total === 0 ? width : Math.round((done / total) * width)
+  return `[${'#'.repeat(cells)}${'-'.repeat(width - cells)}] ${done}/${total} provisioned`
+}
+
+const STATE_COLOR: Record<StatusView['instances'][number]['state'], (s: string) => string> = {
+  done: (s) => color.green(s),
+  booting: (s) => color.yellow(s),
+  failed: (s) => color.red(s),
+  waiting: (s) => color.dim(s),
+}
+
+/** The `metadata status` page: progress bar, the VMs that asked, then those that never did and unknown addresses. */
+export function renderStatus(v: StatusView, opts: {now?: number; bar?: boolean} = {}): string {
+  const now = opts.now ?? Date.parse(v.generatedAt)
+  const when = (iso: string | null) => {
+    if (iso === null) return '-'
+    const ago = Math.max(0, now - Date.parse(iso))
+    return `${iso.slice(11, 19)} (${formatDuration(ago)} ago)`
+  }
+  const out: string[] = []
+  const s = v.summary
+  out.push(`${opts.bar === false ? `${v.provisioned}/${v.total} provisioned` : progressBar(v.provisioned, v.total)}  ${s.booting} booting, ${s.failed} failed, ${s.waiting} never asked`)
+  if (v.instances.length === 0) out.push('no VM has asked yet')
+  else {
+    out.push(
+      table(
+        ['VM', 'ADDRESS', 'STATE', 'LAST STEP', 'WHEN', 'HOW LONG'],
+        v.instances.map((i) => [i.id, i.ip, STATE_COLOR[i.state](i.state), i.lastStep ?? '-', when(i.lastStepAt), formatDuration(i.durationMs)]),
+      ),
+    )
+  }
+  if (v.neverAsked.length > 0) {
+    const shown = v.neverAsked.slice(0, 50)
+    out.push('', `never asked (${v.neverAsked.length}):`)
+    out.push(table(['VM', 'ADDRESS', 'HOSTNAME'], shown.map((i) => [i.id, i.ip, i.hostname])))
+    if (v.neverAsked.length > shown.length) out.push(`… and ${v.neverAsked.length - shown.length} more (--json lists all)`)
+  }
+  if (v.unknown.length > 0) {
+    out.push('', `unknown addresses that asked (${v.unknown.length}):`)
+    out.push(table(['ADDRESS', 'REQUESTS', 'FIRST SEEN', 'LAST SEEN'], v.unknown.slice(0, 50).map((u) => [u.ip, String(u.requests), u.firstSeen, u.lastSeen])))
+  }
+  if (v.forgedCallbacks > 0) out.push('', color.red(`${v.forgedCallbacks} forged phone-home/report callback${v.forgedCallbacks === 1 ? '' : 's'} refused (from another address than the VM's own)`))
+  return out.join('\n')
 }

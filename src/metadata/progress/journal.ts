@@ -1,4 +1,5 @@
-import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync} from 'node:fs'
+import {UsageError} from '../../errors.js'
 import {join} from 'node:path'
 
 /**
@@ -92,4 +93,38 @@ export class Journal<T> {
     if (this.fd !== undefined) closeSync(this.fd)
     this.fd = undefined
   }
+}
+
+/**
+ * One server per data dir: `<dir>/lock` holds the owner's pid. A lock whose process is gone is taken
+ * over; a live one is a UsageError. Returns the release function.
+ */
+export function lockDataDir(dir: string, pid = process.pid): () => void {
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  const path = join(dir, 'lock')
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(pid) + '\n', {flag: 'wx', mode: 0o600})
+      return () => rmSync(path, {force: true})
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const owner = Number(readFileSync(path, 'utf8').trim())
+      let alive = false
+      if (Number.isInteger(owner) && owner > 0 && owner !== pid) {
+        try {
+          process.kill(owner, 0)
+          alive = true
+        } catch (e) {
+          alive = (e as NodeJS.ErrnoException).code === 'EPERM'
+        }
+      }
+      if (alive) {
+        throw new UsageError(`the progress data dir ${dir} is in use by another metadata server (pid ${owner})`, {
+          suggestions: ['give each server its own --data-dir', `or stop pid ${owner}`],
+        })
+      }
+      rmSync(path, {force: true})
+    }
+  }
+  throw new UsageError(`cannot lock ${path}`)
 }

@@ -1,4 +1,4 @@
-import {Journal} from './journal.js'
+import {Journal, lockDataDir} from './journal.js'
 
 /**
  * Provisioning progress per VM, keyed by instance id: when it first asked, when it fetched its
@@ -8,6 +8,8 @@ import {Journal} from './journal.js'
  */
 export const STEPS = ['firstRequest', 'metaData', 'userData', 'vendorData', 'done'] as const
 export type Step = (typeof STEPS)[number]
+/** How a step is shown as `lastStep`. */
+export const STEP_LABELS: Record<Step, string> = {firstRequest: 'first-request', metaData: 'meta-data', userData: 'user-data', vendorData: 'vendor-data', done: 'done'}
 
 /** `waiting`: never asked · `booting`: asked, not finished · `done` · `failed` (cloud-init reported FAIL). */
 export type ProgressState = 'waiting' | 'booting' | 'done' | 'failed'
@@ -71,6 +73,8 @@ export interface ProgressTrackerOptions {
   clock?: () => number
   /** Distinct unknown addresses remembered (beyond: counted under `other`). Default 10,000. */
   maxUnknown?: number
+  /** Forget the progress kept in `dataDir` (a new rollout). */
+  reset?: boolean
 }
 
 const USER_DATA = /\/(?:user-data|user_data)$/
@@ -90,6 +94,7 @@ export class ProgressTracker {
   private readonly records = new Map<string, ProgressRecord>()
   private readonly unknown = new Map<string, {requests: number; first: number; last: number}>()
   private readonly journal: Journal<JournalEntry> | undefined
+  private readonly unlock: (() => void) | undefined
   private readonly clock: () => number
   private readonly maxUnknown: number
   /** Callbacks refused because they came from another address than the VM's own. */
@@ -101,8 +106,9 @@ export class ProgressTracker {
     this.clock = opts.clock ?? Date.now
     this.maxUnknown = opts.maxUnknown ?? 10_000
     if (opts.dataDir !== undefined) {
+      this.unlock = lockDataDir(opts.dataDir)
       this.journal = new Journal<JournalEntry>({dir: opts.dataDir})
-      for (const e of this.journal.read()) this.apply(e)
+      if (!opts.reset) for (const e of this.journal.read()) this.apply(e)
       this.journal.compact(this.snapshotEntries())
       this.recovered = {records: this.records.size, skippedLines: this.journal.skipped}
     } else this.recovered = {records: 0, skippedLines: 0}
@@ -125,7 +131,7 @@ export class ProgressTracker {
   private record(id: string, now: number): ProgressRecord {
     let r = this.records.get(id)
     if (r === undefined) {
-      r = {id, steps: {}, lastStep: 'firstRequest', lastStepAt: now, requests: 0, events: 0}
+      r = {id, steps: {}, lastStep: STEP_LABELS.firstRequest, lastStepAt: now, requests: 0, events: 0}
       this.records.set(id, r)
     }
     return r
@@ -136,7 +142,7 @@ export class ProgressTracker {
     r.steps[step] = t
     if (step !== 'firstRequest' && r.steps.firstRequest === undefined) r.steps.firstRequest = t
     if (t >= r.lastStepAt || step === 'done') {
-      r.lastStep = step === 'done' ? 'done' : step
+      r.lastStep = STEP_LABELS[step]
       r.lastStepAt = t
     }
     return true
@@ -256,5 +262,6 @@ export class ProgressTracker {
 
   close(): void {
     this.journal?.close()
+    this.unlock?.()
   }
 }

@@ -178,7 +178,7 @@ async function listIptables(executor: Executor): Promise<IptablesRule[]> {
 
 function conflictError(lines: string[], backend: RedirectBackend, extraSuggestions: string[] = []): RedirectConflictError {
   return new RedirectConflictError(
-    `another rule already redirects ${METADATA_ADDRESS}:80 (not netops's): ${lines.join(' | ')}`,
+    `another rule already redirects ${METADATA_ADDRESS}:80: ${lines.join(' | ')}`,
     {
       suggestions: [
         ...extraSuggestions,
@@ -195,9 +195,15 @@ function conflictError(lines: string[], backend: RedirectBackend, extraSuggestio
  * iptables' own listing is all we check). iptables-nft rules show up here too (in `table ip nat`);
  * our own iptables rule is recognised by its comment.
  */
-async function nftView(executor: Executor): Promise<NftRuleLine[] | undefined> {
+async function nftView(executor: Executor): Promise<{lines: NftRuleLine[]; ourTable: boolean} | undefined> {
   const res = await executor.run(['nft', 'list', 'ruleset'], {timeoutMs: TIMEOUT_MS})
-  return res.exitCode === 0 ? parseNftRuleset(res.stdout) : undefined
+  if (res.exitCode !== 0) return undefined
+  return {lines: parseNftRuleset(res.stdout), ourTable: hasOurNftTable(res.stdout)}
+}
+
+/** `table ip netops_metadata {` in a listing (also when it is empty). */
+export function hasOurNftTable(listing: string): boolean {
+  return listing.split('\n').some((l) => new RegExp(`^table ${NFT_FAMILY} ${NFT_TABLE}(\\s*\\{)?$`).test(l.trim()))
 }
 
 async function applyIptables(plan: RedirectPlan, executor: Executor): Promise<Pick<RedirectResult, 'applied' | 'removed' | 'unchanged'>> {
@@ -206,12 +212,14 @@ async function applyIptables(plan: RedirectPlan, executor: Executor): Promise<Pi
   const foreign = rules.filter((r) => !isOurIptablesRule(r) && isMetadataNat(r.spec))
   if (foreign.length > 0) throw conflictError(foreign.map((r) => r.line), 'iptables')
   const nft = await nftView(executor)
-  if (nft?.some(isOurNftTable)) {
+  if (nft?.ourTable) {
     throw conflictError([`table ${NFT_FAMILY} ${NFT_TABLE} (netops's nft rules)`], 'iptables', [
       'netops already redirects with nftables here: remove that first with netops metadata redirect --remove --nft, or keep using --nft',
     ])
   }
-  const nftForeign = (nft ?? []).filter((l) => isMetadataNatText(l.text) && !l.text.includes(`comment "${RULE_COMMENT}"`))
+  // `table ip nat` is iptables-nft's own table (already read through iptables -S; nft does not
+  // even print iptables' comments, so our own rule would look foreign there).
+  const nftForeign = (nft?.lines ?? []).filter((l) => !(l.family === 'ip' && l.table === 'nat') && isMetadataNatText(l.text))
   if (nftForeign.length > 0) throw conflictError(nftForeign.map((l) => `table ${l.family} ${l.table} chain ${l.chain}: ${l.text}`), 'nft')
   const removed: string[][] = []
   let keptOne = false
@@ -314,17 +322,18 @@ async function applyNft(plan: RedirectPlan, executor: Executor): Promise<Pick<Re
   const lines = parseNftRuleset((await runChecked(executor, ['nft', 'list', 'ruleset'])).stdout)
   const foreign = lines.filter((l) => !isOurNftTable(l) && isMetadataNatText(l.text))
   if (foreign.length > 0) {
-    const viaIptables = foreign.some((l) => l.text.includes(`comment "${RULE_COMMENT}"`))
+    // nft does not show iptables-nft's comments: a rule in `table ip nat` may be netops's own iptables rule.
+    const viaIptables = foreign.some((l) => (l.family === 'ip' && l.table === 'nat') || l.text.includes(`comment "${RULE_COMMENT}"`))
     throw conflictError(
       foreign.map((l) => `table ${l.family} ${l.table} chain ${l.chain}: ${l.text}`),
       'nft',
-      viaIptables ? ['netops already redirects with iptables here: remove that first with netops metadata redirect --remove (no --nft), or keep using iptables'] : [],
+      viaIptables ? ['if it is netops\'s own iptables rule: remove it with netops metadata redirect --remove (no --nft), or keep using iptables'] : [],
     )
   }
   const ours = lines.filter(isOurNftTable)
   const header = `type nat hook prerouting priority ${NFT_PRIORITY}; policy accept;`
   const want = nftRuleText(plan.mode, plan.target, plan.bridge)
-  const tableExists = (await runChecked(executor, ['nft', 'list', 'tables'])).stdout.split('\n').some((l) => l.trim() === `table ${NFT_FAMILY} ${NFT_TABLE}`)
+  const tableExists = hasOurNftTable((await runChecked(executor, ['nft', 'list', 'tables'])).stdout)
   const upToDate =
     tableExists && ours.length === 2 && ours.some((l) => l.chain === 'prerouting' && l.text === header) && ours.some((l) => l.chain === 'prerouting' && l.text === want)
   if (upToDate) return {applied: [], removed: [], unchanged: plan.rules}
@@ -350,7 +359,7 @@ async function applyNft(plan: RedirectPlan, executor: Executor): Promise<Pick<Re
 
 async function removeNft(executor: Executor): Promise<string[][]> {
   const exists = async () =>
-    (await runChecked(executor, ['nft', 'list', 'tables'])).stdout.split('\n').some((l) => l.trim() === `table ${NFT_FAMILY} ${NFT_TABLE}`)
+    hasOurNftTable((await runChecked(executor, ['nft', 'list', 'tables'])).stdout)
   if (!(await exists())) return []
   await runChecked(executor, NFT_DELETE_TABLE)
   if (await exists()) {

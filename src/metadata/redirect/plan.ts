@@ -202,6 +202,9 @@ export function planRedirect(opts: RedirectOptions): RedirectPlan {
         `REDIRECT delivers to the primary address of ${arrivesOn} on port ${target.port}, not to ${target.host}: the server must listen on 0.0.0.0:${target.port} (netops metadata serve's default) or on that address`,
       )
     }
+    if (bridge !== null && opts.interfaces !== undefined && (opts.interfaces[bridge]?.length ?? 0) === 0) {
+      warnings.push(`REDIRECT delivers to the IPv4 address of ${bridge}, and ${bridge} has none on this host: the VMs' requests would be dropped; give ${bridge} an address (or use DNAT to the server's address)`)
+    }
     notes.push(`REDIRECT keeps the VM's source address: the server knows each VM by it`)
     notes.push(`the host's INPUT chain must accept tcp port ${target.port} from the VMs`)
     notes.push(`no route_localnet: DNAT to 127.0.0.1 would need net.ipv4.conf.<bridge>.route_localnet=1, which exposes loopback-only services to the VMs; netops never sets it`)

@@ -36,7 +36,7 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
   }
   const json = (r: ExecOut) => {
     assert.ok(r.stdout.trim().startsWith('{'), `JSON on stdout (exit ${r.code}); stderr: ${r.stderr}`)
-    return JSON.parse(r.stdout) as Record<string, unknown> & {changed: boolean; applied: string[][]; removed: string[][]; unchanged: string[][]; mode: string; error?: {code: string; exitCode: number}}
+    return JSON.parse(r.stdout) as Record<string, unknown> & {changed: boolean; applied: string[][]; removed: string[][]; unchanged: string[][]; mode: string; error?: {code: string; exitCode: number; suggestions: string[]}}
   }
   const iptablesSave = async () => normaliseIptablesSave(await lab.must(lab.host, ['iptables-save']))
   const nftRuleset = async () => normaliseNftRuleset(await lab.must(lab.host, ['nft', 'list', 'ruleset']))
@@ -96,7 +96,9 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
   test('switching to --nft while the iptables rule is in place is refused as a conflict (exit 12)', async () => {
     const r = await redirect(['--to', `127.0.0.1:${PORT}`, '--bridge', 'br-md', '--nft', '--apply', '--json'])
     assert.equal(r.code, 12)
-    assert.equal(json(r).error?.code, 'NETOPS_METADATA_REDIRECT_CONFLICT')
+    const e = json(r).error!
+    assert.equal(e.code, 'NETOPS_METADATA_REDIRECT_CONFLICT')
+    assert.ok(e.suggestions.some((s) => s.includes('--remove (no --nft)')), e.suggestions.join('; '))
   })
 
   test('iptables --remove leaves no rule behind and the unrelated rules intact (iptables-save diff is empty)', async () => {
@@ -115,6 +117,17 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
     const curls = await curlAll()
     assert.deepEqual(curls.map((c) => c.stdout), ['remote-vm-1', 'remote-vm-2', 'remote-vm-3'])
     json(await redirect(['--remove', '--json']))
+    assert.equal(await iptablesSave(), baseIpt)
+  })
+
+  test('--to the bridge address gives REDIRECT, --to another local address DNAT: both reach the local server', async () => {
+    for (const [to, mode] of [[`${lab.bridgeAddress}:${PORT}`, 'redirect'], [`10.201.0.1:${PORT}`, 'dnat']] as const) {
+      const r = json(await redirect(['--to', to, '--bridge', 'br-md', '--apply', '--json']))
+      assert.equal(r.mode, mode, to)
+      assert.deepEqual((await curlAll()).map((c) => c.stdout), ['vm-1', 'vm-2', 'vm-3'], to)
+    }
+    const gone = json(await redirect(['--remove', '--json']))
+    assert.equal(gone.removed.length, 1, 'the second --apply replaced the first rule: one rule to remove')
     assert.equal(await iptablesSave(), baseIpt)
   })
 

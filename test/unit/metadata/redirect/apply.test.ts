@@ -120,8 +120,9 @@ describe('redirect apply/remove with iptables (fake iptables)', () => {
     ex.nftTables = ['inet other']
     ex.nftRules = ['ip daddr 169.254.169.254 tcp dport 80 dnat ip to 10.0.0.9:8775']
     await assert.rejects(applyRedirect(plan(), ex), (e: unknown) => e instanceof RedirectConflictError && /inet other/.test(e.message))
-    ex.nftRules = ['ip daddr 169.254.169.254 tcp dport 80 redirect to :8807 comment "netops-metadata"']
-    assert.equal((await applyRedirect(plan(), ex)).changed, true, 'our own iptables rule, seen through nft, is no conflict')
+    ex.nftTables = ['ip nat']
+    ex.nftRules = ['iifname "br-md" ip daddr 169.254.169.254 tcp dport 80 counter packets 0 bytes 0 redirect to :8807']
+    assert.equal((await applyRedirect(plan(), ex)).changed, true, 'iptables-nft\'s own table ip nat (our rule, seen through nft) is left to iptables -S')
   })
   test('--remove deletes only rules tagged netops-metadata, in any nat chain', async () => {
     const inOutput = '-A OUTPUT -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807'

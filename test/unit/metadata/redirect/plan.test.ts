@@ -60,6 +60,12 @@ describe('redirect plan: argv', () => {
     assert.deepEqual(p.undo[0]!.slice(5), p.rules[0]!.slice(6))
     assert.match(p.warnings[0]!, /listen on 0\.0\.0\.0:8807/)
   })
+  test('REDIRECT on a bridge without an IPv4 address warns that requests would be dropped', () => {
+    const p = planRedirect({to: '0.0.0.0:8807', bridge: 'br-noip', interfaces: HOST_IFACES})
+    assert.equal(p.mode, 'redirect')
+    assert.ok(p.warnings.some((w) => /br-noip has none/.test(w)), p.warnings.join('; '))
+    assert.equal(planRedirect({to: '0.0.0.0:8807', bridge: 'br-md', interfaces: HOST_IFACES}).warnings.length, 0)
+  })
   test('iptables DNAT rule to a remote server, no -i without --bridge', () => {
     const spec = iptablesSpec('dnat', {host: '10.9.0.5', port: 8807}, null)
     assert.deepEqual(spec, ['-d', '169.254.169.254/32', '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-m', 'comment', '--comment', 'netops-metadata', '-j', 'DNAT', '--to-destination', '10.9.0.5:8807'])
