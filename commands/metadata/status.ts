@@ -14,7 +14,7 @@ but are in no record, are listed apart. "done" needs cloud-init's phone_home or 
 start the server with --phone-home.
 
 --watch redraws the page every --interval seconds until every VM is done or failed (exit 0, or 10 when
-any failed) or --timeout passes (exit 3); when stdout is not a terminal it prints one line per change instead. --json prints the list.`
+any failed) or --timeout passes (exit 8); when stdout is not a terminal it prints one line per change instead. --json prints the list.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -25,7 +25,7 @@ any failed) or --timeout passes (exit 3); when stdout is not a terminal it print
   static override flags = {
     admin: Flags.string({default: 'http://127.0.0.1:8808', env: 'NETOPS_METADATA_ADMIN', description: 'URL of the admin API of netops metadata serve'}),
     watch: Flags.boolean({default: false, description: 'keep redrawing until every VM is done or --timeout'}),
-    timeout: Flags.integer({min: 1, default: 600, description: 'with --watch: give up after this many seconds (exit 3)'}),
+    timeout: Flags.integer({min: 1, default: 600, description: 'with --watch: give up after this many seconds (exit 8)'}),
     interval: Flags.integer({min: 1, default: 2, description: 'with --watch: seconds between refreshes'}),
   }
 

@@ -6,6 +6,8 @@ import {normalizeIp} from './net.js'
 import {MemoryStore, type Store} from './store.js'
 import {parseTtl, TOKEN_HEADER, TOKEN_TTL_HEADER, TokenIssuer} from './tokens.js'
 import type {FlavorContext, FlavorName, Instance} from './types.js'
+import {EC2_VERSIONS} from './flavors/ec2.js'
+import {OPENSTACK_VERSIONS} from './flavors/openstack.js'
 
 /** One JSON log line per request. Never carries user-data, keys, passwords or tokens. */
 export interface RequestLogEntry {
@@ -87,11 +89,79 @@ export interface ObservedRequest {
   seconds: number
 }
 
-/** One immutable view of the inventory: the records and their pre-rendered documents. */
+/** A VM's documents by request path (dated EC2 / OpenStack versions answer from their canonical tree). */
+export interface DocumentLookup {
+  get(path: string): Prebuilt | undefined
+}
+
+/**
+ * One immutable view of the inventory: the records, and each VM's documents, rendered on the VM's
+ * first request against this snapshot (a reload is a cheap swap; no request waits for 10,000 VMs
+ * to be rendered) and then kept. Rendered documents are shared: identical small answers (listings,
+ * availability zone, keys) are one object for all VMs, and dated versions that answer exactly like
+ * their canonical version are not stored twice.
+ */
 interface Snapshot {
   version: number
   store: Store
-  docs: Map<Instance, Map<string, Prebuilt>>
+  launchIndex: Map<Instance, number>
+  docs: Map<Instance, Map<string, Ready>>
+  pool: Map<string, Ready>
+  paths: Map<string, string>
+}
+
+/** A Prebuilt with its headers as the flat [name, value, …] list writeHead takes without copying. */
+type Ready = Prebuilt & {raw?: Array<string>}
+
+const OLD_EC2 = EC2_VERSIONS.filter((v) => v !== 'latest' && v !== '2021-03-23')
+const OLD_EC2_RE = new RegExp(`^/(?:${OLD_EC2.join('|')})(?=/|$)`)
+const OLD_OPENSTACK_RE = new RegExp(`^/openstack/(?:${OPENSTACK_VERSIONS.filter((v) => v !== 'latest').join('|')})(?=/|$)`)
+
+/** Where a dated version's document lives in the canonical tree (/2021-03-23, /openstack/latest); else the path itself. */
+export function canonicalPath(path: string): string {
+  if (path.startsWith('/20')) return path.replace(OLD_EC2_RE, '/2021-03-23')
+  if (path.startsWith('/openstack/20')) return path.replace(OLD_OPENSTACK_RE, '/openstack/latest')
+  return path
+}
+
+/** Small answers shared between VMs are looked up by content; bigger ones only within one VM. */
+const SHARE_BELOW = 256
+
+function ready(p: Prebuilt): Ready {
+  const raw: string[] = []
+  for (const [k, v] of Object.entries(p.headers)) raw.push(k, String(v))
+  return {...p, raw}
+}
+
+function sameDoc(a: Prebuilt, b: Prebuilt): boolean {
+  return a.status === b.status && a.flavor === b.flavor && a.headers['content-type'] === b.headers['content-type'] && a.body.equals(b.body)
+}
+
+/** Render one VM's documents into the snapshot's shared form. */
+function compile(all: Map<string, Prebuilt>, snap: Snapshot): Map<string, Ready> {
+  const out = new Map<string, Ready>()
+  const local = new Map<string, Ready>()
+  for (const [path, doc] of all) {
+    const canonical = canonicalPath(path)
+    if (canonical !== path) {
+      const target = all.get(canonical)
+      if (target !== undefined && sameDoc(target, doc)) continue
+    }
+    const key = `${doc.status}\0${doc.flavor}\0${String(doc.headers['content-type'])}\0${doc.body.toString('latin1')}`
+    const pool = doc.body.length < SHARE_BELOW ? snap.pool : local
+    let r = pool.get(key)
+    if (r === undefined) {
+      r = ready(doc)
+      pool.set(key, r)
+    }
+    let p = snap.paths.get(path)
+    if (p === undefined) {
+      snap.paths.set(path, path)
+      p = path
+    }
+    out.set(p, r)
+  }
+  return out
 }
 
 export type MetadataServer = Server & {
@@ -99,7 +169,7 @@ export type MetadataServer = Server & {
     stats(): MetadataStats
     /** Rebuild the pre-rendered documents now (otherwise done when store.version changes). */
     refresh(): void
-    documentsFor(ip: string): ReadonlyMap<string, Prebuilt> | undefined
+    documentsFor(ip: string): DocumentLookup | undefined
   }
 }
 
@@ -176,17 +246,31 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
   const pinMax = options.pinMaxMs ?? 60_000
   const timed = logger !== undefined || observer !== undefined
 
-  let current: Snapshot = {version: -1, store, docs: new Map()}
+  const emptySnapshot = (version: number, list: readonly Instance[]): Snapshot => ({
+    version,
+    store: new MemoryStore(list),
+    launchIndex: new Map(list.map((instance, i) => [instance, i])),
+    docs: new Map(),
+    pool: new Map(),
+    paths: new Map(),
+  })
+  let current: Snapshot = emptySnapshot(-1, [])
   /** A VM's address → the snapshot its current crawl uses. */
   const pins = new Map<string, {snap: Snapshot; first: number; last: number}>()
   const refresh = () => {
-    const version = store.version
-    const list = store.all()
-    const next = new Map<Instance, Map<string, Prebuilt>>()
-    list.forEach((instance, launchIndex) => next.set(instance, renderAllDocuments(instance, {...ctx, launchIndex})))
-    current = {version, store: new MemoryStore(list), docs: next}
+    current = emptySnapshot(store.version, store.all())
     sweepPins()
   }
+  /** The VM's documents in this snapshot (rendered on first use). */
+  const docsOf = (snap: Snapshot, instance: Instance): Map<string, Ready> => {
+    let d = snap.docs.get(instance)
+    if (d === undefined) {
+      d = compile(renderAllDocuments(instance, {...ctx, launchIndex: snap.launchIndex.get(instance) ?? 0}), snap)
+      snap.docs.set(instance, d)
+    }
+    return d
+  }
+  const lookup = (docs: Map<string, Ready>, path: string): Ready | undefined => docs.get(path) ?? docs.get(canonicalPath(path))
   const sweepPins = () => {
     const now = clock()
     for (const [ip, pin] of pins) if (now - pin.last >= pinIdle) pins.delete(ip)
@@ -208,8 +292,8 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     handle,
   ) as MetadataServer
 
-  function send(req: IncomingMessage, res: ServerResponse, p: Prebuilt): void {
-    res.writeHead(p.status, p.headers)
+  function send(req: IncomingMessage, res: ServerResponse, p: Ready): void {
+    res.writeHead(p.status, p.raw ?? p.headers)
     res.end(req.method === 'HEAD' ? undefined : p.body)
   }
 
@@ -268,7 +352,7 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
       stats.unknownRequesters[key] = (stats.unknownRequesters[key] ?? 0) + 1
     } else {
       const method = req.method
-      const mine = snap.docs.get(who.instance)
+      const mine = docsOf(snap, who.instance)
       if (method === 'PUT') {
         if (path === '/latest/api/token') {
           flavor = 'imdsv2-token'
@@ -283,7 +367,7 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
       } else if (method !== 'GET' && method !== 'HEAD') {
         answer = R.method
       } else {
-        const doc = mine?.get(path)
+        const doc = lookup(mine, path)
         if (doc === undefined) answer = R.notFound
         else if (EC2_FLAVORS.has(doc.flavor) && (requireToken || req.headers[TOKEN_HEADER] !== undefined)) {
           const t = req.headers[TOKEN_HEADER]
@@ -363,8 +447,11 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     stats: () => structuredClone(stats),
     refresh,
     documentsFor(ip) {
-      const i = current.store.get(ip)
-      return i ? current.docs.get(i) : undefined
+      const snap = current
+      const i = snap.store.get(ip)
+      if (i === undefined) return undefined
+      const docs = docsOf(snap, i)
+      return {get: (path: string) => lookup(docs, path)}
     },
   }
   return server

@@ -1,0 +1,452 @@
+/**
+ * npm run bench:metadata — the metadata server under a boot storm and under wrk, beside nginx.
+ *
+ * 1. Boot storm: BENCH_STORM_VMS (default 1,000) simulated VMs, each from its own 127.10.x.y address,
+ *    doing cloud-init 22.4's Ec2 crawl (version discovery, user-data, the recursive meta-data crawl;
+ *    a new TCP connection per request) against `netops metadata serve` running as its own process:
+ *    requests/s, p50/p99 latency, time until every VM is served, server CPU and peak memory
+ *    (/proc/<pid>/stat utime+stime, /proc/<pid>/status VmHWM).
+ * 2. Throughput: wrk (256 connections) against a BENCH_WRK_VMS (default 10,000) instance inventory,
+ *    identity through X-Forwarded-For (--trust-proxy 127.0.0.0/8, rotated per request by
+ *    bench/metadata.lua), side by side with nginx (one worker, its own prefix in a temp dir) serving
+ *    the same per-VM documents as static files (root per X-Forwarded-For). Both servers are pinned
+ *    to core 1 (taskset -c 1), wrk and the storm clients to core 0.
+ *
+ * Targets (issue 5): ≥ 50 % of nginx's requests/s, p99 < 10 ms, peak RSS < 200 MB with 10,000 instances.
+ * BENCH_WRK_SECONDS (default 10) sets each wrk run's length; BENCH_ONLY=storm or BENCH_ONLY=wrk runs one part.
+ */
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {request} from 'node:http'
+import {tmpdir, cpus} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {stringify} from 'yaml'
+import {renderAllDocuments} from '../src/metadata/documents.js'
+import {inventoryFromObject} from '../src/metadata/inventory.js'
+
+const REPO = fileURLToPath(new URL('..', import.meta.url))
+const STORM_VMS = Number(process.env['BENCH_STORM_VMS'] ?? 1000)
+const WRK_VMS = Number(process.env['BENCH_WRK_VMS'] ?? 10_000)
+const WRK_SECONDS = Number(process.env['BENCH_WRK_SECONDS'] ?? 10)
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOk0netopsBENCHKEYxxxxxxxxxxxxxxxxxxxxxxxxxx ops@bastion'
+const WRK_PATHS = [
+  '/latest/meta-data/instance-id',
+  '/latest/meta-data/hostname',
+  '/latest/meta-data/local-ipv4',
+  '/latest/meta-data/public-keys/0/openssh-key',
+  '/latest/user-data',
+  '/openstack/latest/meta_data.json',
+  '/latest/meta-data/placement/availability-zone',
+]
+const ONLY = process.env['BENCH_ONLY'] ?? ''
+const CORES = cpus().length
+const pin = (core: number, argv: string[]) => (CORES > 1 ? ['taskset', '-c', String(core), ...argv] : argv)
+
+function need(cmd: string, pkg: string): void {
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) throw new Error(`${cmd} not found: apt-get install ${pkg} (scripts/install-test-deps.sh)`)
+}
+
+const stormIp = (i: number) => `127.10.${Math.floor(i / 250)}.${(i % 250) + 1}`
+const wrkIp = (i: number) => `10.${Math.floor(i / 62500) % 256}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`
+
+function inventory(count: number, ip: (i: number) => string): Record<string, unknown> {
+  return {
+    profiles: {
+      appliance: {
+        user_data: '#cloud-config\nhostname: {{ hostname }}\nruncmd:\n  - [sh, -c, "echo {{ hostname }} up > /etc/motd"]\n',
+        meta_data: {role: 'waf'},
+        interfaces: [{name: 'mgmt'}],
+      },
+    },
+    instances: Array.from({length: count}, (_, i) => {
+      const mac = `52:54:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`
+      return {id: `vm-${String(i).padStart(5, '0')}`, hostname: `vm-${String(i).padStart(5, '0')}`, ip: ip(i), mac, profile: 'appliance', public_keys: [KEY], interfaces: [{name: 'mgmt', mac, dhcp: true}]}
+    }),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+interface Served {
+  proc: ChildProcess
+  pid: number
+  url: string
+  port: number
+}
+
+function startServe(inventoryFile: string, extra: string[]): Promise<Served> {
+  const argv = pin(1, [process.execPath, join(REPO, 'bin/run.js'), 'metadata', 'serve', '--inventory', inventoryFile, '--listen', '127.0.0.1:0', '--admin-listen', 'off', '--data-dir', 'none', '--cloudstack-password-port', 'off', '--no-watch', '--quiet', '--json', ...extra])
+  const proc = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+  let out = ''
+  let err = ''
+  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+  return new Promise((resolve, reject) => {
+    proc.on('exit', (code) => reject(new Error(`metadata serve exited ${code}: ${err}`)))
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      try {
+        const doc = JSON.parse(out) as {listening: {metadata: string}; pid: number}
+        proc.removeAllListeners('exit')
+        resolve({proc, pid: doc.pid, url: doc.listening.metadata, port: Number(new URL(doc.listening.metadata).port)})
+      } catch {
+        // not complete yet
+      }
+    })
+  })
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return
+  const done = new Promise((r) => proc.once('exit', r))
+  proc.kill('SIGTERM')
+  const t = setTimeout(() => proc.kill('SIGKILL'), 8000)
+  await done
+  clearTimeout(t)
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim() || 100)
+
+/** utime + stime of a process, seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK
+}
+
+/** Peak and current resident memory (MB) from /proc/<pid>/status. */
+function memory(pid: number): {hwm: number; rss: number} {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? 0)
+  return {hwm: kb('VmHWM') / 1024, rss: kb('VmRSS') / 1024}
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+// ---------------------------------------------------------------------------------------------
+function get(base: string, path: string, from: string, lat: number[]): Promise<{status: number; body: string}> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const req = request(base + path, {agent: false, localAddress: from, headers: {'user-agent': 'python-requests/2.28.1', accept: '*/*', 'accept-encoding': 'gzip, deflate', connection: 'keep-alive'}}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        lat.push(performance.now() - t0)
+        res.socket?.destroy() // cloud-init closes its requests.Session after each request
+        resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')})
+      })
+    })
+    req.setTimeout(30_000, () => req.destroy(new Error(`timeout ${path}`)))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** cloud-init 22.4 DataSourceEc2 on a non-AWS VM: discovery, version probe, user-data, recursive meta-data crawl. */
+async function ec2Crawl(base: string, from: string, lat: number[]): Promise<{requests: number; instanceId: string}> {
+  let n = 0
+  const fetch = async (p: string) => {
+    n++
+    const r = await get(base, p, from, lat)
+    if (r.status !== 200) throw new Error(`${from} ${p} → ${r.status}`)
+    return r.body
+  }
+  await fetch('/2009-04-04/meta-data/instance-id')
+  await fetch('/2021-03-23/meta-data/instance-id')
+  const ver = '/2021-03-23'
+  await fetch(`${ver}/user-data`)
+  const leaves = new Map<string, string>()
+  const crawl = async (url: string): Promise<void> => {
+    const listing = (await fetch(url)).split('\n').filter(Boolean)
+    const dirs = listing.filter((l) => l.endsWith('/'))
+    const rest = listing.filter((l) => !l.endsWith('/'))
+    for (const d of dirs) if (d !== 'security-credentials/') await crawl(url + d)
+    for (const l of rest) {
+      const key = /^(\d+)=/.exec(l)
+      if (key) await crawl(`${url}${key[1]}/`)
+      else leaves.set(url + l, await fetch(url + l))
+    }
+  }
+  await crawl(`${ver}/meta-data/`)
+  return {requests: n, instanceId: leaves.get(`${ver}/meta-data/instance-id`) ?? ''}
+}
+
+interface StormResult {
+  vms: number
+  requests: number
+  perVm: number
+  seconds: number
+  rps: number
+  p50: number
+  p99: number
+  max: number
+  cpu: number
+  hwm: number
+  wrong: number
+}
+
+async function bootStorm(dir: string): Promise<StormResult> {
+  const file = join(dir, 'storm.yaml')
+  writeFileSync(file, stringify(inventory(STORM_VMS, stormIp)))
+  const s = await startServe(file, [])
+  try {
+    // one warm-up crawl (JIT) that is not counted
+    await ec2Crawl(s.url, stormIp(0), [])
+    const cpu0 = cpuSeconds(s.pid)
+    const lat: number[] = []
+    const t0 = performance.now()
+    const results = await Promise.all(Array.from({length: STORM_VMS}, (_, i) => ec2Crawl(s.url, stormIp(i), lat)))
+    const seconds = (performance.now() - t0) / 1000
+    const cpu = cpuSeconds(s.pid) - cpu0
+    const wrong = results.filter((r, i) => r.instanceId !== `vm-${String(i).padStart(5, '0')}`).length
+    const requests = results.reduce((a, r) => a + r.requests, 0)
+    lat.sort((a, b) => a - b)
+    return {vms: STORM_VMS, requests, perVm: requests / STORM_VMS, seconds, rps: requests / seconds, p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1]!, cpu, hwm: memory(s.pid).hwm, wrong}
+  } finally {
+    await stop(s.proc)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+interface WrkResult {
+  rps: number
+  p50: number
+  p99: number
+  requests: number
+  non2xx: number
+  errors: string
+}
+
+function ms(v: string, unit: string): number {
+  const n = Number(v)
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n
+}
+
+async function runWrk(url: string, seconds: number): Promise<WrkResult> {
+  const argv = pin(0, ['wrk', '-t1', '-c256', `-d${seconds}s`, '--latency', '--timeout', '5s', '-s', join(REPO, 'bench', 'metadata.lua'), url])
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn(argv[0]!, argv.slice(1), {env: {...process.env, NETOPS_BENCH_VMS: String(WRK_VMS)}})
+    let o = ''
+    p.stdout.on('data', (d: Buffer) => (o += d.toString()))
+    p.stderr.on('data', (d: Buffer) => (o += d.toString()))
+    p.on('error', reject)
+    p.on('close', () => resolve(o))
+  })
+  const lat = (p: string) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(out)
+    return m ? ms(m[1]!, m[2]!) : NaN
+  }
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN)
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN)
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0)
+  const errors = /Socket errors:[^\n]*/.exec(out)?.[0] ?? ''
+  if (!Number.isFinite(rps)) throw new Error(`cannot read wrk output:\n${out}`)
+  return {rps, p50: lat('50'), p99: lat('99'), requests, non2xx, errors}
+}
+
+interface Nginx {
+  proc: ChildProcess
+  port: number
+  pids: () => number[]
+}
+
+async function freePort(): Promise<number> {
+  const {createServer} = await import('node:net')
+  const s = createServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+  const port = (s.address() as {port: number}).port
+  await new Promise<void>((r) => s.close(() => r()))
+  return port
+}
+
+/** nginx, one worker, its own prefix: www/<X-Forwarded-For>/<path> are the VM's documents. */
+async function startNginx(dir: string): Promise<Nginx> {
+  const prefix = join(dir, 'nginx')
+  mkdirSync(join(prefix, 'logs'), {recursive: true})
+  const port = await freePort()
+  const conf = `
+worker_processes 1;
+daemon off;
+user root;
+error_log ${prefix}/logs/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nodelay on;
+  keepalive_requests 100000;
+  default_type application/octet-stream;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    root ${prefix}/www/$http_x_forwarded_for;
+    location / { try_files $uri =404; }
+  }
+}
+`
+  writeFileSync(join(prefix, 'nginx.conf'), conf)
+  const argv = pin(1, ['nginx', '-p', prefix, '-c', join(prefix, 'nginx.conf')])
+  const proc = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'inherit', 'inherit']})
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = request(`http://127.0.0.1:${port}/`, {agent: false}, (res) => {
+        res.resume()
+        resolve(true)
+      })
+      req.on('error', () => resolve(false))
+      req.end()
+    })
+    if (ok) break
+    if (proc.exitCode !== null) throw new Error(`nginx exited ${proc.exitCode}: ${readFileSync(join(prefix, 'logs/error.log'), 'utf8')}`)
+  }
+  const pids = () => {
+    const master = Number(readFileSync(join(prefix, 'nginx.pid'), 'utf8').trim())
+    const kids = spawnSync('pgrep', ['-P', String(master)], {encoding: 'utf8'}).stdout.trim().split('\n').filter(Boolean).map(Number)
+    return [master, ...kids]
+  }
+  return {proc, port, pids}
+}
+
+interface ThroughputResult {
+  netops: WrkResult & {hwm: number; rssIdle: number; cpu: number; startupSeconds: number}
+  nginx: WrkResult & {workers: number; cpu: number}
+  files: number
+  sameBytes: boolean
+}
+
+async function throughput(dir: string): Promise<ThroughputResult> {
+  const obj = inventory(WRK_VMS, wrkIp)
+  const file = join(dir, 'wrk.yaml')
+  writeFileSync(file, stringify(obj))
+  // nginx's tree: the very bytes our server pre-renders, one file per VM and path
+  const instances = inventoryFromObject(obj).instances
+  let files = 0
+  instances.forEach((inst, launchIndex) => {
+    const docs = renderAllDocuments(inst, {launchIndex})
+    for (const p of WRK_PATHS) {
+      const d = docs.get(p)
+      if (!d) throw new Error(`no ${p} for ${inst.id}`)
+      const target = join(dir, 'nginx', 'www', inst.ip, p)
+      mkdirSync(dirname(target), {recursive: true})
+      writeFileSync(target, d.body)
+      files++
+    }
+  })
+
+  const t0 = performance.now()
+  const s = await startServe(file, ['--trust-proxy', '127.0.0.0/8'])
+  const startupSeconds = (performance.now() - t0) / 1000
+  let netops: ThroughputResult['netops']
+  let sameBytes = true
+  try {
+    const rssIdle = memory(s.pid).rss
+    await runWrk(s.url, 2) // warm-up
+    const c0 = cpuSeconds(s.pid)
+    const w = await runWrk(s.url, WRK_SECONDS)
+    netops = {...w, hwm: memory(s.pid).hwm, rssIdle, cpu: (cpuSeconds(s.pid) - c0) / WRK_SECONDS, startupSeconds}
+    // spot check: same bytes from both servers (after nginx starts below)
+    const ng = await startNginx(dir)
+    try {
+      for (const i of [0, 1234 % WRK_VMS, WRK_VMS - 1]) {
+        for (const p of WRK_PATHS) {
+          const a = await getVia(s.port, p, wrkIp(i))
+          const b = await getVia(ng.port, p, wrkIp(i))
+          if (a !== b) sameBytes = false
+        }
+      }
+      await stop(s.proc)
+      await runWrk(`http://127.0.0.1:${ng.port}`, 2)
+      const pids = ng.pids()
+      const n0 = pids.reduce((a, p) => a + cpuSeconds(p), 0)
+      const wn = await runWrk(`http://127.0.0.1:${ng.port}`, WRK_SECONDS)
+      const n1 = pids.reduce((a, p) => a + cpuSeconds(p), 0)
+      return {netops, nginx: {...wn, workers: pids.length - 1, cpu: (n1 - n0) / WRK_SECONDS}, files, sameBytes}
+    } finally {
+      await stop(ng.proc)
+    }
+  } finally {
+    await stop(s.proc)
+  }
+}
+
+function getVia(port: number, path: string, xff: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({host: '127.0.0.1', port, path, agent: false, headers: {'x-forwarded-for': xff}}, (res) => {
+      const c: Buffer[] = []
+      res.on('data', (d: Buffer) => c.push(d))
+      res.on('end', () => resolve(`${res.statusCode} ${Buffer.concat(c).toString('base64')}`))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+function table(rows: string[][]): string {
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('   ').trimEnd()).join('\n')
+}
+const f1 = (n: number) => n.toFixed(1)
+const f2 = (n: number) => n.toFixed(2)
+const ok = (b: boolean) => (b ? 'ok' : 'MISSED')
+
+async function main(): Promise<void> {
+  need('wrk', 'wrk')
+  need('nginx', 'nginx-light')
+  if (CORES > 1) need('taskset', 'util-linux')
+  const dir = mkdtempSync(join(tmpdir(), 'netops-bench-md-'))
+  const cleanup = () => rmSync(dir, {recursive: true, force: true})
+  process.on('SIGINT', () => {
+    cleanup()
+    process.exit(130)
+  })
+  try {
+    console.log(`netops metadata bench — node ${process.version}, ${CORES} cores; servers pinned to core 1, clients to core 0${CORES > 1 ? '' : ' (1 core: no pinning)'}\n`)
+    const s = await bootStorm(dir)
+    console.log(`1. boot storm: ${s.vms} VMs at once, cloud-init 22.4 Ec2 crawl + user-data, new connection per request`)
+    console.log(
+      table([
+        ['requests', 'per VM', 'all served in', 'requests/s', 'p50', 'p99', 'max', 'server CPU', 'server peak RSS', 'wrong data'],
+        [String(s.requests), f1(s.perVm), `${f2(s.seconds)} s`, f1(s.rps), `${f2(s.p50)} ms`, `${f2(s.p99)} ms`, `${f1(s.max)} ms`, `${f2(s.cpu)} s (${Math.round((s.cpu / s.seconds) * 100)} %)`, `${f1(s.hwm)} MB`, String(s.wrong)],
+      ]),
+    )
+    console.log('   (latency measured at the client, connect to last byte; the client shares core 0 with nothing else)\n')
+
+    const t = await throughput(dir)
+    const ratio = t.netops.rps / t.nginx.rps
+    console.log(`2. throughput: wrk -t1 -c256 -d${WRK_SECONDS}s, ${WRK_VMS} instances, X-Forwarded-For rotated per request over ${WRK_VMS} VMs × ${WRK_PATHS.length} paths (${t.files} files for nginx)`)
+    console.log(
+      table([
+        ['server', 'requests/s', 'p50', 'p99', 'non-2xx', 'CPU (cores)', 'peak RSS'],
+        ['netops metadata serve', f1(t.netops.rps), `${f2(t.netops.p50)} ms`, `${f2(t.netops.p99)} ms`, String(t.netops.non2xx), f2(t.netops.cpu), `${f1(t.netops.hwm)} MB`],
+        [`nginx (${t.nginx.workers} worker)`, f1(t.nginx.rps), `${f2(t.nginx.p50)} ms`, `${f2(t.nginx.p99)} ms`, String(t.nginx.non2xx), f2(t.nginx.cpu), '-'],
+      ]),
+    )
+    console.log(`   netops/nginx requests/s: ${f2(ratio)}; same bytes from both: ${t.sameBytes ? 'yes' : 'NO'}; netops startup with ${WRK_VMS} instances ${f2(t.netops.startupSeconds)} s, idle RSS ${f1(t.netops.rssIdle)} MB`)
+    if (t.netops.errors || t.nginx.errors) console.log(`   wrk: netops ${t.netops.errors || 'no socket errors'}; nginx ${t.nginx.errors || 'no socket errors'}`)
+    console.log('\ntargets')
+    console.log(
+      table([
+        ['target', 'measured', ''],
+        ['requests/s ≥ 50 % of nginx', `${Math.round(ratio * 100)} %`, ok(ratio >= 0.5)],
+        ['p99 < 10 ms (wrk, 256 connections)', `${f2(t.netops.p99)} ms`, ok(t.netops.p99 < 10)],
+        ['p99 < 10 ms (boot storm)', `${f2(s.p99)} ms`, ok(s.p99 < 10)],
+        [`peak RSS < 200 MB (${WRK_VMS} instances)`, `${f1(t.netops.hwm)} MB`, ok(t.netops.hwm < 200)],
+        ['every VM got its own data', `${s.wrong} wrong, ${t.netops.non2xx} non-2xx`, ok(s.wrong === 0 && t.netops.non2xx === 0 && t.sameBytes)],
+      ]),
+    )
+  } finally {
+    cleanup()
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exitCode = 1
+})
