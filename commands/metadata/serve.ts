@@ -11,7 +11,7 @@ import {
   exampleInventoryPath,
   formatIssue,
   isLoopbackHost,
-  loadInventory,
+  loadInventoryIsolated,
   startMetadataServer,
   type ReloadResult,
   type StartedMetadataServer,
@@ -102,7 +102,7 @@ document is printed on stdout once listening.`
     const builtIn = flags.inventory === undefined
     const source = flags.inventory ?? exampleInventoryPath()
     if (builtIn) this.warnLine(`no --inventory: serving the built-in example inventory (${source}); try: curl --interface 127.0.0.11 http://127.0.0.1:${where.port}/latest/meta-data/`)
-    const inv = await loadInventory(source)
+    const inv = await loadInventoryIsolated(source) // parsed in a child: the YAML peak is not the server's
     for (const w of inv.warnings) this.warnLine(formatIssue(w))
 
     // admin listener: loopback only unless explicitly public; `off` disables it
@@ -132,6 +132,7 @@ document is printed on stdout once listening.`
       startMetadataServer({
         inventory: source,
         loaded: inv,
+        isolatedLoad: true,
         host: where.host,
         port: where.port,
         trustProxy,

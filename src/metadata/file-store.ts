@@ -1,6 +1,9 @@
+import {fork} from 'node:child_process'
 import {statSync, watch, type FSWatcher} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {InventoryError} from '../errors.js'
 import {basename, dirname} from 'node:path'
-import {loadInventory, type InventoryIssue} from './inventory.js'
+import {loadInventory, type InventoryIssue, type LoadedInventory} from './inventory.js'
 import {MemoryStore} from './store.js'
 
 /**
@@ -76,4 +79,45 @@ export class InventoryWatcher {
     this.watcher?.close()
     this.watcher = undefined
   }
+}
+
+const CHILD_FLAG = '--netops-load-inventory'
+
+/**
+ * Load (parse + validate) an inventory in a short-lived child process and receive the result.
+ * Why: parsing YAML with positions for 10,000 instances needs ~300 MB and ~3 s of CPU; in a child,
+ * that peak is freed when it exits and the server's event loop keeps answering meanwhile (a reload
+ * does not stall the VMs). The records come back as a structured clone.
+ */
+export function loadInventoryIsolated(source: string, opts: {timeoutMs?: number} = {}): Promise<LoadedInventory> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, source], {serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc']})
+    let settled = false
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      done(new InventoryError(`loading ${source} took longer than ${(opts.timeoutMs ?? 120_000) / 1000} s`))
+    }, opts.timeoutMs ?? 120_000)
+    const done = (err: Error | undefined, inv?: LoadedInventory) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (err) reject(err)
+      else resolve(inv!)
+    }
+    child.on('message', (m: {ok: true; inventory: LoadedInventory} | {ok: false; message: string; suggestions?: string[]; details?: Record<string, unknown>}) => {
+      if (m.ok) done(undefined, m.inventory)
+      else done(new InventoryError(m.message, {...(m.suggestions ? {suggestions: m.suggestions} : {}), ...(m.details ? {details: m.details} : {})}))
+    })
+    child.on('error', (err) => done(err))
+    child.on('exit', (code) => done(new InventoryError(`the inventory loader exited (${code}) without an answer`)))
+  })
+}
+
+// the child side of loadInventoryIsolated
+if (process.argv[2] === CHILD_FLAG && typeof process.send === 'function' && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const send = (m: unknown) => process.send!(m, undefined, undefined, () => process.exit(0))
+  loadInventory(process.argv[3] ?? '').then(
+    (inventory) => send({ok: true, inventory}),
+    (err: Error & {suggestions?: string[]; details?: Record<string, unknown>}) => send({ok: false, message: err.message, suggestions: err.suggestions, details: err.details}),
+  )
 }

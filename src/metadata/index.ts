@@ -7,7 +7,7 @@ import {loadInventory, type LoadedInventory} from './inventory.js'
 import {createPasswordServer, type PasswordLogEntry, type PasswordServer} from './password-server.js'
 import {createMetadataServer, LISTEN_BACKLOG, type MetadataServer, type MetadataStats, type RequestLogEntry} from './server.js'
 import {MemoryStore} from './store.js'
-import {InventoryWatcher, type ReloadResult} from './file-store.js'
+import {InventoryWatcher, loadInventoryIsolated, type ReloadResult} from './file-store.js'
 import {createAdminServer} from './admin/server.js'
 import {Metrics} from './admin/metrics.js'
 import {callbackKind, handleCallback, type CallbackCounters} from './progress/callbacks.js'
@@ -24,7 +24,7 @@ export type {Resolver, Requester} from './identity.js'
 export {createPasswordServer} from './password-server.js'
 export type {PasswordServer, PasswordLogEntry} from './password-server.js'
 export {MemoryStore, type Store} from './store.js'
-export {FileStore, InventoryWatcher, type ReloadResult} from './file-store.js'
+export {FileStore, InventoryWatcher, loadInventoryIsolated, type ReloadResult} from './file-store.js'
 export {ProgressTracker, STEPS, STATES, stepForPath} from './progress/tracker.js'
 export type {InstanceProgress, ProgressRecord, ProgressState, Step, UnknownRequester, WebhookEvent} from './progress/tracker.js'
 export {handleCallback, callbackKind, PHONE_HOME_PREFIX, REPORT_PATH} from './progress/callbacks.js'
@@ -70,6 +70,8 @@ export interface StartMetadataServerOptions {
   keepAliveTimeoutMs?: number
   /** The inventory already loaded from `inventory` (a path): skips the first load. */
   loaded?: LoadedInventory
+  /** Parse the inventory file in a child process (no YAML peak in this process, no stall on reload). */
+  isolatedLoad?: boolean
   /** With dataDir: forget the progress kept there. */
   resetProgress?: boolean
   /** Reload when the inventory file/directory changes (needs `inventory` to be a path). */
@@ -111,6 +113,25 @@ export interface StartedMetadataServer {
   stats(): MetadataStats
   /** Stop accepting, let in-flight requests finish, close idle keep-alive connections. */
   close(): Promise<void>
+}
+
+/**
+ * CidrSet.has() goes through node's BlockList, which builds a SocketAddress per call: ~10 % of the
+ * CPU per request under load (profiled with --cpu-prof). The answers for one set never change, so
+ * remember them (bounded: cleared at 65,536 addresses).
+ */
+export function memoizeMembership(set: {has(address: string): boolean}): void {
+  const original = set.has.bind(set)
+  const seen = new Map<string, boolean>()
+  set.has = (address: string) => {
+    let v = seen.get(address)
+    if (v === undefined) {
+      if (seen.size >= 65_536) seen.clear()
+      v = original(address)
+      seen.set(address, v)
+    }
+    return v
+  }
 }
 
 function isLoaded(v: unknown): v is LoadedInventory {
@@ -158,7 +179,8 @@ function hostPort(host: string, port: number): string {
  */
 export async function startMetadataServer(opts: StartMetadataServerOptions = {}): Promise<StartedMetadataServer> {
   const source = opts.inventory ?? exampleInventoryPath()
-  const inventory = isLoaded(source) ? source : (opts.loaded ?? (await loadInventory(source)))
+  const load = (src: string | Record<string, unknown>) => (opts.isolatedLoad && typeof src === 'string' ? loadInventoryIsolated(src) : loadInventory(src))
+  const inventory = isLoaded(source) ? source : (opts.loaded ?? (await load(source)))
   const base = opts.phoneHome === undefined || opts.phoneHome === false ? undefined : opts.phoneHome === true ? DEFAULT_CALLBACK_BASE : opts.phoneHome
   const prepare = (list: readonly Instance[]): readonly Instance[] => (base === undefined ? list : withProgressVendorData(list, base))
   const store = new MemoryStore(prepare(inventory.instances))
@@ -166,6 +188,7 @@ export async function startMetadataServer(opts: StartMetadataServerOptions = {})
     ...(opts.trustProxy ? {trustProxy: opts.trustProxy} : {}),
     ...(opts.proxySharedSecret ? {proxySharedSecret: opts.proxySharedSecret} : {}),
   })
+  memoizeMembership(resolver.trusted)
   const progress = new ProgressTracker(opts.dataDir === undefined ? {} : {dataDir: opts.dataDir, ...(opts.resetProgress ? {reset: true} : {})})
   const metrics = new Metrics()
   const counters: CallbackCounters = {callbacks: {}}
@@ -207,7 +230,7 @@ export async function startMetadataServer(opts: StartMetadataServerOptions = {})
     }
     let adminUrl: string | undefined
     if (opts.admin) {
-      const admin = createAdminServer({instances: () => store.all(), progress, metrics, callbacks: counters, source: typeof source === 'string' ? source : '<inline inventory>'})
+      const admin = createAdminServer({instances: () => store.all(), progress, metrics, callbacks: counters, source: typeof source === 'string' ? source : '<inline inventory>', warm: () => server.metadata.warm()})
       const a = await listen(admin, opts.admin.host, opts.admin.port)
       adminUrl = `http://${hostPort(opts.admin.host, a.port)}`
       closers.push(() => closeServer(admin))
@@ -223,7 +246,7 @@ export async function startMetadataServer(opts: StartMetadataServerOptions = {})
       }
       let result: ReloadResult
       try {
-        const next = await loadInventory(source)
+        const next = await load(source)
         store.replace(prepare(next.instances)) // one synchronous swap: a request sees all old or all new
         metrics.reload(true)
         result = {ok: true, trigger, source: path, instances: next.instances.length, ms: ms(), ...(next.warnings.length ? {warnings: next.warnings} : {})}

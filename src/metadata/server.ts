@@ -108,6 +108,8 @@ interface Snapshot {
   docs: Map<Instance, Map<string, Ready>>
   pool: Map<string, Ready>
   paths: Map<string, string>
+  /** Ready documents whose body already lives in an exact-size arena. */
+  arenaDone: WeakSet<Ready>
 }
 
 /** A Prebuilt with its headers as the flat [name, value, …] list writeHead takes without copying. */
@@ -117,20 +119,34 @@ const OLD_EC2 = EC2_VERSIONS.filter((v) => v !== 'latest' && v !== '2021-03-23')
 const OLD_EC2_RE = new RegExp(`^/(?:${OLD_EC2.join('|')})(?=/|$)`)
 const OLD_OPENSTACK_RE = new RegExp(`^/openstack/(?:${OPENSTACK_VERSIONS.filter((v) => v !== 'latest').join('|')})(?=/|$)`)
 
-/** Where a dated version's document lives in the canonical tree (/2021-03-23, /openstack/latest); else the path itself. */
+/**
+ * Where a document may be stored instead: a dated version's in the canonical tree (/2021-03-23,
+ * /openstack/latest), a directory's without its trailing slash. Only used when both answer the same.
+ */
 export function canonicalPath(path: string): string {
-  if (path.startsWith('/20')) return path.replace(OLD_EC2_RE, '/2021-03-23')
-  if (path.startsWith('/openstack/20')) return path.replace(OLD_OPENSTACK_RE, '/openstack/latest')
-  return path
+  let p = path
+  if (p.startsWith('/20')) p = p.replace(OLD_EC2_RE, '/2021-03-23')
+  else if (p.startsWith('/openstack/20')) p = p.replace(OLD_OPENSTACK_RE, '/openstack/latest')
+  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1)
+  return p
 }
 
 /** Small answers shared between VMs are looked up by content; bigger ones only within one VM. */
 const SHARE_BELOW = 256
 
+/** Header objects are the same for every answer of one type and length: shared. */
+const HEADERS = new Map<string, {headers: Record<string, string | number>; raw: string[]}>()
+
 function ready(p: Prebuilt): Ready {
-  const raw: string[] = []
-  for (const [k, v] of Object.entries(p.headers)) raw.push(k, String(v))
-  return {...p, raw}
+  const key = `${String(p.headers['content-type'])}\0${String(p.headers['content-length'])}\0${String(p.headers['cache-control'])}\0${Object.keys(p.headers).length}`
+  let h = HEADERS.get(key)
+  if (h === undefined) {
+    const raw: string[] = []
+    for (const [k, v] of Object.entries(p.headers)) raw.push(k, String(v))
+    h = {headers: Object.freeze({...p.headers}) as Record<string, string | number>, raw}
+    if (HEADERS.size < 100_000) HEADERS.set(key, h)
+  }
+  return {status: p.status, flavor: p.flavor, body: p.body, headers: h.headers, raw: h.raw}
 }
 
 function sameDoc(a: Prebuilt, b: Prebuilt): boolean {
@@ -140,19 +156,31 @@ function sameDoc(a: Prebuilt, b: Prebuilt): boolean {
 /** Render one VM's documents into the snapshot's shared form. */
 function compile(all: Map<string, Prebuilt>, snap: Snapshot): Map<string, Ready> {
   const out = new Map<string, Ready>()
-  const local = new Map<string, Ready>()
+  const local = new Map<number, Ready[]>()
+  const pooled = snap.arenaDone
   for (const [path, doc] of all) {
     const canonical = canonicalPath(path)
     if (canonical !== path) {
       const target = all.get(canonical)
       if (target !== undefined && sameDoc(target, doc)) continue
     }
-    const key = `${doc.status}\0${doc.flavor}\0${String(doc.headers['content-type'])}\0${doc.body.toString('latin1')}`
-    const pool = doc.body.length < SHARE_BELOW ? snap.pool : local
-    let r = pool.get(key)
-    if (r === undefined) {
-      r = ready(doc)
-      pool.set(key, r)
+    let r: Ready | undefined
+    if (doc.body.length < SHARE_BELOW) {
+      const key = `${doc.status}\0${doc.flavor}\0${String(doc.headers['content-type'])}\0${doc.body.toString('latin1')}`
+      r = snap.pool.get(key)
+      if (r === undefined) {
+        r = ready(doc)
+        snap.pool.set(key, r)
+      }
+    } else {
+      // big bodies (user-data, JSON documents) repeat only within one VM: compare, don't hash
+      const same = local.get(doc.body.length)
+      r = same?.find((x) => sameDoc(x, doc))
+      if (r === undefined) {
+        r = ready(doc)
+        if (same) same.push(r)
+        else local.set(doc.body.length, [r])
+      }
     }
     let p = snap.paths.get(path)
     if (p === undefined) {
@@ -160,6 +188,20 @@ function compile(all: Map<string, Prebuilt>, snap: Snapshot): Map<string, Ready>
       p = path
     }
     out.set(p, r)
+  }
+  // The bodies kept are slices of 8 KiB pool slabs shared with everything rendered and dropped:
+  // copy the new ones into one exact-size allocation per VM so the slabs can be freed.
+  const fresh = new Set<Ready>()
+  for (const r of out.values()) if (!pooled.has(r)) fresh.add(r)
+  let total = 0
+  for (const r of fresh) total += r.body.length
+  const arena = Buffer.allocUnsafeSlow(total)
+  let at = 0
+  for (const r of fresh) {
+    r.body.copy(arena, at)
+    r.body = arena.subarray(at, at + r.body.length)
+    at += r.body.length
+    pooled.add(r)
   }
   return out
 }
@@ -170,6 +212,8 @@ export type MetadataServer = Server & {
     /** Rebuild the pre-rendered documents now (otherwise done when store.version changes). */
     refresh(): void
     documentsFor(ip: string): DocumentLookup | undefined
+    /** How many VMs of the current inventory have their documents rendered (background prewarm). */
+    warm(): {rendered: number; total: number}
   }
 }
 
@@ -253,13 +297,28 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     docs: new Map(),
     pool: new Map(),
     paths: new Map(),
+    arenaDone: new WeakSet(),
   })
   let current: Snapshot = emptySnapshot(-1, [])
   /** A VM's address → the snapshot its current crawl uses. */
   const pins = new Map<string, {snap: Snapshot; first: number; last: number}>()
+  let closed = false
   const refresh = () => {
     current = emptySnapshot(store.version, store.all())
     sweepPins()
+    prewarm(current)
+  }
+  /** Render every VM's documents in the background, a few ms per turn of the event loop. */
+  const prewarm = (snap: Snapshot) => {
+    const list = [...snap.launchIndex.keys()]
+    let next = 0
+    const step = () => {
+      if (closed || snap !== current) return
+      const until = performance.now() + 4
+      while (next < list.length && performance.now() < until) docsOf(snap, list[next++]!)
+      if (next < list.length) setImmediate(step)
+    }
+    if (list.length > 0) setImmediate(step)
   }
   /** The VM's documents in this snapshot (rendered on first use). */
   const docsOf = (snap: Snapshot, instance: Instance): Map<string, Ready> => {
@@ -272,10 +331,10 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
   }
   const lookup = (docs: Map<string, Ready>, path: string): Ready | undefined => docs.get(path) ?? docs.get(canonicalPath(path))
   const sweepPins = () => {
-    const now = clock()
+    const now = performance.now()
     for (const [ip, pin] of pins) if (now - pin.last >= pinIdle) pins.delete(ip)
   }
-  refresh()
+  current = emptySnapshot(store.version, store.all())
 
   const stats: MetadataStats = {requests: 0, byStatus: {}, unknownRequesters: Object.create(null) as Record<string, number>, clientErrors: 0}
   let unknownCount = 0
@@ -304,7 +363,7 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     let snap = current
     let who = resolver.resolve(req, snap.store)
     if (pinIdle > 0) {
-      const now = clock()
+      const now = performance.now() // monotonic, not the (injectable) token clock
       const pin = pins.get(who.ip)
       if (pin === undefined) {
         if (who.instance !== undefined) pins.set(who.ip, {snap, first: now, last: now})
@@ -441,11 +500,18 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
   })
 
   const sweeper = setInterval(sweepPins, Math.max(1000, pinIdle)).unref()
-  server.on('close', () => clearInterval(sweeper))
+  server.on('close', () => {
+    closed = true
+    clearInterval(sweeper)
+  })
+  // start prewarming a little after listening: the first connections are accepted (and answered,
+  // rendering on demand) before the background work begins
+  server.on('listening', () => setTimeout(() => prewarm(current), 100).unref())
 
   server.metadata = {
     stats: () => structuredClone(stats),
     refresh,
+    warm: () => ({rendered: current.docs.size, total: current.launchIndex.size}),
     documentsFor(ip) {
       const snap = current
       const i = snap.store.get(ip)

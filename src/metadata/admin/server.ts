@@ -20,6 +20,8 @@ export interface AdminSource {
   callbacks: CallbackCounters
   /** Inventory source (path or `<inline>`). */
   source: string
+  /** VMs whose documents are rendered (they are rendered in the background after a start or reload). */
+  warm?: () => {rendered: number; total: number}
 }
 
 export interface InstancesDocument {
@@ -42,6 +44,8 @@ export interface HealthDocument {
   uptimeSeconds: number
   inventory: string
   reloads: {ok: number; failed: number; lastOkAt: string | null}
+  /** VMs whose documents are rendered; the rest are rendered on their first request. */
+  documents: {rendered: number; total: number} | null
 }
 
 /** True for 127.0.0.0/8, ::1, ::ffff:127.x and `localhost`. */
@@ -79,6 +83,7 @@ export function createAdminServer(src: AdminSource): Server {
         uptimeSeconds: Math.round((Date.now() - src.metrics.startedAt) / 1000),
         inventory: src.source,
         reloads: {ok: src.metrics.reloadsOk, failed: src.metrics.reloadsFailed, lastOkAt: src.metrics.lastReloadOk === undefined ? null : new Date(src.metrics.lastReloadOk).toISOString()},
+        documents: src.warm ? src.warm() : null,
       }
       json(res, 200, doc)
     } else if (path === '/v1/instances') {

@@ -44,7 +44,7 @@ describe('metadata admin API (built CLI)', () => {
     await httpGet(`${serve.url}/latest/meta-data/`, {from: '127.0.0.77'})
     const health = await httpGet(`${serve.admin}/healthz`)
     assert.equal(health.status, 200)
-    assert.deepEqual(Object.keys(JSON.parse(health.body) as object), ['status', 'instances', 'uptimeSeconds', 'inventory', 'reloads'])
+    assert.deepEqual(Object.keys(JSON.parse(health.body) as object), ['status', 'instances', 'uptimeSeconds', 'inventory', 'reloads', 'documents'])
     const inst = JSON.parse((await httpGet(`${serve.admin}/v1/instances`)).body) as {total: number; summary: Record<string, number>; instances: Array<{id: string; state: string}>}
     assert.equal(inst.total, 3)
     assert.deepEqual(inst.summary, {waiting: 2, booting: 1, done: 0, failed: 0})

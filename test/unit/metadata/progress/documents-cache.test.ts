@@ -11,7 +11,8 @@ test('dated versions map to their canonical tree; other paths are left alone', (
   assert.equal(canonicalPath('/2018-09-24'), '/2021-03-23')
   assert.equal(canonicalPath('/openstack/2012-08-10/meta_data.json'), '/openstack/latest/meta_data.json')
   assert.equal(canonicalPath('/2021-03-23/user-data'), '/2021-03-23/user-data')
-  assert.equal(canonicalPath('/latest/meta-data/'), '/latest/meta-data/')
+  assert.equal(canonicalPath('/latest/meta-data/'), '/latest/meta-data', 'a directory is stored without its slash')
+  assert.equal(canonicalPath('/'), '/')
   assert.equal(canonicalPath('/2009-04-04x/meta-data'), '/2009-04-04x/meta-data')
 })
 
