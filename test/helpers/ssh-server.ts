@@ -19,6 +19,7 @@ import {createServer, type Server as NetServer, type Socket} from 'node:net'
 import {timingSafeEqual} from 'node:crypto'
 import ssh2 from 'ssh2'
 import type {AuthenticationType, Connection, ParsedKey, ServerChannel} from 'ssh2'
+import {generateSshKeyPair} from '../../src/ssh/keys.js'
 
 const {Server, utils} = ssh2
 
@@ -98,8 +99,7 @@ export function generateKeyPair(type: HostKeyType = 'ed25519', passphrase?: stri
     opts.passphrase = passphrase
     opts.cipher = 'aes256-ctr'
   }
-  const kp = utils.generateKeyPairSync(type, opts as never) as {private: string; public: string}
-  return kp
+  return generateSshKeyPair(type, opts)
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -4,6 +4,7 @@
  */
 import {createHash} from 'node:crypto'
 import ssh2 from 'ssh2'
+import {generateSshKeyPair} from '../../ssh/keys.js'
 
 export interface HostKey {
   /** Private key in OpenSSH (or PEM) format, as ssh2's Server takes it. */
@@ -16,7 +17,7 @@ export interface HostKey {
 }
 
 export function generateHostKey(kind: 'ed25519' | 'rsa'): HostKey {
-  const pair = kind === 'rsa' ? ssh2.utils.generateKeyPairSync('rsa', {bits: 2048}) : ssh2.utils.generateKeyPairSync('ed25519')
+  const pair = kind === 'rsa' ? generateSshKeyPair('rsa', {bits: 2048}) : generateSshKeyPair('ed25519')
   return loadHostKey(pair.private)
 }
 

@@ -14,6 +14,7 @@ import {after, test} from 'node:test'
 import ssh2 from 'ssh2'
 import type {ClientChannel, ConnectConfig} from 'ssh2'
 import {startLabFleet, startLabSwitch, type LabSwitch, type LabSwitchOptions} from '../../../src/lab/switch/index.js'
+import {generateSshKeyPair} from '../../../src/ssh/keys.js'
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..')
 const open: LabSwitch[] = []
@@ -114,8 +115,8 @@ test('keyboard-interactive login answers the Password: prompt; a wrong answer is
 })
 
 test('publickey login works for an authorized key and not for another key', async () => {
-  const good = ssh2.utils.generateKeyPairSync('ed25519')
-  const bad = ssh2.utils.generateKeyPairSync('ed25519')
+  const good = generateSshKeyPair('ed25519')
+  const bad = generateSshKeyPair('ed25519')
   const sw = await lab({authorizedKeys: [good.public]})
   const c = await connect(sw, {password: undefined, privateKey: good.private})
   c.end()
@@ -185,7 +186,7 @@ test('legacy SSH with the OpenSSH client: group14-sha1 + ssh-rsa + aes128-cbc + 
     if (process.env.CI === 'true') assert.fail('/usr/bin/ssh (openssh-client) is missing; under CI=true this fails')
     return
   }
-  const key = ssh2.utils.generateKeyPairSync('ed25519')
+  const key = generateSshKeyPair('ed25519')
   const dir = mkdtempSync(join(tmpdir(), 'netops-lab-key-'))
   try {
     writeFileSync(join(dir, 'id'), key.private, {mode: 0o600})
