@@ -222,8 +222,10 @@ describe('startMetadataServer', () => {
 
   test('close() lets an in-flight request finish', async () => {
     const s = await startMetadataServer({inventory: sampleInventory()})
+    // Close once the server holds the request (a fixed sleep raced the TCP accept on a loaded machine).
+    const received = new Promise((r) => s.server.once('request', r))
     const pending = httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.23'})
-    await new Promise((r) => setTimeout(r, 5))
+    await received
     await s.close()
     assert.equal((await pending).body, 'waf-01')
     await assert.rejects(httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.23'}), /ECONNREFUSED/)
