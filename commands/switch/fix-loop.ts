@@ -64,7 +64,7 @@ If the session breaks mid-way it reports exactly which lines were applied.`
           },
           progress: (m) => this.info(m),
         }),
-      (r) => (r.dryRun ? `plan: ${r.plan.length} lines` : r.changed ? `applied ${r.applied.length} lines` : 'nothing to change'),
+      (r) => (r.dryRun ? `plan: ${r.plan.length} line(s)` : r.changed ? `applied ${r.applied.length} line(s)` : 'nothing to change'),
     )
     if (!('hosts' in result)) this.render(renderFixResult, result)
     return result

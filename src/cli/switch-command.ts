@@ -139,7 +139,8 @@ export abstract class SwitchCommand extends BaseCommand {
     if (jobs.length === 1) {
       return runOne(jobs[0] as SwitchJob)
     }
-    const results = await runMany(jobs.map((j) => j.host), flags.concurrency, (_host, i) => runOne(jobs[i] as SwitchJob))
+    const labels = jobs.map((j) => (j.sshPort === undefined ? j.host : `${j.host}:${j.sshPort}`))
+    const results = await runMany(labels, flags.concurrency, (_host, i) => runOne(jobs[i] as SwitchJob))
     this.render(() => renderHostTable(results, describe), null)
     return this.settleMany(multiHostJson(results))
   }
