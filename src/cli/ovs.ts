@@ -11,6 +11,8 @@ import {Vsctl} from '../ovs/vsctl.js'
 import type {SshTargetOptions} from '../ssh/types.js'
 import {runMany, type RunManyResult} from '../util/run-many.js'
 import {UsageError} from '../errors.js'
+import {renderPlan} from './render/ovs.js'
+import type {StpPlan} from '../ovs/stp.js'
 
 export const ovsFlags = {
   ...sshFlags,
@@ -72,4 +74,24 @@ export async function onTargets<T>(flags: OvsFlagValues, env: NodeJS.ProcessEnv,
   }
   if (hosts.length <= 1) return {multi: false, value: await withVsctl(hosts[0], flags, env, (v) => fn(v, hosts[0]))}
   return {multi: true, results: await runMany(hosts, flags.concurrency, (h) => withVsctl(h, flags, env, (v) => fn(v, h)))}
+}
+
+/**
+ * Shows a change's plan (the exact ovs-vsctl line) and its warnings as soon as they are known,
+ * then any warnings the result adds; `prefix` names the host when several run at once.
+ */
+export function planAnnouncer(prefix: string, info: (m: string) => void, warn: (m: string) => void) {
+  const shown = new Set<string>()
+  return {
+    onPlan(plan: StpPlan): void {
+      if (plan.changed) info(prefix + renderPlan(plan))
+      for (const w of plan.warnings) {
+        shown.add(w)
+        warn(prefix + w)
+      }
+    },
+    after(result: {warnings: string[]}): void {
+      for (const w of result.warnings) if (!shown.has(w)) warn(prefix + w)
+    },
+  }
 }

@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../../../src/cli/base-command.js'
-import {onTargets, ovsFlags} from '../../../src/cli/ovs.js'
+import {onTargets, ovsFlags, planAnnouncer} from '../../../src/cli/ovs.js'
 import {multiHostJson, type MultiHostResult} from '../../../src/cli/multi-host.js'
 import {renderHostTable} from '../../../src/cli/render/table.js'
-import {renderPlan, renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
+import {renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
 import {stpOff, type StpChangeResult} from '../../../src/ovs/stp.js'
 
 export default class OvsStpOff extends BaseCommand {
@@ -29,17 +29,9 @@ Re-running on a bridge that is already off reports changed: false.
     const multi = (flags.host?.length ?? 0) > 1
     const outcome = await onTargets(flags, process.env, async (vsctl, host) => {
       const prefix = multi && host !== undefined ? `${host}: ` : ''
-      const shown = new Set<string>()
-      const result = await stpOff(vsctl, args.bridge, {
-        onPlan: (plan) => {
-          if (plan.changed) this.info(prefix + renderPlan(plan))
-          for (const w of plan.warnings) {
-            shown.add(w)
-            this.warnLine(prefix + w)
-          }
-        },
-      })
-      for (const w of result.warnings) if (!shown.has(w)) this.warnLine(prefix + w)
+      const announce = planAnnouncer(prefix, (m) => this.info(m), (m) => this.warnLine(m))
+      const result = await stpOff(vsctl, args.bridge, {onPlan: (plan) => announce.onPlan(plan)})
+      announce.after(result)
       return result
     })
     if (!outcome.multi) {

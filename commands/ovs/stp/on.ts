@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../../src/cli/base-command.js'
-import {onTargets, ovsFlags} from '../../../src/cli/ovs.js'
+import {onTargets, ovsFlags, planAnnouncer} from '../../../src/cli/ovs.js'
 import {multiHostJson, type MultiHostResult} from '../../../src/cli/multi-host.js'
 import {renderHostTable} from '../../../src/cli/render/table.js'
-import {renderPlan, renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
+import {renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
 import {getStpStatus, stateCounts, stpOn, validateStpOptions, waitBudgetMs, waitUntilSettled, type StpChangeResult, type StpOnOptions} from '../../../src/ovs/stp.js'
 
 export default class OvsStpOn extends BaseCommand {
@@ -48,17 +48,9 @@ When ovs-vswitchd is not running the change is stored but not active, which is r
     const multi = (flags.host?.length ?? 0) > 1
     const outcome = await onTargets(flags, process.env, async (vsctl, host) => {
       const prefix = multi && host !== undefined ? `${host}: ` : ''
-      const shown = new Set<string>()
-      const result = await stpOn(vsctl, args.bridge, opts, {
-        onPlan: (plan) => {
-          if (plan.changed) this.info(prefix + renderPlan(plan))
-          for (const w of plan.warnings) {
-            shown.add(w)
-            this.warnLine(prefix + w)
-          }
-        },
-      })
-      for (const w of result.warnings) if (!shown.has(w)) this.warnLine(prefix + w)
+      const announce = planAnnouncer(prefix, (m) => this.info(m), (m) => this.warnLine(m))
+      const result = await stpOn(vsctl, args.bridge, opts, {onPlan: (plan) => announce.onPlan(plan)})
+      announce.after(result)
       if (flags.wait && result.active && (result.stp || result.rstp)) {
         const [before] = await getStpStatus(vsctl, args.bridge)
         let lastProgress = ''
