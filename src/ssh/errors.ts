@@ -116,7 +116,8 @@ export function mapSshError(err: unknown, ctx: SshErrorContext): NetopsError {
   }
 
   if (level === 'client-authentication') {
-    const tried = ctx.methodsTried !== undefined && ctx.methodsTried.length > 0 ? ` (tried: ${[...new Set(ctx.methodsTried)].join(', ')})` : ''
+    const methods = [...new Set(ctx.methodsTried ?? [])].filter((m) => m !== 'none')
+    const tried = methods.length > 0 ? ` (tried: ${methods.join(', ')})` : ': no password, key or agent to try'
     return new SshAuthError(`authentication failed for ${t}${tried}`, opts([
       'check --username and --password (or NETOPS_PASSWORD)',
       'check --identity-file, or that the key is loaded in ssh-agent',
