@@ -1,5 +1,7 @@
 import {Command, Errors, ux} from '@oclif/core'
 import {color} from './colors.js'
+import {multiHostJson, type MultiHostResult, type TargetsOutcome} from './multi-host.js'
+import {renderHostTable} from './render/table.js'
 import {EXIT_CODES, NetopsError, UnexpectedError, UsageError} from '../errors.js'
 
 /**
@@ -51,6 +53,16 @@ export abstract class BaseCommand extends Command {
       this.warnLine(`${result.failed} of ${result.hosts.length} hosts failed (exit ${EXIT_CODES.partial})`)
     }
     return result
+  }
+
+  /** One target: render it and return its value. Several: the per-host table and document (exit 10 on any failure). */
+  protected finishTargets<T>(outcome: TargetsOutcome<T>, renderOne: (value: T) => string, summarize: (value: T) => string): T | MultiHostResult<T> {
+    if (!outcome.multi) {
+      this.render(renderOne, outcome.value)
+      return outcome.value
+    }
+    this.render(() => renderHostTable(outcome.results, summarize), null)
+    return this.settleMany(multiHostJson(outcome.results))
   }
 
   protected override toErrorJson(err: unknown): {error: ReturnType<NetopsError['toJSON']>} {

@@ -15,3 +15,6 @@ export function multiHostJson<T>(results: Array<RunManyResult<T>>): MultiHostRes
   const failed = hosts.filter((h) => !h.ok).length
   return {hosts, ok: hosts.length - failed, failed}
 }
+
+/** A command's targets: one (its value, errors thrown) or several (every host's outcome). */
+export type TargetsOutcome<T> = {multi: false; value: T} | {multi: true; results: Array<RunManyResult<T>>}

@@ -9,7 +9,8 @@ import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
 import {LocalExecutor, SshExecutor, type Executor, type RemoteShell} from '../ovs/executor.js'
 import {Vsctl} from '../ovs/vsctl.js'
 import type {SshTargetOptions} from '../ssh/types.js'
-import {runMany, type RunManyResult} from '../util/run-many.js'
+import {runMany} from '../util/run-many.js'
+import type {TargetsOutcome} from './multi-host.js'
 import {UsageError} from '../errors.js'
 import {renderPlan} from './render/ovs.js'
 import type {StpPlan} from '../ovs/stp.js'
@@ -60,8 +61,6 @@ export async function withVsctl<T>(host: string | undefined, flags: OvsFlagValue
     await exec.close().catch(() => undefined)
   }
 }
-
-export type TargetsOutcome<T> = {multi: false; value: T} | {multi: true; results: Array<RunManyResult<T>>}
 
 /**
  * No --host: local. One --host: that host (errors propagate as they are). Several: in parallel,

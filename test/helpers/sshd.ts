@@ -6,7 +6,7 @@
  * Only public-key login is enabled; the login user is the current user (root here,
  * allowed via `PermitRootLogin prohibit-password`).
  *
- *   if (!requireSshd()) { test.skip(...) }      // or: test('x', {skip: sshdSkipReason()}, ...)
+ *   test('x', {skip: sshdSkip()}, ...)            // a reason off CI; throws under CI=true
  *   const sshd = await startSshd({forceCommand: 'echo hi'})
  *   try { ... SshTransport.connect({host: sshd.host, port: sshd.port, username: sshd.user,
  *         identityFile: sshd.identityFile, hostKeyPolicy: 'off', sshConfigFile: null}) ... }

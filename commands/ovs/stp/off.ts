@@ -1,8 +1,7 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../../../src/cli/base-command.js'
 import {onTargets, ovsFlags, planAnnouncer} from '../../../src/cli/ovs.js'
-import {multiHostJson, type MultiHostResult} from '../../../src/cli/multi-host.js'
-import {renderHostTable} from '../../../src/cli/render/table.js'
+import type {MultiHostResult} from '../../../src/cli/multi-host.js'
 import {renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
 import {stpOff, type StpChangeResult} from '../../../src/ovs/stp.js'
 
@@ -34,11 +33,6 @@ Re-running on a bridge that is already off reports changed: false.
       announce.after(result)
       return result
     })
-    if (!outcome.multi) {
-      this.render(renderStpChange, outcome.value)
-      return outcome.value
-    }
-    this.render(() => renderHostTable(outcome.results, summarizeChange), null)
-    return this.settleMany(multiHostJson(outcome.results))
+    return this.finishTargets(outcome, renderStpChange, summarizeChange)
   }
 }

@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../../src/cli/base-command.js'
 import {onTargets, ovsFlags, planAnnouncer} from '../../../src/cli/ovs.js'
-import {multiHostJson, type MultiHostResult} from '../../../src/cli/multi-host.js'
-import {renderHostTable} from '../../../src/cli/render/table.js'
+import type {MultiHostResult} from '../../../src/cli/multi-host.js'
 import {renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
 import {getStpStatus, stateCounts, stpOn, validateStpOptions, waitBudgetMs, waitUntilSettled, type StpChangeResult, type StpOnOptions} from '../../../src/ovs/stp.js'
 
@@ -67,11 +66,6 @@ When ovs-vswitchd is not running the change is stored but not active, which is r
       }
       return result
     })
-    if (!outcome.multi) {
-      this.render(renderStpChange, outcome.value)
-      return outcome.value
-    }
-    this.render(() => renderHostTable(outcome.results, summarizeChange), null)
-    return this.settleMany(multiHostJson(outcome.results))
+    return this.finishTargets(outcome, renderStpChange, summarizeChange)
   }
 }

@@ -1,9 +1,8 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../../../src/cli/base-command.js'
 import {onTargets, ovsFlags} from '../../../src/cli/ovs.js'
-import {multiHostJson, type MultiHostResult} from '../../../src/cli/multi-host.js'
+import type {MultiHostResult} from '../../../src/cli/multi-host.js'
 import {renderStpStatus, summarizeStatus} from '../../../src/cli/render/ovs.js'
-import {renderHostTable} from '../../../src/cli/render/table.js'
 import {getStpStatus, type StpBridgeStatus} from '../../../src/ovs/stp.js'
 
 export default class OvsStpStatus extends BaseCommand {
@@ -35,12 +34,7 @@ argument → a list of those; several --host → {hosts: [{host, ok, result | er
       }),
     )
     const asList = (v: StpBridgeStatus | StpBridgeStatus[]): StpBridgeStatus[] => (Array.isArray(v) ? v : [v])
-    if (!outcome.multi) {
-      for (const st of asList(outcome.value)) for (const w of st.warnings) this.warnLine(w)
-      this.render(renderStpStatus, asList(outcome.value))
-      return outcome.value
-    }
-    this.render(() => renderHostTable(outcome.results, (v) => summarizeStatus(asList(v))), null)
-    return this.settleMany(multiHostJson(outcome.results))
+    if (!outcome.multi) for (const st of asList(outcome.value)) for (const w of st.warnings) this.warnLine(w)
+    return this.finishTargets(outcome, (v) => renderStpStatus(asList(v)), (v) => summarizeStatus(asList(v)))
   }
 }
