@@ -32,14 +32,22 @@ export function prebuild(flavor: FlavorName, r: FlavorResponse): Prebuilt {
   }
 }
 
+/** The order flavours are rendered in: a later flavour wins a path it shares with an earlier one. */
+export const FLAVOR_ORDER = ['ec2', 'cloudstack', 'openstack', 'nocloud', 'custom'] as const satisfies readonly FlavorName[]
+
+/** Each flavour's documents of one VM, in FLAVOR_ORDER (before any path is overridden). */
+export function flavorDocuments(instance: Instance, ctx: FlavorContext = {}): Documents[] {
+  return FLAVOR_ORDER.map((flavor) => FLAVOR_BUILDERS[flavor](instance, ctx))
+}
+
 /**
  * Every path one VM can fetch, all flavours on one port. Later flavours win on a shared path:
  * `/latest/...` is the CloudStack superset of the EC2 `latest` tree (extra leaves, all 200).
  */
 export function renderAllDocuments(instance: Instance, ctx: FlavorContext = {}): Map<string, Prebuilt> {
   const out = new Map<string, Prebuilt>()
-  for (const flavor of ['ec2', 'cloudstack', 'openstack', 'nocloud', 'custom'] as const) {
-    for (const [path, response] of FLAVOR_BUILDERS[flavor](instance, ctx)) out.set(path, prebuild(flavor, response))
-  }
+  flavorDocuments(instance, ctx).forEach((docs, k) => {
+    for (const [path, response] of docs) out.set(path, prebuild(FLAVOR_ORDER[k]!, response))
+  })
   return out
 }

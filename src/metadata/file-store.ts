@@ -3,7 +3,8 @@ import {statSync, watch, type FSWatcher} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {InventoryError} from '../errors.js'
 import {basename, dirname} from 'node:path'
-import {loadInventory, type InventoryIssue, type LoadedInventory} from './inventory.js'
+import {loadInventory, shareStrings, type InventoryIssue, type LoadedInventory} from './inventory.js'
+import type {Instance} from './types.js'
 import {MemoryStore} from './store.js'
 
 /**
@@ -82,12 +83,16 @@ export class InventoryWatcher {
 }
 
 const CHILD_FLAG = '--netops-load-inventory'
+/** Records per IPC message from the loader child. */
+const BATCH = 250
 
 /**
  * Load (parse + validate) an inventory in a short-lived child process and receive the result.
  * Why: parsing YAML with positions for 10,000 instances needs ~300 MB and ~3 s of CPU; in a child,
  * that peak is freed when it exits and the server's event loop keeps answering meanwhile (a reload
- * does not stall the VMs). The records come back as a structured clone.
+ * does not stall the VMs). The records come back as a structured clone, in batches: each batch's
+ * copies of shared strings (a profile's key, user-data…) are dropped as it arrives, before they
+ * pile up with the rest of the records.
  */
 export function loadInventoryIsolated(source: string, opts: {timeoutMs?: number} = {}): Promise<LoadedInventory> {
   return new Promise((resolve, reject) => {
@@ -104,8 +109,13 @@ export function loadInventoryIsolated(source: string, opts: {timeoutMs?: number}
       if (err) reject(err)
       else resolve(inv!)
     }
-    child.on('message', (m: {ok: true; inventory: LoadedInventory} | {ok: false; message: string; suggestions?: string[]; details?: Record<string, unknown>}) => {
-      if (m.ok) done(undefined, m.inventory)
+    const instances: Instance[] = []
+    const seen = new Map<string, string>()
+    child.on('message', (m: {batch: Instance[]} | {ok: true; inventory: LoadedInventory} | {ok: false; message: string; suggestions?: string[]; details?: Record<string, unknown>}) => {
+      if ('batch' in m) {
+        shareStrings(m.batch, seen)
+        for (const i of m.batch) instances.push(i)
+      } else if (m.ok) done(undefined, {...m.inventory, instances})
       else done(new InventoryError(m.message, {...(m.suggestions ? {suggestions: m.suggestions} : {}), ...(m.details ? {details: m.details} : {})}))
     })
     child.on('error', (err) => done(err))
@@ -117,7 +127,10 @@ export function loadInventoryIsolated(source: string, opts: {timeoutMs?: number}
 if (process.argv[2] === CHILD_FLAG && typeof process.send === 'function' && process.argv[1] === fileURLToPath(import.meta.url)) {
   const send = (m: unknown) => process.send!(m, undefined, undefined, () => process.exit(0))
   loadInventory(process.argv[3] ?? '').then(
-    (inventory) => send({ok: true, inventory}),
+    (inventory) => {
+      for (let i = 0; i < inventory.instances.length; i += BATCH) process.send!({batch: inventory.instances.slice(i, i + BATCH)})
+      send({ok: true, inventory: {...inventory, instances: []}})
+    },
     (err: Error & {suggestions?: string[]; details?: Record<string, unknown>}) => send({ok: false, message: err.message, suggestions: err.suggestions, details: err.details}),
   )
 }

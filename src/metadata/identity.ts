@@ -1,8 +1,8 @@
 import {createHmac, timingSafeEqual} from 'node:crypto'
-import type {IncomingMessage} from 'node:http'
+import type {IncomingHttpHeaders} from 'node:http'
 import type {Store} from './store.js'
 import type {Instance} from './types.js'
-import {CidrSet, ipFamily, normalizeIp} from './net.js'
+import {CidrSet, normalizeIp} from './net.js'
 
 /**
  * Who is asking. By default the TCP peer address (IPv4-mapped IPv6 normalised). Two opt-ins:
@@ -29,8 +29,14 @@ export interface ResolverOptions {
   proxySharedSecret?: string
 }
 
+/** What identity needs of a request: node's IncomingMessage, or the fast path's parsed head. */
+export interface RequestHead {
+  headers: IncomingHttpHeaders
+  socket: {remoteAddress?: string | undefined}
+}
+
 export interface Resolver {
-  resolve(req: IncomingMessage, store: Store): Requester
+  resolve(req: RequestHead, store: Store): Requester
   readonly trusted: CidrSet
 }
 
@@ -38,13 +44,19 @@ export function signInstanceId(instanceId: string, secret: string): string {
   return createHmac('sha256', secret).update(instanceId).digest('hex')
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+function header(req: RequestHead, name: string): string | undefined {
   const v = req.headers[name]
   return Array.isArray(v) ? v.join(', ') : v
 }
 
+const SINGLE_V4 = /^\s*\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\s*$/
+
 /** The client address from an X-Forwarded-For chain, given the trusted proxy set. */
 export function clientFromForwarded(xff: string, peer: string, trusted: CidrSet): string {
+  if (SINGLE_V4.test(xff)) {
+    // the common case (one hop, a plain IPv4 address): it is the client, trusted proxy or not
+    return xff.trim()
+  }
   const hops = xff
     .split(',')
     .map((h) => h.trim())
@@ -64,13 +76,30 @@ export function clientFromForwarded(xff: string, peer: string, trusted: CidrSet)
   return client
 }
 
+/** A bounded string → value cache (peer addresses repeat: a few thousand VMs, or one proxy). */
+function memo<T>(f: (key: string) => T): (key: string) => T {
+  const seen = new Map<string, T>()
+  return (key) => {
+    let v = seen.get(key)
+    if (v === undefined) {
+      if (seen.size >= 65_536) seen.clear()
+      v = f(key)
+      seen.set(key, v)
+    }
+    return v
+  }
+}
+
 export function createResolver(options: ResolverOptions = {}): Resolver {
   const trusted = new CidrSet(options.trustProxy ?? [])
   const secret = options.proxySharedSecret
+  // per request these were most of the lookup's cost (regexes, BlockList): remember the answers
+  const peerOf = memo(normalizeIp)
+  const isTrusted = memo((ip) => trusted.has(ip))
   return {
     trusted,
     resolve(req, store) {
-      const peer = normalizeIp(req.socket.remoteAddress ?? '')
+      const peer = peerOf(req.socket.remoteAddress ?? '')
       if (secret !== undefined && secret !== '' && req.headers['x-instance-id'] !== undefined) {
         const rawId = req.headers['x-instance-id']
         const rawSig = req.headers['x-instance-id-signature']
@@ -88,14 +117,15 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
       }
       let ip = peer
       let via: Requester['via'] = 'address'
-      if (trusted.size > 0 && trusted.has(peer)) {
+      if (trusted.size > 0 && isTrusted(peer)) {
         const xff = header(req, 'x-forwarded-for')
         if (xff !== undefined && xff.trim() !== '') {
           ip = clientFromForwarded(xff, peer, trusted)
           via = 'forwarded'
         }
       }
-      const instance = ipFamily(ip) === 0 ? undefined : store.get(ip)
+      // store keys are normalised addresses: anything else simply is not found
+      const instance = store.get(ip)
       return {peer, ip, via, instance}
     },
   }

@@ -447,7 +447,58 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
       details: {issues: c.issues},
     })
   }
+  shareStrings(out)
   return {instances: out, files: docs.map((d) => d.file), warnings: c.warnings}
+}
+
+/**
+ * Let instances share equal strings (profile, zone, keys, a profile's user-data, NIC names…): every
+ * record parsed or received over IPC carries its own copy, 10,000 copies of the same key for one
+ * profile. Only strings are replaced (by an equal one), so no record is tied to another. In place;
+ * `seen` carries the strings kept across calls (records received in batches).
+ */
+export function shareStrings(instances: readonly Instance[], seen = new Map<string, string>()): void {
+  const one = (s: string): string => {
+    const kept = seen.get(s)
+    if (kept !== undefined) return kept
+    seen.set(s, s)
+    return s
+  }
+  const deep = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return one(v)
+    if (v === null || typeof v !== 'object' || depth > 8) return v
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = deep(v[i], depth + 1)
+    else for (const [k, x] of Object.entries(v)) (v as Record<string, unknown>)[k] = deep(x, depth + 1)
+    return v
+  }
+  for (const i of instances) {
+    // per-VM values (id, ip, mac, source) are not looked up: each is unique, only shared within the record
+    if (i.uuid === i.id) i.uuid = i.id
+    if (i.hostname === i.id) i.hostname = i.id
+    if (i.profile !== undefined) i.profile = one(i.profile)
+    i.availabilityZone = one(i.availabilityZone)
+    for (const k of i.publicKeys) {
+      k.name = one(k.name)
+      k.key = one(k.key)
+    }
+    if (i.userData !== undefined) i.userData = one(i.userData)
+    if (i.vendorData !== undefined) i.vendorData = one(i.vendorData)
+    deep(i.meta, 0)
+    for (const n of i.interfaces) {
+      if (n.mac === i.mac) n.mac = i.mac!
+      n.name = one(n.name)
+      n.device = one(n.device)
+      n.mode = one(n.mode) as InstanceInterface['mode']
+      for (let a = 0; a < n.addresses.length; a++) n.addresses[a] = one(n.addresses[a]!)
+      for (let d = 0; d < n.dns.length; d++) n.dns[d] = one(n.dns[d]!)
+      if (n.gateway !== undefined) n.gateway = one(n.gateway)
+      if (n.gateway6 !== undefined) n.gateway6 = one(n.gateway6)
+      for (const r of n.routes) {
+        r.to = one(r.to)
+        r.via = one(r.via)
+      }
+    }
+  }
 }
 
 function mergeInterfaces(c: Collector, profileLoc: Located | undefined, instanceLoc: Located | undefined): Array<{f: Fields; loc: Located}> {

@@ -1,13 +1,13 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {Socket} from 'node:net'
-import {renderAllDocuments, type Prebuilt} from './documents.js'
-import {createResolver, type Requester, type Resolver} from './identity.js'
+import type {Prebuilt} from './documents.js'
+import {DocumentSnapshot, type Doc} from './doc-cache.js'
+import {createFastHttp, type FastRequest} from './fast-http.js'
+import {createResolver, type RequestHead, type Requester, type Resolver} from './identity.js'
 import {normalizeIp} from './net.js'
-import {MemoryStore, type Store} from './store.js'
+import type {Store} from './store.js'
 import {parseTtl, TOKEN_HEADER, TOKEN_TTL_HEADER, TokenIssuer} from './tokens.js'
 import type {FlavorContext, FlavorName, Instance} from './types.js'
-import {EC2_VERSIONS} from './flavors/ec2.js'
-import {OPENSTACK_VERSIONS} from './flavors/openstack.js'
 
 /** One JSON log line per request. Never carries user-data, keys, passwords or tokens. */
 export interface RequestLogEntry {
@@ -67,6 +67,11 @@ export interface MetadataServerOptions {
    */
   postHandler?: (req: IncomingMessage, who: Requester, path: string) => Promise<{status: number; reason?: string}> | undefined
   /**
+   * Answer plain GET / HEAD / PUT requests off the socket (see fast-http.ts); anything else still
+   * goes through node:http. Default true; false = node:http only (tests compare the two).
+   */
+  fastPath?: boolean
+  /**
    * Reload consistency: a VM keeps the inventory snapshot its crawl started on while it keeps asking
    * (gaps under `pinIdleMs`, default 2000) for at most `pinMaxMs` (default 60000), so a crawl never
    * mixes old and new data. 0 turns pinning off (every request sees the newest snapshot).
@@ -94,117 +99,8 @@ export interface DocumentLookup {
   get(path: string): Prebuilt | undefined
 }
 
-/**
- * One immutable view of the inventory: the records, and each VM's documents, rendered on the VM's
- * first request against this snapshot (a reload is a cheap swap; no request waits for 10,000 VMs
- * to be rendered) and then kept. Rendered documents are shared: identical small answers (listings,
- * availability zone, keys) are one object for all VMs, and dated versions that answer exactly like
- * their canonical version are not stored twice.
- */
-interface Snapshot {
-  version: number
-  store: Store
-  launchIndex: Map<Instance, number>
-  docs: Map<Instance, Map<string, Ready>>
-  pool: Map<string, Ready>
-  paths: Map<string, string>
-  /** Ready documents whose body already lives in an exact-size arena. */
-  arenaDone: WeakSet<Ready>
-}
-
-/** A Prebuilt with its headers as the flat [name, value, …] list writeHead takes without copying. */
-type Ready = Prebuilt & {raw?: Array<string>}
-
-const OLD_EC2 = EC2_VERSIONS.filter((v) => v !== 'latest' && v !== '2021-03-23')
-const OLD_EC2_RE = new RegExp(`^/(?:${OLD_EC2.join('|')})(?=/|$)`)
-const OLD_OPENSTACK_RE = new RegExp(`^/openstack/(?:${OPENSTACK_VERSIONS.filter((v) => v !== 'latest').join('|')})(?=/|$)`)
-
-/**
- * Where a document may be stored instead: a dated version's in the canonical tree (/2021-03-23,
- * /openstack/latest), a directory's without its trailing slash. Only used when both answer the same.
- */
-export function canonicalPath(path: string): string {
-  let p = path
-  if (p.startsWith('/20')) p = p.replace(OLD_EC2_RE, '/2021-03-23')
-  else if (p.startsWith('/openstack/20')) p = p.replace(OLD_OPENSTACK_RE, '/openstack/latest')
-  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1)
-  return p
-}
-
-/** Small answers shared between VMs are looked up by content; bigger ones only within one VM. */
-const SHARE_BELOW = 256
-
-/** Header objects are the same for every answer of one type and length: shared. */
-const HEADERS = new Map<string, {headers: Record<string, string | number>; raw: string[]}>()
-
-function ready(p: Prebuilt): Ready {
-  const key = `${String(p.headers['content-type'])}\0${String(p.headers['content-length'])}\0${String(p.headers['cache-control'])}\0${Object.keys(p.headers).length}`
-  let h = HEADERS.get(key)
-  if (h === undefined) {
-    const raw: string[] = []
-    for (const [k, v] of Object.entries(p.headers)) raw.push(k, String(v))
-    h = {headers: Object.freeze({...p.headers}) as Record<string, string | number>, raw}
-    if (HEADERS.size < 100_000) HEADERS.set(key, h)
-  }
-  return {status: p.status, flavor: p.flavor, body: p.body, headers: h.headers, raw: h.raw}
-}
-
-function sameDoc(a: Prebuilt, b: Prebuilt): boolean {
-  return a.status === b.status && a.flavor === b.flavor && a.headers['content-type'] === b.headers['content-type'] && a.body.equals(b.body)
-}
-
-/** Render one VM's documents into the snapshot's shared form. */
-function compile(all: Map<string, Prebuilt>, snap: Snapshot): Map<string, Ready> {
-  const out = new Map<string, Ready>()
-  const local = new Map<number, Ready[]>()
-  const pooled = snap.arenaDone
-  for (const [path, doc] of all) {
-    const canonical = canonicalPath(path)
-    if (canonical !== path) {
-      const target = all.get(canonical)
-      if (target !== undefined && sameDoc(target, doc)) continue
-    }
-    let r: Ready | undefined
-    if (doc.body.length < SHARE_BELOW) {
-      const key = `${doc.status}\0${doc.flavor}\0${String(doc.headers['content-type'])}\0${doc.body.toString('latin1')}`
-      r = snap.pool.get(key)
-      if (r === undefined) {
-        r = ready(doc)
-        snap.pool.set(key, r)
-      }
-    } else {
-      // big bodies (user-data, JSON documents) repeat only within one VM: compare, don't hash
-      const same = local.get(doc.body.length)
-      r = same?.find((x) => sameDoc(x, doc))
-      if (r === undefined) {
-        r = ready(doc)
-        if (same) same.push(r)
-        else local.set(doc.body.length, [r])
-      }
-    }
-    let p = snap.paths.get(path)
-    if (p === undefined) {
-      snap.paths.set(path, path)
-      p = path
-    }
-    out.set(p, r)
-  }
-  // The bodies kept are slices of 8 KiB pool slabs shared with everything rendered and dropped:
-  // copy the new ones into one exact-size allocation per VM so the slabs can be freed.
-  const fresh = new Set<Ready>()
-  for (const r of out.values()) if (!pooled.has(r)) fresh.add(r)
-  let total = 0
-  for (const r of fresh) total += r.body.length
-  const arena = Buffer.allocUnsafeSlow(total)
-  let at = 0
-  for (const r of fresh) {
-    r.body.copy(arena, at)
-    r.body = arena.subarray(at, at + r.body.length)
-    at += r.body.length
-    pooled.add(r)
-  }
-  return out
-}
+/** An answer: a document, or one of the server's own (errors, tokens), with any extra headers. */
+type Answer = Doc & {extra?: readonly string[]}
 
 export type MetadataServer = Server & {
   metadata: {
@@ -225,9 +121,8 @@ export const LISTEN_BACKLOG = 4096
 
 const TEXT = 'text/plain; charset=utf-8'
 
-function plain(status: number, text: string, extra: Record<string, string> = {}): Prebuilt {
-  const body = Buffer.from(text + '\n')
-  return {status, flavor: 'ec2', body, headers: {'content-type': TEXT, 'content-length': body.length, 'cache-control': 'no-store', ...extra}}
+function plain(status: number, text: string, extra?: readonly string[]): Answer {
+  return {status, flavor: 'ec2', contentType: TEXT, body: Buffer.from(text + '\n'), ...(extra ? {extra} : {})}
 }
 
 const R = {
@@ -236,9 +131,24 @@ const R = {
   badRequest: plain(400, 'Bad Request'),
   forbidden: plain(403, 'Forbidden'),
   unauthorized: plain(401, 'Unauthorized'),
-  method: plain(405, 'Method Not Allowed', {allow: 'GET, HEAD, PUT'}),
+  method: plain(405, 'Method Not Allowed', ['allow', 'GET, HEAD, PUT']),
   uriTooLong: plain(414, 'URI Too Long'),
   ttl: plain(400, 'Bad Request: X-aws-ec2-metadata-token-ttl-seconds must be an integer 1-21600'),
+  internal: plain(500, 'Internal Server Error'),
+  refused: plain(409, 'Refused'),
+}
+
+/** The raw header list node's writeHead takes without copying. */
+function rawHeaders(a: Answer): string[] {
+  const raw = ['content-type', a.contentType, 'content-length', String(a.body.length), 'cache-control', 'no-store']
+  if (a.extra) raw.push(...a.extra)
+  return raw
+}
+
+export function toPrebuilt(a: Answer): Prebuilt {
+  const headers: Record<string, string | number> = {'content-type': a.contentType, 'content-length': a.body.length, 'cache-control': 'no-store'}
+  if (a.extra) for (let i = 0; i + 1 < a.extra.length; i += 2) headers[a.extra[i]!] = a.extra[i + 1]!
+  return {status: a.status, flavor: a.flavor, body: a.body, headers}
 }
 
 /**
@@ -252,8 +162,10 @@ export function normalizePath(target: string): string | undefined {
     const slash = t.indexOf('/', t.indexOf('//') + 2)
     t = slash < 0 ? '/' : t.slice(slash)
   }
-  const q = t.search(/[?#]/)
+  const q = t.indexOf('?')
   if (q >= 0) t = t.slice(0, q)
+  const h = t.indexOf('#')
+  if (h >= 0) t = t.slice(0, h)
   if (!t.startsWith('/')) return undefined
   if (t.includes('%')) {
     try {
@@ -272,6 +184,16 @@ export function normalizePath(target: string): string | undefined {
 
 const EC2_FLAVORS = new Set<FlavorName>(['ec2', 'cloudstack'])
 
+/** What the server decided for one request (before it is written). */
+interface Decision {
+  who: Requester
+  target: string
+  path: string | undefined
+  answer: Answer
+  flavor: RequestLogEntry['flavor']
+  reason: string | undefined
+}
+
 /** An unstarted http.Server answering every flavour from pre-rendered, per-VM documents. */
 export function createMetadataServer(options: MetadataServerOptions): MetadataServer {
   const store = options.store
@@ -282,6 +204,8 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
   const requireToken = options.imdsv2 === 'required'
   const maxUrl = options.maxUrlLength ?? 1024
   const headersTimeout = options.headersTimeoutMs ?? 10_000
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000
+  const maxHeaderSize = options.maxHeaderSize ?? 8192
   const ctx: FlavorContext = options.namespace === undefined ? {} : {namespace: options.namespace}
 
   const observer = options.observer
@@ -290,74 +214,45 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
   const pinMax = options.pinMaxMs ?? 60_000
   const timed = logger !== undefined || observer !== undefined
 
-  const emptySnapshot = (version: number, list: readonly Instance[]): Snapshot => ({
-    version,
-    store: new MemoryStore(list),
-    launchIndex: new Map(list.map((instance, i) => [instance, i])),
-    docs: new Map(),
-    pool: new Map(),
-    paths: new Map(),
-    arenaDone: new WeakSet(),
-  })
-  let current: Snapshot = emptySnapshot(-1, [])
+  let current = new DocumentSnapshot(store.version, store.all(), ctx)
   /** A VM's address → the snapshot its current crawl uses. */
-  const pins = new Map<string, {snap: Snapshot; first: number; last: number}>()
+  const pins = new Map<string, {snap: DocumentSnapshot; first: number; last: number}>()
   let closed = false
   const refresh = () => {
-    current = emptySnapshot(store.version, store.all())
+    current = new DocumentSnapshot(store.version, store.all(), ctx)
     sweepPins()
     prewarm(current)
   }
   /** Render every VM's documents in the background, a few ms per turn of the event loop. */
-  const prewarm = (snap: Snapshot) => {
-    const list = [...snap.launchIndex.keys()]
-    let next = 0
+  const prewarm = (snap: DocumentSnapshot) => {
     const step = () => {
       if (closed || snap !== current) return
-      const until = performance.now() + 4
-      while (next < list.length && performance.now() < until) docsOf(snap, list[next++]!)
-      if (next < list.length) setImmediate(step)
+      if (!snap.prewarm(performance.now() + 4)) setImmediate(step)
     }
-    if (list.length > 0) setImmediate(step)
+    setImmediate(step)
   }
-  /** The VM's documents in this snapshot (rendered on first use). */
-  const docsOf = (snap: Snapshot, instance: Instance): Map<string, Ready> => {
-    let d = snap.docs.get(instance)
-    if (d === undefined) {
-      d = compile(renderAllDocuments(instance, {...ctx, launchIndex: snap.launchIndex.get(instance) ?? 0}), snap)
-      snap.docs.set(instance, d)
-    }
-    return d
-  }
-  const lookup = (docs: Map<string, Ready>, path: string): Ready | undefined => docs.get(path) ?? docs.get(canonicalPath(path))
   const sweepPins = () => {
     const now = performance.now()
     for (const [ip, pin] of pins) if (now - pin.last >= pinIdle) pins.delete(ip)
   }
-  current = emptySnapshot(store.version, store.all())
 
   const stats: MetadataStats = {requests: 0, byStatus: {}, unknownRequesters: Object.create(null) as Record<string, number>, clientErrors: 0}
   let unknownCount = 0
 
   const server = createServer(
     {
-      maxHeaderSize: options.maxHeaderSize ?? 8192,
+      maxHeaderSize,
       headersTimeout,
       requestTimeout: options.requestTimeoutMs ?? 15_000,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+      keepAliveTimeout,
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
       noDelay: true,
     },
     handle,
   ) as MetadataServer
 
-  function send(req: IncomingMessage, res: ServerResponse, p: Ready): void {
-    res.writeHead(p.status, p.raw ?? p.headers)
-    res.end(req.method === 'HEAD' ? undefined : p.body)
-  }
-
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    const started = timed ? performance.now() : 0
+  /** Who asks, on which snapshot (a VM mid-crawl across a reload stays on the one it started with). */
+  function identify(req: RequestHead): {who: Requester; snap: DocumentSnapshot} {
     if (store.version !== current.version) refresh()
     stats.requests++
     let snap = current
@@ -381,10 +276,14 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
         pin.last = now
       }
     }
-    let answer: Prebuilt
+    return {who, snap}
+  }
+
+  /** The answer to a request without a body (everything but the POST callbacks). */
+  function decide(req: RequestHead, method: string, target: string, who: Requester, snap: DocumentSnapshot): Decision {
+    let answer: Answer
     let flavor: RequestLogEntry['flavor']
     let reason: string | undefined
-    const target = req.url ?? '/'
     const path = target.length > maxUrl ? undefined : normalizePath(target)
     if (target.length > maxUrl) answer = R.uriTooLong
     else if (path === undefined) {
@@ -393,89 +292,94 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     } else if (who.reject) {
       answer = who.reject.status === 403 ? R.forbidden : R.badRequest
       reason = who.reject.reason
-    } else if (req.method === 'POST' && postHandler !== undefined && path !== undefined) {
-      const pending = postHandler(req, who, path)
-      if (pending !== undefined) {
-        pending.then(
-          (r) => finish(req, res, who, target, path, r.status === 200 ? R.ok : r.status === 403 ? R.forbidden : r.status === 404 ? R.notFound : plain(r.status, 'Refused'), 'callback', r.reason, started),
-          (err: Error) => finish(req, res, who, target, path, plain(500, 'Internal Server Error'), 'callback', err.message, started),
-        )
-        return
-      }
-      answer = R.method
+    } else if (method === 'POST' && postHandler !== undefined) {
+      answer = R.method // not one of the callbacks
     } else if (who.instance === undefined) {
       answer = R.notFound
       reason = 'unknown requester'
       const key = who.ip in stats.unknownRequesters || unknownCount < MAX_UNKNOWN_TRACKED ? who.ip : 'other'
       if (!(key in stats.unknownRequesters)) unknownCount++
       stats.unknownRequesters[key] = (stats.unknownRequesters[key] ?? 0) + 1
+    } else if (method === 'PUT') {
+      if (path === '/latest/api/token') {
+        flavor = 'imdsv2-token'
+        const ttl = parseTtl(req.headers[TOKEN_TTL_HEADER])
+        if (ttl === undefined) answer = R.ttl
+        else {
+          const token = tokens.issue(who.instance.ip, ttl, clock())
+          answer = {status: 200, flavor: 'ec2', contentType: TEXT, body: Buffer.from(token), extra: [TOKEN_TTL_HEADER, String(ttl)]}
+        }
+      } else answer = R.method
+    } else if (method !== 'GET' && method !== 'HEAD') {
+      answer = R.method
     } else {
-      const method = req.method
-      const mine = docsOf(snap, who.instance)
-      if (method === 'PUT') {
-        if (path === '/latest/api/token') {
-          flavor = 'imdsv2-token'
-          const ttl = parseTtl(req.headers[TOKEN_TTL_HEADER])
-          if (ttl === undefined) answer = R.ttl
-          else {
-            const token = tokens.issue(who.instance.ip, ttl, clock())
-            const body = Buffer.from(token)
-            answer = {status: 200, flavor: 'ec2', body, headers: {'content-type': TEXT, 'content-length': body.length, 'cache-control': 'no-store', [TOKEN_TTL_HEADER]: String(ttl)}}
-          }
-        } else answer = R.method
-      } else if (method !== 'GET' && method !== 'HEAD') {
-        answer = R.method
-      } else {
-        const doc = lookup(mine, path)
-        if (doc === undefined) answer = R.notFound
-        else if (EC2_FLAVORS.has(doc.flavor) && (requireToken || req.headers[TOKEN_HEADER] !== undefined)) {
-          const t = req.headers[TOKEN_HEADER]
-          if (typeof t === 'string' && tokens.verify(t, who.instance.ip, clock())) answer = doc
-          else {
-            answer = R.unauthorized
-            reason = t === undefined ? 'IMDSv2 token required' : 'bad or expired IMDSv2 token'
-          }
-        } else answer = doc
-        flavor ??= doc?.flavor
-      }
+      const doc = snap.lookup(who.instance, path)
+      if (doc === undefined) answer = R.notFound
+      else if (EC2_FLAVORS.has(doc.flavor) && (requireToken || req.headers[TOKEN_HEADER] !== undefined)) {
+        const t = req.headers[TOKEN_HEADER]
+        if (typeof t === 'string' && tokens.verify(t, who.instance.ip, clock())) answer = doc
+        else {
+          answer = R.unauthorized
+          reason = t === undefined ? 'IMDSv2 token required' : 'bad or expired IMDSv2 token'
+        }
+      } else answer = doc
+      flavor = doc?.flavor
     }
-    if (req.method === 'PUT' || req.method === 'POST') req.resume() // discard any body
-    finish(req, res, who, target, path, answer, flavor, reason, started)
+    return {who, target, path, answer, flavor, reason}
   }
 
-  function finish(
-    req: IncomingMessage,
-    res: ServerResponse,
-    who: Requester,
-    target: string,
-    path: string | undefined,
-    answer: Prebuilt,
-    flavor: RequestLogEntry['flavor'],
-    reason: string | undefined,
-    started: number,
-  ): void {
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = timed ? performance.now() : 0
+    const {who, snap} = identify(req)
+    const method = req.method ?? '?'
+    const target = req.url ?? '/'
+    if (method === 'POST' && postHandler !== undefined && !who.reject && target.length <= maxUrl) {
+      const path = normalizePath(target)
+      const pending = path === undefined ? undefined : postHandler(req, who, path)
+      if (pending !== undefined) {
+        const done = (answer: Answer, reason: string | undefined) => {
+          res.writeHead(answer.status, rawHeaders(answer))
+          res.end(answer.body)
+          finish({who, target, path, answer, flavor: 'callback', reason}, method, started)
+        }
+        pending.then(
+          (r) => done(r.status === 200 ? R.ok : r.status === 403 ? R.forbidden : r.status === 404 ? R.notFound : plain(r.status, 'Refused'), r.reason),
+          (err: Error) => done(R.internal, err.message),
+        )
+        return
+      }
+    }
+    const d = decide(req, method, target, who, snap)
+    if (method === 'PUT' || method === 'POST') req.resume() // discard any body
+    res.writeHead(d.answer.status, rawHeaders(d.answer))
+    res.end(method === 'HEAD' ? undefined : d.answer.body)
+    finish(d, method, started)
+  }
+
+  /** Counters, observer and log line of an answered request. */
+  function finish(d: Decision, method: string, started: number): void {
+    const {who, path, answer} = d
     stats.byStatus[answer.status] = (stats.byStatus[answer.status] ?? 0) + 1
-    send(req, res, answer)
+    const unknown = who.instance === undefined && !who.reject && path !== undefined && answer === R.notFound
     if (observer) {
-      const unknown = who.instance === undefined && !who.reject && path !== undefined && answer === R.notFound
-      observer({who, path, method: req.method ?? '?', status: answer.status, flavor, unknown, seconds: (performance.now() - started) / 1000})
+      observer({who, path, method, status: answer.status, flavor: d.flavor, unknown, seconds: (performance.now() - started) / 1000})
     }
     if (logger) {
       const entry: RequestLogEntry = {
         time: new Date(clock()).toISOString(),
-        method: req.method ?? '?',
-        path: (path ?? target).slice(0, 256),
+        method,
+        path: (path ?? d.target).slice(0, 256),
         status: answer.status,
-        bytes: req.method === 'HEAD' ? 0 : answer.body.length,
+        bytes: method === 'HEAD' ? 0 : answer.body.length,
         ms: Math.round((performance.now() - started) * 1000) / 1000,
         peer: who.peer,
         ip: who.ip,
         via: who.via,
       }
       if (who.instance) entry.instance = who.instance.id
-      if (flavor) entry.flavor = flavor
-      if (answer === R.notFound && who.instance === undefined && !who.reject && path !== undefined) entry.unknown = true
-      if (reason) entry.reason = reason
+      if (d.flavor) entry.flavor = d.flavor
+      if (unknown) entry.unknown = true
+      if (d.reason) entry.reason = d.reason
       logger(entry)
     }
   }
@@ -499,6 +403,46 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     }
   })
 
+  if (options.fastPath !== false) {
+    // node:http's own connection listener stays for what the fast path hands over
+    const httpConnection = server.listeners('connection')[0] as (socket: Socket) => void
+    server.removeListener('connection', httpConnection)
+    // answer() and answered() run back to back for one request: the decision waits here between them
+    let last: Decision | undefined
+    let lastStarted = 0
+    const fast = createFastHttp({
+      headersTimeoutMs: headersTimeout,
+      keepAliveTimeoutMs: keepAliveTimeout,
+      maxHeaderSize,
+      answer(req: FastRequest) {
+        lastStarted = timed ? performance.now() : 0
+        const {who, snap} = identify(req)
+        last = decide(req, req.method, req.url, who, snap)
+        return last.answer
+      },
+      answered(req: FastRequest) {
+        if (last !== undefined) finish(last, req.method, lastStarted)
+        last = undefined
+      },
+      handover(socket, rest) {
+        if (rest) socket.unshift(rest)
+        httpConnection.call(server, socket)
+      },
+    })
+    server.on('connection', (socket: Socket) => fast.accept(socket))
+    const closeIdle = server.closeIdleConnections.bind(server)
+    server.closeIdleConnections = () => {
+      fast.closeIdle()
+      closeIdle()
+    }
+    const closeAll = server.closeAllConnections.bind(server)
+    server.closeAllConnections = () => {
+      fast.closeAll()
+      closeAll()
+    }
+    server.on('close', () => fast.stop())
+  }
+
   const sweeper = setInterval(sweepPins, Math.max(1000, pinIdle)).unref()
   server.on('close', () => {
     closed = true
@@ -511,13 +455,17 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
   server.metadata = {
     stats: () => structuredClone(stats),
     refresh,
-    warm: () => ({rendered: current.docs.size, total: current.launchIndex.size}),
+    warm: () => current.warm(),
     documentsFor(ip) {
       const snap = current
       const i = snap.store.get(ip)
       if (i === undefined) return undefined
-      const docs = docsOf(snap, i)
-      return {get: (path: string) => lookup(docs, path)}
+      return {
+        get: (path: string) => {
+          const d = snap.lookup(i, path)
+          return d === undefined ? undefined : toPrebuilt(d)
+        },
+      }
     },
   }
   return server

@@ -15,7 +15,8 @@ export interface ScrapeGauges {
 }
 
 export class Metrics {
-  private readonly requests = new Map<string, number>()
+  /** flavour → status → count (two lookups on interned strings and small ints: no key built per request). */
+  private readonly requests = new Map<string, Map<number, number>>()
   private readonly buckets = new Float64Array(LATENCY_BUCKETS.length)
   private latencySum = 0
   private latencyCount = 0
@@ -26,8 +27,12 @@ export class Metrics {
 
   /** One answered request: flavour (`none` when unknown / refused), HTTP status, seconds spent. */
   observe(flavor: string, status: number, seconds: number): void {
-    const key = flavor + '|' + status
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1)
+    let byStatus = this.requests.get(flavor)
+    if (byStatus === undefined) {
+      byStatus = new Map()
+      this.requests.set(flavor, byStatus)
+    }
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1)
     for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
       if (seconds <= LATENCY_BUCKETS[i]!) {
         this.buckets[i]!++
@@ -52,10 +57,9 @@ export class Metrics {
     const head = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
 
     head('netops_metadata_requests_total', 'counter', 'Requests answered, by flavour and HTTP status.')
-    for (const [key, n] of [...this.requests.entries()].sort()) {
-      const [flavor, status] = key.split('|') as [string, string]
-      out.push(`netops_metadata_requests_total{flavor="${esc(flavor)}",status="${status}"} ${n}`)
-    }
+    const rows: Array<[string, number]> = []
+    for (const [flavor, byStatus] of this.requests) for (const [status, n] of byStatus) rows.push([`flavor="${esc(flavor)}",status="${status}"`, n])
+    for (const [labels, n] of rows.sort((a, b) => (a[0] < b[0] ? -1 : 1))) out.push(`netops_metadata_requests_total{${labels}} ${n}`)
     head('netops_metadata_request_duration_seconds', 'histogram', 'Time from request to answer written, seconds.')
     let cum = 0
     LATENCY_BUCKETS.forEach((le, i) => {

@@ -57,5 +57,14 @@ export function appendPart(vendorData: string | undefined, part: string, filenam
 /** The instances with the progress part appended to (or forming) their vendor-data. */
 export function withProgressVendorData(instances: readonly Instance[], base = DEFAULT_CALLBACK_BASE): Instance[] {
   const part = progressCloudConfig(base)
-  return instances.map((i) => ({...i, vendorData: appendPart(i.vendorData, part)}))
+  // VMs of one profile have the same vendor-data: one result string for all of them, not a copy each
+  const done = new Map<string | undefined, string>()
+  return instances.map((i) => {
+    let vendorData = done.get(i.vendorData)
+    if (vendorData === undefined) {
+      vendorData = appendPart(i.vendorData, part)
+      done.set(i.vendorData, vendorData)
+    }
+    return {...i, vendorData}
+  })
 }

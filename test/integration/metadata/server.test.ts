@@ -1,5 +1,6 @@
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {connect} from 'node:net'
 import {startMetadataServer, type StartedMetadataServer, type RequestLogEntry, signInstanceId} from '../../../src/metadata/index.js'
 import {crawlEc2, httpGet, KEY, rawExchange, sampleInventory} from '../../helpers/metadata.js'
 
@@ -222,12 +223,23 @@ describe('startMetadataServer', () => {
 
   test('close() lets an in-flight request finish', async () => {
     const s = await startMetadataServer({inventory: sampleInventory()})
-    // Close once the server holds the request (a fixed sleep raced the TCP accept on a loaded machine).
-    const received = new Promise((r) => s.server.once('request', r))
-    const pending = httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.23'})
-    await received
-    await s.close()
-    assert.equal((await pending).body, 'waf-01')
+    // One write: a whole request and the first half of the next. Once the first is answered the
+    // server holds the half request; close() must wait for it and answer it.
+    const sock = connect({port: s.port, host: '127.0.0.1', localAddress: '127.0.0.23'})
+    let data = ''
+    const ended = new Promise<void>((r) => sock.on('close', () => r()))
+    const first = new Promise<void>((r) => sock.on('data', (d: Buffer) => ((data += d.toString()), data.includes('waf-01') && r())))
+    sock.write('GET /latest/meta-data/instance-id HTTP/1.1\r\nHost: x\r\n\r\nGET /latest/meta-data/hostname HTTP/1.1\r\n')
+    await first
+    const closing = s.close()
+    await new Promise((r) => setTimeout(r, 50))
+    sock.write('Host: x\r\n\r\n')
+    await closing
+    await ended
+    const answers = data.split('HTTP/1.1 200 OK')
+    assert.equal(answers.length, 3, data)
+    assert.match(answers[2]!, /connection: close/i)
+    assert.ok(answers[2]!.endsWith('waf-01'), 'the second request was answered before the close')
     await assert.rejects(httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.23'}), /ECONNREFUSED/)
   })
 })

@@ -1,8 +1,8 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {loadInventory, parseInventory} from '../../../src/metadata/inventory.js'
+import {loadInventory, parseInventory, shareStrings} from '../../../src/metadata/inventory.js'
 import {InventoryError} from '../../../src/errors.js'
-import {KEY, tempDir} from '../../helpers/metadata.js'
+import {KEY, sampleInstances, tempDir} from '../../helpers/metadata.js'
 
 function issuesOf(text: string, file = 'inv.yaml'): Array<{file: string; line: number; column: number; message: string; hint?: string}> {
   try {
@@ -165,4 +165,16 @@ test('user_data: null on an instance removes the profile user_data', () => {
   const {instances} = parseInventory([{file: 'i.yaml', text: 'profiles:\n  p: {user_data: "#!/bin/sh\\n"}\ninstances:\n  - {id: a, ip: 10.0.0.1, profile: p, user_data: null}\n  - {id: b, ip: 10.0.0.2, profile: p}\n'}])
   assert.equal(instances[0]!.userData, undefined)
   assert.equal(instances[1]!.userData, '#!/bin/sh\n')
+})
+
+test('shareStrings leaves every record as it was and ties no record to another', () => {
+  const instances = [...sampleInstances(), ...sampleInstances().map((i) => ({...i, id: `${i.id}-b`, meta: structuredClone(i.meta), interfaces: structuredClone(i.interfaces)}))]
+  const before = structuredClone(instances)
+  shareStrings(instances)
+  shareStrings(instances, new Map([['waf', 'waf']]))
+  assert.deepEqual(instances, before)
+  instances[0]!.interfaces[0]!.dns.push('10.9.9.9')
+  instances[0]!.meta['role'] = 'changed'
+  assert.deepEqual(instances[3]!.interfaces[0]!.dns, before[3]!.interfaces[0]!.dns)
+  assert.equal(instances[3]!.meta['role'], 'waf')
 })

@@ -1,6 +1,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {canonicalPath, createMetadataServer} from '../../../../src/metadata/server.js'
+import {createMetadataServer} from '../../../../src/metadata/server.js'
+import {canonicalPath} from '../../../../src/metadata/doc-cache.js'
 import {renderAllDocuments} from '../../../../src/metadata/documents.js'
 import {MemoryStore} from '../../../../src/metadata/store.js'
 import {withProgressVendorData} from '../../../../src/metadata/progress/vendor-data.js'

@@ -1,0 +1,254 @@
+import {after, before, describe, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {connect, type Socket} from 'node:net'
+import {startMetadataServer, type StartedMetadataServer} from '../../../src/metadata/index.js'
+import {sampleInventory} from '../../helpers/metadata.js'
+
+/**
+ * The fast path (src/metadata/fast-http.ts) against node:http: the same requests get the same
+ * answers, and what the fast path does not take is handed over on the same connection.
+ */
+
+interface Parsed {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/** Split a byte stream of HTTP/1.1 responses (content-length framed) into responses. */
+function responses(data: string, headRequests = 0): Parsed[] {
+  const out: Parsed[] = []
+  let at = 0
+  let heads = headRequests
+  while (at < data.length) {
+    const end = data.indexOf('\r\n\r\n', at)
+    if (end < 0) break
+    const lines = data.slice(at, end).split('\r\n')
+    const status = Number(lines[0]!.split(' ')[1])
+    const headers: Record<string, string> = {}
+    for (const l of lines.slice(1)) {
+      const i = l.indexOf(':')
+      headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim()
+    }
+    const len = heads-- > 0 ? 0 : Number(headers['content-length'] ?? 0)
+    out.push({status, headers, body: data.slice(end + 4, end + 4 + len)})
+    at = end + 4 + len
+  }
+  return out
+}
+
+/** A raw connection from a given source address that collects everything it receives. */
+function open(port: number, from: string): Promise<{sock: Socket; data: () => string; closed: Promise<void>; waitFor: (n: number, heads?: number) => Promise<Parsed[]>}> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({port, host: '127.0.0.1', localAddress: from})
+    let data = ''
+    const waiters: Array<() => void> = []
+    sock.on('data', (d: Buffer) => {
+      data += d.toString('latin1')
+      for (const w of waiters.splice(0)) w()
+    })
+    const closed = new Promise<void>((r) => sock.on('close', () => r()))
+    sock.on('error', () => undefined)
+    const waitFor = (n: number, heads = 0) =>
+      new Promise<Parsed[]>((res, rej) => {
+        const timer = setTimeout(() => rej(new Error(`timed out waiting for ${n} responses; got:\n${data}`)), 5000)
+        const check = () => {
+          const r = responses(data, heads)
+          if (r.length >= n && r.slice(0, n).every((x) => x.body.length >= Number(x.headers['content-length'] ?? 0) || heads > 0)) {
+            clearTimeout(timer)
+            res(r)
+          } else waiters.push(check)
+        }
+        check()
+      })
+    sock.on('connect', () => resolve({sock, data: () => data, closed, waitFor}))
+    sock.on('error', reject)
+  })
+}
+
+const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: 169.254.169.254\r\n${extra}\r\n`
+
+describe('metadata fast path vs node:http', () => {
+  let fast: StartedMetadataServer
+  let slow: StartedMetadataServer
+  before(async () => {
+    const common = {inventory: sampleInventory(), namespace: 'nsfocus', headersTimeoutMs: 400, keepAliveTimeoutMs: 400, phoneHome: true as const, trustProxy: ['127.0.0.2']}
+    fast = await startMetadataServer(common)
+    slow = await startMetadataServer({...common, fastPath: false})
+  })
+  after(async () => {
+    await fast.close()
+    await slow.close()
+  })
+
+  test('the same requests get the same status, headers and bytes from both', async () => {
+    const requests = [
+      get('/latest/meta-data/instance-id'),
+      get('/2009-04-04/meta-data/'),
+      get('/latest/user-data'),
+      get('/openstack/latest/meta_data.json'),
+      get('/nsfocus/latest/meta_data.json'),
+      get('/latest/meta-data/nope'),
+      get('/latest/../etc/passwd'),
+      get('/%zz'),
+      get(`/${'a'.repeat(1100)}`),
+      get('/latest/meta-data/instance-id', 'X-aws-ec2-metadata-token: forged\r\n'),
+      'PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nX-aws-ec2-metadata-token-ttl-seconds: 99999\r\n\r\n',
+      'PUT /latest/meta-data/instance-id HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n',
+      'HEAD /latest/meta-data/hostname HTTP/1.1\r\nHost: x\r\n\r\n',
+      get('/latest/meta-data/instance-id?x=1'),
+    ]
+    for (const from of ['127.0.0.23', '127.0.0.99']) {
+      for (const r of requests) {
+        const heads = r.startsWith('HEAD') ? 1 : 0
+        const [a, b] = await Promise.all([fast, slow].map(async (s) => {
+          const c = await open(s.port, from)
+          c.sock.write(r)
+          const [one] = await c.waitFor(1, heads)
+          c.sock.destroy()
+          return one!
+        }))
+        const strip = (p: Parsed) => {
+          const {date, connection, 'keep-alive': _k, ...rest} = p.headers
+          assert.match(date ?? '', /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/, 'a Date header')
+          return {...p, headers: rest}
+        }
+        assert.deepEqual(strip(a!), strip(b!), `${from} ${r.split('\r\n')[0]}`)
+      }
+    }
+  })
+
+  test('pipelined requests in one write are answered in order', async () => {
+    const c = await open(fast.port, '127.0.0.23')
+    c.sock.write(get('/latest/meta-data/instance-id') + get('/latest/meta-data/hostname') + get('/latest/meta-data/local-ipv4'))
+    const r = await c.waitFor(3)
+    assert.deepEqual(r.map((x) => x.body), ['waf-01', 'waf-01', '127.0.0.23'])
+    c.sock.destroy()
+  })
+
+  test('a request that arrives a byte at a time is answered once complete', async () => {
+    const c = await open(fast.port, '127.0.0.24')
+    const bytes = get('/latest/meta-data/instance-id')
+    for (const ch of bytes) {
+      c.sock.write(ch)
+      await new Promise((r) => setTimeout(r, 1))
+    }
+    const [r] = await c.waitFor(1)
+    assert.equal(r!.body, 'ips-02')
+    c.sock.destroy()
+  })
+
+  test('a POST (phone-home) mid-connection is handed to node:http, and the connection goes on', async () => {
+    const c = await open(fast.port, '127.0.0.23')
+    const form = 'instance_id=waf-01&hostname=waf-01'
+    c.sock.write(
+      get('/latest/meta-data/instance-id') +
+        `POST /phone-home/waf-01 HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n${form}` +
+        get('/latest/meta-data/hostname'),
+    )
+    const r = await c.waitFor(3)
+    assert.deepEqual(
+      r.map((x) => [x.status, x.body.trim()]),
+      [
+        [200, 'waf-01'],
+        [200, 'OK'],
+        [200, 'waf-01'],
+      ],
+    )
+    assert.equal(fast.progress.stateOf('waf-01'), 'done', 'the phone-home reached the progress tracker')
+    c.sock.destroy()
+  })
+
+  test('a chunked body is node:http business (answered, not misread as a new request)', async () => {
+    const c = await open(fast.port, '127.0.0.23')
+    c.sock.write('PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nGET\r\n0\r\n\r\n' + get('/latest/meta-data/instance-id'))
+    const r = await c.waitFor(2)
+    assert.equal(r[0]!.status, 200)
+    assert.match(r[0]!.body, /^\d+\.[\w-]+$/, 'a token')
+    assert.equal(r[1]!.body, 'waf-01')
+    assert.equal(r.length, 2)
+    c.sock.destroy()
+  })
+
+  test('HTTP/1.0 and malformed heads get node:http answers', async () => {
+    const c10 = await open(fast.port, '127.0.0.23')
+    c10.sock.write('GET /latest/meta-data/instance-id HTTP/1.0\r\n\r\n')
+    const [r10] = await c10.waitFor(1)
+    assert.equal(r10!.body, 'waf-01')
+    await c10.closed // 1.0 without keep-alive: closed after the answer
+    const bad = await open(fast.port, '127.0.0.23')
+    bad.sock.write('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n')
+    const [rb] = await bad.waitFor(1)
+    assert.equal(rb!.status, 400)
+    await bad.closed
+    const big = await open(fast.port, '127.0.0.23')
+    big.sock.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(9000)}\r\n\r\n`)
+    const [rh] = await big.waitFor(1)
+    assert.equal(rh!.status, 431)
+    await big.closed
+  })
+
+  test('Connection: close is answered with connection: close and the socket is closed', async () => {
+    const c = await open(fast.port, '127.0.0.23')
+    c.sock.write(get('/latest/meta-data/instance-id', 'Connection: close\r\n'))
+    const [r] = await c.waitFor(1)
+    assert.equal(r!.headers['connection'], 'close')
+    await c.closed
+  })
+
+  test('an unfinished head gets 408 after the headers timeout; an idle connection is closed', async () => {
+    const slowloris = await open(fast.port, '127.0.0.23')
+    slowloris.sock.write('GET /latest/meta-data/instance-id HTTP/1.1\r\nHost: x\r\n')
+    const t0 = Date.now()
+    await slowloris.closed
+    assert.match(slowloris.data(), /^HTTP\/1\.1 408 /)
+    assert.ok(Date.now() - t0 >= 350, `closed after ${Date.now() - t0} ms`)
+    const idle = await open(fast.port, '127.0.0.23')
+    idle.sock.write(get('/latest/meta-data/instance-id'))
+    await idle.waitFor(1)
+    const t1 = Date.now()
+    await idle.closed
+    assert.ok(Date.now() - t1 >= 300, `idle connection closed after ${Date.now() - t1} ms`)
+  })
+
+  test('a client that pipelines without reading is throttled, then gets every answer in order', async () => {
+    const c = await open(fast.port, '127.0.0.23')
+    c.sock.pause()
+    const n = 3000
+    let all = ''
+    for (let i = 0; i < n; i++) all += get(i % 2 ? '/latest/user-data' : '/latest/meta-data/instance-id')
+    c.sock.write(all)
+    await new Promise((r) => setTimeout(r, 300))
+    c.sock.resume()
+    const r = await c.waitFor(n)
+    assert.equal(r.length, n)
+    assert.ok(r.every((x, i) => x.status === 200 && (i % 2 ? x.body.startsWith('#cloud-config') || x.body.length > 0 : x.body === 'waf-01')))
+    c.sock.destroy()
+  })
+
+  test('close() ends idle fast-path connections and resolves promptly', async () => {
+    const s = await startMetadataServer({inventory: sampleInventory()})
+    const c = await open(s.port, '127.0.0.23')
+    c.sock.write(get('/latest/meta-data/instance-id'))
+    await c.waitFor(1)
+    const t0 = Date.now()
+    await s.close()
+    await c.closed
+    assert.ok(Date.now() - t0 < 2000, `closed in ${Date.now() - t0} ms`)
+  })
+
+  test('closeAllConnections() (the drain deadline) also cuts a fast-path connection mid-request', async () => {
+    const s = await startMetadataServer({inventory: sampleInventory()})
+    const c = await open(s.port, '127.0.0.23')
+    c.sock.write(get('/latest/meta-data/instance-id'))
+    await c.waitFor(1)
+    c.sock.write('GET /latest/meta-data/hostname HTTP/1.1\r\n') // never finished
+    await new Promise((r) => setTimeout(r, 50))
+    const closing = s.close()
+    const t0 = Date.now()
+    s.server.closeAllConnections()
+    await c.closed
+    await closing
+    assert.ok(Date.now() - t0 < 1000, `cut after ${Date.now() - t0} ms`)
+  })
+})
