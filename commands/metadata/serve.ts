@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {renderServeStartup, type ServeStartup} from '../../src/cli/render/metadata.js'
+import {renderServeStartup} from '../../src/cli/render/metadata.js'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
-import {ListenError, UsageError} from '../../src/errors.js'
+import {UsageError} from '../../src/errors.js'
 import {NAMESPACE_PATTERN, RESERVED_NAMESPACES} from '../../src/metadata/flavors/custom.js'
 import {
   DEFAULT_ADMIN_LISTEN,
@@ -12,9 +12,11 @@ import {
   formatIssue,
   isLoopbackHost,
   loadInventoryIsolated,
-  startMetadataServer,
+  runUntilSignal,
+  serveStartup,
+  startWithFallbacks,
   type ReloadResult,
-  type StartedMetadataServer,
+  type StartMetadataServerOptions,
 } from '../../src/metadata/index.js'
 import {CidrSet, parseListen} from '../../src/metadata/net.js'
 
@@ -119,8 +121,7 @@ document is printed on stdout once listening.`
     }
     // progress store: one server per data dir; the default dir, when busy, falls back to memory
     const dataDirDefault = flags['data-dir'] === undefined
-    let dataDir: string | undefined = flags['data-dir'] ?? defaultDataDir()
-    if (flags['data-dir'] === 'none') dataDir = undefined
+    const dataDir = flags['data-dir'] === 'none' ? undefined : (flags['data-dir'] ?? defaultDataDir())
     const secret = flags['proxy-shared-secret']
     const log = flags.quiet ? undefined : (entry: object) => process.stderr.write(JSON.stringify(entry) + '\n')
     const note = (text: string) => process.stderr.write(text + '\n')
@@ -128,107 +129,32 @@ document is printed on stdout once listening.`
       process.stderr.write(JSON.stringify({time: new Date().toISOString(), event: 'reload', trigger: r.trigger, ok: r.ok, source: r.source, instances: r.instances, ms: r.ms, ...(r.ok ? {} : {error: r.error})}) + '\n')
       if (!r.ok) this.warnLine(`${r.trigger}: inventory refused, still serving the previous ${r.instances} instances:\n${r.error ?? ''}`)
     }
-    const start = (dir: string | undefined, withAdmin: typeof admin) =>
-      startMetadataServer({
-        inventory: source,
-        loaded: inv,
-        isolatedLoad: true,
-        host: where.host,
-        port: where.port,
-        trustProxy,
-        ...(secret ? {proxySharedSecret: secret} : {}),
-        imdsv2: flags.imdsv2,
-        ...(ns ? {namespace: ns} : {}),
-        ...(pwPort === undefined ? {} : {passwordPort: pwPort}),
-        ...(log ? {logger: log, passwordLogger: log} : {}),
-        watch: flags.watch,
-        onReload,
-        ...(dir === undefined ? {} : {dataDir: dir, resetProgress: flags['reset-progress']}),
-        ...(flags['phone-home'] ? {phoneHome: flags['callback-url']} : {}),
-        ...(withAdmin ? {admin: withAdmin} : {}),
-      })
-    let started: StartedMetadataServer
-    try {
-      started = await start(dataDir, admin)
-    } catch (err) {
-      const busyDir = dataDirDefault && err instanceof UsageError && /in use by another metadata server/.test(err.message)
-      const busyAdmin = adminDefault && err instanceof ListenError && /EADDRINUSE/.test(err.message)
-      if (!busyDir && !busyAdmin) throw err
-      this.warnLine(
-        busyDir
-          ? `${err.message}; keeping progress in memory only (give --data-dir to keep it across restarts)`
-          : `${err.message.replace('cannot listen on', 'admin listener: cannot listen on')}; running without the admin API (give --admin-listen HOST:PORT)`,
-      )
-      if (busyDir) dataDir = undefined
-      if (busyAdmin) admin = undefined
-      started = await start(dataDir, admin).catch(async (e2: unknown) => {
-        // both defaults busy at once
-        if (adminDefault && e2 instanceof ListenError && /EADDRINUSE/.test(e2.message)) {
-          this.warnLine('admin listener: 127.0.0.1:8808 is busy; running without the admin API')
-          admin = undefined
-          return start(dataDir, undefined)
-        }
-        if (dataDirDefault && e2 instanceof UsageError) {
-          this.warnLine(`${e2.message}; keeping progress in memory only`)
-          dataDir = undefined
-          return start(undefined, admin)
-        }
-        throw e2
-      })
-    }
-    const server = started.server
-    const pw = started.passwordServer
-    const addr = {port: started.port}
-    const pwAddr = started.passwordPort === undefined ? undefined : {port: started.passwordPort}
-    if (started.progress.recovered.records > 0) note(`progress: ${started.progress.recovered.records} VMs' progress restored from ${dataDir ?? ''}`)
-    const hp = (port: number) => `http://${where.host.includes(':') ? `[${where.host}]` : where.host}:${port}`
-    const url = hp(addr.port)
-    const startup: ServeStartup = {
-      listening: {metadata: url, password: pwAddr ? hp(pwAddr.port) : null},
-      inventory: {source, builtIn, files: inv.files, instances: inv.instances.length},
-      namespace: ns ?? null,
-      imdsv2: flags.imdsv2,
+    const options: StartMetadataServerOptions = {
+      inventory: source,
+      loaded: inv,
+      isolatedLoad: true,
+      host: where.host,
+      port: where.port,
       trustProxy,
-      signedProxyHeaders: Boolean(secret),
-      paths: {
-        ec2: `${url}/latest/meta-data/ (and /2009-04-04, /2016-09-02, /2018-09-24, /2021-03-23)`,
-        openstack: `${url}/openstack/latest/meta_data.json`,
-        nocloud: `${url}/nocloud/`,
-        cloudstack: `${url}/latest/meta-data/availability-zone`,
-        ...(ns ? {custom: `${url}/${ns}/latest/meta_data.json`} : {}),
-      },
-      admin: started.adminUrl ?? null,
-      progress: {dataDir: dataDir ?? null, phoneHome: flags['phone-home'] ? flags['callback-url'] : null, watch: flags.watch},
-      pid: process.pid,
+      ...(secret ? {proxySharedSecret: secret} : {}),
+      imdsv2: flags.imdsv2,
+      ...(ns ? {namespace: ns} : {}),
+      ...(pwPort === undefined ? {} : {passwordPort: pwPort}),
+      ...(log ? {logger: log, passwordLogger: log} : {}),
+      watch: flags.watch,
+      onReload,
+      ...(dataDir === undefined ? {} : {dataDir, resetProgress: flags['reset-progress']}),
+      ...(flags['phone-home'] ? {phoneHome: flags['callback-url']} : {}),
+      ...(admin ? {admin} : {}),
     }
+    const run = await startWithFallbacks(options, {dataDirIsDefault: dataDirDefault, adminIsDefault: adminDefault, warn: (line) => this.warnLine(line)})
+    const restored = run.started.progress.recovered.records
+    if (restored > 0) note(`progress: ${restored} VMs' progress restored from ${run.dataDir ?? ''}`)
+    const startup = serveStartup(run, {...options, source, builtIn, pid: process.pid})
     if (this.jsonEnabled()) this.logJson(startup)
     else this.render(renderServeStartup, startup)
 
     // lifecycle notes go to stderr in human and --json mode alike (stdout carries only the startup document)
-    await new Promise<void>((resolve) => {
-      const stop = async (signal: string) => {
-        process.off('SIGINT', onInt)
-        process.off('SIGTERM', onTerm)
-        process.off('SIGHUP', onHup)
-        note(`${signal}: draining in-flight requests (up to ${DRAIN_MS / 1000} s)…`)
-        const force = setTimeout(() => {
-          server.closeAllConnections()
-          pw?.closeAllConnections()
-        }, DRAIN_MS)
-        force.unref()
-        await started.close()
-        clearTimeout(force)
-        const stats = server.metadata.stats()
-        const unknown = Object.entries(stats.unknownRequesters)
-        note(`served ${stats.requests} requests; ${unknown.length} unknown requester${unknown.length === 1 ? '' : 's'}${unknown.length ? `: ${unknown.slice(0, 10).map(([ip, n]) => `${ip} (${n})`).join(', ')}` : ''}`)
-        resolve()
-      }
-      const onInt = () => void stop('SIGINT')
-      const onTerm = () => void stop('SIGTERM')
-      const onHup = () => void started.reload('SIGHUP')
-      process.on('SIGINT', onInt)
-      process.on('SIGTERM', onTerm)
-      process.on('SIGHUP', onHup)
-    })
+    await runUntilSignal(run.started, {drainMs: DRAIN_MS, note})
   }
 }

@@ -36,6 +36,8 @@ export {loadInventory, parseInventory, inventoryFromObject, formatIssue} from '.
 export type {LoadedInventory, InventoryIssue} from './inventory.js'
 export {renderAllDocuments} from './documents.js'
 export {TokenIssuer} from './tokens.js'
+export {startWithFallbacks, serveStartup, runUntilSignal} from './lifecycle.js'
+export type {FallbackOptions, ServeRun, ServeStartup, ServeStartupOptions, RunUntilSignalOptions} from './lifecycle.js'
 
 /** Where the built-in example inventory lives (works from src/ under tsx and from dist/). */
 export function exampleInventoryPath(): string {

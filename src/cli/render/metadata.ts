@@ -4,6 +4,7 @@ import {color} from '../colors.js'
 import type {GuestConfig} from '../../metadata/guest-config.js'
 import type {RenderResult} from '../../metadata/render.js'
 import type {StatusView} from '../../metadata/admin/client.js'
+import type {ServeStartup} from '../../metadata/lifecycle.js'
 
 const BORDERLESS = {
   chars: {
@@ -56,20 +57,6 @@ export function renderGuestConfig(g: GuestConfig): string {
   }
   out.push('', '## host side', ...g.hostSide.map((h) => `# ${h}`))
   return out.join('\n')
-}
-
-export interface ServeStartup {
-  listening: {metadata: string; password: string | null}
-  inventory: {source: string; builtIn: boolean; files: string[]; instances: number}
-  namespace: string | null
-  imdsv2: 'optional' | 'required'
-  trustProxy: string[]
-  signedProxyHeaders: boolean
-  paths: Record<string, string>
-  /** Admin API (progress, /healthz, /metrics), null when off. */
-  admin: string | null
-  progress: {dataDir: string | null; phoneHome: string | null; watch: boolean}
-  pid: number
 }
 
 export function renderServeStartup(s: ServeStartup): string {

@@ -1,0 +1,161 @@
+/** The life of a long-running metadata server (`metadata serve`): start past busy defaults, describe it, stop on a signal. */
+import {ListenError, UsageError} from '../errors.js'
+import {DEFAULT_CALLBACK_BASE} from './progress/vendor-data.js'
+import {startMetadataServer, type StartMetadataServerOptions, type StartedMetadataServer} from './index.js'
+
+export interface FallbackOptions {
+  /** opts.dataDir is the default one, not asked for: when another server holds it, keep progress in memory. */
+  dataDirIsDefault: boolean
+  /** opts.admin is the default listener, not asked for: when its port is taken, run without the admin API. */
+  adminIsDefault: boolean
+  /** One warning line per fallback taken. */
+  warn: (line: string) => void
+}
+
+export interface ServeRun {
+  started: StartedMetadataServer
+  /** What was actually used: undefined when not asked for or fallen back from. */
+  dataDir: string | undefined
+  admin: {host: string; port: number} | undefined
+}
+
+const dirBusy = (err: unknown): err is UsageError => err instanceof UsageError && /in use by another metadata server/.test(err.message)
+/** The admin listener's own address is taken (not the metadata port: that one is never a fallback). */
+const adminBusy = (err: unknown, admin: {host: string; port: number} | undefined): err is ListenError =>
+  admin !== undefined && err instanceof ListenError && /EADDRINUSE/.test(err.message) && err.message.includes(`cannot listen on ${admin.host.includes(':') ? `[${admin.host}]` : admin.host}:${admin.port}:`)
+
+/**
+ * Start once; a busy default (data dir held by another server, admin port taken) is dropped with a warning
+ * and the start tried again. Anything the user asked for explicitly fails as usual.
+ */
+export async function startWithFallbacks(opts: StartMetadataServerOptions, fb: FallbackOptions): Promise<ServeRun> {
+  const {dataDir: askedDir, admin: askedAdmin, resetProgress, ...rest} = opts
+  let dataDir = askedDir
+  let admin = askedAdmin
+  const start = async (): Promise<ServeRun> => {
+    const started = await startMetadataServer({
+      ...rest,
+      ...(dataDir === undefined ? {} : {dataDir, ...(resetProgress === undefined ? {} : {resetProgress})}),
+      ...(admin ? {admin} : {}),
+    })
+    return {started, dataDir, admin}
+  }
+  try {
+    return await start()
+  } catch (err) {
+    const busyDir = fb.dataDirIsDefault && dirBusy(err)
+    const busyAdmin = fb.adminIsDefault && adminBusy(err, admin)
+    if (!busyDir && !busyAdmin) throw err
+    fb.warn(
+      busyDir
+        ? `${err.message}; keeping progress in memory only (give --data-dir to keep it across restarts)`
+        : `${err.message.replace('cannot listen on', 'admin listener: cannot listen on')}; running without the admin API (give --admin-listen HOST:PORT)`,
+    )
+    if (busyDir) dataDir = undefined
+    else admin = undefined
+  }
+  try {
+    return await start()
+  } catch (err) {
+    // both defaults busy at once: the second one shows up only on the retry
+    if (fb.adminIsDefault && adminBusy(err, admin)) {
+      fb.warn(`admin listener: ${askedAdmin?.host}:${askedAdmin?.port} is busy; running without the admin API`)
+      admin = undefined
+    } else if (fb.dataDirIsDefault && dirBusy(err)) {
+      fb.warn(`${err.message}; keeping progress in memory only`)
+      dataDir = undefined
+    } else throw err
+  }
+  return start()
+}
+
+/** The document `metadata serve --json` prints once listening (and the human startup text is made from). */
+export interface ServeStartup {
+  listening: {metadata: string; password: string | null}
+  inventory: {source: string; builtIn: boolean; files: string[]; instances: number}
+  namespace: string | null
+  imdsv2: 'optional' | 'required'
+  trustProxy: string[]
+  signedProxyHeaders: boolean
+  paths: Record<string, string>
+  /** Admin API (progress, /healthz, /metrics), null when off. */
+  admin: string | null
+  progress: {dataDir: string | null; phoneHome: string | null; watch: boolean}
+  pid: number
+}
+
+export type ServeStartupOptions = Pick<StartMetadataServerOptions, 'namespace' | 'imdsv2' | 'trustProxy' | 'proxySharedSecret' | 'phoneHome' | 'watch'> & {
+  /** The inventory file or directory served. */
+  source: string
+  builtIn: boolean
+  pid: number
+}
+
+/** Describe a started server: where each flavour is, what it serves and where progress goes. */
+export function serveStartup(run: ServeRun, o: ServeStartupOptions): ServeStartup {
+  const {started} = run
+  const url = started.url
+  const ns = o.namespace
+  return {
+    listening: {metadata: url, password: started.passwordUrl ?? null},
+    inventory: {source: o.source, builtIn: o.builtIn, files: started.inventory.files, instances: started.inventory.instances.length},
+    namespace: ns ?? null,
+    imdsv2: o.imdsv2 ?? 'optional',
+    trustProxy: o.trustProxy ?? [],
+    signedProxyHeaders: Boolean(o.proxySharedSecret),
+    paths: {
+      ec2: `${url}/latest/meta-data/ (and /2009-04-04, /2016-09-02, /2018-09-24, /2021-03-23)`,
+      openstack: `${url}/openstack/latest/meta_data.json`,
+      nocloud: `${url}/nocloud/`,
+      cloudstack: `${url}/latest/meta-data/availability-zone`,
+      ...(ns ? {custom: `${url}/${ns}/latest/meta_data.json`} : {}),
+    },
+    admin: started.adminUrl ?? null,
+    progress: {
+      dataDir: run.dataDir ?? null,
+      phoneHome: o.phoneHome === undefined || o.phoneHome === false ? null : o.phoneHome === true ? DEFAULT_CALLBACK_BASE : o.phoneHome,
+      watch: o.watch ?? false,
+    },
+    pid: o.pid,
+  }
+}
+
+export interface RunUntilSignalOptions {
+  /** How long in-flight requests may take after SIGINT/SIGTERM before every connection is cut. */
+  drainMs: number
+  /** One lifecycle line (draining, the served-requests summary). */
+  note: (line: string) => void
+  /** Where the signals come from; default `process` (a test passes an EventEmitter). */
+  signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>
+}
+
+/** Serve until SIGINT/SIGTERM, then drain and close; SIGHUP reloads the inventory. Resolves once stopped. */
+export function runUntilSignal(started: StartedMetadataServer, o: RunUntilSignalOptions): Promise<void> {
+  const signals = o.signals ?? process
+  return new Promise<void>((resolve) => {
+    const stop = async (signal: string) => {
+      signals.off('SIGINT', onInt)
+      signals.off('SIGTERM', onTerm)
+      signals.off('SIGHUP', onHup)
+      o.note(`${signal}: draining in-flight requests (up to ${o.drainMs / 1000} s)…`)
+      // a client that never finishes its request must not hold the stop forever
+      const force = setTimeout(() => {
+        started.server.closeAllConnections()
+        started.passwordServer?.closeAllConnections()
+      }, o.drainMs)
+      force.unref()
+      await started.close()
+      clearTimeout(force)
+      const stats = started.server.metadata.stats()
+      const unknown = Object.entries(stats.unknownRequesters)
+      o.note(`served ${stats.requests} requests; ${unknown.length} unknown requester${unknown.length === 1 ? '' : 's'}${unknown.length ? `: ${unknown.slice(0, 10).map(([ip, n]) => `${ip} (${n})`).join(', ')}` : ''}`)
+      resolve()
+    }
+    const onInt = () => void stop('SIGINT')
+    const onTerm = () => void stop('SIGTERM')
+    const onHup = () => void started.reload('SIGHUP')
+    signals.on('SIGINT', onInt)
+    signals.on('SIGTERM', onTerm)
+    signals.on('SIGHUP', onHup)
+  })
+}
