@@ -357,9 +357,39 @@ http {
   return {proc, port, pids}
 }
 
+/**
+ * The floor of any Node server on this core: node:net answering every request with one constant
+ * 9-byte response (no parsing, no lookup). Whatever a Node server does costs more than this.
+ */
+const FLOOR_SERVER = `
+const net = require('node:net')
+const resp = Buffer.from('HTTP/1.1 200 OK\\r\\ncontent-type: text/plain\\r\\ncontent-length: 9\\r\\n\\r\\nvm-00001\\n')
+const s = net.createServer({noDelay: true}, (c) => {
+  c.on('data', (d) => { let i = -1; while ((i = d.indexOf('\\r\\n\\r\\n', i + 1)) >= 0) c.write(resp) })
+  c.on('error', () => {})
+})
+s.listen(0, '127.0.0.1', 4096, () => console.log(s.address().port))
+`
+
+async function floor(): Promise<WrkResult> {
+  const argv = pin(1, [process.execPath, '-e', FLOOR_SERVER])
+  const proc = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'pipe', 'inherit']})
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      proc.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
+      proc.once('exit', (code) => reject(new Error(`floor server exited ${code}`)))
+    })
+    await runWrk(`http://127.0.0.1:${port}`, 2)
+    return await runWrk(`http://127.0.0.1:${port}`, WRK_SECONDS)
+  } finally {
+    await stop(proc)
+  }
+}
+
 interface ThroughputResult {
   netops: WrkResult & {hwm: number; rssIdle: number; cpu: number; startupSeconds: number; warmSeconds: number}
   nginx: WrkResult & {workers: number; cpu: number}
+  floor: WrkResult
   files: number
   sameBytes: boolean
 }
@@ -411,7 +441,7 @@ async function throughput(dir: string): Promise<ThroughputResult> {
       const n0 = pids.reduce((a, p) => a + cpuSeconds(p), 0)
       const wn = await runWrk(`http://127.0.0.1:${ng.port}`, WRK_SECONDS)
       const n1 = pids.reduce((a, p) => a + cpuSeconds(p), 0)
-      return {netops, nginx: {...wn, workers: pids.length - 1, cpu: (n1 - n0) / WRK_SECONDS}, files, sameBytes}
+      return {netops, nginx: {...wn, workers: pids.length - 1, cpu: (n1 - n0) / WRK_SECONDS}, floor: await floor(), files, sameBytes}
     } finally {
       await stop(ng.proc)
     }
@@ -476,8 +506,10 @@ async function main(): Promise<void> {
           ['server', 'requests/s', 'p50', 'p99', 'non-2xx', 'CPU (cores)', 'peak RSS'],
           ['netops metadata serve', f1(t.netops.rps), `${f2(t.netops.p50)} ms`, `${f2(t.netops.p99)} ms`, String(t.netops.non2xx), f2(t.netops.cpu), `${f1(t.netops.hwm)} MB`],
           [`nginx (${t.nginx.workers} worker)`, f1(t.nginx.rps), `${f2(t.nginx.p50)} ms`, `${f2(t.nginx.p99)} ms`, String(t.nginx.non2xx), f2(t.nginx.cpu), '-'],
+          ['floor: node:net, constant answer', f1(t.floor.rps), `${f2(t.floor.p50)} ms`, `${f2(t.floor.p99)} ms`, String(t.floor.non2xx), '-', '-'],
         ]),
       )
+      console.log("   floor: a Node server that parses nothing and writes one constant 9-byte answer per request — no Node server can beat it on this core")
       console.log(`   netops/nginx requests/s: ${f2(ratio)}; same bytes from both: ${t.sameBytes ? 'yes' : 'NO'}`)
       console.log(`   netops with ${WRK_VMS} instances: listening after ${f2(t.netops.startupSeconds)} s, every VM's documents rendered ${f2(t.netops.warmSeconds)} s later; RSS then ${f1(t.netops.rssIdle)} MB`)
       console.log(`   (at 256 connections, p99 ≥ 256 / requests/s by Little's law: ${f2((256 / t.netops.rps) * 1000)} ms for netops, ${f2((256 / t.nginx.rps) * 1000)} ms for nginx)`)
