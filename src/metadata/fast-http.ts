@@ -200,6 +200,8 @@ interface Conn {
   /** When the pending head started (for the headers timeout); 0 when between requests. */
   since: number
   last: number
+  /** When reading was paused for a client that does not read its answers; 0 when not paused. */
+  stalled: number
   done: boolean
   onData: (chunk: Buffer) => void
   onError: () => void
@@ -250,11 +252,13 @@ export function createFastHttp(options: FastHttpOptions): FastHttp {
       if (c.socket.writableLength > HIGH_WATER) {
         // the client is not reading its answers: stop reading its requests until it does
         c.pending = buf.subarray(start)
+        c.stalled = performance.now()
         c.socket.pause()
         c.socket.once('drain', () => {
           if (c.done) return
           const rest = c.pending
           c.pending = undefined
+          c.stalled = 0
           c.socket.resume()
           if (rest) consume(c, rest)
         })
@@ -300,6 +304,10 @@ export function createFastHttp(options: FastHttpOptions): FastHttp {
         release(c)
         c.socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 16\r\n\r\nRequest Timeout\n')
         c.socket.destroySoon()
+      } else if (c.stalled !== 0 && now - c.stalled > headersTimeoutMs) {
+        // answers queued and unread this long: a client that will never read them
+        release(c)
+        c.socket.destroy()
       } else if (c.since === 0 && c.socket.writableLength === 0 && now - c.last > keepAliveTimeoutMs) {
         release(c)
         c.socket.destroy()
@@ -320,6 +328,7 @@ export function createFastHttp(options: FastHttpOptions): FastHttp {
         pending: undefined,
         since: 0,
         last: performance.now(),
+        stalled: 0,
         done: false,
         onData: (chunk: Buffer) => {
           if (c.done) return

@@ -279,8 +279,16 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     return {who, snap}
   }
 
-  /** The answer to a request without a body (everything but the POST callbacks). */
+  /** The answer to a request without a body; a bug in answering one request is its 500, not the server's end. */
   function decide(req: RequestHead, method: string, target: string, who: Requester, snap: DocumentSnapshot): Decision {
+    try {
+      return decideOrThrow(req, method, target, who, snap)
+    } catch (err) {
+      return {who, target, path: undefined, answer: R.internal, flavor: undefined, reason: `internal error: ${(err as Error).message}`}
+    }
+  }
+
+  function decideOrThrow(req: RequestHead, method: string, target: string, who: Requester, snap: DocumentSnapshot): Decision {
     let answer: Answer
     let flavor: RequestLogEntry['flavor']
     let reason: string | undefined
