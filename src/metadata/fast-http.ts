@@ -42,6 +42,8 @@ export interface FastHttpOptions {
   answered?(req: FastRequest, reply: FastReply): void
   /** Give the socket to node:http; `rest` is what was read and not yet answered (to be re-read first). */
   handover(socket: Socket, rest: Buffer | undefined): void
+  /** The client closed its side in the middle of a request head (node:http answers that with a 400). */
+  truncated(socket: Socket): void
   /** A request head must be complete within this (slowloris); then 408 and close. */
   headersTimeoutMs: number
   /** An idle connection is closed after this. */
@@ -68,7 +70,8 @@ const KNOWN = new Set(['host', 'user-agent', 'accept', 'accept-encoding', 'conne
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** Field values: visible ASCII, space, tab, obs-text; no CTLs. */
 const BAD_VALUE = /[\0-\x08\x0a-\x1f\x7f]/
-const BAD_TARGET = /[\0-\x20\x7f]/
+/** llhttp takes only visible ASCII in a target (origin form: it starts with `/`). */
+const BAD_TARGET = /[^\x21-\x7e]/
 /** Above this much unsent output a connection stops reading until the client catches up. */
 const HIGH_WATER = 64 * 1024
 
@@ -135,21 +138,56 @@ function dateTail(close: boolean): Buffer {
 
 type Parsed = FastRequest | 'handover'
 
+/** A field value without its optional whitespace (SP / HTAB only, as node:http); undefined when it has a CTL. */
+function ows(line: string, from: number): string | undefined {
+  let a = from
+  let b = line.length
+  while (a < b && (line.charCodeAt(a) === 32 || line.charCodeAt(a) === 9)) a++
+  while (b > a && (line.charCodeAt(b - 1) === 32 || line.charCodeAt(b - 1) === 9)) b--
+  const value = line.slice(a, b)
+  return BAD_VALUE.test(value) ? undefined : value
+}
+
+const METHOD_PREFIXES = new Set(['', 'G', 'GE', 'GET', 'H', 'HE', 'HEA', 'HEAD', 'P', 'PU', 'PUT'])
+
+/**
+ * Could this incomplete head still become a request the fast path takes? False as soon as it
+ * cannot (another method, a bad request line, a lone CR or LF), so node:http sees it at once.
+ */
+export function plausibleStart(text: string): boolean {
+  const lineEnd = text.indexOf('\r\n')
+  const line = lineEnd < 0 ? text : text.slice(0, lineEnd)
+  const sp = line.indexOf(' ')
+  if (!METHOD_PREFIXES.has(sp < 0 ? line : line.slice(0, sp))) return false
+  if (lineEnd >= 0 && parseRequestLine(line) === undefined) return false
+  // every CR must start a CRLF, every LF end one (a last CR may wait for its LF)
+  for (let i = text.indexOf('\r'); i >= 0 && i < text.length - 1; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) return false
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) if (text.charCodeAt(i - 1) !== 13) return false
+  return true
+}
+
+/** Method and target of a request line we take, else undefined. */
+function parseRequestLine(requestLine: string): {method: string; url: string} | undefined {
+  const sp1 = requestLine.indexOf(' ')
+  const sp2 = requestLine.indexOf(' ', sp1 + 1)
+  if (sp1 <= 0 || sp2 < 0) return undefined
+  const method = requestLine.slice(0, sp1)
+  const url = requestLine.slice(sp1 + 1, sp2)
+  if (requestLine.slice(sp2 + 1) !== 'HTTP/1.1') return undefined
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'PUT') return undefined
+  if (url.charCodeAt(0) !== 0x2f || BAD_TARGET.test(url)) return undefined
+  return {method, url}
+}
+
 /**
  * Parse one request head (`text` = request line + header lines, without the final CRLF CRLF).
  * Returns 'handover' for anything outside the simple subset.
  */
 export function parseHead(text: string, socket: Socket): Parsed {
   const lineEnd = text.indexOf('\r\n')
-  const requestLine = lineEnd < 0 ? text : text.slice(0, lineEnd)
-  const sp1 = requestLine.indexOf(' ')
-  const sp2 = requestLine.indexOf(' ', sp1 + 1)
-  if (sp1 <= 0 || sp2 < 0) return 'handover'
-  const method = requestLine.slice(0, sp1)
-  const url = requestLine.slice(sp1 + 1, sp2)
-  if (requestLine.slice(sp2 + 1) !== 'HTTP/1.1') return 'handover'
-  if (method !== 'GET' && method !== 'HEAD' && method !== 'PUT') return 'handover'
-  if (url === '' || BAD_TARGET.test(url)) return 'handover'
+  const first = parseRequestLine(lineEnd < 0 ? text : text.slice(0, lineEnd))
+  if (first === undefined) return 'handover'
+  const {method, url} = first
   const headers: IncomingHttpHeaders = Object.create(null) as IncomingHttpHeaders
   let host = false
   let close = false
@@ -164,8 +202,8 @@ export function parseHead(text: string, socket: Socket): Parsed {
       if (colon <= 0) return 'handover' // also obs-fold (leading space) and empty lines
       const name = line.slice(0, colon).toLowerCase()
       if (!KNOWN.has(name) && !TOKEN.test(name)) return 'handover'
-      const value = line.slice(colon + 1).trim()
-      if (BAD_VALUE.test(value)) return 'handover'
+      const value = ows(line, colon + 1)
+      if (value === undefined) return 'handover'
       switch (name) {
         case 'content-length':
           if (value !== '0' || headers[name] !== undefined) return 'handover'
@@ -206,11 +244,12 @@ interface Conn {
   onData: (chunk: Buffer) => void
   onError: () => void
   onClose: () => void
+  onEnd: () => void
 }
 
 export function createFastHttp(options: FastHttpOptions): FastHttp {
   const conns = new Set<Conn>()
-  const {answer, answered, handover, headersTimeoutMs, keepAliveTimeoutMs, maxHeaderSize} = options
+  const {answer, answered, handover, truncated, headersTimeoutMs, keepAliveTimeoutMs, maxHeaderSize} = options
   let closing = false
 
   const release = (c: Conn) => {
@@ -222,6 +261,7 @@ export function createFastHttp(options: FastHttpOptions): FastHttp {
     c.socket.off('data', c.onData)
     c.socket.off('error', c.onError)
     c.socket.off('close', c.onClose)
+    c.socket.off('end', c.onEnd)
   }
 
   const write = (c: Conn, req: FastRequest, reply: FastReply, close: boolean): void => {
@@ -266,7 +306,8 @@ export function createFastHttp(options: FastHttpOptions): FastHttp {
       }
       const end = buf.indexOf(CRLF2, start)
       if (end < 0) {
-        if (buf.length - start > maxHeaderSize) return giveAway(c, buf.subarray(start))
+        // node:http rejects a bad start as soon as it sees it: so must we (by handing it over)
+        if (buf.length - start > maxHeaderSize || !plausibleStart(buf.toString('latin1', start))) return giveAway(c, buf.subarray(start))
         c.pending = start === 0 ? buf : Buffer.from(buf.subarray(start)) // copy: don't pin a 64 KiB read
         if (c.since === 0) c.since = performance.now()
         return
@@ -345,11 +386,21 @@ export function createFastHttp(options: FastHttpOptions): FastHttp {
           socket.destroy()
         },
         onClose: () => release(c),
+        onEnd: () => {
+          // the client is done sending (the server allows half-open sockets, so this side must end too)
+          if (c.done) return
+          const partial = c.pending !== undefined && c.stalled === 0 && /[^\r\n]/.test(c.pending.toString('latin1'))
+          release(c)
+          detach(c)
+          if (partial) truncated(socket)
+          else socket.end()
+        },
       }
       conns.add(c)
       socket.on('data', c.onData)
       socket.on('error', c.onError)
       socket.on('close', c.onClose)
+      socket.on('end', c.onEnd)
     },
     closeIdle() {
       closing = true

@@ -432,6 +432,9 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
         if (last !== undefined) finish(last, req.method, lastStarted)
         last = undefined
       },
+      truncated(socket) {
+        server.emit('clientError', Object.assign(new Error('the client closed in the middle of a request'), {code: 'HPE_INVALID_EOF_STATE'}), socket)
+      },
       handover(socket, rest) {
         if (rest) socket.unshift(rest)
         httpConnection.call(server, socket)

@@ -1,7 +1,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {Socket} from 'node:net'
-import {parseHead, type FastRequest} from '../../../src/metadata/fast-http.js'
+import {parseHead, plausibleStart, type FastRequest} from '../../../src/metadata/fast-http.js'
 
 const socket = new Socket()
 const parse = (head: string) => parseHead(head, socket)
@@ -62,4 +62,19 @@ test('everything outside the simple subset is handed over to node:http', () => {
     [' GET / HTTP/1.1\r\nHost: a', 'leading space'],
   ]
   for (const [head, why] of cases) assert.equal(parse(head), 'handover', why)
+})
+
+test('an incomplete head is kept only while it can still become a request the fast path takes', () => {
+  for (const t of ['', 'G', 'GE', 'GET', 'GET ', 'GET /latest/me', 'GET / HTTP/1.1\r', 'GET / HTTP/1.1\r\nHost: x\r\nX-Forw', 'HEAD /x HTTP/1.1\r\n', 'PUT /latest/api/token HTTP/1.1\r\n']) {
+    assert.equal(plausibleStart(t), true, JSON.stringify(t))
+  }
+  for (const t of ['POST', 'a /x', 'get /', 'GETX /', 'GET /x HTTP/1.0\r\n', 'GET x HTTP/1.1\r\n', 'GET /\xe9 HTTP/1.1\r\n', 'GET / HTTP/1.1\nHost', 'GET / HTTP/1.1\r\nHost: x\rY', '\r\nGET']) {
+    assert.equal(plausibleStart(t), false, JSON.stringify(t))
+  }
+})
+
+test('field values lose only SP / HTAB around them (not NBSP), and a value with a CTL is handed over', () => {
+  assert.equal(req('GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: \t10.0.0.5\xa0 ').headers['x-forwarded-for'], '10.0.0.5\xa0')
+  assert.equal(parse('GET / HTTP/1.1\r\nHost:  \nX-A: 1'), 'handover')
+  assert.equal(parse('GET %2flatest HTTP/1.1\r\nHost: a'), 'handover', 'a target that is not origin-form is node:http business')
 })
