@@ -359,8 +359,10 @@ export interface StpChangeResult {
   active: boolean
   /** Bridge columns that were set, e.g. {stp_enable: 'true', 'other_config:stp-priority': '4096'}. */
   applied: Record<string, string>
-  /** The ovs-vsctl argv that ran, or null when nothing needed changing. */
+  /** The ovs-vsctl argv that ran (with dryRun: would run), or null when nothing needed changing. */
   command: string[] | null
+  /** Nothing was written: `command` is what would have run. */
+  dryRun: boolean
   warnings: string[]
   /** With --wait: the settled status. */
   status?: StpBridgeStatus
@@ -369,17 +371,24 @@ export interface StpChangeResult {
 export interface ChangeHooks {
   /** Called after planning, before anything is written (print the plan and warnings here). */
   onPlan?: (plan: StpPlan) => void | Promise<void>
+  /** Plan, probe and report the command, write nothing. */
+  dryRun?: boolean
 }
 
 async function applyPlan(vsctl: Vsctl, plan: StpPlan, bridges: string[], hooks: ChangeHooks): Promise<StpChangeResult> {
   await hooks.onPlan?.(plan)
   const warnings = [...plan.warnings]
   if (!plan.changed) {
-    return {bridge: plan.bridge, changed: false, stp: plan.stp, rstp: plan.rstp, active: (await vsctl.probeVswitchd()).running, applied: {}, command: null, warnings}
+    return {bridge: plan.bridge, changed: false, stp: plan.stp, rstp: plan.rstp, active: (await vsctl.probeVswitchd()).running, applied: {}, command: null, dryRun: hooks.dryRun === true, warnings}
   }
   const probe = await vsctl.probeVswitchd()
   const notActive = (why: string): string =>
     `ovs-vswitchd ${why}${vsctl.where === 'local' ? '' : ` on ${vsctl.where}`}: the change is stored in ovsdb but NOT active until ovs-vswitchd runs (systemctl start openvswitch-switch)`
+  if (hooks.dryRun) {
+    if (!probe.running) warnings.push(notActive(`is not running (${probe.reason ?? 'no answer'})`))
+    const command = vsctl.setBridgeArgv(plan.bridge, plan.settings, {noWait: !probe.running})
+    return {bridge: plan.bridge, changed: true, stp: plan.stp, rstp: plan.rstp, active: probe.running, applied: Object.fromEntries(plan.settings), command, dryRun: true, warnings}
+  }
   const set = await vsctl.setBridge(plan.bridge, plan.settings, {noWait: !probe.running, bridges})
   let active = probe.running
   if (!probe.running) warnings.push(notActive(`is not running (${probe.reason ?? 'no answer'})`))
@@ -402,6 +411,7 @@ async function applyPlan(vsctl: Vsctl, plan: StpPlan, bridges: string[], hooks: 
     active,
     applied: Object.fromEntries(plan.settings),
     command: set.command,
+    dryRun: false,
     warnings,
   }
 }

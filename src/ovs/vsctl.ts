@@ -248,8 +248,13 @@ export class Vsctl {
    * Set several Bridge columns in ONE transaction: `ovs-vsctl --timeout=N set Bridge br0 k=v ...`.
    * A SIGALRM death (ovs-vswitchd never confirmed) is NOT an error: OVS has committed the write.
    */
+  /** The argv `setBridge` runs (for --dry-run: what would be sent). */
+  setBridgeArgv(bridge: string, settings: Array<[string, string]>, flags: {noWait?: boolean} = {}): string[] {
+    return this.vsctlArgv(['set', 'Bridge', bridge, ...settings.map(([k, v]) => `${k}=${v}`)], {noWait: flags.noWait ?? false})
+  }
+
   async setBridge(bridge: string, settings: Array<[string, string]>, flags: {noWait?: boolean; bridges?: string[]} = {}): Promise<SetResult> {
-    const argv = this.vsctlArgv(['set', 'Bridge', bridge, ...settings.map(([k, v]) => `${k}=${v}`)], {noWait: flags.noWait ?? false})
+    const argv = this.setBridgeArgv(bridge, settings, flags)
     const res = await this.run(argv)
     if (res.exitCode === 0) return {command: argv, unconfirmed: false}
     if (isAlarm(res) && errorLines(res.stderr).length === 0) return {command: argv, unconfirmed: true}

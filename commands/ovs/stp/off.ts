@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../../src/cli/base-command.js'
 import {onTargets, ovsFlags, planAnnouncer} from '../../../src/cli/ovs.js'
 import type {MultiHostResult} from '../../../src/cli/multi-host.js'
@@ -11,25 +11,30 @@ export default class OvsStpOff extends BaseCommand {
 afterwards the bridge runs no spanning tree at all. Timers in other_config are left as they are.
 Re-running on a bridge that is already off reports changed: false.
 
---json: {bridge, changed, stp, rstp, active, applied, command, warnings}; several --host →
+--json: {bridge, changed, stp, rstp, active, applied, command, dryRun, warnings}; several --host →
 {hosts: [{host, ok, result | error}]}.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> br0',
     '<%= config.bin %> <%= command.id %> br0 --json',
+    '<%= config.bin %> <%= command.id %> br0 --dry-run',
     '<%= config.bin %> <%= command.id %> br0 --host node7 --username ops --sudo',
   ]
 
   static override args = {bridge: Args.string({required: true, description: 'bridge name, e.g. br0'})}
-  static override flags = {...ovsFlags}
+  static override flags = {
+    ...ovsFlags,
+    'dry-run': Flags.boolean({default: false, description: 'show the plan and the ovs-vsctl command, and change nothing'}),
+  }
 
   async run(): Promise<StpChangeResult | MultiHostResult<StpChangeResult>> {
     const {args, flags} = await this.parse(OvsStpOff)
     const multi = (flags.host?.length ?? 0) > 1
     const outcome = await onTargets(flags, process.env, async (vsctl, host) => {
       const prefix = multi && host !== undefined ? `${host}: ` : ''
-      const announce = planAnnouncer(prefix, (m) => this.info(m), (m) => this.warnLine(m))
-      const result = await stpOff(vsctl, args.bridge, {onPlan: (plan) => announce.onPlan(plan)})
+      // a dry run shows its command as the result ("would run"), not as "will run"
+      const announce = planAnnouncer(prefix, flags['dry-run'] ? () => undefined : (m) => this.info(m), (m) => this.warnLine(m))
+      const result = await stpOff(vsctl, args.bridge, {onPlan: (plan) => announce.onPlan(plan), dryRun: flags['dry-run']})
       announce.after(result)
       return result
     })

@@ -13,11 +13,14 @@ the node starts sending BPDUs, so a switch port with BPDU guard err-disables, an
 2 x forward-delay before forwarding. Refuses when RSTP is already on unless --rstp or --force.
 When ovs-vswitchd is not running the change is stored but not active, which is reported as a warning.
 
---json: {bridge, changed, stp, rstp, active, applied, command, warnings, status?}; several --host →
+--dry-run plans, probes and prints the command without writing anything.
+
+--json: {bridge, changed, stp, rstp, active, applied, command, dryRun, warnings, status?}; several --host →
 {hosts: [{host, ok, result | error}]}.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> br0',
+    '<%= config.bin %> <%= command.id %> br0 --dry-run',
     '<%= config.bin %> <%= command.id %> br0 --priority 4096 --hello-time 1 --max-age 6 --forward-delay 4 --wait',
     '<%= config.bin %> <%= command.id %> br0 --rstp',
     '<%= config.bin %> <%= command.id %> br0 --host node7 --host node8 --username ops --sudo',
@@ -32,7 +35,8 @@ When ovs-vswitchd is not running the change is stored but not active, which is r
     'max-age': Flags.integer({description: 'seconds a BPDU stays valid, 6-40 (default 20)'}),
     rstp: Flags.boolean({default: false, exclusive: ['force'], description: 'enable RSTP instead of STP (and turn STP off)'}),
     force: Flags.boolean({default: false, description: 'RSTP is on: turn it off and run STP instead'}),
-    wait: Flags.boolean({default: false, description: 'wait until every STP port forwards or blocks, then print the port table'}),
+    wait: Flags.boolean({default: false, exclusive: ['dry-run'], description: 'wait until every STP port forwards or blocks, then print the port table'}),
+    'dry-run': Flags.boolean({default: false, description: 'show the plan, the warnings and the ovs-vsctl command, and change nothing'}),
   }
 
   async run(): Promise<StpChangeResult | MultiHostResult<StpChangeResult>> {
@@ -47,8 +51,9 @@ When ovs-vswitchd is not running the change is stored but not active, which is r
     const multi = (flags.host?.length ?? 0) > 1
     const outcome = await onTargets(flags, process.env, async (vsctl, host) => {
       const prefix = multi && host !== undefined ? `${host}: ` : ''
-      const announce = planAnnouncer(prefix, (m) => this.info(m), (m) => this.warnLine(m))
-      const result = await stpOn(vsctl, args.bridge, opts, {onPlan: (plan) => announce.onPlan(plan)})
+      // a dry run shows its command as the result ("would run"), not as "will run"
+      const announce = planAnnouncer(prefix, flags['dry-run'] ? () => undefined : (m) => this.info(m), (m) => this.warnLine(m))
+      const result = await stpOn(vsctl, args.bridge, opts, {onPlan: (plan) => announce.onPlan(plan), dryRun: flags['dry-run']})
       announce.after(result)
       if (flags.wait && result.active && (result.stp || result.rstp)) {
         const [before] = await getStpStatus(vsctl, args.bridge)

@@ -3,6 +3,7 @@ import {color} from '../colors.js'
 import type {StpBridgeStatus, StpChangeResult, StpPlan, StpPortStatus} from '../../ovs/stp.js'
 
 import {table} from './table.js'
+import {shellQuote} from '../../ssh/quote.js'
 
 function stateText(p: StpPortStatus): string {
   if (p.internal) return color.dim('internal (no STP)')
@@ -66,6 +67,9 @@ export function renderPlan(plan: StpPlan): string {
 
 export function renderStpChange(r: StpChangeResult): string {
   const what = r.rstp ? 'RSTP on' : r.stp ? 'STP on' : 'spanning tree off'
+  if (r.dryRun && r.changed && r.command) {
+    return `${r.bridge}: would turn ${what} (dry run: nothing was sent)\n  would run: ${shellQuote(r.command)}`
+  }
   const lines = [
     r.changed
       ? `${r.bridge}: ${what}${r.active ? '' : color.yellow(' (stored, not active: ovs-vswitchd is not running)')}`
@@ -89,5 +93,5 @@ export function summarizeStatus(list: StpBridgeStatus[]): string {
 
 export function summarizeChange(r: StpChangeResult): string {
   const what = r.rstp ? 'RSTP on' : r.stp ? 'STP on' : 'off'
-  return `${r.bridge}: ${what}${r.changed ? ' (changed)' : ' (unchanged)'}${r.active ? '' : ', not active'}`
+  return `${r.bridge}: ${what}${r.changed ? (r.dryRun ? ' (would change)' : ' (changed)') : ' (unchanged)'}${r.active ? '' : ', not active'}`
 }

@@ -33,6 +33,22 @@ describe('netops ovs stp (built CLI, real OVS)', {skip: ovsSkip()}, () => {
     assert.deepEqual(list[0]?.ports.map((p) => p.name), ['br0', 'br0-l0', 'br0-l1'])
   })
 
+  test('stp on --dry-run: the plan and the command it would run, the warnings, and nothing changed', async () => {
+    const r = await netops('ovs', 'stp', 'on', 'br1', '--priority', '4096', '--dry-run')
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^br1: would turn STP on \(dry run: nothing was sent\)$/m)
+    assert.match(r.stdout, /would run: ovs-vsctl .*set Bridge br1 stp_enable=true other_config:stp-priority=4096/)
+    assert.match(r.stderr, /warning: br1 will start sending BPDUs/)
+    const j = await netops('ovs', 'stp', 'on', 'br1', '--priority', '4096', '--dry-run', '--json')
+    const out = JSON.parse(j.stdout) as {changed: boolean; dryRun: boolean; command: string[]}
+    assert.deepEqual([out.changed, out.dryRun], [true, true])
+    assert.ok(out.command.includes('stp_enable=true'))
+    const st = JSON.parse((await netops('ovs', 'stp', 'status', 'br1', '--json')).stdout) as {stp: boolean}
+    assert.equal(st.stp, false, 'still off')
+    const both = await netops('ovs', 'stp', 'on', 'br1', '--dry-run', '--wait')
+    assert.equal(both.code, 2, 'waiting for a change that is not made makes no sense')
+  })
+
   test('stp on --json: result on stdout with changed and warnings; the BPDU warning also on stderr', async () => {
     const r = await netops('ovs', 'stp', 'on', 'br1', '--priority', '4096', '--hello-time', '1', '--max-age', '6', '--forward-delay', '4', '--json')
     assert.equal(r.code, 0, r.stderr)

@@ -36,6 +36,25 @@ describe('ovs stp on a real Open vSwitch (local)', {skip}, () => {
     assert.deepEqual(st?.ports.map((p) => [p.name, p.internal]), [['br0', true], ['eth0', false], ['int0', true]])
   })
 
+  test('--dry-run plans and reports the exact ovs-vsctl command, and writes nothing', async () => {
+    const opts = {priority: 4096, helloTime: 1, maxAge: 6, forwardDelay: 4}
+    const dry = await stpOn(vsctl, 'br0', opts, {dryRun: true})
+    assert.equal(dry.dryRun, true)
+    assert.equal(dry.changed, true)
+    assert.equal(dry.applied['stp_enable'], 'true')
+    assert.ok(dry.warnings.some((w) => /BPDU guard/.test(w)), 'the same warnings as a real run')
+    assert.equal((await ovs.vsctl('get', 'Bridge', 'br0', 'stp_enable')).trim(), 'false', 'nothing reached ovsdb')
+    assert.equal((await ovs.vsctl('get', 'Bridge', 'br0', 'other_config')).trim(), '{}')
+    const off = await stpOff(vsctl, 'br0', {dryRun: true})
+    assert.deepEqual([off.changed, off.command, off.dryRun], [false, null, true], 'off on an off bridge: nothing to do, dry or not')
+    // the real run sends exactly what the dry run showed
+    const real = await stpOn(vsctl, 'br0', opts)
+    assert.deepEqual(real.command, dry.command)
+    assert.equal(real.dryRun, false)
+    await stpOff(vsctl, 'br0')
+    await ovs.vsctl('clear', 'Bridge', 'br0', 'other_config')
+  })
+
   test('stp on with fast timers sets everything in one transaction; OVS runs STP on eth0 only', async () => {
     const r = await stpOn(vsctl, 'br0', {priority: 4096, helloTime: 1, maxAge: 6, forwardDelay: 4})
     assert.equal(r.changed, true)
