@@ -75,7 +75,10 @@ document is printed on stdout once listening.`
     'admin-listen-public': Flags.boolean({default: false, description: 'allow a non-loopback --admin-listen (a management network the VMs cannot reach)'}),
     'data-dir': Flags.string({description: 'where provisioning progress is kept across restarts (default ~/.local/state/netops/metadata; none = memory only)'}),
     'reset-progress': Flags.boolean({default: false, description: 'forget the progress kept in --data-dir (a new rollout)'}),
-    'phone-home': Flags.boolean({default: false, description: "add cloud-init phone_home and a reporting webhook to every VM's vendor-data (OpenStack, NoCloud), so the server learns when each VM is done"}),
+    'phone-home': Flags.boolean({
+      default: false,
+      description: "add cloud-init phone_home and a reporting webhook to every VM's vendor-data (OpenStack, NoCloud) and to cloud-init user-data on the EC2 / CloudStack paths, so the server learns when each VM is done",
+    }),
     'callback-url': Flags.string({default: DEFAULT_CALLBACK_BASE, description: 'base URL the VMs use for phone-home / reporting (the metadata address they already reach)'}),
   }
 

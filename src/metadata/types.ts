@@ -46,6 +46,12 @@ export interface Instance {
   publicKeys: Array<{name: string; key: string}>
   /** Rendered user-data bytes (multipart already assembled), undefined = none. */
   userData?: string
+  /**
+   * User-data as served on the EC2 / CloudStack paths when it differs from `userData`: cloud-init's
+   * Ec2 datasource reads no vendor-data, so `serve --phone-home` puts its part here (see
+   * progress/vendor-data.ts).
+   */
+  ec2UserData?: string
   vendorData?: string
   /** Merged meta_data (profile then instance). */
   meta: Record<string, unknown>

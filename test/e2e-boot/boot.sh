@@ -61,7 +61,7 @@ disable_network_activation: true
 cloud_init_modules: [seed_random, bootcmd, write-files, set_hostname, update_hostname,
                      update_etc_hosts, users-groups, ssh]
 cloud_config_modules: [set-passwords, runcmd]
-cloud_final_modules: [scripts-per-once, scripts-per-boot, scripts-per-instance, scripts-user, final-message]
+cloud_final_modules: [scripts-per-once, scripts-per-boot, scripts-per-instance, scripts-user, phone-home, final-message]
 EOF
 if [[ ${FAST_DHCP_FAIL:-1} == 1 ]]; then
   # No DHCP server exists in this namespace: OpenStackLocal's `dhclient -1` would wait 60 s for a

@@ -159,10 +159,13 @@ describe('full boot of Debian 12 cloud-init in private namespaces against the me
           .out('server.log')
           .split('\n')
           .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as {ip: string; instance?: string; status: number; path?: string; password?: true})
+          .map((l) => JSON.parse(l) as {ip: string; instance?: string; status: number; method?: string; path?: string; password?: true})
         assert.ok(log.length > 0, 'the server logged no request')
         for (const e of log) assert.equal(e.ip, VM.ip, `request from ${e.ip}, not the VM's address`)
         assert.ok(log.every((e) => e.instance === VM.id), 'a request was not attributed to the VM')
+        // the served phone_home / reporting part reached cloud-init (vendor-data, or user-data on EC2 / CloudStack)
+        assert.ok(log.some((e) => e.method === 'POST' && e.path === `/phone-home/${VM.id}` && e.status === 200), `phone_home did not call home${diag()}`)
+        assert.ok(log.some((e) => e.method === 'POST' && e.path === '/report' && e.status === 200), `no reporting event arrived${diag()}`)
         if (flavor === 'openstack') {
           assert.match(b.out('network'), /address 10\.20\.0\.23\/16|address 10\.20\.0\.23\b/, `static address from network_data.json not rendered${diag()}`)
         }

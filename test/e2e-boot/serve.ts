@@ -1,7 +1,7 @@
 /**
  * The metadata server as the full-boot test runs it: inside the boot's private network namespace
  * (boot.sh starts it), on 127.0.0.1:PORT with the CloudStack password server on PW_PORT.
- * Logs one JSON line per request on stdout (never user-data, keys or passwords), after "listening".
+ * With --phone-home's vendor-data / user-data part. Logs one JSON line per request on stdout (never user-data, keys or passwords), after "listening".
  *
  *   node --import tsx test/e2e-boot/serve.ts INVENTORY PORT PW_PORT
  */
@@ -17,6 +17,7 @@ const server = await startMetadataServer({
   host: '127.0.0.1',
   port: Number(port),
   passwordPort: Number(pwPort),
+  phoneHome: true, // phone_home + reporting webhook for every flavour (EC2 / CloudStack through user-data)
   logger: (e) => console.log(JSON.stringify(e)),
   passwordLogger: (e) => console.log(JSON.stringify({password: true, ...e})),
 })

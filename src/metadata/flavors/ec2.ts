@@ -79,14 +79,15 @@ export function identityDocument(instance: Instance): Record<string, unknown> {
 }
 
 export function addVersion(docs: Documents, base: string, meta: Dir, instance: Instance): void {
-  const hasUserData = instance.userData !== undefined
+  const userData = instance.ec2UserData ?? instance.userData
+  const hasUserData = userData !== undefined
   const listing = ok(hasUserData ? 'dynamic/\nmeta-data/\nuser-data' : 'dynamic/\nmeta-data/')
   docs.set(base, listing)
   docs.set(base + '/', listing)
   addTree(docs, `${base}/meta-data`, meta)
   addTree(docs, `${base}/dynamic`, dir([['instance-identity', dir([['document', JSON.stringify(identityDocument(instance))]])]]))
   docs.set(`${base}/dynamic/instance-identity/document`, ok(JSON.stringify(identityDocument(instance)), JSON_TYPE))
-  if (hasUserData) docs.set(`${base}/user-data`, ok(instance.userData ?? '', OCTETS))
+  if (hasUserData) docs.set(`${base}/user-data`, ok(userData ?? '', OCTETS))
 }
 
 /** Pure flavour function: what `path` answers for this VM (404 when nothing is there). */

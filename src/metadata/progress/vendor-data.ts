@@ -8,8 +8,11 @@ import {PHONE_HOME_PREFIX, REPORT_PATH} from './callbacks.js'
  * stage) and a `reporting:` webhook (every start/finish event to /report). Both go to the address
  * the VM already uses for metadata (169.254.169.254, DNATed to the server).
  *
- * cloud-init 22.4's Ec2 datasource does not fetch vendor-data from a non-AWS server, so on Ec2 the
- * VM's own image or user-data must enable phone_home (the same snippet, see `progressCloudConfig`).
+ * cloud-init 22.4's Ec2 datasource reads no vendor-data at all, so for the EC2 / CloudStack paths the
+ * part is added to the user-data instead — only to user-data cloud-init itself processes (a
+ * `#cloud-config`, `#!` script, `#include`, boothook, jinja template, part-handler or MIME multipart):
+ * anything else is an appliance's own configuration and is served untouched (its image must enable
+ * phone_home itself; `progressCloudConfig` is the snippet).
  */
 export const DEFAULT_CALLBACK_BASE = 'http://169.254.169.254'
 
@@ -54,17 +57,31 @@ export function appendPart(vendorData: string | undefined, part: string, filenam
   return multipart([{content: vendorData, filename: 'inventory'}, {content: part, filename}])
 }
 
-/** The instances with the progress part appended to (or forming) their vendor-data. */
+/** User-data that cloud-init processes itself (cloudinit/handlers + user_data.py's MIME detection). */
+const CLOUD_INIT_USER_DATA = /^(?:#cloud-config|#!|#include|#cloud-boothook|## template: jinja|#part-handler|#cloud-config-archive|Content-Type: multipart\/)/
+
+export function isCloudInitUserData(userData: string | undefined): userData is string {
+  return userData !== undefined && CLOUD_INIT_USER_DATA.test(userData)
+}
+
+/**
+ * The instances with the progress part appended to (or forming) their vendor-data, and appended to
+ * their EC2 / CloudStack user-data when that is cloud-init's.
+ */
 export function withProgressVendorData(instances: readonly Instance[], base = DEFAULT_CALLBACK_BASE): Instance[] {
   const part = progressCloudConfig(base)
   // VMs of one profile have the same vendor-data: one result string for all of them, not a copy each
   const done = new Map<string | undefined, string>()
-  return instances.map((i) => {
-    let vendorData = done.get(i.vendorData)
-    if (vendorData === undefined) {
-      vendorData = appendPart(i.vendorData, part)
-      done.set(i.vendorData, vendorData)
+  const once = (text: string | undefined): string => {
+    let out = done.get(text)
+    if (out === undefined) {
+      out = appendPart(text, part)
+      done.set(text, out)
     }
-    return {...i, vendorData}
+    return out
+  }
+  return instances.map((i) => {
+    const vendorData = once(i.vendorData)
+    return isCloudInitUserData(i.userData) ? {...i, vendorData, ec2UserData: once(i.userData)} : {...i, vendorData}
   })
 }

@@ -1,6 +1,6 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {renderPlan, renderStpChange, renderStpStatus} from '../../../../src/cli/render/ovs.js'
+import {renderPlan, renderStpChange, summarizeChange, renderStpStatus} from '../../../../src/cli/render/ovs.js'
 import {renderHostTable} from '../../../../src/cli/render/table.js'
 import type {StpBridgeStatus} from '../../../../src/ovs/stp.js'
 import {OvsDbUnreachableError} from '../../../../src/errors.js'
@@ -33,9 +33,16 @@ test('a bridge with spanning tree off is one line plus its ports; no bridges is 
 
 test('stored-but-not-active is said in the status header and the change line', () => {
   assert.match(renderStpStatus([{...st, active: false}]), /STP on \(stored, NOT active: ovs-vswitchd not running\)/)
-  const change = {bridge: 'br0', changed: true, stp: true, rstp: false, active: false, applied: {stp_enable: 'true'}, command: ['ovs-vsctl'], warnings: []}
+  const change = {bridge: 'br0', changed: true, stp: true, rstp: false, active: false, applied: {stp_enable: 'true'}, command: ['ovs-vsctl'], dryRun: false, warnings: []}
   assert.match(renderStpChange(change), /br0: STP on \(stored, not active/)
   assert.equal(renderStpChange({...change, changed: false, active: true}), 'br0: already STP on, nothing changed')
+})
+
+test('a dry run says what would change and the exact command, shell-quoted', () => {
+  const dry = {bridge: 'br0', changed: true, stp: true, rstp: false, active: true, applied: {stp_enable: 'true'}, command: ['ovs-vsctl', '--timeout=30', 'set', 'Bridge', 'br 0', 'stp_enable=true'], dryRun: true, warnings: []}
+  assert.equal(renderStpChange(dry), "br0: would turn STP on (dry run: nothing was sent)\n  would run: ovs-vsctl --timeout=30 set Bridge 'br 0' stp_enable=true")
+  assert.equal(summarizeChange(dry), 'br0: STP on (would change)')
+  assert.equal(renderStpChange({...dry, changed: false, command: null}), 'br0: already STP on, nothing changed')
 })
 
 test('the plan line is the ovs-vsctl set that will run', () => {

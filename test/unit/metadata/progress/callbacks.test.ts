@@ -5,7 +5,7 @@ import type {IncomingMessage} from 'node:http'
 import {parse} from 'yaml'
 import {handleCallback, type CallbackCounters} from '../../../../src/metadata/progress/callbacks.js'
 import {ProgressTracker} from '../../../../src/metadata/progress/tracker.js'
-import {appendPart, progressCloudConfig, withProgressVendorData} from '../../../../src/metadata/progress/vendor-data.js'
+import {appendPart, isCloudInitUserData, progressCloudConfig, withProgressVendorData} from '../../../../src/metadata/progress/vendor-data.js'
 import type {Requester} from '../../../../src/metadata/identity.js'
 import {sampleInstances} from '../../../helpers/metadata.js'
 
@@ -66,5 +66,22 @@ describe('--phone-home vendor-data', () => {
     const all = withProgressVendorData([waf!, ips!])
     assert.match(all[0]!.vendorData!, /timezone: UTC[\s\S]*phone_home:/)
     assert.equal(all[1]!.vendorData, part)
+  })
+
+  test("EC2 / CloudStack get the part in user-data (their datasource reads no vendor-data), only when it is cloud-init's", () => {
+    for (const u of ['#cloud-config\n', '#!/bin/sh\necho hi\n', '#include\nhttp://x\n', '## template: jinja\n#cloud-config\n', 'Content-Type: multipart/mixed; boundary="b"\n']) {
+      assert.equal(isCloudInitUserData(u), true, u)
+    }
+    for (const u of [undefined, '', 'config system global\n  set hostname waf\nend\n', '{"hostname": "ips"}', ' #cloud-config']) {
+      assert.equal(isCloudInitUserData(u), false, String(u))
+    }
+    const script = {...waf!, userData: '#!/bin/sh\necho up\n'}
+    const appliance = {...ips!, userData: 'config system global\nend\n'}
+    const [s, a] = withProgressVendorData([script, appliance])
+    assert.equal(s!.userData, script.userData, 'the user-data other flavours serve is untouched')
+    assert.match(s!.ec2UserData!, /^Content-Type: multipart\/mixed/)
+    assert.match(s!.ec2UserData!, /Content-Type: text\/x-shellscript[\s\S]*echo up[\s\S]*Content-Type: text\/cloud-config[\s\S]*phone_home:/)
+    assert.equal(a!.ec2UserData, undefined, "an appliance's own configuration is served as it is")
+    assert.equal(a!.userData, appliance.userData)
   })
 })
