@@ -1,4 +1,4 @@
-import type {IncomingHttpHeaders} from 'node:http'
+import {STATUS_CODES, type IncomingHttpHeaders} from 'node:http'
 import type {Socket} from 'node:net'
 
 /**
@@ -75,21 +75,16 @@ const BAD_TARGET = /[^\x21-\x7e]/
 /** Above this much unsent output a connection stops reading until the client catches up. */
 const HIGH_WATER = 64 * 1024
 
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  414: 'URI Too Long',
-  500: 'Internal Server Error',
-}
-
 /** Status line + fixed headers, per (status, type, length, extra): shared, bounded. */
 const HEADS = new Map<string, Buffer>()
 const MAX_HEADS = 4096
+
+/** Status line and headers up to (not including) `date`. */
+function headBytes(r: FastReply): Buffer {
+  let text = `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? 'Unknown'}\r\ncontent-type: ${r.contentType}\r\ncontent-length: ${r.body.length}\r\ncache-control: no-store\r\n`
+  if (r.extra) for (let i = 0; i + 1 < r.extra.length; i += 2) text += `${r.extra[i]}: ${r.extra[i + 1]}\r\n`
+  return Buffer.from(text, 'latin1')
+}
 
 /** The common case (200, no extra header): content type → length → head, no key string built. */
 const OK_HEADS = new Map<string, Map<number, Buffer>>()
@@ -103,7 +98,7 @@ function headFor(r: FastReply): Buffer {
     }
     let h = byLength.get(r.body.length)
     if (h === undefined) {
-      h = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: ${r.contentType}\r\ncontent-length: ${r.body.length}\r\ncache-control: no-store\r\n`, 'latin1')
+      h = headBytes(r)
       if (byLength.size < MAX_HEADS) byLength.set(r.body.length, h)
     }
     return h
@@ -112,9 +107,7 @@ function headFor(r: FastReply): Buffer {
   const key = `${r.status}\0${r.contentType}\0${r.body.length}\0${extra}`
   let h = HEADS.get(key)
   if (h === undefined) {
-    let text = `HTTP/1.1 ${r.status} ${STATUS_TEXT[r.status] ?? 'Unknown'}\r\ncontent-type: ${r.contentType}\r\ncontent-length: ${r.body.length}\r\ncache-control: no-store\r\n`
-    if (r.extra) for (let i = 0; i + 1 < r.extra.length; i += 2) text += `${r.extra[i]}: ${r.extra[i + 1]}\r\n`
-    h = Buffer.from(text, 'latin1')
+    h = headBytes(r)
     if (HEADS.size < MAX_HEADS) HEADS.set(key, h)
   }
   return h

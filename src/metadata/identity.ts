@@ -93,9 +93,8 @@ function memo<T>(f: (key: string) => T): (key: string) => T {
 export function createResolver(options: ResolverOptions = {}): Resolver {
   const trusted = new CidrSet(options.trustProxy ?? [])
   const secret = options.proxySharedSecret
-  // per request these were most of the lookup's cost (regexes, BlockList): remember the answers
+  // per request the peer's normalisation (regexes) was much of the lookup's cost: remember it
   const peerOf = memo(normalizeIp)
-  const isTrusted = memo((ip) => trusted.has(ip))
   return {
     trusted,
     resolve(req, store) {
@@ -117,7 +116,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
       }
       let ip = peer
       let via: Requester['via'] = 'address'
-      if (trusted.size > 0 && isTrusted(peer)) {
+      if (trusted.size > 0 && trusted.has(peer)) {
         const xff = header(req, 'x-forwarded-for')
         if (xff !== undefined && xff.trim() !== '') {
           ip = clientFromForwarded(xff, peer, trusted)

@@ -51,6 +51,8 @@ export function normalizeMac(text: string): string | undefined {
 export class CidrSet {
   private readonly list = new BlockList()
   readonly entries: string[] = []
+  /** Answers by address: BlockList builds a SocketAddress per check, too slow per request (bounded). */
+  private readonly seen = new Map<string, boolean>()
 
   constructor(cidrs: readonly string[] = []) {
     for (const c of cidrs) this.add(c)
@@ -61,6 +63,7 @@ export class CidrSet {
     const parsed = cidr.includes('/') ? parseCidr(cidr) : isIP(normalizeIp(cidr)) ? {address: normalizeIp(cidr), prefix: -1, family: ipFamily(normalizeIp(cidr))} : undefined
     if (parsed === undefined || parsed.family === 0) throw new Error(`not an address or CIDR: ${cidr} (expected e.g. 10.0.0.0/8, 127.0.0.1 or fd00::/8)`)
     const type = parsed.family === 4 ? 'ipv4' : 'ipv6'
+    this.seen.clear()
     if (parsed.prefix < 0) this.list.addAddress(parsed.address, type)
     else this.list.addSubnet(parsed.address, parsed.prefix, type)
     this.entries.push(cidr)
@@ -68,6 +71,16 @@ export class CidrSet {
 
   has(address: string): boolean {
     if (this.entries.length === 0) return false
+    let v = this.seen.get(address)
+    if (v === undefined) {
+      if (this.seen.size >= 65_536) this.seen.clear()
+      v = this.check(address)
+      this.seen.set(address, v)
+    }
+    return v
+  }
+
+  private check(address: string): boolean {
     const a = normalizeIp(address)
     const family = isIP(a)
     if (family === 0) return false
