@@ -44,7 +44,8 @@ const CORES = cpus().length
 const pin = (core: number, argv: string[]) => (CORES > 1 ? ['taskset', '-c', String(core), ...argv] : argv)
 
 function need(cmd: string, pkg: string): void {
-  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) throw new Error(`${cmd} not found: apt-get install ${pkg} (scripts/install-test-deps.sh)`)
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0)
+    throw new Error(`${cmd} not found: apt-get install ${pkg} (scripts/install-test-deps.sh)`)
 }
 
 const stormIp = (i: number) => `127.10.${Math.floor(i / 250)}.${(i % 250) + 1}`
@@ -61,7 +62,15 @@ function inventory(count: number, ip: (i: number) => string): Record<string, unk
     },
     instances: Array.from({length: count}, (_, i) => {
       const mac = `52:54:00:${((i >> 16) & 255).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`
-      return {id: `vm-${String(i).padStart(5, '0')}`, hostname: `vm-${String(i).padStart(5, '0')}`, ip: ip(i), mac, profile: 'appliance', public_keys: [KEY], interfaces: [{name: 'mgmt', mac, dhcp: true}]}
+      return {
+        id: `vm-${String(i).padStart(5, '0')}`,
+        hostname: `vm-${String(i).padStart(5, '0')}`,
+        ip: ip(i),
+        mac,
+        profile: 'appliance',
+        public_keys: [KEY],
+        interfaces: [{name: 'mgmt', mac, dhcp: true}],
+      }
     }),
   }
 }
@@ -76,7 +85,26 @@ interface Served {
 }
 
 function startServe(inventoryFile: string, extra: string[]): Promise<Served> {
-  const argv = pin(1, [process.execPath, join(REPO, 'bin/run.js'), 'metadata', 'serve', '--inventory', inventoryFile, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data-dir', 'none', '--cloudstack-password-port', 'off', '--no-watch', '--quiet', '--json', ...extra])
+  const argv = pin(1, [
+    process.execPath,
+    join(REPO, 'bin/run.js'),
+    'metadata',
+    'serve',
+    '--inventory',
+    inventoryFile,
+    '--listen',
+    '127.0.0.1:0',
+    '--admin-listen',
+    '127.0.0.1:0',
+    '--data-dir',
+    'none',
+    '--cloudstack-password-port',
+    'off',
+    '--no-watch',
+    '--quiet',
+    '--json',
+    ...extra,
+  ])
   const proc = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
   let out = ''
   let err = ''
@@ -122,7 +150,8 @@ async function waitWarm(s: Served): Promise<number> {
 async function histogram(s: Served): Promise<Map<number, number>> {
   const text = await fetchText(`${s.admin}/metrics`)
   const out = new Map<number, number>()
-  for (const m of text.matchAll(/^netops_metadata_request_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]))
+  for (const m of text.matchAll(/^netops_metadata_request_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm))
+    out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]))
   return out
 }
 
@@ -167,15 +196,23 @@ function pct(sorted: number[], p: number): number {
 function get(base: string, path: string, from: string, lat: number[]): Promise<{status: number; body: string}> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now()
-    const req = request(base + path, {agent: false, localAddress: from, headers: {'user-agent': 'python-requests/2.28.1', accept: '*/*', 'accept-encoding': 'gzip, deflate', connection: 'keep-alive'}}, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        lat.push(performance.now() - t0)
-        res.socket?.destroy() // cloud-init closes its requests.Session after each request
-        resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')})
-      })
-    })
+    const req = request(
+      base + path,
+      {
+        agent: false,
+        localAddress: from,
+        headers: {'user-agent': 'python-requests/2.28.1', accept: '*/*', 'accept-encoding': 'gzip, deflate', connection: 'keep-alive'},
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          lat.push(performance.now() - t0)
+          res.socket?.destroy() // cloud-init closes its requests.Session after each request
+          resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')})
+        })
+      },
+    )
     req.setTimeout(30_000, () => req.destroy(new Error(`timeout ${path}`)))
     req.on('error', reject)
     req.end()
@@ -247,7 +284,21 @@ async function bootStorm(dir: string): Promise<StormResult> {
     const wrong = results.filter((r, i) => r.instanceId !== `vm-${String(i).padStart(5, '0')}`).length
     const requests = results.reduce((a, r) => a + r.requests, 0)
     lat.sort((a, b) => a - b)
-    return {vms: STORM_VMS, requests, perVm: requests / STORM_VMS, seconds, rps: requests / seconds, p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1]!, cpu, hwm: memory(s.pid).hwm, wrong, serverP50: histQuantile(h0, h1, 50), serverP99: histQuantile(h0, h1, 99)}
+    return {
+      vms: STORM_VMS,
+      requests,
+      perVm: requests / STORM_VMS,
+      seconds,
+      rps: requests / seconds,
+      p50: pct(lat, 50),
+      p99: pct(lat, 99),
+      max: lat[lat.length - 1]!,
+      cpu,
+      hwm: memory(s.pid).hwm,
+      wrong,
+      serverP50: histQuantile(h0, h1, 50),
+      serverP99: histQuantile(h0, h1, 99),
+    }
   } finally {
     await stop(s.proc)
   }
@@ -269,7 +320,18 @@ function ms(v: string, unit: string): number {
 }
 
 async function runWrk(url: string, seconds: number): Promise<WrkResult> {
-  const argv = pin(0, ['wrk', '-t1', '-c256', `-d${seconds}s`, '--latency', '--timeout', '5s', '-s', join(REPO, 'bench', 'metadata.lua'), url])
+  const argv = pin(0, [
+    'wrk',
+    '-t1',
+    '-c256',
+    `-d${seconds}s`,
+    '--latency',
+    '--timeout',
+    '5s',
+    '-s',
+    join(REPO, 'bench', 'metadata.lua'),
+    url,
+  ])
   const out = await new Promise<string>((resolve, reject) => {
     const p = spawn(argv[0]!, argv.slice(1), {env: {...process.env, NETOPS_BENCH_VMS: String(WRK_VMS)}})
     let o = ''
@@ -351,7 +413,11 @@ http {
   }
   const pids = () => {
     const master = Number(readFileSync(join(prefix, 'nginx.pid'), 'utf8').trim())
-    const kids = spawnSync('pgrep', ['-P', String(master)], {encoding: 'utf8'}).stdout.trim().split('\n').filter(Boolean).map(Number)
+    const kids = spawnSync('pgrep', ['-P', String(master)], {encoding: 'utf8'})
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
     return [master, ...kids]
   }
   return {proc, port, pids}
@@ -465,7 +531,14 @@ function getVia(port: number, path: string, xff: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 function table(rows: string[][]): string {
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('   ').trimEnd()).join('\n')
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!)))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 const f1 = (n: number) => n.toFixed(1)
 const f2 = (n: number) => n.toFixed(2)
@@ -483,37 +556,101 @@ async function main(): Promise<void> {
   })
   const targets: string[][] = [['target', 'measured', '']]
   try {
-    console.log(`netops metadata bench — node ${process.version}, ${CORES} cores; servers pinned to core 1, clients to core 0${CORES > 1 ? '' : ' (1 core: no pinning)'}\n`)
+    console.log(
+      `netops metadata bench — node ${process.version}, ${CORES} cores; servers pinned to core 1, clients to core 0${CORES > 1 ? '' : ' (1 core: no pinning)'}\n`,
+    )
     if (ONLY !== 'wrk') {
       const s = await bootStorm(dir)
       console.log(`1. boot storm: ${s.vms} VMs at once, cloud-init 22.4 Ec2 crawl + user-data, a new connection per request`)
       console.log(
         table([
-          ['requests', 'per VM', 'all served in', 'requests/s', 'client p50', 'client p99', 'server p50', 'server p99', 'server CPU', 'server peak RSS', 'wrong data'],
-          [String(s.requests), f1(s.perVm), `${f2(s.seconds)} s`, f1(s.rps), `${f2(s.p50)} ms`, `${f2(s.p99)} ms`, `≤ ${s.serverP50} ms`, `≤ ${s.serverP99} ms`, `${f2(s.cpu)} s (${Math.round((s.cpu / s.seconds) * 100)} %)`, `${f1(s.hwm)} MB`, String(s.wrong)],
+          [
+            'requests',
+            'per VM',
+            'all served in',
+            'requests/s',
+            'client p50',
+            'client p99',
+            'server p50',
+            'server p99',
+            'server CPU',
+            'server peak RSS',
+            'wrong data',
+          ],
+          [
+            String(s.requests),
+            f1(s.perVm),
+            `${f2(s.seconds)} s`,
+            f1(s.rps),
+            `${f2(s.p50)} ms`,
+            `${f2(s.p99)} ms`,
+            `≤ ${s.serverP50} ms`,
+            `≤ ${s.serverP99} ms`,
+            `${f2(s.cpu)} s (${Math.round((s.cpu / s.seconds) * 100)} %)`,
+            `${f1(s.hwm)} MB`,
+            String(s.wrong),
+          ],
         ]),
       )
-      console.log('   client latency: connect to last byte, seen by the 1,000 simulated VMs (one node process on core 0, itself the bottleneck);')
+      console.log(
+        '   client latency: connect to last byte, seen by the 1,000 simulated VMs (one node process on core 0, itself the bottleneck);',
+      )
       console.log("   server latency: the server's own histogram (request parsed → answer written), bucket bounds.\n")
-      targets.push(['p99 < 10 ms (boot storm, server)', `≤ ${s.serverP99} ms`, ok(s.serverP99 <= 10)], ['every storm VM got its own data', `${s.wrong} wrong`, ok(s.wrong === 0)])
+      targets.push(
+        ['p99 < 10 ms (boot storm, server)', `≤ ${s.serverP99} ms`, ok(s.serverP99 <= 10)],
+        ['every storm VM got its own data', `${s.wrong} wrong`, ok(s.wrong === 0)],
+      )
     }
     if (ONLY !== 'storm') {
       const t = await throughput(dir)
       const ratio = t.netops.rps / t.nginx.rps
-      console.log(`2. throughput: wrk -t1 -c256 -d${WRK_SECONDS}s, ${WRK_VMS} instances, X-Forwarded-For rotated per request over ${WRK_VMS} VMs × ${WRK_PATHS.length} paths (${t.files} files for nginx)`)
+      console.log(
+        `2. throughput: wrk -t1 -c256 -d${WRK_SECONDS}s, ${WRK_VMS} instances, X-Forwarded-For rotated per request over ${WRK_VMS} VMs × ${WRK_PATHS.length} paths (${t.files} files for nginx)`,
+      )
       console.log(
         table([
           ['server', 'requests/s', 'p50', 'p99', 'non-2xx', 'CPU (cores)', 'peak RSS'],
-          ['netops metadata serve', f1(t.netops.rps), `${f2(t.netops.p50)} ms`, `${f2(t.netops.p99)} ms`, String(t.netops.non2xx), f2(t.netops.cpu), `${f1(t.netops.hwm)} MB`],
-          [`nginx (${t.nginx.workers} worker)`, f1(t.nginx.rps), `${f2(t.nginx.p50)} ms`, `${f2(t.nginx.p99)} ms`, String(t.nginx.non2xx), f2(t.nginx.cpu), '-'],
-          ['floor: node:net, constant answer', f1(t.floor.rps), `${f2(t.floor.p50)} ms`, `${f2(t.floor.p99)} ms`, String(t.floor.non2xx), '-', '-'],
+          [
+            'netops metadata serve',
+            f1(t.netops.rps),
+            `${f2(t.netops.p50)} ms`,
+            `${f2(t.netops.p99)} ms`,
+            String(t.netops.non2xx),
+            f2(t.netops.cpu),
+            `${f1(t.netops.hwm)} MB`,
+          ],
+          [
+            `nginx (${t.nginx.workers} worker)`,
+            f1(t.nginx.rps),
+            `${f2(t.nginx.p50)} ms`,
+            `${f2(t.nginx.p99)} ms`,
+            String(t.nginx.non2xx),
+            f2(t.nginx.cpu),
+            '-',
+          ],
+          [
+            'floor: node:net, constant answer',
+            f1(t.floor.rps),
+            `${f2(t.floor.p50)} ms`,
+            `${f2(t.floor.p99)} ms`,
+            String(t.floor.non2xx),
+            '-',
+            '-',
+          ],
         ]),
       )
-      console.log("   floor: a Node server that parses nothing and writes one constant 9-byte answer per request — no Node server can beat it on this core")
+      console.log(
+        '   floor: a Node server that parses nothing and writes one constant 9-byte answer per request — no Node server can beat it on this core',
+      )
       console.log(`   netops/nginx requests/s: ${f2(ratio)}; same bytes from both: ${t.sameBytes ? 'yes' : 'NO'}`)
-      console.log(`   netops with ${WRK_VMS} instances: listening after ${f2(t.netops.startupSeconds)} s, every VM's documents rendered ${f2(t.netops.warmSeconds)} s later; RSS then ${f1(t.netops.rssIdle)} MB`)
-      console.log(`   (at 256 connections, p99 ≥ 256 / requests/s by Little's law: ${f2((256 / t.netops.rps) * 1000)} ms for netops, ${f2((256 / t.nginx.rps) * 1000)} ms for nginx)`)
-      if (t.netops.errors || t.nginx.errors) console.log(`   wrk: netops ${t.netops.errors || 'no socket errors'}; nginx ${t.nginx.errors || 'no socket errors'}`)
+      console.log(
+        `   netops with ${WRK_VMS} instances: listening after ${f2(t.netops.startupSeconds)} s, every VM's documents rendered ${f2(t.netops.warmSeconds)} s later; RSS then ${f1(t.netops.rssIdle)} MB`,
+      )
+      console.log(
+        `   (at 256 connections, p99 ≥ 256 / requests/s by Little's law: ${f2((256 / t.netops.rps) * 1000)} ms for netops, ${f2((256 / t.nginx.rps) * 1000)} ms for nginx)`,
+      )
+      if (t.netops.errors || t.nginx.errors)
+        console.log(`   wrk: netops ${t.netops.errors || 'no socket errors'}; nginx ${t.nginx.errors || 'no socket errors'}`)
       targets.push(
         ['requests/s ≥ 50 % of nginx', `${Math.round(ratio * 100)} %`, ok(ratio >= 0.5)],
         ['p99 < 10 ms (wrk, 256 connections)', `${f2(t.netops.p99)} ms`, ok(t.netops.p99 < 10)],

@@ -84,34 +84,63 @@ async function runNetops(f: Fleet, dir: string): Promise<RunResult> {
   const t0 = performance.now()
   const open = (s: {host: string; port: number}) =>
     SwitchDevice.open({
-      target: {host: s.host, port: s.port, username: 'admin', password: f.password, knownHostsFile: join(dir, 'known_hosts'), hostKeyPolicy: 'off', sshConfigFile: null, timeoutMs: 60_000},
+      target: {
+        host: s.host,
+        port: s.port,
+        username: 'admin',
+        password: f.password,
+        knownHostsFile: join(dir, 'known_hosts'),
+        hostKeyPolicy: 'off',
+        sshConfigFile: null,
+        timeoutMs: 60_000,
+      },
       enablePassword: f.enablePassword,
       platform: 'auto',
       timeoutMs: 60_000,
     })
-  const results = await runMany(f.switches.map((s) => String(s.port)), f.switches.length, async (_t, i) => {
-    const s = f.switches[i] as {host: string; port: number}
-    const started = performance.now()
-    // `netops switch diagnose --port 19`
-    const a = await open(s)
-    try {
-      diagnose(await a.readPort('19'), a.platform)
-    } finally {
-      await a.close()
-    }
-    // `netops switch fix-loop --port 19 --yes --save`
-    const b = await open(s)
-    try {
-      const r = await fixLoop(b, {port: '19', intervalSeconds: 300, dryRun: false, bounce: false, save: true, wait: false, waitTimeoutMs: 0, pollIntervalMs: 1000, confirm: async () => true})
-      if (!r.verified || r.applied.length !== 4) throw new Error(`unexpected result: ${JSON.stringify(r.applied)}`)
-    } finally {
-      await b.close()
-    }
-    per.push((performance.now() - started) / 1000)
-  })
+  const results = await runMany(
+    f.switches.map((s) => String(s.port)),
+    f.switches.length,
+    async (_t, i) => {
+      const s = f.switches[i] as {host: string; port: number}
+      const started = performance.now()
+      // `netops switch diagnose --port 19`
+      const a = await open(s)
+      try {
+        diagnose(await a.readPort('19'), a.platform)
+      } finally {
+        await a.close()
+      }
+      // `netops switch fix-loop --port 19 --yes --save`
+      const b = await open(s)
+      try {
+        const r = await fixLoop(b, {
+          port: '19',
+          intervalSeconds: 300,
+          dryRun: false,
+          bounce: false,
+          save: true,
+          wait: false,
+          waitTimeoutMs: 0,
+          pollIntervalMs: 1000,
+          confirm: async () => true,
+        })
+        if (!r.verified || r.applied.length !== 4) throw new Error(`unexpected result: ${JSON.stringify(r.applied)}`)
+      } finally {
+        await b.close()
+      }
+      per.push((performance.now() - started) / 1000)
+    },
+  )
   const failed = results.filter((r) => !r.ok)
   const c = process.cpuUsage(cpu0)
-  return {per, total: (performance.now() - t0) / 1000, failed: failed.length, errors: failed.slice(0, 3).map((r) => (r.ok ? '' : r.error.message)), cpu: (c.user + c.system) / 1e6}
+  return {
+    per,
+    total: (performance.now() - t0) / 1000,
+    failed: failed.length,
+    errors: failed.slice(0, 3).map((r) => (r.ok ? '' : r.error.message)),
+    cpu: (c.user + c.system) / 1e6,
+  }
 }
 
 function runNetmiko(f: Fleet, workers: number): RunResult {
@@ -133,14 +162,21 @@ if (check.status !== 0) {
 const sizes = (process.env.BENCH_SIZES ?? '1,50,200').split(',').map(Number)
 const dir = mkdtempSync(join(tmpdir(), 'netops-bench-'))
 const f3 = (n: number) => n.toFixed(3)
-console.log(`bench:switch — per switch: diagnose (1 login, 7 shows) then fix-loop (1 login, 7 shows, 4 config lines, save, 6 shows read-back)`)
-console.log(`peer: Netmiko ${check.stdout.trim()} (Debian 12), fast_cli=True, the same commands, netmiko/N = N worker threads; node ${process.version}; fleet of lab switches in its own process`)
+console.log(
+  `bench:switch — per switch: diagnose (1 login, 7 shows) then fix-loop (1 login, 7 shows, 4 config lines, save, 6 shows read-back)`,
+)
+console.log(
+  `peer: Netmiko ${check.stdout.trim()} (Debian 12), fast_cli=True, the same commands, netmiko/N = N worker threads; node ${process.version}; fleet of lab switches in its own process`,
+)
 console.log('')
 console.log('switches  tool         per-device p50     p95      max    total     ok/failed   client CPU  fleet CPU')
 const rows: string[] = []
 for (const n of sizes) {
   // Netmiko with one thread per switch, and (above 20 switches) with Nornir's default of 20 workers.
-  const tools: Array<[string, number]> = [['netops', n], ['netmiko', n]]
+  const tools: Array<[string, number]> = [
+    ['netops', n],
+    ['netmiko', n],
+  ]
   if (n > 20) tools.push(['netmiko', 20])
   const out: Array<[string, RunResult, number]> = []
   for (const [tool, workers] of tools) {
@@ -163,7 +199,8 @@ for (const n of sizes) {
   for (const [tool, b] of out.slice(1)) {
     rows.push(
       `${n} switches, ${tool}: netops ${f3(stats(a.per).p50)} s vs ${f3(stats(b.per).p50)} s per device (p50) = ${(stats(b.per).p50 / stats(a.per).p50).toFixed(1)}x; ` +
-        `total ${f3(a.total)} s vs ${f3(b.total)} s = ${(b.total / a.total).toFixed(1)}x` + (b.failed ? ` (Netmiko: ${b.failed} of ${n} failed)` : ''),
+        `total ${f3(a.total)} s vs ${f3(b.total)} s = ${(b.total / a.total).toFixed(1)}x` +
+        (b.failed ? ` (Netmiko: ${b.failed} of ${n} failed)` : ''),
     )
   }
 }

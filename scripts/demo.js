@@ -48,11 +48,14 @@ function step(title, args) {
   return r.status
 }
 
-console.log(`lab switch ${info.switches[0].hostname} listening on ${info.host}:${info.port} (user ${info.username}, lab default credentials)`)
+console.log(
+  `lab switch ${info.switches[0].hostname} listening on ${info.host}:${info.port} (user ${info.username}, lab default credentials)`,
+)
 let failed = 0
 failed += step('1. what is wrong with port 19?', ['switch', 'diagnose', ...conn, '--port', '19']) === 0 ? 0 : 1
 failed += step('2. what would fix-loop send? (nothing is sent)', ['switch', 'fix-loop', ...conn, '--port', '19', '--dry-run']) === 0 ? 0 : 1
-failed += step('3. apply it and recover the port now', ['switch', 'fix-loop', ...conn, '--port', '19', '--yes', '--bounce', '--save']) === 0 ? 0 : 1
+failed +=
+  step('3. apply it and recover the port now', ['switch', 'fix-loop', ...conn, '--port', '19', '--yes', '--bounce', '--save']) === 0 ? 0 : 1
 failed += step('4. after: port 19 stays up although the loop is still there', ['switch', 'diagnose', ...conn, '--port', '19']) === 0 ? 0 : 1
 failed += step('5. running fix-loop again sends nothing', ['switch', 'fix-loop', ...conn, '--port', '19', '--yes']) === 0 ? 0 : 1
 

@@ -26,25 +26,6 @@ export const EXIT_CODES = {
 
 export type ExitCodeName = keyof typeof EXIT_CODES
 
-/** What each exit code means, in the words the README uses. */
-export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
-  ok: 'success (also: nothing to change)',
-  unexpected: 'unexpected internal error (a bug: please report it)',
-  usage: 'bad flags, arguments or input file',
-  unreachable: 'host unreachable: connection refused, no route, DNS failure',
-  refused: 'the target refused a command (IOS `% Invalid input`, ovs-vsctl error)',
-  notFound: 'named thing does not exist (port, bridge, instance)',
-  verifyFailed: 'change applied but read-back verification failed',
-  auth: 'authentication failed (login or enable password, key, agent)',
-  timeout: 'a step did not finish within --timeout',
-  hostKey: 'host key unknown under strict policy, or changed',
-  partial: 'several hosts: at least one failed (see the per-host table)',
-  connectionLost: 'connection dropped mid-operation (the report says what was applied)',
-  precondition: 'refused for safety: confirmation missing, wrong err-disable cause, conflicting state',
-  dependency: 'a required program or service is missing or not running',
-  permission: 'permission denied',
-}
-
 export interface NetopsErrorOptions {
   suggestions?: string[]
   details?: Record<string, unknown>
@@ -106,14 +87,12 @@ export class ConnectionLostError extends kind('NETOPS_SSH_CONNECTION_LOST', 'con
 
 export class EnableAuthError extends kind('NETOPS_DEVICE_ENABLE_AUTH', 'auth') {}
 export class DeviceCommandError extends kind('NETOPS_DEVICE_COMMAND_REJECTED', 'refused') {}
-export class DeviceUnsupportedError extends kind('NETOPS_DEVICE_UNSUPPORTED', 'refused') {}
 export class DevicePromptError extends kind('NETOPS_DEVICE_PROMPT', 'refused') {}
 export class PortNotFoundError extends kind('NETOPS_SWITCH_PORT_NOT_FOUND', 'notFound') {}
 export class PortAmbiguousError extends kind('NETOPS_SWITCH_PORT_AMBIGUOUS', 'usage') {}
 export class WrongCauseError extends kind('NETOPS_SWITCH_WRONG_CAUSE', 'precondition') {}
 export class ConfirmationRequiredError extends kind('NETOPS_CONFIRMATION_REQUIRED', 'precondition') {}
 export class VerificationError extends kind('NETOPS_VERIFY_FAILED', 'verifyFailed') {}
-export class PartialFailureError extends kind('NETOPS_PARTIAL_FAILURE', 'partial') {}
 
 export class OvsNotInstalledError extends kind('NETOPS_OVS_NOT_INSTALLED', 'dependency') {}
 export class OvsDbUnreachableError extends kind('NETOPS_OVS_DB_UNREACHABLE', 'dependency') {}
@@ -134,17 +113,37 @@ export class ProvisioningTimeoutError extends kind('NETOPS_METADATA_PROVISIONING
 
 /** Every error class, for the catalogue check and the README table. */
 export const ERROR_CATALOGUE = [
-  UsageError, InputError, UnexpectedError,
-  SshUnreachableError, SshAuthError, SshTimeoutError, SshHostKeyUnknownError, SshHostKeyChangedError,
-  SshProtocolError, ConnectionLostError,
-  EnableAuthError, DeviceCommandError, DeviceUnsupportedError, DevicePromptError, PortNotFoundError, PortAmbiguousError,
-  WrongCauseError, ConfirmationRequiredError, VerificationError, PartialFailureError,
-  OvsNotInstalledError, OvsDbUnreachableError, OvsCommandError, OvsBridgeNotFoundError, OvsConflictError,
-  PermissionError, ExecTimeoutError,
-  InventoryError, InstanceNotFoundError, ListenError, DependencyError,
-  RedirectConflictError, RedirectCommandError, AdminUnreachableError, ProvisioningTimeoutError,
+  UsageError,
+  InputError,
+  UnexpectedError,
+  SshUnreachableError,
+  SshAuthError,
+  SshTimeoutError,
+  SshHostKeyUnknownError,
+  SshHostKeyChangedError,
+  SshProtocolError,
+  ConnectionLostError,
+  EnableAuthError,
+  DeviceCommandError,
+  DevicePromptError,
+  PortNotFoundError,
+  PortAmbiguousError,
+  WrongCauseError,
+  ConfirmationRequiredError,
+  VerificationError,
+  OvsNotInstalledError,
+  OvsDbUnreachableError,
+  OvsCommandError,
+  OvsBridgeNotFoundError,
+  OvsConflictError,
+  PermissionError,
+  ExecTimeoutError,
+  InventoryError,
+  InstanceNotFoundError,
+  ListenError,
+  DependencyError,
+  RedirectConflictError,
+  RedirectCommandError,
+  AdminUnreachableError,
+  ProvisioningTimeoutError,
 ] as const
-
-export function isNetopsError(err: unknown): err is NetopsError {
-  return err instanceof NetopsError
-}

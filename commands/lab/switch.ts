@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {renderLabSwitch} from '../../src/cli/render/lab.js'
 import {InputError, ListenError} from '../../src/errors.js'
-import {SCENARIOS, type Scenario} from '../../src/lab/switch/device.js'
+import {SCENARIOS} from '../../src/lab/switch/device.js'
 import {LAB_DEFAULTS, startLabFleet, type LabSwitchOptions} from '../../src/lab/switch/index.js'
 import {describeLab, type LabSwitchReport} from '../../src/lab/switch/report.js'
 import {runStdio} from '../../src/lab/switch/stdio.js'
@@ -35,16 +35,32 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
   ]
 
   static override flags = {
-    'ssh-port': Flags.integer({min: 0, max: 65535, default: 0, description: 'TCP port on 127.0.0.1 (0 = any free port; with --count, the first of consecutive ports)'}),
+    'ssh-port': Flags.integer({
+      min: 0,
+      max: 65535,
+      default: 0,
+      description: 'TCP port on 127.0.0.1 (0 = any free port; with --count, the first of consecutive ports)',
+    }),
     username: Flags.string({default: LAB_DEFAULTS.username, description: 'login user'}),
     password: Flags.string({noCacheDefault: true, description: 'login password (default: admin)'}),
     'enable-password': Flags.string({noCacheDefault: true, description: 'enable secret (default: cisco)'}),
-    platform: Flags.option({options: ['ios', 'nxos'] as const, default: 'ios' as const, description: 'Cisco IOS-XE (Catalyst 3850) or NX-OS (Nexus 9000)'})(),
-    model: Flags.option({options: ['single', 'stack'] as const, default: 'single' as const, description: 'IOS: one WS-C3850-48P (Gi1/0/1-48, Te1/1/1-4) or a 2-member stack'})(),
+    platform: Flags.option({
+      options: ['ios', 'nxos'] as const,
+      default: 'ios' as const,
+      description: 'Cisco IOS-XE (Catalyst 3850) or NX-OS (Nexus 9000)',
+    })(),
+    model: Flags.option({
+      options: ['single', 'stack'] as const,
+      default: 'single' as const,
+      description: 'IOS: one WS-C3850-48P (Gi1/0/1-48, Te1/1/1-4) or a 2-member stack',
+    })(),
     hostname: Flags.string({default: LAB_DEFAULTS.hostname, description: 'device hostname (prompt); with --count: <hostname>-<n>'}),
     scenario: Flags.option({options: SCENARIOS, default: 'loop' as const, description: 'what port 19 is doing'})(),
     'time-scale': Flags.string({default: '1', description: 'multiply device timers: 0.01 makes the 300 s recovery timer 3 s'}),
-    'legacy-ssh': Flags.boolean({default: false, description: 'offer only what classic IOS (SSH-2.0-Cisco-1.25) offers: SHA-1 DH key exchange, ssh-rsa, CBC ciphers'}),
+    'legacy-ssh': Flags.boolean({
+      default: false,
+      description: 'offer only what classic IOS (SSH-2.0-Cisco-1.25) offers: SHA-1 DH key exchange, ssh-rsa, CBC ciphers',
+    }),
     count: Flags.integer({min: 1, max: 1000, default: 1, description: 'start a fleet of N switches (benchmarks); they share one host key'}),
     jitter: Flags.boolean({default: false, description: 'add up to 15 % random extra to the recovery timer, as real IOS does'}),
     'host-key': Flags.string({description: 'private host key file to use (default: generated at start)'}),
@@ -66,7 +82,7 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
     }
     const password = flags.password ?? LAB_DEFAULTS.password
     const enablePassword = flags['enable-password'] ?? LAB_DEFAULTS.enablePassword
-    const scenario = flags.scenario as Scenario
+    const scenario = flags.scenario
 
     if (flags.stdio) {
       await runStdio({
@@ -112,7 +128,8 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
     const fleet = await startLabFleet(flags.count, opts).catch((error: unknown) => {
       const code = (error as NodeJS.ErrnoException).code
       throw new ListenError(`cannot listen on 127.0.0.1:${flags['ssh-port']}: ${code ?? (error as Error).message}`, {
-        suggestions: code === 'EADDRINUSE' ? ['pick another --ssh-port, or 0 for any free port'] : ['check --host-key and --authorized-keys'],
+        suggestions:
+          code === 'EADDRINUSE' ? ['pick another --ssh-port, or 0 for any free port'] : ['check --host-key and --authorized-keys'],
         cause: error,
       })
     })

@@ -20,12 +20,19 @@ started with, and the host-side DNAT. With --instance, values come from that VM'
   ]
 
   static override flags = {
-    flavor: Flags.option({options: ['nocloud', 'openstack', 'ec2'] as const, required: true, description: 'datasource the VM should use'})(),
+    flavor: Flags.option({
+      options: ['nocloud', 'openstack', 'ec2'] as const,
+      required: true,
+      description: 'datasource the VM should use',
+    })(),
     instance: Flags.string({description: 'instance id (uuid, NICs)'}),
     inventory: Flags.string({description: 'inventory YAML file or directory (default: the built-in example)'}),
     'metadata-url': Flags.string({default: 'http://169.254.169.254', description: 'how the VM reaches the server'}),
     'server-port': Flags.integer({default: 8807, min: 1, max: 65535, description: 'the port serve listens on (for the DNAT line)'}),
-    'aws-impersonation': Flags.boolean({default: false, description: 'ec2: set SMBIOS uuid/serial to ec2… so cloud-init treats the VM as AWS (IMDSv2)'}),
+    'aws-impersonation': Flags.boolean({
+      default: false,
+      description: 'ec2: set SMBIOS uuid/serial to ec2… so cloud-init treats the VM as AWS (IMDSv2)',
+    }),
   }
 
   async run(): Promise<GuestConfig> {

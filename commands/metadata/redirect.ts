@@ -55,7 +55,7 @@ IPv4 only. --apply and --remove need root (CAP_NET_ADMIN).`
 
   static override flags = {
     to: Flags.string({description: 'HOST:PORT of the metadata server (IPv4), e.g. 127.0.0.1:8807 or 10.0.0.5:8807'}),
-    bridge: Flags.string({description: 'only traffic arriving on this interface (the VMs\' bridge), e.g. br0'}),
+    bridge: Flags.string({description: "only traffic arriving on this interface (the VMs' bridge), e.g. br0"}),
     nft: Flags.boolean({default: false, description: 'use nftables (table ip netops_metadata) instead of iptables'}),
     mode: Flags.option({
       options: ['auto', 'redirect', 'dnat'] as const,
@@ -63,7 +63,7 @@ IPv4 only. --apply and --remove need root (CAP_NET_ADMIN).`
       description: 'auto: REDIRECT for a server on this host, DNAT otherwise',
     })(),
     apply: Flags.boolean({default: false, exclusive: ['remove'], description: 'add the rules (idempotent)'}),
-    remove: Flags.boolean({default: false, exclusive: ['apply'], description: 'delete netops\'s rules (and only those)'}),
+    remove: Flags.boolean({default: false, exclusive: ['apply'], description: "delete netops's rules (and only those)"}),
   }
 
   async run(): Promise<RedirectResult> {

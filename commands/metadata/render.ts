@@ -21,7 +21,11 @@ every document of the flavour (each path, status, content type and body), or one
     instance: Flags.string({description: 'instance id', exactlyOne: ['instance', 'ip', 'mac']}),
     ip: Flags.string({description: 'the address the VM asks from', exactlyOne: ['instance', 'ip', 'mac']}),
     mac: Flags.string({description: 'any MAC of the VM', exactlyOne: ['instance', 'ip', 'mac']}),
-    flavor: Flags.option({options: ['ec2', 'openstack', 'nocloud', 'cloudstack', 'custom'] as const, required: true, description: 'datasource flavour'})(),
+    flavor: Flags.option({
+      options: ['ec2', 'openstack', 'nocloud', 'cloudstack', 'custom'] as const,
+      required: true,
+      description: 'datasource flavour',
+    })(),
     path: Flags.string({description: 'one request path, e.g. /latest/meta-data/ or /nocloud/user-data'}),
     namespace: Flags.string({description: 'custom namespace (as for serve --namespace), needed for --flavor custom'}),
   }

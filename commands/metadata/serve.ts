@@ -67,46 +67,78 @@ document is printed on stdout once listening.`
       noCacheDefault: true,
       description: 'honour neutron-style X-Instance-ID + X-Instance-ID-Signature (HMAC-SHA256) signed with this secret',
     }),
-    imdsv2: Flags.option({options: ['optional', 'required'] as const, default: 'optional' as const, description: 'IMDSv2 tokens: optional (default) or required on EC2 paths'})(),
+    imdsv2: Flags.option({
+      options: ['optional', 'required'] as const,
+      default: 'optional' as const,
+      description: 'IMDSv2 tokens: optional (default) or required on EC2 paths',
+    })(),
     'cloudstack-password-port': Flags.string({default: '8080', description: 'port of the CloudStack password server, or off'}),
     quiet: Flags.boolean({default: false, description: 'no per-request log lines'}),
-    watch: Flags.boolean({default: true, allowNo: true, description: 'reload the inventory when the file (or a file in the directory) changes; SIGHUP always reloads'}),
-    'admin-listen': Flags.string({default: DEFAULT_ADMIN_LISTEN, description: 'HOST:PORT of the admin API (progress JSON, /healthz, /metrics), loopback only; off to disable'}),
-    'admin-listen-public': Flags.boolean({default: false, description: 'allow a non-loopback --admin-listen (a management network the VMs cannot reach)'}),
-    'data-dir': Flags.string({description: 'where provisioning progress is kept across restarts (default ~/.local/state/netops/metadata; none = memory only)'}),
+    watch: Flags.boolean({
+      default: true,
+      allowNo: true,
+      description: 'reload the inventory when the file (or a file in the directory) changes; SIGHUP always reloads',
+    }),
+    'admin-listen': Flags.string({
+      default: DEFAULT_ADMIN_LISTEN,
+      description: 'HOST:PORT of the admin API (progress JSON, /healthz, /metrics), loopback only; off to disable',
+    }),
+    'admin-listen-public': Flags.boolean({
+      default: false,
+      description: 'allow a non-loopback --admin-listen (a management network the VMs cannot reach)',
+    }),
+    'data-dir': Flags.string({
+      description: 'where provisioning progress is kept across restarts (default ~/.local/state/netops/metadata; none = memory only)',
+    }),
     'reset-progress': Flags.boolean({default: false, description: 'forget the progress kept in --data-dir (a new rollout)'}),
     'phone-home': Flags.boolean({
       default: false,
-      description: "add cloud-init phone_home and a reporting webhook to every VM's vendor-data (OpenStack, NoCloud) and to cloud-init user-data on the EC2 / CloudStack paths, so the server learns when each VM is done",
+      description:
+        "add cloud-init phone_home and a reporting webhook to every VM's vendor-data (OpenStack, NoCloud) and to cloud-init user-data on the EC2 / CloudStack paths, so the server learns when each VM is done",
     }),
-    'callback-url': Flags.string({default: DEFAULT_CALLBACK_BASE, description: 'base URL the VMs use for phone-home / reporting (the metadata address they already reach)'}),
+    'callback-url': Flags.string({
+      default: DEFAULT_CALLBACK_BASE,
+      description: 'base URL the VMs use for phone-home / reporting (the metadata address they already reach)',
+    }),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(MetadataServe)
     const where = parseListen(flags.listen)
-    if (!where) throw new UsageError(`--listen ${flags.listen} is not HOST:PORT`, {suggestions: ['e.g. --listen 0.0.0.0:8807, --listen 127.0.0.1:0 or --listen [::]:8807']})
+    if (!where)
+      throw new UsageError(`--listen ${flags.listen} is not HOST:PORT`, {
+        suggestions: ['e.g. --listen 0.0.0.0:8807, --listen 127.0.0.1:0 or --listen [::]:8807'],
+      })
     const ns = flags.namespace
     if (ns !== undefined && (!NAMESPACE_PATTERN.test(ns) || RESERVED_NAMESPACES.includes(ns))) {
-      throw new UsageError(`--namespace ${ns} cannot be used`, {suggestions: ['lower-case letters, digits, - and _, starting with a letter; not openstack, nocloud, latest or an EC2 version']})
+      throw new UsageError(`--namespace ${ns} cannot be used`, {
+        suggestions: ['lower-case letters, digits, - and _, starting with a letter; not openstack, nocloud, latest or an EC2 version'],
+      })
     }
     let pwPort: number | undefined
     if (flags['cloudstack-password-port'] !== 'off') {
       pwPort = Number(flags['cloudstack-password-port'])
       if (!Number.isInteger(pwPort) || pwPort < 0 || pwPort > 65535) {
-        throw new UsageError(`--cloudstack-password-port ${flags['cloudstack-password-port']} is not a port`, {suggestions: ['a port number (8080) or off']})
+        throw new UsageError(`--cloudstack-password-port ${flags['cloudstack-password-port']} is not a port`, {
+          suggestions: ['a port number (8080) or off'],
+        })
       }
     }
     const trustProxy = flags['trust-proxy'] ?? []
     try {
       new CidrSet(trustProxy)
     } catch (err) {
-      throw new UsageError(`--trust-proxy: ${(err as Error).message}`, {suggestions: ['e.g. --trust-proxy 10.0.0.0/24 --trust-proxy 127.0.0.1']})
+      throw new UsageError(`--trust-proxy: ${(err as Error).message}`, {
+        suggestions: ['e.g. --trust-proxy 10.0.0.0/24 --trust-proxy 127.0.0.1'],
+      })
     }
 
     const builtIn = flags.inventory === undefined
     const source = flags.inventory ?? exampleInventoryPath()
-    if (builtIn) this.warnLine(`no --inventory: serving the built-in example inventory (${source}); try: curl --interface 127.0.0.11 http://127.0.0.1:${where.port}/latest/meta-data/`)
+    if (builtIn)
+      this.warnLine(
+        `no --inventory: serving the built-in example inventory (${source}); try: curl --interface 127.0.0.11 http://127.0.0.1:${where.port}/latest/meta-data/`,
+      )
     const inv = await loadInventoryIsolated(source) // parsed in a child: the YAML peak is not the server's
     for (const w of inv.warnings) this.warnLine(formatIssue(w))
 
@@ -115,11 +147,20 @@ document is printed on stdout once listening.`
     let admin: {host: string; port: number} | undefined
     if (flags['admin-listen'] !== 'off') {
       admin = parseListen(flags['admin-listen'])
-      if (!admin) throw new UsageError(`--admin-listen ${flags['admin-listen']} is not HOST:PORT`, {suggestions: ['e.g. --admin-listen 127.0.0.1:8808, or off']})
-      if (!isLoopbackHost(admin.host) && !flags['admin-listen-public']) {
-        throw new UsageError(`--admin-listen ${flags['admin-listen']} is not a loopback address: the admin API must not be reachable by the VMs`, {
-          suggestions: ['use 127.0.0.1:PORT and reach it through SSH (ssh -L 8808:127.0.0.1:8808 host)', 'or add --admin-listen-public if this address is on a management network the VMs cannot reach'],
+      if (!admin)
+        throw new UsageError(`--admin-listen ${flags['admin-listen']} is not HOST:PORT`, {
+          suggestions: ['e.g. --admin-listen 127.0.0.1:8808, or off'],
         })
+      if (!isLoopbackHost(admin.host) && !flags['admin-listen-public']) {
+        throw new UsageError(
+          `--admin-listen ${flags['admin-listen']} is not a loopback address: the admin API must not be reachable by the VMs`,
+          {
+            suggestions: [
+              'use 127.0.0.1:PORT and reach it through SSH (ssh -L 8808:127.0.0.1:8808 host)',
+              'or add --admin-listen-public if this address is on a management network the VMs cannot reach',
+            ],
+          },
+        )
       }
     }
     // progress store: one server per data dir; the default dir, when busy, falls back to memory
@@ -129,7 +170,18 @@ document is printed on stdout once listening.`
     const log = flags.quiet ? undefined : (entry: object) => process.stderr.write(JSON.stringify(entry) + '\n')
     const note = (text: string) => process.stderr.write(text + '\n')
     const onReload = (r: ReloadResult) => {
-      process.stderr.write(JSON.stringify({time: new Date().toISOString(), event: 'reload', trigger: r.trigger, ok: r.ok, source: r.source, instances: r.instances, ms: r.ms, ...(r.ok ? {} : {error: r.error})}) + '\n')
+      process.stderr.write(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          event: 'reload',
+          trigger: r.trigger,
+          ok: r.ok,
+          source: r.source,
+          instances: r.instances,
+          ms: r.ms,
+          ...(r.ok ? {} : {error: r.error}),
+        }) + '\n',
+      )
       if (!r.ok) this.warnLine(`${r.trigger}: inventory refused, still serving the previous ${r.instances} instances:\n${r.error ?? ''}`)
     }
     const options: StartMetadataServerOptions = {
@@ -150,7 +202,11 @@ document is printed on stdout once listening.`
       ...(flags['phone-home'] ? {phoneHome: flags['callback-url']} : {}),
       ...(admin ? {admin} : {}),
     }
-    const run = await startWithFallbacks(options, {dataDirIsDefault: dataDirDefault, adminIsDefault: adminDefault, warn: (line) => this.warnLine(line)})
+    const run = await startWithFallbacks(options, {
+      dataDirIsDefault: dataDirDefault,
+      adminIsDefault: adminDefault,
+      warn: (line) => this.warnLine(line),
+    })
     const restored = run.started.progress.recovered.records
     if (restored > 0) note(`progress: ${restored} VMs' progress restored from ${run.dataDir ?? ''}`)
     const startup = serveStartup(run, {...options, source, builtIn, pid: process.pid})

@@ -23,7 +23,11 @@ any failed) or --timeout passes (exit 8); when stdout is not a terminal it print
   ]
 
   static override flags = {
-    admin: Flags.string({default: 'http://127.0.0.1:8808', env: 'NETOPS_METADATA_ADMIN', description: 'URL of the admin API of netops metadata serve'}),
+    admin: Flags.string({
+      default: 'http://127.0.0.1:8808',
+      env: 'NETOPS_METADATA_ADMIN',
+      description: 'URL of the admin API of netops metadata serve',
+    }),
     watch: Flags.boolean({default: false, description: 'keep redrawing until every VM is done or --timeout'}),
     timeout: Flags.integer({min: 1, default: 600, description: 'with --watch: give up after this many seconds (exit 8)'}),
     interval: Flags.integer({min: 1, default: 2, description: 'with --watch: seconds between refreshes'}),
@@ -56,14 +60,20 @@ any failed) or --timeout passes (exit 8); when stdout is not a terminal it print
     }
     if (!finished(view)) {
       throw new ProvisioningTimeoutError(`${view.provisioned}/${view.total} provisioned after ${flags.timeout} s`, {
-        suggestions: ['VMs still booting or never asked are listed by: netops metadata status', 'raise --timeout, or check the consoles of the VMs that never asked'],
+        suggestions: [
+          'VMs still booting or never asked are listed by: netops metadata status',
+          'raise --timeout, or check the consoles of the VMs that never asked',
+        ],
         details: {status: view},
       })
     }
-    if (human && !tty) process.stdout.write(`${view.provisioned}/${view.total} provisioned${view.summary.failed ? `, ${view.summary.failed} failed` : ''}\n`)
+    if (human && !tty)
+      process.stdout.write(`${view.provisioned}/${view.total} provisioned${view.summary.failed ? `, ${view.summary.failed} failed` : ''}\n`)
     if (view.summary.failed > 0) {
       process.exitCode = EXIT_CODES.partial
-      this.warnLine(`${view.summary.failed} VM${view.summary.failed === 1 ? '' : 's'} reported a cloud-init failure (exit ${EXIT_CODES.partial})`)
+      this.warnLine(
+        `${view.summary.failed} VM${view.summary.failed === 1 ? '' : 's'} reported a cloud-init failure (exit ${EXIT_CODES.partial})`,
+      )
     }
     return view
   }

@@ -31,7 +31,8 @@ loopdetect, link-flap, ...), admin-down, healthy.`
     const result = await this.onSwitches(
       flags,
       async (device, job) => diagnose(await device.readPort(job.port), device.platform, flags.interval),
-      (d) => `${d.interface} ${d.status} → ${d.verdict}${d.plan.length ? ` (${d.plan.length} line${d.plan.length === 1 ? '' : 's'} to send)` : ''}`,
+      (d) =>
+        `${d.interface} ${d.status} → ${d.verdict}${d.plan.length ? ` (${d.plan.length} line${d.plan.length === 1 ? '' : 's'} to send)` : ''}`,
     )
     if (!('hosts' in result)) this.render(renderDiagnosis, result)
     return result

@@ -41,7 +41,9 @@ If the session breaks mid-way it reports exactly which lines were applied.`
     const interactive = canPrompt() && !this.jsonEnabled()
     if (!flags.yes && !flags['dry-run'] && (several || !interactive)) {
       throw new ConfirmationRequiredError(
-        several ? 'several switches: pass --yes to apply (review with --dry-run first)' : 'no terminal to confirm on: pass --yes to apply, or --dry-run to see the plan',
+        several
+          ? 'several switches: pass --yes to apply (review with --dry-run first)'
+          : 'no terminal to confirm on: pass --yes to apply, or --dry-run to see the plan',
         {suggestions: ['netops switch fix-loop ... --dry-run', 'netops switch fix-loop ... --yes']},
       )
     }

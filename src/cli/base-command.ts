@@ -56,7 +56,11 @@ export abstract class BaseCommand extends Command {
   }
 
   /** One target: render it and return its value. Several: the per-host table and document (exit 10 on any failure). */
-  protected finishTargets<T>(outcome: TargetsOutcome<T>, renderOne: (value: T) => string, summarize: (value: T) => string): T | MultiHostResult<T> {
+  protected finishTargets<T>(
+    outcome: TargetsOutcome<T>,
+    renderOne: (value: T) => string,
+    summarize: (value: T) => string,
+  ): T | MultiHostResult<T> {
     if (!outcome.multi) {
       this.render(renderOne, outcome.value)
       return outcome.value
@@ -90,15 +94,18 @@ export abstract class BaseCommand extends Command {
 }
 
 /** Map anything thrown to a NetopsError: oclif parse errors become usage errors. */
-export function toNetopsError(err: unknown, commandId?: string): NetopsError {
+function toNetopsError(err: unknown, commandId?: string): NetopsError {
   if (err instanceof NetopsError) return err
   if (err instanceof Error) {
     const oclifExit = (err as {oclif?: {exit?: number}}).oclif?.exit
     if (oclifExit !== undefined || err.name.endsWith('ParseError') || /Flag|argument|Expected/.test(err.name)) {
-      return new UsageError(err.message.replace(/^The following errors? occurred:\s*/, '').replace(/\n\s*See more help with --help\s*$/, ''), {
-        suggestions: [`see the command help: netops ${commandId ? commandId.replace(/:/g, ' ') : '<command>'} --help`],
-        cause: err,
-      })
+      return new UsageError(
+        err.message.replace(/^The following errors? occurred:\s*/, '').replace(/\n\s*See more help with --help\s*$/, ''),
+        {
+          suggestions: [`see the command help: netops ${commandId ? commandId.replace(/:/g, ' ') : '<command>'} --help`],
+          cause: err,
+        },
+      )
     }
     return new UnexpectedError(err.message, {
       suggestions: ['run again with NETOPS_DEBUG=1 for a stack trace, and report it'],
@@ -108,7 +115,7 @@ export function toNetopsError(err: unknown, commandId?: string): NetopsError {
   return new UnexpectedError(String(err))
 }
 
-export function formatError(error: NetopsError): string {
+function formatError(error: NetopsError): string {
   const lines = [`${color.red('error')} ${color.dim(`[${error.code}]`)} ${error.message}`]
   for (const s of error.suggestions) lines.push(`  ${color.cyan('→')} ${s}`)
   return lines.join('\n') + '\n'

@@ -38,13 +38,13 @@ async function connectShell(opts: SshTargetOptions): Promise<RemoteShell> {
   return SshTransport.connect(opts)
 }
 
-export async function openExecutor(host: string | undefined, flags: OvsFlagValues, env: NodeJS.ProcessEnv): Promise<Executor> {
+async function openExecutor(host: string | undefined, flags: OvsFlagValues, env: NodeJS.ProcessEnv): Promise<Executor> {
   if (host === undefined) return new LocalExecutor({env: {...env}})
   const shell = await connectShell(sshTargetFromFlags(host, flags, env))
   return new SshExecutor(shell, {where: host, sudo: flags.sudo})
 }
 
-export function vsctlFor(exec: Executor, flags: OvsFlagValues): Vsctl {
+function vsctlFor(exec: Executor, flags: OvsFlagValues): Vsctl {
   return new Vsctl(exec, {
     timeoutSec: flags.timeout,
     ...(flags.db === undefined ? {} : {db: flags.db}),
@@ -53,7 +53,12 @@ export function vsctlFor(exec: Executor, flags: OvsFlagValues): Vsctl {
 }
 
 /** Run `fn` with a Vsctl for `host` (undefined = local); the executor is always closed. */
-export async function withVsctl<T>(host: string | undefined, flags: OvsFlagValues, env: NodeJS.ProcessEnv, fn: (v: Vsctl) => Promise<T>): Promise<T> {
+async function withVsctl<T>(
+  host: string | undefined,
+  flags: OvsFlagValues,
+  env: NodeJS.ProcessEnv,
+  fn: (v: Vsctl) => Promise<T>,
+): Promise<T> {
   const exec = await openExecutor(host, flags, env)
   try {
     return await fn(vsctlFor(exec, flags))
@@ -66,10 +71,16 @@ export async function withVsctl<T>(host: string | undefined, flags: OvsFlagValue
  * No --host: local. One --host: that host (errors propagate as they are). Several: in parallel,
  * at most --concurrency at once; every host's outcome is returned.
  */
-export async function onTargets<T>(flags: OvsFlagValues, env: NodeJS.ProcessEnv, fn: (v: Vsctl, host: string | undefined) => Promise<T>): Promise<TargetsOutcome<T>> {
+export async function onTargets<T>(
+  flags: OvsFlagValues,
+  env: NodeJS.ProcessEnv,
+  fn: (v: Vsctl, host: string | undefined) => Promise<T>,
+): Promise<TargetsOutcome<T>> {
   const hosts = [...new Set(flags.host ?? [])]
   if (flags.sudo && hosts.length === 0) {
-    throw new UsageError('--sudo applies to --host only; locally, run netops itself as root (or with sudo)', {suggestions: ['sudo netops ovs stp ...']})
+    throw new UsageError('--sudo applies to --host only; locally, run netops itself as root (or with sudo)', {
+      suggestions: ['sudo netops ovs stp ...'],
+    })
   }
   if (hosts.length <= 1) return {multi: false, value: await withVsctl(hosts[0], flags, env, (v) => fn(v, hosts[0]))}
   return {multi: true, results: await runMany(hosts, flags.concurrency, (h) => withVsctl(h, flags, env, (v) => fn(v, h)))}

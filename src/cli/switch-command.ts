@@ -51,7 +51,7 @@ export interface SwitchJob {
 }
 
 /** Read a small switch inventory: `switches: [{host, port?, ssh_port?, username?, platform?}]`, `defaults: {...}`. */
-export function readSwitchInventory(file: string): Array<Partial<SwitchJob> & {host: string}> {
+function readSwitchInventory(file: string): Array<Partial<SwitchJob> & {host: string}> {
   let doc: unknown
   try {
     doc = parseYaml(readFileSync(file, 'utf8'))
@@ -87,7 +87,10 @@ export abstract class SwitchCommand extends BaseCommand {
     if (flags.inventory) entries.push(...readSwitchInventory(flags.inventory))
     if (entries.length === 0) {
       throw new UsageError('no switch given', {
-        suggestions: ['pass --host ADDRESS (repeatable) or --inventory FILE', 'try the lab: netops lab switch, then --host 127.0.0.1 --ssh-port PORT'],
+        suggestions: [
+          'pass --host ADDRESS (repeatable) or --inventory FILE',
+          'try the lab: netops lab switch, then --host 127.0.0.1 --ssh-port PORT',
+        ],
       })
     }
     return entries.map((e) => {
@@ -127,7 +130,12 @@ export abstract class SwitchCommand extends BaseCommand {
         platform: job.platform,
         timeoutMs: flags.timeout * 1000,
         // NETOPS_DEBUG=1: the CLI transcript on stderr (the session layer already masks secrets).
-        ...(debug ? {log: (e: SessionLogEntry) => process.stderr.write(`[${job.host}] ${e.direction === 'sent' ? '>>' : '<<'} ${JSON.stringify(e.text)}\n`)} : {}),
+        ...(debug
+          ? {
+              log: (e: SessionLogEntry) =>
+                process.stderr.write(`[${job.host}] ${e.direction === 'sent' ? '>>' : '<<'} ${JSON.stringify(e.text)}\n`),
+            }
+          : {}),
       })
       for (const w of device.warnings) this.warnLine(`${job.host}: ${w}`)
       try {

@@ -264,7 +264,10 @@ export class DocumentSnapshot {
         const canonical = canonicalPath(path)
         if (canonical !== path && !answeredLater(sets, k, canonical)) {
           const target = sets[k]!.get(canonical)
-          if (target !== undefined && (target === r || (target.status === r.status && target.contentType === r.contentType && sameBody(target.body, r.body)))) {
+          if (
+            target !== undefined &&
+            (target === r || (target.status === r.status && target.contentType === r.contentType && sameBody(target.body, r.body)))
+          ) {
             layout.aliases.push(t, nicTemplate(canonical, nics) ?? canonical)
             continue
           }

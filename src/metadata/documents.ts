@@ -14,7 +14,7 @@ export interface Prebuilt {
   headers: Record<string, string | number>
 }
 
-export const FLAVOR_BUILDERS: Record<FlavorName, (i: Instance, ctx: FlavorContext) => Documents> = {
+const FLAVOR_BUILDERS: Record<FlavorName, (i: Instance, ctx: FlavorContext) => Documents> = {
   ec2: buildEc2,
   cloudstack: buildCloudstack,
   openstack: buildOpenstack,
@@ -22,7 +22,7 @@ export const FLAVOR_BUILDERS: Record<FlavorName, (i: Instance, ctx: FlavorContex
   custom: buildCustom,
 }
 
-export function prebuild(flavor: FlavorName, r: FlavorResponse): Prebuilt {
+function prebuild(flavor: FlavorName, r: FlavorResponse): Prebuilt {
   const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body
   return {
     status: r.status,

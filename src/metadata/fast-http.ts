@@ -27,7 +27,7 @@ export interface FastRequest {
 }
 
 /** What to answer. Headers are `content-type`, `content-length`, `cache-control: no-store`, `extra`, `date`. */
-export interface FastReply {
+interface FastReply {
   status: number
   contentType: string
   body: Buffer
@@ -66,7 +66,17 @@ export interface FastHttp {
 
 const CRLF2 = Buffer.from('\r\n\r\n')
 /** Names cloud-init, curl and proxies send: valid tokens, no need to check them. */
-const KNOWN = new Set(['host', 'user-agent', 'accept', 'accept-encoding', 'connection', 'x-forwarded-for', 'content-length', 'x-aws-ec2-metadata-token', 'x-aws-ec2-metadata-token-ttl-seconds'])
+const KNOWN = new Set([
+  'host',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'connection',
+  'x-forwarded-for',
+  'content-length',
+  'x-aws-ec2-metadata-token',
+  'x-aws-ec2-metadata-token-ttl-seconds',
+])
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 /** Field values: visible ASCII, space, tab, obs-text; no CTLs. */
 const BAD_VALUE = /[\0-\x08\x0a-\x1f\x7f]/
@@ -154,7 +164,8 @@ export function plausibleStart(text: string): boolean {
   if (!METHOD_PREFIXES.has(sp < 0 ? line : line.slice(0, sp))) return false
   if (lineEnd >= 0 && parseRequestLine(line) === undefined) return false
   // every CR must start a CRLF, every LF end one (a last CR may wait for its LF)
-  for (let i = text.indexOf('\r'); i >= 0 && i < text.length - 1; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) return false
+  for (let i = text.indexOf('\r'); i >= 0 && i < text.length - 1; i = text.indexOf('\r', i + 1))
+    if (text.charCodeAt(i + 1) !== 10) return false
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) if (text.charCodeAt(i - 1) !== 13) return false
   return true
 }
@@ -336,7 +347,9 @@ export function createFastHttp(options: FastHttpOptions): FastHttp {
     for (const c of conns) {
       if (c.since !== 0 && now - c.since > headersTimeoutMs) {
         release(c)
-        c.socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 16\r\n\r\nRequest Timeout\n')
+        c.socket.end(
+          'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 16\r\n\r\nRequest Timeout\n',
+        )
         c.socket.destroySoon()
       } else if (c.stalled !== 0 && now - c.stalled > headersTimeoutMs) {
         // answers queued and unread this long: a client that will never read them

@@ -96,7 +96,10 @@ const BATCH = 250
  */
 export function loadInventoryIsolated(source: string, opts: {timeoutMs?: number} = {}): Promise<LoadedInventory> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, source], {serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc']})
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, source], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    })
     let settled = false
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
@@ -111,13 +114,27 @@ export function loadInventoryIsolated(source: string, opts: {timeoutMs?: number}
     }
     const instances: Instance[] = []
     const seen = new Map<string, string>()
-    child.on('message', (m: {batch: Instance[]} | {ok: true; inventory: LoadedInventory} | {ok: false; message: string; suggestions?: string[]; details?: Record<string, unknown>}) => {
-      if ('batch' in m) {
-        shareStrings(m.batch, seen)
-        for (const i of m.batch) instances.push(i)
-      } else if (m.ok) done(undefined, {...m.inventory, instances})
-      else done(new InventoryError(m.message, {...(m.suggestions ? {suggestions: m.suggestions} : {}), ...(m.details ? {details: m.details} : {})}))
-    })
+    child.on(
+      'message',
+      (
+        m:
+          | {batch: Instance[]}
+          | {ok: true; inventory: LoadedInventory}
+          | {ok: false; message: string; suggestions?: string[]; details?: Record<string, unknown>},
+      ) => {
+        if ('batch' in m) {
+          shareStrings(m.batch, seen)
+          for (const i of m.batch) instances.push(i)
+        } else if (m.ok) done(undefined, {...m.inventory, instances})
+        else
+          done(
+            new InventoryError(m.message, {
+              ...(m.suggestions ? {suggestions: m.suggestions} : {}),
+              ...(m.details ? {details: m.details} : {}),
+            }),
+          )
+      },
+    )
     child.on('error', (err) => done(err))
     child.on('exit', (code) => done(new InventoryError(`the inventory loader exited (${code}) without an answer`)))
   })
@@ -131,6 +148,7 @@ if (process.argv[2] === CHILD_FLAG && typeof process.send === 'function' && proc
       for (let i = 0; i < inventory.instances.length; i += BATCH) process.send!({batch: inventory.instances.slice(i, i + BATCH)})
       send({ok: true, inventory: {...inventory, instances: []}})
     },
-    (err: Error & {suggestions?: string[]; details?: Record<string, unknown>}) => send({ok: false, message: err.message, suggestions: err.suggestions, details: err.details}),
+    (err: Error & {suggestions?: string[]; details?: Record<string, unknown>}) =>
+      send({ok: false, message: err.message, suggestions: err.suggestions, details: err.details}),
   )
 }

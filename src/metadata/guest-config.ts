@@ -5,7 +5,7 @@ import type {Instance} from './types.js'
  * disables itself unless ds-identify positively identifies a datasource, so the VM must say what
  * it is, from the host side (SMBIOS) or the image side (a cloud.cfg.d snippet).
  */
-export type GuestFlavor = 'nocloud' | 'openstack' | 'ec2'
+type GuestFlavor = 'nocloud' | 'openstack' | 'ec2'
 
 export interface GuestConfig {
   flavor: GuestFlavor
@@ -66,7 +66,10 @@ export function guestConfig(opts: GuestConfigOptions): GuestConfig {
     smbios.product = 'OpenStack Nova'
     smbios.manufacturer = 'OpenStack Foundation'
     if (i && UUID.test(i.uuid)) smbios.uuid = i.uuid
-    else if (i) warnings.push(`uuid \`${i.uuid}\` of ${i.id} is not a UUID, so the SMBIOS uuid is left alone; set uuid: to a real UUID to let cloud-init trust its cache on reboot`)
+    else if (i)
+      warnings.push(
+        `uuid \`${i.uuid}\` of ${i.id} is not a UUID, so the SMBIOS uuid is left alone; set uuid: to a real UUID to let cloud-init trust its cache on reboot`,
+      )
     cloudCfg = `# cloud-init 22.4 (Debian 12) still checks DMI for OpenStack on x86: this file alone is not enough there\ndatasource_list: [OpenStack, None]\ndatasource:\n  OpenStack:\n    metadata_urls: ["${base}"]\n`
     warnings.push('OpenStack on 22.4 x86 needs the SMBIOS product "OpenStack Nova" whatever cloud.cfg.d says (the bypass came in 23.2)')
     warnings.push('OpenStackLocal waits ~60 s for DHCP when the management NIC gets no lease; give it DHCP')
@@ -77,9 +80,13 @@ export function guestConfig(opts: GuestConfigOptions): GuestConfig {
       const id = `ec2${uuid.slice(3)}`
       smbios.uuid = id
       smbios.serial = id
-      warnings.push('AWS impersonation: cloud-init will require IMDSv2 tokens (served) and run AWS-only code paths; prefer nocloud or openstack')
+      warnings.push(
+        'AWS impersonation: cloud-init will require IMDSv2 tokens (served) and run AWS-only code paths; prefer nocloud or openstack',
+      )
     } else {
-      warnings.push('SMBIOS cannot make Debian 12 pick Ec2 without impersonating AWS: ship the cloud.cfg.d snippet in the image, or use --flavor nocloud|openstack')
+      warnings.push(
+        'SMBIOS cannot make Debian 12 pick Ec2 without impersonating AWS: ship the cloud.cfg.d snippet in the image, or use --flavor nocloud|openstack',
+      )
     }
   }
   const entries: Array<[string, string | undefined]> = [
@@ -96,10 +103,19 @@ export function guestConfig(opts: GuestConfigOptions): GuestConfig {
     '  </system>',
     '</sysinfo>',
   ].join('\n')
-  const qemuArgs = ['-smbios', `type=1,${entries.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${qemuValue(v!)}`).join(',')}`]
+  const qemuArgs = [
+    '-smbios',
+    `type=1,${entries
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${qemuValue(v!)}`)
+      .join(',')}`,
+  ]
   if (smbios.uuid) warnings.push('libvirt requires the sysinfo uuid to equal the domain <uuid>; qemu: also pass -uuid with the same value')
   const nics = (i?.interfaces ?? []).map((n) => ({name: n.name, mac: n.mac, device: n.device, mode: n.mode}))
-  if (nics.length > 0) warnings.push('start the VM with exactly these NICs (MACs) in this order: a served NIC the VM lacks stops cloud-init 22.4 ("Unable to find a system nic")')
+  if (nics.length > 0)
+    warnings.push(
+      'start the VM with exactly these NICs (MACs) in this order: a served NIC the VM lacks stops cloud-init 22.4 ("Unable to find a system nic")',
+    )
   const port = opts.serverPort ?? 8807
   const hostSide = [
     `iptables -t nat -A PREROUTING -d 169.254.169.254/32 -p tcp --dport 80 -j DNAT --to-destination <host address on the VM bridge>:${port}`,

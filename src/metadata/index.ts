@@ -120,7 +120,9 @@ export interface StartedMetadataServer {
 }
 
 function isLoaded(v: unknown): v is LoadedInventory {
-  return typeof v === 'object' && v !== null && Array.isArray((v as LoadedInventory).instances) && Array.isArray((v as LoadedInventory).files)
+  return (
+    typeof v === 'object' && v !== null && Array.isArray((v as LoadedInventory).instances) && Array.isArray((v as LoadedInventory).files)
+  )
 }
 
 export function listen(server: import('node:http').Server, host: string, port: number): Promise<AddressInfo> {
@@ -164,16 +166,20 @@ function hostPort(host: string, port: number): string {
  */
 export async function startMetadataServer(opts: StartMetadataServerOptions = {}): Promise<StartedMetadataServer> {
   const source = opts.inventory ?? exampleInventoryPath()
-  const load = (src: string | Record<string, unknown>) => (opts.isolatedLoad && typeof src === 'string' ? loadInventoryIsolated(src) : loadInventory(src))
+  const load = (src: string | Record<string, unknown>) =>
+    opts.isolatedLoad && typeof src === 'string' ? loadInventoryIsolated(src) : loadInventory(src)
   const inventory = isLoaded(source) ? source : (opts.loaded ?? (await load(source)))
-  const base = opts.phoneHome === undefined || opts.phoneHome === false ? undefined : opts.phoneHome === true ? DEFAULT_CALLBACK_BASE : opts.phoneHome
+  const base =
+    opts.phoneHome === undefined || opts.phoneHome === false ? undefined : opts.phoneHome === true ? DEFAULT_CALLBACK_BASE : opts.phoneHome
   const prepare = (list: readonly Instance[]): readonly Instance[] => (base === undefined ? list : withProgressVendorData(list, base))
   const store = new MemoryStore(prepare(inventory.instances))
   const resolver = createResolver({
     ...(opts.trustProxy ? {trustProxy: opts.trustProxy} : {}),
     ...(opts.proxySharedSecret ? {proxySharedSecret: opts.proxySharedSecret} : {}),
   })
-  const progress = new ProgressTracker(opts.dataDir === undefined ? {} : {dataDir: opts.dataDir, ...(opts.resetProgress ? {reset: true} : {})})
+  const progress = new ProgressTracker(
+    opts.dataDir === undefined ? {} : {dataDir: opts.dataDir, ...(opts.resetProgress ? {reset: true} : {})},
+  )
   const metrics = new Metrics()
   const counters: CallbackCounters = {callbacks: {}}
   const host = opts.host ?? '127.0.0.1'
@@ -215,7 +221,14 @@ export async function startMetadataServer(opts: StartMetadataServerOptions = {})
     }
     let adminUrl: string | undefined
     if (opts.admin) {
-      const admin = createAdminServer({instances: () => store.all(), progress, metrics, callbacks: counters, source: typeof source === 'string' ? source : '<inline inventory>', warm: () => server.metadata.warm()})
+      const admin = createAdminServer({
+        instances: () => store.all(),
+        progress,
+        metrics,
+        callbacks: counters,
+        source: typeof source === 'string' ? source : '<inline inventory>',
+        warm: () => server.metadata.warm(),
+      })
       const a = await listen(admin, opts.admin.host, opts.admin.port)
       adminUrl = `http://${hostPort(opts.admin.host, a.port)}`
       closers.push(() => closeServer(admin))
@@ -227,18 +240,40 @@ export async function startMetadataServer(opts: StartMetadataServerOptions = {})
       const path = typeof source === 'string' ? source : '<inline inventory>'
       const ms = () => Math.round(performance.now() - started)
       if (typeof source !== 'string') {
-        return {ok: false, trigger, source: path, instances: store.all().length, ms: 0, error: 'the inventory was not read from a file: nothing to reload'}
+        return {
+          ok: false,
+          trigger,
+          source: path,
+          instances: store.all().length,
+          ms: 0,
+          error: 'the inventory was not read from a file: nothing to reload',
+        }
       }
       let result: ReloadResult
       try {
         const next = await load(source)
         store.replace(prepare(next.instances)) // one synchronous swap: a request sees all old or all new
         metrics.reload(true)
-        result = {ok: true, trigger, source: path, instances: next.instances.length, ms: ms(), ...(next.warnings.length ? {warnings: next.warnings} : {})}
+        result = {
+          ok: true,
+          trigger,
+          source: path,
+          instances: next.instances.length,
+          ms: ms(),
+          ...(next.warnings.length ? {warnings: next.warnings} : {}),
+        }
       } catch (err) {
         metrics.reload(false)
         const issues = (err as {details?: {issues?: InventoryIssue[]}}).details?.issues
-        result = {ok: false, trigger, source: path, instances: store.all().length, ms: ms(), error: (err as Error).message, ...(issues ? {issues} : {})}
+        result = {
+          ok: false,
+          trigger,
+          source: path,
+          instances: store.all().length,
+          ms: ms(),
+          error: (err as Error).message,
+          ...(issues ? {issues} : {}),
+        }
       }
       opts.onReload?.(result)
       return result

@@ -1,5 +1,5 @@
 import {readFile, readdir, stat} from 'node:fs/promises'
-import {basename, join} from 'node:path'
+import {join} from 'node:path'
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document, type Node as YamlNode, type Scalar} from 'yaml'
 import {InventoryError} from '../errors.js'
 import {assembleUserData} from './mime.js'
@@ -30,12 +30,36 @@ export interface LoadedInventory {
   warnings: InventoryIssue[]
 }
 
-export const DEFAULT_AVAILABILITY_ZONE = 'nova'
+const DEFAULT_AVAILABILITY_ZONE = 'nova'
 
 const TOP_KEYS = ['profiles', 'instances'] as const
-const PROFILE_KEYS = ['user_data', 'vendor_data', 'meta_data', 'interfaces', 'public_keys', 'availability_zone', 'password', 'description'] as const
+const PROFILE_KEYS = [
+  'user_data',
+  'vendor_data',
+  'meta_data',
+  'interfaces',
+  'public_keys',
+  'availability_zone',
+  'password',
+  'description',
+] as const
 const INSTANCE_KEYS = ['id', 'uuid', 'hostname', 'ip', 'mac', 'profile', ...PROFILE_KEYS] as const
-const IFACE_KEYS = ['name', 'device', 'mac', 'address', 'addresses', 'gateway', 'gateway6', 'dns', 'dhcp', 'dhcp4', 'dhcp6', 'mode', 'mtu', 'routes'] as const
+const IFACE_KEYS = [
+  'name',
+  'device',
+  'mac',
+  'address',
+  'addresses',
+  'gateway',
+  'gateway6',
+  'dns',
+  'dhcp',
+  'dhcp4',
+  'dhcp6',
+  'mode',
+  'mtu',
+  'routes',
+] as const
 
 export function formatIssue(i: InventoryIssue): string {
   return `${i.file}:${i.line}:${i.column}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`
@@ -162,7 +186,7 @@ function scalarOffset(loc: Located, index: number): number {
   if (!node) return start
   const type = node.type
   if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') {
-    const before = (String(node.value)).slice(0, index)
+    const before = String(node.value).slice(0, index)
     const lineNo = before.split('\n').length - 1
     const col = before.length - (before.lastIndexOf('\n') + 1)
     // skip the header line, then lineNo lines
@@ -189,7 +213,7 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
   for (const {file, text} of docs) {
     const lc = new LineCounter()
     const doc = parseDocument(text, {lineCounter: lc, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false})
-    const root: Located = {node: doc.contents as YamlNode | null, file, lc, text, doc}
+    const root: Located = {node: doc.contents, file, lc, text, doc}
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const p = e.linePos?.[0] ?? lc.linePos(e.pos[0])
@@ -259,7 +283,11 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
     const id = str(c, idLoc, 'id', 'waf-01')
     if (id === undefined) return
     if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id)) {
-      c.error(idLoc, `id \`${id}\` has characters an instance-id cannot carry`, 'letters, digits and . _ : - (no spaces or slashes), e.g. waf-01')
+      c.error(
+        idLoc,
+        `id \`${id}\` has characters an instance-id cannot carry`,
+        'letters, digits and . _ : - (no spaces or slashes), e.g. waf-01',
+      )
     }
     if (seenIds.has(id)) {
       const p = c.at(seenIds.get(id)!)
@@ -276,7 +304,11 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
         profile = profiles.get(profileName)
         if (!profile) {
           const guess = nearest(profileName, [...profiles.keys()])
-          c.error(pLoc, `unknown profile \`${profileName}\``, guess ? `did you mean \`${guess}\`?` : `defined profiles: ${[...profiles.keys()].join(', ') || 'none'}`)
+          c.error(
+            pLoc,
+            `unknown profile \`${profileName}\``,
+            guess ? `did you mean \`${guess}\`?` : `defined profiles: ${[...profiles.keys()].join(', ') || 'none'}`,
+          )
         }
       }
     }
@@ -291,20 +323,35 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
       const raw = str(c, ipLoc, 'ip', '10.0.0.2')
       if (raw !== undefined) {
         if (ipFamily(normalizeIp(raw)) === 0 || raw.includes('/')) {
-          c.error(ipLoc, `ip \`${raw}\` is not an IPv4 or IPv6 address`, raw.includes('/') ? `write the bare address: ip: ${raw.split('/')[0]}` : 'e.g. 10.0.0.2 or fd00::2')
+          c.error(
+            ipLoc,
+            `ip \`${raw}\` is not an IPv4 or IPv6 address`,
+            raw.includes('/') ? `write the bare address: ip: ${raw.split('/')[0]}` : 'e.g. 10.0.0.2 or fd00::2',
+          )
         } else {
           ip = normalizeIp(raw)
           if (seenIps.has(ip)) {
             const p = c.at(seenIps.get(ip)!)
-            c.error(ipLoc, `ip ${ip} is already used by another instance`, `first at ${p.file}:${p.line}:${p.column}; two VMs on one address would get each other's data`)
+            c.error(
+              ipLoc,
+              `ip ${ip} is already used by another instance`,
+              `first at ${p.file}:${p.line}:${p.column}; two VMs on one address would get each other's data`,
+            )
           } else seenIps.set(ip, ipLoc)
         }
       }
     }
 
     const hostname = fields.get('hostname') ? str(c, fields.get('hostname')!, 'hostname', 'waf-01') : id
-    if (hostname !== undefined && !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(hostname)) {
-      c.error(fields.get('hostname') ?? idLoc, `hostname \`${hostname}\` is not a valid host name`, 'letters, digits and -, labels of 1-63 characters, e.g. waf-01')
+    if (
+      hostname !== undefined &&
+      !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(hostname)
+    ) {
+      c.error(
+        fields.get('hostname') ?? idLoc,
+        `hostname \`${hostname}\` is not a valid host name`,
+        'letters, digits and -, labels of 1-63 characters, e.g. waf-01',
+      )
     }
     const uuid = fields.get('uuid') ? str(c, fields.get('uuid')!, 'uuid', '3f1c…') : id
 
@@ -355,12 +402,19 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
     nics.forEach(({f, loc: nl}, index) => {
       const pIfaces = profile?.fields.get('interfaces')
       const inherited = pIfaces !== undefined && isFromLoc({loc: nl}, pIfaces)
-      const nic = validateInterface(c, f, nl, index, {id, ...(inherited ? {at: fields.get('interfaces') ?? idLoc, profile: profileName ?? ''} : {})})
+      const nic = validateInterface(c, f, nl, index, {
+        id,
+        ...(inherited ? {at: fields.get('interfaces') ?? idLoc, profile: profileName ?? ''} : {}),
+      })
       if (!nic) return
       const prev = seenMacs.get(nic.mac)
       if (prev && prev.id !== id) {
         const p = c.at(prev.loc)
-        c.error(f.get('mac') ?? nl, `mac ${nic.mac} is already used by instance \`${prev.id}\``, `first at ${p.file}:${p.line}:${p.column}; MACs must be unique`)
+        c.error(
+          f.get('mac') ?? nl,
+          `mac ${nic.mac} is already used by instance \`${prev.id}\``,
+          `first at ${p.file}:${p.line}:${p.column}; MACs must be unique`,
+        )
       } else if (prev) c.error(f.get('mac') ?? nl, `mac ${nic.mac} is used twice in instance \`${id}\``)
       else seenMacs.set(nic.mac, {loc: f.get('mac') ?? nl, id})
       interfaces.push(nic)
@@ -380,13 +434,27 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
       else {
         mac = m
         if (interfaces.length > 0 && !interfaces.some((n) => n.mac === m)) {
-          c.error(macLoc, `mac ${m} is not the MAC of any of \`${id}\`'s interfaces`, `the primary MAC must be one of: ${interfaces.map((n) => n.mac).join(', ')}`)
+          c.error(
+            macLoc,
+            `mac ${m} is not the MAC of any of \`${id}\`'s interfaces`,
+            `the primary MAC must be one of: ${interfaces.map((n) => n.mac).join(', ')}`,
+          )
         }
       }
     }
 
     // templates
-    const vars: Record<string, unknown> = {...meta, meta, hostname, id, uuid, ip, mac: mac ?? '', profile: profileName ?? '', availability_zone: az}
+    const vars: Record<string, unknown> = {
+      ...meta,
+      meta,
+      hostname,
+      id,
+      uuid,
+      ip,
+      mac: mac ?? '',
+      profile: profileName ?? '',
+      availability_zone: az,
+    }
     const render = (what: 'user_data' | 'vendor_data'): string | undefined => {
       const l = pick(what)
       if (!l) return undefined
@@ -435,17 +503,25 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
   })
 
   if (instances.length === 0 && c.issues.length === 0) {
-    c.warnings.push({file: docs[0]?.file ?? '<inventory>', line: 1, column: 1, message: 'the inventory has no instances: every request will get 404'})
+    c.warnings.push({
+      file: docs[0]?.file ?? '<inventory>',
+      line: 1,
+      column: 1,
+      message: 'the inventory has no instances: every request will get 404',
+    })
   }
   if (c.issues.length > 0) {
     const order = new Map(docs.map((d, i) => [d.file, i]))
     c.issues.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column)
     const shown = c.issues.slice(0, 20).map(formatIssue)
     const more = c.issues.length > 20 ? [`… and ${c.issues.length - 20} more`] : []
-    throw new InventoryError(`invalid inventory (${c.issues.length} problem${c.issues.length === 1 ? '' : 's'}):\n${[...shown, ...more].join('\n')}`, {
-      suggestions: ['fix the lines above, then check with: netops metadata validate --inventory <file>'],
-      details: {issues: c.issues},
-    })
+    throw new InventoryError(
+      `invalid inventory (${c.issues.length} problem${c.issues.length === 1 ? '' : 's'}):\n${[...shown, ...more].join('\n')}`,
+      {
+        suggestions: ['fix the lines above, then check with: netops metadata validate --inventory <file>'],
+        details: {issues: c.issues},
+      },
+    )
   }
   shareStrings(out)
   return {instances: out, files: docs.map((d) => d.file), warnings: c.warnings}
@@ -501,7 +577,11 @@ export function shareStrings(instances: readonly Instance[], seen = new Map<stri
   }
 }
 
-function mergeInterfaces(c: Collector, profileLoc: Located | undefined, instanceLoc: Located | undefined): Array<{f: Fields; loc: Located}> {
+function mergeInterfaces(
+  c: Collector,
+  profileLoc: Located | undefined,
+  instanceLoc: Located | undefined,
+): Array<{f: Fields; loc: Located}> {
   const order: string[] = []
   const byName = new Map<string, {f: Fields; loc: Located}>()
   for (const l of [profileLoc, instanceLoc]) {
@@ -543,22 +623,33 @@ function isFromLoc(entry: {loc: Located}, parent: Located): boolean {
   return r !== undefined && e !== undefined && entry.loc.file === parent.file && e[0] >= r[0] && e[0] <= r[2]
 }
 
-function validateInterface(c: Collector, f: Fields, loc: Located, index: number, owner: {id: string; at?: Located; profile?: string}): InstanceInterface | undefined {
+function validateInterface(
+  c: Collector,
+  f: Fields,
+  loc: Located,
+  index: number,
+  owner: {id: string; at?: Located; profile?: string},
+): InstanceInterface | undefined {
   const name = String(js(f.get('name')!))
   const macLoc = f.get('mac')
   let mac: string | undefined
   if (!macLoc) {
     const from = owner.profile !== undefined ? ` (from profile \`${owner.profile}\`)` : ''
-    c.error(owner.at ?? loc, `interface \`${name}\`${from} of instance \`${owner.id}\` has no \`mac:\``, `network config matches NICs by MAC; add - {name: ${name}, mac: "52:54:00:xx:xx:xx"} to the instance's interfaces`)
-  }
-  else {
+    c.error(
+      owner.at ?? loc,
+      `interface \`${name}\`${from} of instance \`${owner.id}\` has no \`mac:\``,
+      `network config matches NICs by MAC; add - {name: ${name}, mac: "52:54:00:xx:xx:xx"} to the instance's interfaces`,
+    )
+  } else {
     const raw = js(macLoc)
     mac = typeof raw === 'string' ? normalizeMac(raw) : undefined
     if (!mac) {
       c.error(
         macLoc,
         `mac \`${String(raw)}\` of interface \`${name}\` is not a MAC address`,
-        typeof raw === 'number' ? 'quote it: YAML read it as a number (sexagesimal); mac: "52:54:00:00:01:01"' : 'six hex pairs, e.g. "52:54:00:00:01:01"',
+        typeof raw === 'number'
+          ? 'quote it: YAML read it as a number (sexagesimal); mac: "52:54:00:00:01:01"'
+          : 'six hex pairs, e.g. "52:54:00:00:01:01"',
       )
     }
   }
@@ -574,7 +665,11 @@ function validateInterface(c: Collector, f: Fields, loc: Located, index: number,
       const p = parseCidr(text)
       if (!p) {
         const bare = ipFamily(text) !== 0
-        c.error(at, `address \`${text}\` of interface \`${name}\` is not in CIDR form`, bare ? `add the prefix length, e.g. ${text}/${text.includes(':') ? 64 : 24}` : 'e.g. 10.1.0.5/24 or fd00:1::5/64')
+        c.error(
+          at,
+          `address \`${text}\` of interface \`${name}\` is not in CIDR form`,
+          bare ? `add the prefix length, e.g. ${text}/${text.includes(':') ? 64 : 24}` : 'e.g. 10.1.0.5/24 or fd00:1::5/64',
+        )
       } else addresses.push(`${p.address}/${p.prefix}`)
     })
   }
@@ -584,7 +679,11 @@ function validateInterface(c: Collector, f: Fields, loc: Located, index: number,
     const v = String(js(l))
     const fam = ipFamily(normalizeIp(v))
     if (fam !== family) {
-      c.error(l, `${key} \`${v}\` of interface \`${name}\` is not an IPv${family} address`, family === 4 ? 'e.g. gateway: 10.1.0.1 (use gateway6 for IPv6)' : 'e.g. gateway6: fd00:1::1')
+      c.error(
+        l,
+        `${key} \`${v}\` of interface \`${name}\` is not an IPv${family} address`,
+        family === 4 ? 'e.g. gateway: 10.1.0.1 (use gateway6 for IPv6)' : 'e.g. gateway6: fd00:1::1',
+      )
       return undefined
     }
     return normalizeIp(v)
@@ -596,7 +695,8 @@ function validateInterface(c: Collector, f: Fields, loc: Located, index: number,
   if (dnsLoc) {
     const v = js(dnsLoc)
     for (const d of Array.isArray(v) ? v : [v]) {
-      if (typeof d !== 'string' || ipFamily(normalizeIp(d)) === 0) c.error(dnsLoc, `dns entry \`${String(d)}\` is not an IP address`, 'e.g. dns: [10.0.0.1, 1.1.1.1]')
+      if (typeof d !== 'string' || ipFamily(normalizeIp(d)) === 0)
+        c.error(dnsLoc, `dns entry \`${String(d)}\` is not an IP address`, 'e.g. dns: [10.0.0.1, 1.1.1.1]')
       else dns.push(normalizeIp(d))
     }
   }
@@ -620,7 +720,11 @@ function validateInterface(c: Collector, f: Fields, loc: Located, index: number,
     else c.error(modeLoc, `mode \`${String(v)}\` is not known`, 'mode is `routed` (default) or `inline` (an L2 port with no address)')
   }
   if (mode === 'inline' && (addresses.length > 0 || dhcp4 || dhcp6)) {
-    c.error(modeLoc ?? loc, `interface \`${name}\` is inline but has an address`, 'an inline port carries no address: drop address/dhcp or the mode')
+    c.error(
+      modeLoc ?? loc,
+      `interface \`${name}\` is inline but has an address`,
+      'an inline port carries no address: drop address/dhcp or the mode',
+    )
   }
   if (gateway !== undefined && !addresses.some((a) => !a.includes(':')) && !dhcp4) {
     c.error(f.get('gateway')!, `interface \`${name}\` has a gateway but no IPv4 address`, 'add address: x.x.x.x/nn or remove the gateway')
@@ -629,7 +733,8 @@ function validateInterface(c: Collector, f: Fields, loc: Located, index: number,
   const mtuLoc = f.get('mtu')
   if (mtuLoc) {
     const v = js(mtuLoc)
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 68 || v > 65535) c.error(mtuLoc, `mtu must be an integer 68-65535`, 'e.g. mtu: 9000')
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 68 || v > 65535)
+      c.error(mtuLoc, `mtu must be an integer 68-65535`, 'e.g. mtu: 9000')
     else mtu = v
   }
   const routes: Array<{to: string; via: string}> = []
@@ -647,7 +752,8 @@ function validateInterface(c: Collector, f: Fields, loc: Located, index: number,
   } else if (rLoc && js(rLoc) !== null) c.error(rLoc, 'routes must be a list', 'e.g. routes: [{to: 10.2.0.0/16, via: 10.1.0.1}]')
   const devLoc = f.get('device')
   const device = devLoc ? String(js(devLoc)) : `eth${index}`
-  if (devLoc && !/^[A-Za-z0-9_.-]{1,15}$/.test(device)) c.error(devLoc, `device \`${device}\` is not a Linux interface name`, '1-15 characters, e.g. eth1 or ens4')
+  if (devLoc && !/^[A-Za-z0-9_.-]{1,15}$/.test(device))
+    c.error(devLoc, `device \`${device}\` is not a Linux interface name`, '1-15 characters, e.g. eth1 or ens4')
   if (!mac) return undefined
   return {
     name,
@@ -666,7 +772,7 @@ function validateInterface(c: Collector, f: Fields, loc: Located, index: number,
 }
 
 /** Read a YAML file, or every *.yaml / *.yml of a directory (name order). */
-export async function readInventorySource(path: string): Promise<RawDoc[]> {
+async function readInventorySource(path: string): Promise<RawDoc[]> {
   let st
   try {
     st = await stat(path)
@@ -677,9 +783,15 @@ export async function readInventorySource(path: string): Promise<RawDoc[]> {
     })
   }
   const files = st.isDirectory()
-    ? (await readdir(path)).filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.')).sort().map((n) => join(path, n))
+    ? (await readdir(path))
+        .filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.'))
+        .sort()
+        .map((n) => join(path, n))
     : [path]
-  if (files.length === 0) throw new InventoryError(`no *.yaml or *.yml files in ${path}`, {suggestions: ['put one file per device type or per rack in that directory']})
+  if (files.length === 0)
+    throw new InventoryError(`no *.yaml or *.yml files in ${path}`, {
+      suggestions: ['put one file per device type or per rack in that directory'],
+    })
   return Promise.all(files.map(async (file) => ({file, text: await readFile(file, 'utf8')})))
 }
 
@@ -691,8 +803,4 @@ export function inventoryFromObject(value: unknown, name = '<inline inventory>')
 export async function loadInventory(source: string | Record<string, unknown>): Promise<LoadedInventory> {
   if (typeof source !== 'string') return inventoryFromObject(source)
   return parseInventory(await readInventorySource(source))
-}
-
-export function displayName(file: string): string {
-  return basename(file)
 }

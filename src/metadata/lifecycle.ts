@@ -22,7 +22,10 @@ export interface ServeRun {
 const dirBusy = (err: unknown): err is UsageError => err instanceof UsageError && /in use by another metadata server/.test(err.message)
 /** The admin listener's own address is taken (not the metadata port: that one is never a fallback). */
 const adminBusy = (err: unknown, admin: {host: string; port: number} | undefined): err is ListenError =>
-  admin !== undefined && err instanceof ListenError && /EADDRINUSE/.test(err.message) && err.message.includes(`cannot listen on ${admin.host.includes(':') ? `[${admin.host}]` : admin.host}:${admin.port}:`)
+  admin !== undefined &&
+  err instanceof ListenError &&
+  /EADDRINUSE/.test(err.message) &&
+  err.message.includes(`cannot listen on ${admin.host.includes(':') ? `[${admin.host}]` : admin.host}:${admin.port}:`)
 
 /**
  * Start once; a busy default (data dir held by another server, admin port taken) is dropped with a warning
@@ -84,7 +87,10 @@ export interface ServeStartup {
   pid: number
 }
 
-export type ServeStartupOptions = Pick<StartMetadataServerOptions, 'namespace' | 'imdsv2' | 'trustProxy' | 'proxySharedSecret' | 'phoneHome' | 'watch'> & {
+export type ServeStartupOptions = Pick<
+  StartMetadataServerOptions,
+  'namespace' | 'imdsv2' | 'trustProxy' | 'proxySharedSecret' | 'phoneHome' | 'watch'
+> & {
   /** The inventory file or directory served. */
   source: string
   builtIn: boolean
@@ -148,7 +154,16 @@ export function runUntilSignal(started: StartedMetadataServer, o: RunUntilSignal
       clearTimeout(force)
       const stats = started.server.metadata.stats()
       const unknown = Object.entries(stats.unknownRequesters)
-      o.note(`served ${stats.requests} requests; ${unknown.length} unknown requester${unknown.length === 1 ? '' : 's'}${unknown.length ? `: ${unknown.slice(0, 10).map(([ip, n]) => `${ip} (${n})`).join(', ')}` : ''}`)
+      o.note(
+        `served ${stats.requests} requests; ${unknown.length} unknown requester${unknown.length === 1 ? '' : 's'}${
+          unknown.length
+            ? `: ${unknown
+                .slice(0, 10)
+                .map(([ip, n]) => `${ip} (${n})`)
+                .join(', ')}`
+            : ''
+        }`,
+      )
       resolve()
     }
     const onInt = () => void stop('SIGINT')

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import type {UserDataPart} from './types.js'
 
 /** The MIME type cloud-init gives a part, from its first line (as cloud-init's own handlers do). */
-export function partType(content: string): string {
+function partType(content: string): string {
   const first = content.slice(0, content.indexOf('\n') >>> 0).trim()
   if (/^## template:\s*jinja/i.test(first)) return 'text/jinja2'
   if (first.startsWith('#cloud-config-archive')) return 'text/cloud-config-archive'

@@ -60,8 +60,13 @@ export class CidrSet {
 
   /** Throws a plain Error with a readable message when `cidr` is not an address or CIDR. */
   add(cidr: string): void {
-    const parsed = cidr.includes('/') ? parseCidr(cidr) : isIP(normalizeIp(cidr)) ? {address: normalizeIp(cidr), prefix: -1, family: ipFamily(normalizeIp(cidr))} : undefined
-    if (parsed === undefined || parsed.family === 0) throw new Error(`not an address or CIDR: ${cidr} (expected e.g. 10.0.0.0/8, 127.0.0.1 or fd00::/8)`)
+    const parsed = cidr.includes('/')
+      ? parseCidr(cidr)
+      : isIP(normalizeIp(cidr))
+        ? {address: normalizeIp(cidr), prefix: -1, family: ipFamily(normalizeIp(cidr))}
+        : undefined
+    if (parsed === undefined || parsed.family === 0)
+      throw new Error(`not an address or CIDR: ${cidr} (expected e.g. 10.0.0.0/8, 127.0.0.1 or fd00::/8)`)
     const type = parsed.family === 4 ? 'ipv4' : 'ipv6'
     this.seen.clear()
     if (parsed.prefix < 0) this.list.addAddress(parsed.address, type)

@@ -41,47 +41,50 @@ export function createPasswordServer(options: PasswordServerOptions): PasswordSe
   const resolver = options.resolver ?? createResolver()
   const clock = options.clock ?? Date.now
   const acked = new Set<string>()
-  const server = createServer({headersTimeout: 10_000, requestTimeout: 15_000, maxHeaderSize: 8192, connectionsCheckingInterval: 1000}, (req: IncomingMessage, res: ServerResponse) => {
-    const who = resolver.resolve(req, options.store)
-    const raw = req.headers['domu_request']
-    const request = (Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '')).trim()
-    let status = 200
-    let answer: PasswordLogEntry['answer']
-    let body: string
-    const instance = who.reject ? undefined : who.instance
-    if (!instance) {
-      status = 404
-      answer = 'not_found'
-      body = 'not_found'
-    } else if (request === 'send_my_password') {
-      if (instance.password !== undefined && !acked.has(instance.id)) {
-        answer = 'password'
-        body = instance.password
-      } else {
+  const server = createServer(
+    {headersTimeout: 10_000, requestTimeout: 15_000, maxHeaderSize: 8192, connectionsCheckingInterval: 1000},
+    (req: IncomingMessage, res: ServerResponse) => {
+      const who = resolver.resolve(req, options.store)
+      const raw = req.headers['domu_request']
+      const request = (Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '')).trim()
+      let status = 200
+      let answer: PasswordLogEntry['answer']
+      let body: string
+      const instance = who.reject ? undefined : who.instance
+      if (!instance) {
+        status = 404
+        answer = 'not_found'
+        body = 'not_found'
+      } else if (request === 'send_my_password') {
+        if (instance.password !== undefined && !acked.has(instance.id)) {
+          answer = 'password'
+          body = instance.password
+        } else {
+          answer = 'saved_password'
+          body = 'saved_password'
+        }
+      } else if (request === 'saved_password') {
+        acked.add(instance.id)
         answer = 'saved_password'
         body = 'saved_password'
+      } else {
+        status = 400
+        answer = 'bad_request'
+        body = 'bad_request'
       }
-    } else if (request === 'saved_password') {
-      acked.add(instance.id)
-      answer = 'saved_password'
-      body = 'saved_password'
-    } else {
-      status = 400
-      answer = 'bad_request'
-      body = 'bad_request'
-    }
-    res.writeHead(status, {'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store'})
-    res.end(req.method === 'HEAD' ? undefined : body)
-    options.logger?.({
-      time: new Date(clock()).toISOString(),
-      peer: who.peer,
-      ip: who.ip,
-      ...(instance ? {instance: instance.id} : {unknown: true as const}),
-      request: request.slice(0, 64),
-      status,
-      answer,
-    })
-  }) as PasswordServer
+      res.writeHead(status, {'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store'})
+      res.end(req.method === 'HEAD' ? undefined : body)
+      options.logger?.({
+        time: new Date(clock()).toISOString(),
+        peer: who.peer,
+        ip: who.ip,
+        ...(instance ? {instance: instance.id} : {unknown: true as const}),
+        request: request.slice(0, 64),
+        status,
+        answer,
+      })
+    },
+  ) as PasswordServer
   server.passwords = {
     acknowledged: () => [...acked],
     rearm: (id) => acked.delete(id),

@@ -5,7 +5,7 @@ import {normalizePath} from './server.js'
 import type {FlavorName, Instance} from './types.js'
 
 /** `metadata render`: exactly the documents one VM receives, for one flavour or one path. */
-export interface RenderedDocument {
+interface RenderedDocument {
   path: string
   status: number
   contentType: string
@@ -40,7 +40,13 @@ export function selectInstance(instances: readonly Instance[], sel: InstanceSele
   }
   if (!found) {
     throw new InstanceNotFoundError(`no instance with ${what} in the inventory`, {
-      suggestions: ['list them: netops metadata validate --inventory <file>', `known ids: ${instances.slice(0, 10).map((i) => i.id).join(', ')}${instances.length > 10 ? ', …' : ''}`],
+      suggestions: [
+        'list them: netops metadata validate --inventory <file>',
+        `known ids: ${instances
+          .slice(0, 10)
+          .map((i) => i.id)
+          .join(', ')}${instances.length > 10 ? ', …' : ''}`,
+      ],
     })
   }
   return found
@@ -76,7 +82,10 @@ export function renderInstance(instance: Instance, opts: RenderOptions): RenderR
     ...(opts.launchIndex === undefined ? {} : {launchIndex: opts.launchIndex}),
   })
   const documents: RenderedDocument[] = []
-  const toDoc = (path: string, p: {status: number; body: Buffer; headers: Record<string, string | number>} | undefined): RenderedDocument =>
+  const toDoc = (
+    path: string,
+    p: {status: number; body: Buffer; headers: Record<string, string | number>} | undefined,
+  ): RenderedDocument =>
     p === undefined
       ? {path, status: 404, contentType: 'text/plain; charset=utf-8', bytes: 10, body: 'Not Found\n'}
       : {path, status: p.status, contentType: String(p.headers['content-type']), bytes: p.body.length, body: p.body.toString('utf8')}
@@ -93,7 +102,13 @@ export function renderInstance(instance: Instance, opts: RenderOptions): RenderR
     }
   }
   return {
-    instance: {id: instance.id, ip: instance.ip, hostname: instance.hostname, uuid: instance.uuid, ...(instance.profile ? {profile: instance.profile} : {})},
+    instance: {
+      id: instance.id,
+      ip: instance.ip,
+      hostname: instance.hostname,
+      uuid: instance.uuid,
+      ...(instance.profile ? {profile: instance.profile} : {}),
+    },
     flavor: opts.flavor,
     documents,
     ...(opts.flavor === 'cloudstack' ? {passwordServer: {hasPassword: instance.password !== undefined}} : {}),

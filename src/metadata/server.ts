@@ -7,7 +7,7 @@ import {createResolver, type RequestHead, type Requester, type Resolver} from '.
 import {normalizeIp} from './net.js'
 import type {Store} from './store.js'
 import {parseTtl, TOKEN_HEADER, TOKEN_TTL_HEADER, TokenIssuer} from './tokens.js'
-import type {FlavorContext, FlavorName, Instance} from './types.js'
+import type {FlavorContext, FlavorName} from './types.js'
 
 /** One JSON log line per request. Never carries user-data, keys, passwords or tokens. */
 export interface RequestLogEntry {
@@ -81,7 +81,7 @@ export interface MetadataServerOptions {
 }
 
 /** What the observer sees of one answered request. */
-export interface ObservedRequest {
+interface ObservedRequest {
   who: Requester
   /** Normalised path (undefined when the target was rejected). */
   path: string | undefined
@@ -95,7 +95,7 @@ export interface ObservedRequest {
 }
 
 /** A VM's documents by request path (dated EC2 / OpenStack versions answer from their canonical tree). */
-export interface DocumentLookup {
+interface DocumentLookup {
   get(path: string): Prebuilt | undefined
 }
 
@@ -114,7 +114,7 @@ export type MetadataServer = Server & {
 }
 
 /** Distinct unknown addresses remembered one by one; beyond that they are counted under `other`. */
-export const MAX_UNKNOWN_TRACKED = 10_000
+const MAX_UNKNOWN_TRACKED = 10_000
 
 /** Backlog for `listen()`: every cloud-init request is a new TCP connection (boot storms). */
 export const LISTEN_BACKLOG = 4096
@@ -145,8 +145,12 @@ function rawHeaders(a: Answer): string[] {
   return raw
 }
 
-export function toPrebuilt(a: Answer): Prebuilt {
-  const headers: Record<string, string | number> = {'content-type': a.contentType, 'content-length': a.body.length, 'cache-control': 'no-store'}
+function toPrebuilt(a: Answer): Prebuilt {
+  const headers: Record<string, string | number> = {
+    'content-type': a.contentType,
+    'content-length': a.body.length,
+    'cache-control': 'no-store',
+  }
   if (a.extra) for (let i = 0; i + 1 < a.extra.length; i += 2) headers[a.extra[i]!] = a.extra[i + 1]!
   return {status: a.status, flavor: a.flavor, body: a.body, headers}
 }
@@ -236,7 +240,12 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     for (const [ip, pin] of pins) if (now - pin.last >= pinIdle) pins.delete(ip)
   }
 
-  const stats: MetadataStats = {requests: 0, byStatus: {}, unknownRequesters: Object.create(null) as Record<string, number>, clientErrors: 0}
+  const stats: MetadataStats = {
+    requests: 0,
+    byStatus: {},
+    unknownRequesters: Object.create(null) as Record<string, number>,
+    clientErrors: 0,
+  }
   let unknownCount = 0
 
   const server = createServer(
@@ -351,7 +360,11 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
           finish({who, target, path, answer, flavor: 'callback', reason}, method, started)
         }
         pending.then(
-          (r) => done(r.status === 200 ? R.ok : r.status === 403 ? R.forbidden : r.status === 404 ? R.notFound : plain(r.status, 'Refused'), r.reason),
+          (r) =>
+            done(
+              r.status === 200 ? R.ok : r.status === 403 ? R.forbidden : r.status === 404 ? R.notFound : plain(r.status, 'Refused'),
+              r.reason,
+            ),
           (err: Error) => done(R.internal, err.message),
         )
         return
@@ -401,13 +414,26 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     else if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT') [status, text] = [408, 'Request Timeout']
     else if (code === 'HPE_URI_TOO_LONG') [status, text] = [414, 'URI Too Long']
     if (code !== 'ECONNRESET' && code !== 'EPIPE' && socket.writable) {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`)
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`,
+      )
     }
     socket.destroySoon?.()
     setTimeout(() => socket.destroy(), 1000).unref()
     if (logger && code !== 'ECONNRESET') {
       const peer = normalizeIp(socket.remoteAddress ?? '')
-      logger({time: new Date(clock()).toISOString(), method: '-', path: '-', status, bytes: 0, ms: 0, peer, ip: peer, via: 'none', reason: code || err.message})
+      logger({
+        time: new Date(clock()).toISOString(),
+        method: '-',
+        path: '-',
+        status,
+        bytes: 0,
+        ms: 0,
+        peer,
+        ip: peer,
+        via: 'none',
+        reason: code || err.message,
+      })
     }
   })
 
@@ -433,7 +459,11 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
         last = undefined
       },
       truncated(socket) {
-        server.emit('clientError', Object.assign(new Error('the client closed in the middle of a request'), {code: 'HPE_INVALID_EOF_STATE'}), socket)
+        server.emit(
+          'clientError',
+          Object.assign(new Error('the client closed in the middle of a request'), {code: 'HPE_INVALID_EOF_STATE'}),
+          socket,
+        )
       },
       handover(socket, rest) {
         if (rest) socket.unshift(rest)

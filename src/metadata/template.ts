@@ -22,11 +22,11 @@ export class TemplateError extends Error {
   }
 }
 
-export const FILTERS = ['default', 'upper', 'lower', 'json', 'shell'] as const
+const FILTERS = ['default', 'upper', 'lower', 'json', 'shell'] as const
 
 const JINJA = /^## template:\s*jinja\b/i
 
-export function isJinja(text: string): boolean {
+function isJinja(text: string): boolean {
   return JINJA.test(text)
 }
 
@@ -58,7 +58,7 @@ function knownNames(vars: Vars, prefix = ''): string[] {
 }
 
 /** Levenshtein distance, for "did you mean". */
-export function distance(a: string, b: string): number {
+function distance(a: string, b: string): number {
   const d = Array.from({length: b.length + 1}, (_, i) => i)
   for (let i = 1; i <= a.length; i++) {
     let prev = d[0]!
@@ -151,7 +151,11 @@ function evaluate(expr: string, vars: Vars, offset: number): string {
     const name = m?.[1]
     if (!m || name === undefined || !(FILTERS as readonly string[]).includes(name)) {
       const guess = nearest(f.replace(/\(.*$/, ''), FILTERS)
-      throw new TemplateError(`unknown filter \`${f}\``, offset, `filters are: ${FILTERS.join(', ')}${guess ? ` (did you mean ${guess}?)` : ''}`)
+      throw new TemplateError(
+        `unknown filter \`${f}\``,
+        offset,
+        `filters are: ${FILTERS.join(', ')}${guess ? ` (did you mean ${guess}?)` : ''}`,
+      )
     }
     switch (name) {
       case 'default': {

@@ -7,7 +7,7 @@ import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
  */
 export const TOKEN_TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds'
 export const TOKEN_HEADER = 'x-aws-ec2-metadata-token'
-export const MAX_TOKEN_TTL = 21600
+const MAX_TOKEN_TTL = 21600
 
 export class TokenIssuer {
   constructor(private readonly key: Buffer = randomBytes(32)) {}

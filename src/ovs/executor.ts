@@ -57,7 +57,7 @@ export class ExecError extends OvsCommandError {
 
 const DEFAULT_TIMEOUT_MS = 60_000
 
-export function signalNumber(signal: string): number {
+function signalNumber(signal: string): number {
   const name = (signal.startsWith('SIG') ? signal : `SIG${signal}`) as keyof typeof osConstants.signals
   return osConstants.signals[name] ?? 0
 }

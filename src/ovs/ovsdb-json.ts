@@ -12,10 +12,10 @@ export interface OvsdbTable {
   rows: Array<Record<string, unknown>>
 }
 
-export class OvsdbParseError extends Error {}
+class OvsdbParseError extends Error {}
 
 /** Parse one `--format=json` document into rows keyed by heading. */
-export function parseTable(text: string): OvsdbTable {
+function parseTable(text: string): OvsdbTable {
   let doc: unknown
   try {
     doc = JSON.parse(text)
@@ -47,7 +47,7 @@ export function parseTables(text: string): OvsdbTable[] {
     .map(parseTable)
 }
 
-export function atom(value: unknown): OvsdbAtom | null {
+function atom(value: unknown): OvsdbAtom | null {
   if (Array.isArray(value)) {
     if (value[0] === 'uuid' || value[0] === 'named-uuid') return String(value[1])
     if (value[0] === 'set' && Array.isArray(value[1]) && value[1].length === 0) return null

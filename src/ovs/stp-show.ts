@@ -24,12 +24,12 @@
  * internal ports are absent from the table; ovsdb's Port.status has their state.
  */
 
-export interface StpShowId {
+interface StpShowId {
   priority: number | null
   systemId: string | null
 }
 
-export interface StpShowPort {
+interface StpShowPort {
   name: string
   role: string
   state: string

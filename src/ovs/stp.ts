@@ -26,7 +26,7 @@ export interface StpPortStatus {
   bpdu: {rx: number; tx: number; errors: number} | null
 }
 
-export interface StpTimers {
+interface StpTimers {
   /** Configured values from other_config; null = OVS default (priority 32768, hello 2, max-age 20, forward-delay 15). */
   priority: number | null
   helloTime: number | null
@@ -54,7 +54,7 @@ export interface StpBridgeStatus {
   warnings: string[]
 }
 
-export const STP_DEFAULTS = {priority: 32768, helloTime: 2, maxAge: 20, forwardDelay: 15} as const
+const STP_DEFAULTS = {priority: 32768, helloTime: 2, maxAge: 20, forwardDelay: 15} as const
 
 export interface StpOnOptions {
   priority?: number
@@ -75,7 +75,7 @@ function num(v: OvsdbAtom | undefined): number | null {
 
 const bridgeNames = (snap: OvsSnapshot): string[] => snap.bridges.map((b) => b.name).sort()
 
-export function findBridge(snap: OvsSnapshot, name: string, where: string): BridgeRow {
+function findBridge(snap: OvsSnapshot, name: string, where: string): BridgeRow {
   const b = snap.bridges.find((x) => x.name === name)
   if (b === undefined) throw bridgeNotFound(name, {where, bridges: bridgeNames(snap)})
   return b
@@ -94,7 +94,7 @@ function timersOf(b: BridgeRow, mode: 'stp' | 'rstp'): StpTimers {
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0')
 
 /** Build the status of one bridge from a snapshot and (optionally) parsed stp/show or rstp/show. */
-export function bridgeStatus(snap: OvsSnapshot, b: BridgeRow, show: StpShowBridge | undefined, active: boolean): StpBridgeStatus {
+function bridgeStatus(snap: OvsSnapshot, b: BridgeRow, show: StpShowBridge | undefined, active: boolean): StpBridgeStatus {
   const mode: StpMode = b.rstpEnable ? 'rstp' : b.stpEnable ? 'stp' : 'off'
   const warnings: string[] = []
   if (b.stpEnable && b.rstpEnable) warnings.push(`both stp_enable and rstp_enable are true on ${b.name}: OVS runs RSTP only`)
@@ -117,7 +117,11 @@ export function bridgeStatus(snap: OvsSnapshot, b: BridgeRow, show: StpShowBridg
       const id = num(p.status.stp_port_id)
       portId = id === null ? null : hex4(id)
       if (p.statistics.stp_rx_count !== undefined) {
-        bpdu = {rx: num(p.statistics.stp_rx_count) ?? 0, tx: num(p.statistics.stp_tx_count) ?? 0, errors: num(p.statistics.stp_error_count) ?? 0}
+        bpdu = {
+          rx: num(p.statistics.stp_rx_count) ?? 0,
+          tx: num(p.statistics.stp_tx_count) ?? 0,
+          errors: num(p.statistics.stp_error_count) ?? 0,
+        }
       }
     } else if (!internal && mode === 'rstp') {
       const st = p.rstpStatus.rstp_port_state ?? shown?.state
@@ -126,7 +130,11 @@ export function bridgeStatus(snap: OvsSnapshot, b: BridgeRow, show: StpShowBridg
       role = rl === undefined ? null : String(rl).toLowerCase()
       portId = p.rstpStatus.rstp_port_id === undefined ? null : String(p.rstpStatus.rstp_port_id)
       if (p.rstpStatistics.rstp_rx_count !== undefined) {
-        bpdu = {rx: num(p.rstpStatistics.rstp_rx_count) ?? 0, tx: num(p.rstpStatistics.rstp_tx_count) ?? 0, errors: num(p.rstpStatistics.rstp_error_count) ?? 0}
+        bpdu = {
+          rx: num(p.rstpStatistics.rstp_rx_count) ?? 0,
+          tx: num(p.rstpStatistics.rstp_tx_count) ?? 0,
+          errors: num(p.rstpStatistics.rstp_error_count) ?? 0,
+        }
       }
     }
     const configuredCost = num(p.otherConfig[mode === 'rstp' ? 'rstp-path-cost' : 'stp-path-cost'])
@@ -179,7 +187,8 @@ export function bridgeStatus(snap: OvsSnapshot, b: BridgeRow, show: StpShowBridg
 /** Status of one bridge, or of all bridges (sorted by name) when `bridge` is undefined. */
 export async function getStpStatus(vsctl: Vsctl, bridge?: string): Promise<StpBridgeStatus[]> {
   const snap = await vsctl.snapshot()
-  const selected = bridge === undefined ? [...snap.bridges].sort((a, b) => a.name.localeCompare(b.name)) : [findBridge(snap, bridge, vsctl.where)]
+  const selected =
+    bridge === undefined ? [...snap.bridges].sort((a, b) => a.name.localeCompare(b.name)) : [findBridge(snap, bridge, vsctl.where)]
   const needStp = selected.some((b) => b.stpEnable && !b.rstpEnable)
   const needRstp = selected.some((b) => b.rstpEnable)
   let active = true
@@ -215,7 +224,10 @@ export async function getStpStatus(vsctl: Vsctl, bridge?: string): Promise<StpBr
 
 function checkRange(name: string, v: number | undefined, min: number, max: number): void {
   if (v === undefined) return
-  if (!Number.isInteger(v) || v < min || v > max) throw new InputError(`--${name} must be an integer from ${min} to ${max} (got ${v})`, {suggestions: [`pick a --${name} from ${min} to ${max}`]})
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new InputError(`--${name} must be an integer from ${min} to ${max} (got ${v})`, {
+      suggestions: [`pick a --${name} from ${min} to ${max}`],
+    })
 }
 
 /** Checks that need no state: ranges, multiple of 4096, RSTP has no hello-time. Throws InputError. */
@@ -232,19 +244,29 @@ export function validateStpOptions(o: StpOnOptions): void {
   checkRange('max-age', o.maxAge, 6, 40)
   checkRange('forward-delay', o.forwardDelay, 4, 30)
   if (o.rstp === true && o.helloTime !== undefined) {
-    throw new InputError('--hello-time does not apply to RSTP in Open vSwitch (its hello time is fixed at 2 s)', {suggestions: ['drop --hello-time, or drop --rstp']})
+    throw new InputError('--hello-time does not apply to RSTP in Open vSwitch (its hello time is fixed at 2 s)', {
+      suggestions: ['drop --hello-time, or drop --rstp'],
+    })
   }
   if (o.rstp === true && o.force === true) {
-    throw new InputError('--rstp and --force contradict each other: --rstp keeps RSTP, --force replaces RSTP by STP', {suggestions: ['use one of them']})
+    throw new InputError('--rstp and --force contradict each other: --rstp keeps RSTP, --force replaces RSTP by STP', {
+      suggestions: ['use one of them'],
+    })
   }
 }
 
 /** The timer relations 802.1D requires and OVS enforces by silently changing values. */
-export function validateTimers(t: {helloTime: number; maxAge: number; forwardDelay: number}, given: StpOnOptions, current: string): void {
+function validateTimers(t: {helloTime: number; maxAge: number; forwardDelay: number}, given: StpOnOptions, current: string): void {
   if (2 * (t.forwardDelay - 1) < t.maxAge) {
     throw new InputError(
       `forward-delay ${t.forwardDelay} and max-age ${t.maxAge} break 2 x (forward-delay - 1) >= max-age${current}; OVS would raise forward-delay to ${Math.ceil(t.maxAge / 2 + 1)}`,
-      {suggestions: [`use --max-age ${2 * (t.forwardDelay - 1)} or less with --forward-delay ${t.forwardDelay}`, 'fast timers: --hello-time 1 --max-age 6 --forward-delay 4'], details: {...t, given}},
+      {
+        suggestions: [
+          `use --max-age ${2 * (t.forwardDelay - 1)} or less with --forward-delay ${t.forwardDelay}`,
+          'fast timers: --hello-time 1 --max-age 6 --forward-delay 4',
+        ],
+        details: {...t, given},
+      },
     )
   }
   if (t.maxAge < 2 * (t.helloTime + 1)) {
@@ -268,7 +290,7 @@ export interface StpPlan {
   warnings: string[]
 }
 
-export function bpduWarnings(bridge: string, forwardDelay: number, rstp: boolean): string[] {
+function bpduWarnings(bridge: string, forwardDelay: number, rstp: boolean): string[] {
   return [
     `${bridge} will start sending BPDUs: a switch port with BPDU guard (common on portfast edge ports) err-disables for bpduguard and cuts this node off; check the switch side first (netops switch diagnose recognises bpduguard)`,
     rstp
@@ -302,7 +324,10 @@ export function planStpOn(b: BridgeRow, o: StpOnOptions, where: string): StpPlan
     maxAge: o.maxAge ?? cur.maxAge ?? STP_DEFAULTS.maxAge,
     forwardDelay: o.forwardDelay ?? cur.forwardDelay ?? STP_DEFAULTS.forwardDelay,
   }
-  const fromBridge = (o.maxAge === undefined && cur.maxAge !== null) || (o.forwardDelay === undefined && cur.forwardDelay !== null) || (o.helloTime === undefined && cur.helloTime !== null)
+  const fromBridge =
+    (o.maxAge === undefined && cur.maxAge !== null) ||
+    (o.forwardDelay === undefined && cur.forwardDelay !== null) ||
+    (o.helloTime === undefined && cur.helloTime !== null)
   validateTimers(eff, o, fromBridge ? ` (values not given are ${b.name}'s current ones)` : ' (values not given are the defaults)')
 
   const settings: Array<[string, string]> = []
@@ -379,7 +404,17 @@ async function applyPlan(vsctl: Vsctl, plan: StpPlan, bridges: string[], hooks: 
   await hooks.onPlan?.(plan)
   const warnings = [...plan.warnings]
   if (!plan.changed) {
-    return {bridge: plan.bridge, changed: false, stp: plan.stp, rstp: plan.rstp, active: (await vsctl.probeVswitchd()).running, applied: {}, command: null, dryRun: hooks.dryRun === true, warnings}
+    return {
+      bridge: plan.bridge,
+      changed: false,
+      stp: plan.stp,
+      rstp: plan.rstp,
+      active: (await vsctl.probeVswitchd()).running,
+      applied: {},
+      command: null,
+      dryRun: hooks.dryRun === true,
+      warnings,
+    }
   }
   const probe = await vsctl.probeVswitchd()
   const notActive = (why: string): string =>
@@ -387,7 +422,17 @@ async function applyPlan(vsctl: Vsctl, plan: StpPlan, bridges: string[], hooks: 
   if (hooks.dryRun) {
     if (!probe.running) warnings.push(notActive(`is not running (${probe.reason ?? 'no answer'})`))
     const command = vsctl.setBridgeArgv(plan.bridge, plan.settings, {noWait: !probe.running})
-    return {bridge: plan.bridge, changed: true, stp: plan.stp, rstp: plan.rstp, active: probe.running, applied: Object.fromEntries(plan.settings), command, dryRun: true, warnings}
+    return {
+      bridge: plan.bridge,
+      changed: true,
+      stp: plan.stp,
+      rstp: plan.rstp,
+      active: probe.running,
+      applied: Object.fromEntries(plan.settings),
+      command,
+      dryRun: true,
+      warnings,
+    }
   }
   const set = await vsctl.setBridge(plan.bridge, plan.settings, {noWait: !probe.running, bridges})
   let active = probe.running
@@ -399,9 +444,12 @@ async function applyPlan(vsctl: Vsctl, plan: StpPlan, bridges: string[], hooks: 
   // Read back.
   const after = findBridge(await vsctl.snapshot(), plan.bridge, vsctl.where)
   if (after.stpEnable !== plan.stp || after.rstpEnable !== plan.rstp) {
-    throw new VerificationError(`after setting, ${plan.bridge} has stp_enable=${after.stpEnable} rstp_enable=${after.rstpEnable} (wanted ${plan.stp}/${plan.rstp})`, {
-      suggestions: ['another tool may be managing this bridge; check: ovs-vsctl list Bridge ' + plan.bridge],
-    })
+    throw new VerificationError(
+      `after setting, ${plan.bridge} has stp_enable=${after.stpEnable} rstp_enable=${after.rstpEnable} (wanted ${plan.stp}/${plan.rstp})`,
+      {
+        suggestions: ['another tool may be managing this bridge; check: ovs-vsctl list Bridge ' + plan.bridge],
+      },
+    )
   }
   return {
     bridge: plan.bridge,
@@ -471,7 +519,10 @@ export async function waitUntilSettled(vsctl: Vsctl, bridge: string, o: WaitOpti
     if (elapsed >= o.timeoutMs) {
       const pending = st.ports.filter((p) => !isSettled(p, st.mode)).map((p) => `${p.name}=${p.state ?? '?'}`)
       throw new ExecTimeoutError(`${bridge}: ports not settled after ${Math.round(elapsed / 1000)} s: ${pending.join(', ')}`, {
-        suggestions: ['the root bridge\'s timers govern the tree: 2 x forward-delay is the minimum', 'check again: netops ovs stp status ' + bridge],
+        suggestions: [
+          "the root bridge's timers govern the tree: 2 x forward-delay is the minimum",
+          'check again: netops ovs stp status ' + bridge,
+        ],
         details: {bridge, pending},
       })
     }

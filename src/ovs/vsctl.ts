@@ -3,13 +3,7 @@
  * `--timeout` (ovs-vsctl waits forever for ovs-vswitchd otherwise), reads with `--format=json`
  * and explicit `--columns`, and maps failures to typed NetopsErrors.
  */
-import {
-  NetopsError,
-  OvsBridgeNotFoundError,
-  OvsDbUnreachableError,
-  OvsNotInstalledError,
-  PermissionError,
-} from '../errors.js'
+import {type NetopsError, OvsBridgeNotFoundError, OvsDbUnreachableError, OvsNotInstalledError, PermissionError} from '../errors.js'
 import {ExecError, type ExecResult, type Executor} from './executor.js'
 import {bool, map, parseTables, set, str, type OvsdbAtom} from './ovsdb-json.js'
 
@@ -33,7 +27,7 @@ export interface BridgeRow {
   portUuids: string[]
 }
 
-export interface PortRow {
+interface PortRow {
   uuid: string
   name: string
   interfaceUuids: string[]
@@ -44,7 +38,7 @@ export interface PortRow {
   rstpStatistics: Record<string, OvsdbAtom>
 }
 
-export interface InterfaceRow {
+interface InterfaceRow {
   uuid: string
   name: string
   type: string
@@ -57,22 +51,22 @@ export interface OvsSnapshot {
   interfaces: InterfaceRow[]
 }
 
-export const BRIDGE_COLUMNS = ['name', 'stp_enable', 'rstp_enable', 'datapath_type', 'other_config', 'status', 'rstp_status', 'ports']
-export const PORT_COLUMNS = ['_uuid', 'name', 'interfaces', 'other_config', 'status', 'statistics', 'rstp_status', 'rstp_statistics']
-export const INTERFACE_COLUMNS = ['_uuid', 'name', 'type']
+const BRIDGE_COLUMNS = ['name', 'stp_enable', 'rstp_enable', 'datapath_type', 'other_config', 'status', 'rstp_status', 'ports']
+const PORT_COLUMNS = ['_uuid', 'name', 'interfaces', 'other_config', 'status', 'statistics', 'rstp_status', 'rstp_statistics']
+const INTERFACE_COLUMNS = ['_uuid', 'name', 'type']
 
 /** ovs-vsctl/ovs-appctl prefix log lines with a timestamp: `2026-...Z|00001|daemon_unix|WARN|...`. */
 const VLOG_LINE = /^\d{4}-\d\d-\d\dT[\d:.]+Z\|\d+\|/
 
 /** The lines of stderr that say what went wrong (vlog noise removed). */
-export function errorLines(stderr: string): string[] {
+function errorLines(stderr: string): string[] {
   return stderr
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.length > 0 && !VLOG_LINE.test(l))
 }
 
-export function isAlarm(res: ExecResult): boolean {
+function isAlarm(res: ExecResult): boolean {
   return res.signal === 'SIGALRM' || res.exitCode === 142
 }
 
@@ -94,7 +88,11 @@ export function classifyFailure(res: ExecResult, ctx: FailureContext): NetopsErr
   const lines = errorLines(res.stderr)
   const text = lines.join('\n')
   const on = ctx.where === 'local' ? 'on this machine' : `on ${ctx.where}`
-  if (res.exitCode === 127 || /command not found|: not found$/m.test(text) || /No such file or directory/.test(text) && /^(sudo|env): /m.test(text)) {
+  if (
+    res.exitCode === 127 ||
+    /command not found|: not found$/m.test(text) ||
+    (/No such file or directory/.test(text) && /^(sudo|env): /m.test(text))
+  ) {
     return new OvsNotInstalledError(`${program} is not installed ${on} (or not on PATH)`, {
       suggestions: ['install Open vSwitch: apt-get install openvswitch-switch', 'check PATH for the login (and for sudo: secure_path)'],
       details: {command: res.command},
@@ -208,9 +206,18 @@ export class Vsctl {
   async snapshot(): Promise<OvsSnapshot> {
     const argv = this.vsctlArgv([
       '--format=json',
-      '--', `--columns=${BRIDGE_COLUMNS.join(',')}`, 'list', 'Bridge',
-      '--', `--columns=${PORT_COLUMNS.join(',')}`, 'list', 'Port',
-      '--', `--columns=${INTERFACE_COLUMNS.join(',')}`, 'list', 'Interface',
+      '--',
+      `--columns=${BRIDGE_COLUMNS.join(',')}`,
+      'list',
+      'Bridge',
+      '--',
+      `--columns=${PORT_COLUMNS.join(',')}`,
+      'list',
+      'Port',
+      '--',
+      `--columns=${INTERFACE_COLUMNS.join(',')}`,
+      'list',
+      'Interface',
     ])
     const res = await this.run(argv)
     if (res.exitCode !== 0) throw classifyFailure(res, {where: this.where})
@@ -253,7 +260,11 @@ export class Vsctl {
     return this.vsctlArgv(['set', 'Bridge', bridge, ...settings.map(([k, v]) => `${k}=${v}`)], {noWait: flags.noWait ?? false})
   }
 
-  async setBridge(bridge: string, settings: Array<[string, string]>, flags: {noWait?: boolean; bridges?: string[]} = {}): Promise<SetResult> {
+  async setBridge(
+    bridge: string,
+    settings: Array<[string, string]>,
+    flags: {noWait?: boolean; bridges?: string[]} = {},
+  ): Promise<SetResult> {
     const argv = this.setBridgeArgv(bridge, settings, flags)
     const res = await this.run(argv)
     if (res.exitCode === 0) return {command: argv, unconfirmed: false}

@@ -12,7 +12,7 @@ import {longName} from '../platforms/interface-names.js'
 import {canonicalReason} from './status.js'
 import {outputLines} from './text.js'
 
-export interface PendingRecovery {
+interface PendingRecovery {
   /** Long normalised name: `FastEthernet2/4`. */
   interface: string
   /** As printed: `Fa2/4`. */

@@ -37,7 +37,9 @@ const RULE_RE = /^\s*-{5,}\s*$/
 const STATUS_WORD_RE = /^[A-Za-z][\w-]*:?$/
 const VLAN = String.raw`(?:\d+(?:[,-]\d+)*|trunk|routed|unassigned|f-path|pvlan\s+\S+|monitor|--)`
 const DUPLEX = String.raw`(?:a-full|a-half|full|half|auto|--)`
-const REST_RE = new RegExp(String.raw`^(?:\s+(?<extra>[^\s]+))?\s+(?<vlan>${VLAN})\s+(?<duplex>${DUPLEX})\s+(?<speed>\S+)(?:\s+(?<type>.*?))?\s*$`)
+const REST_RE = new RegExp(
+  String.raw`^(?:\s+(?<extra>[^\s]+))?\s+(?<vlan>${VLAN})\s+(?<duplex>${DUPLEX})\s+(?<speed>\S+)(?:\s+(?<type>.*?))?\s*$`,
+)
 const REST_NO_EXTRA_RE = new RegExp(String.raw`^\s+(?<vlan>${VLAN})\s+(?<duplex>${DUPLEX})\s+(?<speed>\S+)(?:\s+(?<type>.*?))?\s*$`)
 /** MDS/Nexus FC rows kept by upstream samples: `fc2/1 is up    Port mode is NP`, `fc2/5 is down (SFP not present)`. */
 const FC_ROW_RE = /^(?<port>\S+)\s+is\s+(?<status>\S+)\s+(?:Port\s+mode\s+is\s+(?<mode>\S+)|\((?<detail>[^)]*)\))\s*$/

@@ -128,7 +128,11 @@ function applyLine(d: InterfaceDetail, line: string): void {
     d.keepaliveState = 'not-supported'
     return
   }
-  if ((m = new RegExp(String.raw`^\s+Hardware(?::|\s+is)\s+(.*?)(?:,\s+address(?::|\s+is)\s+(${MAC})(?:\s+\(bia\s+(${MAC})\))?)?\s*$`).exec(line))) {
+  if (
+    (m = new RegExp(String.raw`^\s+Hardware(?::|\s+is)\s+(.*?)(?:,\s+address(?::|\s+is)\s+(${MAC})(?:\s+\(bia\s+(${MAC})\))?)?\s*$`).exec(
+      line,
+    ))
+  ) {
     d.hardwareType = (m[1] ?? '').trim()
     d.macAddress = m[2] ?? ''
     d.bia = m[3] ?? ''

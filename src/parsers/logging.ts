@@ -13,7 +13,7 @@ import {normalizeInterface} from '../platforms/interface-names.js'
 import {canonicalReason} from './status.js'
 import {outputLines} from './text.js'
 
-export type LogEventKind =
+type LogEventKind =
   | 'loopback-detected'
   | 'err-disabled'
   | 'recovered'
@@ -97,7 +97,7 @@ function iface(raw: string | undefined): string | null {
 }
 
 /** Fill kind / interface / reason from facility, mnemonic and text. */
-export function classifyLogMessage(
+function classifyLogMessage(
   facility: string | null,
   mnemonic: string | null,
   message: string,

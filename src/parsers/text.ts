@@ -10,7 +10,7 @@ const COMMAND_ECHO_RE = /^(?:sh|sho|show)\s+\S/i
 const EXEC_TIMESTAMP_RE = /^(?:Load\s+for\s+|Time\s+source\s+is\s+)/i
 
 /** Normalise line endings only (keeps everything else). */
-export function normalizeNewlines(text: string): string {
+function normalizeNewlines(text: string): string {
   return text.replace(/\r+\n/g, '\n').replace(/\r/g, '\n')
 }
 
@@ -27,8 +27,9 @@ function isPromptLine(line: string): boolean {
  * ends. Interior blank lines are kept (some layouts use them as separators).
  */
 export function outputLines(text: string): string[] {
-  // eslint-disable-next-line no-control-regex
-  const clean = normalizeNewlines(text).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[^\n]\x08/g, '')
+  const clean = normalizeNewlines(text)
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    .replace(/[^\n]\x08/g, '')
   const lines = clean.split('\n').map((l) => l.trimEnd())
   let start = 0
   while (start < lines.length) {

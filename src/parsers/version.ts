@@ -4,9 +4,9 @@
 
 import {outputLines} from './text.js'
 
-export type OsFamily = 'ios' | 'iosxe' | 'nxos'
+type OsFamily = 'ios' | 'iosxe' | 'nxos'
 
-export interface StackMember {
+interface StackMember {
   switch: number
   active: boolean
   ports: number
@@ -37,7 +37,8 @@ export interface ShowVersion {
 
 /** `nxos` for NX-OS output, `ios` for IOS and IOS-XE (same CLI dialect here), null when neither. */
 export function detectPlatform(text: string): 'ios' | 'nxos' | null {
-  if (/Cisco Nexus Operating System|\bNX-OS\b|^\s*NXOS:\s+version|^\s*(?:kickstart|system):\s+version|cisco Nexus/im.test(text)) return 'nxos'
+  if (/Cisco Nexus Operating System|\bNX-OS\b|^\s*NXOS:\s+version|^\s*(?:kickstart|system):\s+version|cisco Nexus/im.test(text))
+    return 'nxos'
   if (/Cisco IOS Software|Cisco IOS XE Software|IOS-XE|Cisco Internetwork Operating System/i.test(text)) return 'ios'
   return null
 }
@@ -75,11 +76,15 @@ export function parseShowVersion(text: string): ShowVersion | null {
   }
   const xe = /IOS[- ]XE/i.test(text)
   const xeVer = first(lines, /^Cisco IOS XE Software,\s+Version\s+(\S+)/i)
-  const iosVer = first(lines, /^Cisco IOS Software.*?,\s+(?:Experimental\s+)?Version\s+([^\s,]+)/i) ?? first(lines, /^Cisco Internetwork Operating System.*Version\s+([^\s,]+)/i)
+  const iosVer =
+    first(lines, /^Cisco IOS Software.*?,\s+(?:Experimental\s+)?Version\s+([^\s,]+)/i) ??
+    first(lines, /^Cisco Internetwork Operating System.*Version\s+([^\s,]+)/i)
   const host = first(lines, /^(\S+)\s+uptime\s+is\s+(.+?)\s*$/)
   const proc = first(lines, /^cisco\s+(\S+)\s+.*processor/i)
   const modelNumber = first(lines, /^\s*Model\s+[Nn]umber\s*:\s*(\S+)/)
-  const serials = lines.map((l) => /^\s*System\s+[Ss]erial\s+[Nn]umber\s*:\s*(\S+)/.exec(l)?.[1]).filter((s): s is string => s !== undefined)
+  const serials = lines
+    .map((l) => /^\s*System\s+[Ss]erial\s+[Nn]umber\s*:\s*(\S+)/.exec(l)?.[1])
+    .filter((s): s is string => s !== undefined)
   if (serials.length === 0) {
     const board = first(lines, /Processor\s+board\s+ID\s+(\S+)/i)
     if (board?.[1]) serials.push(board[1])

@@ -4,8 +4,4 @@ import type {PlatformName, PlatformSpec} from './types.js'
 
 export const PLATFORMS: Record<PlatformName, PlatformSpec> = {ios, nxos}
 
-export function platformSpec(name: PlatformName): PlatformSpec {
-  return PLATFORMS[name]
-}
-
-export type {CliMode, PlatformName, PlatformSpec} from './types.js'
+export type {PlatformName, PlatformSpec} from './types.js'

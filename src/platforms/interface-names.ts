@@ -111,10 +111,7 @@ export function shortName(name: string): string {
   return normalizeInterface(name)?.short ?? name
 }
 
-export type PortMatch =
-  | {kind: 'exact'; name: string}
-  | {kind: 'ambiguous'; candidates: string[]}
-  | {kind: 'none'; nearest: string[]}
+export type PortMatch = {kind: 'exact'; name: string} | {kind: 'ambiguous'; candidates: string[]} | {kind: 'none'; nearest: string[]}
 
 function lastElement(path: string): string {
   const parts = path.split(/[/.:]/)
@@ -159,7 +156,7 @@ export function matchPort(query: string, known: string[]): PortMatch {
 }
 
 /** Levenshtein distance, case-insensitive. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const s = a.toLowerCase()
   const t = b.toLowerCase()
   let prev = Array.from({length: t.length + 1}, (_, i) => i)

@@ -6,7 +6,7 @@ export type PlatformName = 'ios' | 'nxos'
 
 export type CliMode = 'user' | 'privileged' | 'config'
 
-export interface SaveStep {
+interface SaveStep {
   /** What the device prints when it wants an answer. */
   expect: RegExp
   /** What to answer (sent followed by a newline). */

@@ -1,12 +1,5 @@
 import {StringDecoder} from 'node:string_decoder'
-import {
-  ConnectionLostError,
-  DeviceCommandError,
-  DevicePromptError,
-  EnableAuthError,
-  SshTimeoutError,
-  UsageError,
-} from '../errors.js'
+import {ConnectionLostError, DeviceCommandError, DevicePromptError, EnableAuthError, SshTimeoutError, UsageError} from '../errors.js'
 import type {CliMode, PlatformSpec} from '../platforms/types.js'
 
 /** The part of an ssh2 ClientChannel (or any duplex stream) a session needs. */
@@ -65,14 +58,21 @@ export interface ConfigOutcome {
 }
 
 // ANSI escapes and the backspace dance some devices do when they redraw a line.
-// eslint-disable-next-line no-control-regex
+
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][AB012]|\u001b[=>]/g
 
 /** Normalise what a device sends: CRLF / CR CR LF to LF, strip ANSI, apply backspaces, drop NULs and bells. */
 export function normalizeTerminalText(text: string): string {
-  let out = text.replace(ANSI, '').replace(/\r+\n/g, '\n').replace(/[\0\u0007]/g, '')
+  let out = text
+    .replace(ANSI, '')
+    .replace(/\r+\n/g, '\n')
+    .replace(/[\0\u0007]/g, '')
   // A lone CR rewrites the line from its start (pagers erase `--More--` this way).
-  if (out.includes('\r')) out = out.split('\n').map((line) => line.slice(line.lastIndexOf('\r') + 1)).join('\n')
+  if (out.includes('\r'))
+    out = out
+      .split('\n')
+      .map((line) => line.slice(line.lastIndexOf('\r') + 1))
+      .join('\n')
   while (out.includes('\b')) {
     const next = out.replace(/[^\b\n]\u0008/g, '').replace(/^\u0008+|(\n)\u0008+/g, '$1')
     if (next === out) break
@@ -317,11 +317,7 @@ export class CliSession {
     this.write(command + '\n', command + '\n')
     let raw = ''
     for (;;) {
-      const chunk = await this.readUntil(
-        (buf) => this.promptRe.test(buf) || steps.some((s) => s.expect.test(buf)),
-        command,
-        timeoutMs,
-      )
+      const chunk = await this.readUntil((buf) => this.promptRe.test(buf) || steps.some((s) => s.expect.test(buf)), command, timeoutMs)
       raw += chunk
       const step = steps.find((s) => s.expect.test(chunk))
       if (step && !this.promptRe.test(chunk)) {

@@ -22,7 +22,15 @@ function loadSsh2Constants(): Ssh2Constants {
   try {
     return createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as Ssh2Constants
   } catch {
-    const defaults = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']
+    const defaults = [
+      'ssh-ed25519',
+      'ecdsa-sha2-nistp256',
+      'ecdsa-sha2-nistp384',
+      'ecdsa-sha2-nistp521',
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-rsa',
+    ]
     return {DEFAULT_SERVER_HOST_KEY: defaults, SUPPORTED_SERVER_HOST_KEY: [...defaults, 'ssh-dss']}
   }
 }

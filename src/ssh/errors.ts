@@ -5,14 +5,7 @@
  * verification), protocol (connection lost before handshake, malformed data), agent (non-fatal).
  * Messages name the target (user@host:port) and never carry a password or passphrase.
  */
-import {
-  ConnectionLostError,
-  NetopsError,
-  SshAuthError,
-  SshProtocolError,
-  SshTimeoutError,
-  SshUnreachableError,
-} from '../errors.js'
+import {ConnectionLostError, NetopsError, SshAuthError, SshProtocolError, SshTimeoutError, SshUnreachableError} from '../errors.js'
 
 /** How far the connection got before it failed. */
 export type ConnectPhase = 'tcp' | 'banner' | 'handshake' | 'auth' | 'ready'
@@ -83,72 +76,97 @@ export function mapSshError(err: unknown, ctx: SshErrorContext): NetopsError {
 
   if (level === 'client-socket' || level === 'client-dns' || code in UNREACHABLE_CODES) {
     if (code === 'ETIMEDOUT') {
-      return new SshTimeoutError(`TCP connect to ${t} timed out`, opts(['check the address and that port is reachable (firewall, ACL)', verbose]))
+      return new SshTimeoutError(
+        `TCP connect to ${t} timed out`,
+        opts(['check the address and that port is reachable (firewall, ACL)', verbose]),
+      )
     }
     const why = UNREACHABLE_CODES[code] ?? (level === 'client-dns' ? 'host name not found (DNS)' : raw)
-    return new SshUnreachableError(`cannot reach ${t}: ${why}`, opts([
-      'check the host name/address and --ssh-port',
-      'check that SSH is enabled on the target (IOS: ip ssh version 2, transport input ssh)',
-      verbose,
-    ]))
+    return new SshUnreachableError(
+      `cannot reach ${t}: ${why}`,
+      opts([
+        'check the host name/address and --ssh-port',
+        'check that SSH is enabled on the target (IOS: ip ssh version 2, transport input ssh)',
+        verbose,
+      ]),
+    )
   }
 
   if (level === 'client-timeout') {
     if (ctx.phase === 'tcp') {
-      return new SshTimeoutError(`TCP connect to ${t} timed out after ${seconds(ctx.timeoutMs)}`, opts([
-        'check the address and that the port is reachable (firewall, ACL, routing)',
-        verbose,
-      ]))
+      return new SshTimeoutError(
+        `TCP connect to ${t} timed out after ${seconds(ctx.timeoutMs)}`,
+        opts(['check the address and that the port is reachable (firewall, ACL, routing)', verbose]),
+      )
     }
     if (ctx.phase === 'banner') {
-      return new SshTimeoutError(`no SSH greeting from ${t} within ${seconds(ctx.timeoutMs)} (TCP connected, but the server said nothing)`, opts([
-        'is this port really SSH? check --ssh-port',
-        'the device may be overloaded or rate-limiting logins; retry later or raise --timeout',
-        verbose,
-      ]))
+      return new SshTimeoutError(
+        `no SSH greeting from ${t} within ${seconds(ctx.timeoutMs)} (TCP connected, but the server said nothing)`,
+        opts([
+          'is this port really SSH? check --ssh-port',
+          'the device may be overloaded or rate-limiting logins; retry later or raise --timeout',
+          verbose,
+        ]),
+      )
     }
-    return new SshTimeoutError(`authentication or handshake timed out for ${t} after ${seconds(ctx.timeoutMs)}`, opts([
-      'some Cisco devices stall instead of rejecting a wrong password: check --username and --password',
-      ...(ctx.legacySsh ? [] : ['an old device may need the old algorithms: try --legacy-ssh']),
-      'raise --timeout if the device is slow',
-      verbose,
-    ]))
+    return new SshTimeoutError(
+      `authentication or handshake timed out for ${t} after ${seconds(ctx.timeoutMs)}`,
+      opts([
+        'some Cisco devices stall instead of rejecting a wrong password: check --username and --password',
+        ...(ctx.legacySsh ? [] : ['an old device may need the old algorithms: try --legacy-ssh']),
+        'raise --timeout if the device is slow',
+        verbose,
+      ]),
+    )
   }
 
   if (level === 'client-authentication') {
     const methods = [...new Set(ctx.methodsTried ?? [])].filter((m) => m !== 'none')
     const tried = methods.length > 0 ? ` (tried: ${methods.join(', ')})` : ': no password, key or agent to try'
-    return new SshAuthError(`authentication failed for ${t}${tried}`, opts([
-      'check --username and --password (or NETOPS_PASSWORD)',
-      'check --identity-file, or that the key is loaded in ssh-agent',
-      verbose,
-    ], {methodsTried: ctx.methodsTried ?? []}))
+    return new SshAuthError(
+      `authentication failed for ${t}${tried}`,
+      opts(
+        ['check --username and --password (or NETOPS_PASSWORD)', 'check --identity-file, or that the key is loaded in ssh-agent', verbose],
+        {methodsTried: ctx.methodsTried ?? []},
+      ),
+    )
   }
 
   // The server hung up while we were logging in (OpenSSH: "Too many authentication failures";
   // SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE = 14): a login failure, not a protocol problem.
   const disconnectReason = typeof (err as {code?: unknown}).code === 'number' ? (err as {code: number}).code : undefined
   if (ctx.phase === 'auth' && level === '' && (disconnectReason === 14 || /auth|too many/i.test(raw))) {
-    return new SshAuthError(`authentication failed for ${t}: the server disconnected (${raw})`, opts([
-      'check --username and --password (or NETOPS_PASSWORD)',
-      'too many keys in ssh-agent can use up the allowed attempts: pass --identity-file',
-      verbose,
-    ], {methodsTried: ctx.methodsTried ?? [], disconnectReason}))
+    return new SshAuthError(
+      `authentication failed for ${t}: the server disconnected (${raw})`,
+      opts(
+        [
+          'check --username and --password (or NETOPS_PASSWORD)',
+          'too many keys in ssh-agent can use up the allowed attempts: pass --identity-file',
+          verbose,
+        ],
+        {methodsTried: ctx.methodsTried ?? [], disconnectReason},
+      ),
+    )
   }
 
   if (level === 'handshake' || level === 'protocol') {
     if (/no matching/i.test(raw)) {
       const what = /no matching (.*?)( algorithm| format)?$/i.exec(raw)?.[1] ?? 'algorithm'
-      return new SshProtocolError(`SSH handshake with ${t} failed: no common ${what} algorithm`, opts([
-        ...(ctx.legacySsh ? ['the device offers none of the algorithms netops supports, even with --legacy-ssh'] : ['old devices (classic IOS) need SHA-1/CBC algorithms: try --legacy-ssh']),
-        `see what the device offers: ssh -vv ${ctx.alias}`,
-      ]))
+      return new SshProtocolError(
+        `SSH handshake with ${t} failed: no common ${what} algorithm`,
+        opts([
+          ...(ctx.legacySsh
+            ? ['the device offers none of the algorithms netops supports, even with --legacy-ssh']
+            : ['old devices (classic IOS) need SHA-1/CBC algorithms: try --legacy-ssh']),
+          `see what the device offers: ssh -vv ${ctx.alias}`,
+        ]),
+      )
     }
     if (/before handshake/i.test(raw)) {
-      return new SshProtocolError(`${t} closed the connection before the SSH handshake`, opts([
-        'the device may limit concurrent logins (IOS: ip ssh maxstartups, VTY lines) or filter by source (access-class)',
-        verbose,
-      ]))
+      return new SshProtocolError(
+        `${t} closed the connection before the SSH handshake`,
+        opts(['the device may limit concurrent logins (IOS: ip ssh maxstartups, VTY lines) or filter by source (access-class)', verbose]),
+      )
     }
     return new SshProtocolError(`SSH protocol error with ${t}: ${raw}`, opts([verbose]))
   }

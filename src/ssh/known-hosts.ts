@@ -114,7 +114,7 @@ export function readKnownHostsFile(file: string): KnownHostEntry[] {
 }
 
 /** The line we append for a newly accepted key. */
-export function formatKnownHostsLine(host: string, port: number, blob: Buffer): string {
+function formatKnownHostsLine(host: string, port: number, blob: Buffer): string {
   return `${hostToken(host.toLowerCase(), port)} ${keyTypeOf(blob)} ${blob.toString('base64')}`
 }
 

@@ -52,7 +52,10 @@ export function tokenizeLine(line: string): string[] {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
   return new RegExp(`^${body}$`, 'i')
 }
 
@@ -78,7 +81,7 @@ export function matchPatternList(patterns: string[], value: string): boolean {
 }
 
 /** Expand `~` and `%` tokens in a path-like value. */
-export function expandTokens(value: string, tokens: Record<string, string>, homeDir: string): string {
+function expandTokens(value: string, tokens: Record<string, string>, homeDir: string): string {
   let v = value
   if (v === '~' || v.startsWith('~/')) v = homeDir + v.slice(1)
   return v.replace(/%(.)/g, (whole, ch: string) => (ch === '%' ? '%' : (tokens[ch] ?? whole)))

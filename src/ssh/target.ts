@@ -10,8 +10,8 @@ import {defaultKnownHostsFile} from './known-hosts.js'
 import {lookupSshConfigFile, type SshConfigValues} from './ssh-config.js'
 import type {ResolvedTarget, SshTargetOptions} from './types.js'
 
-export const DEFAULT_TIMEOUT_MS = 30_000
-export const DEFAULT_PORT = 22
+const DEFAULT_TIMEOUT_MS = 30_000
+const DEFAULT_PORT = 22
 
 function localUserName(opts: SshTargetOptions): string {
   if (opts.localUser !== undefined && opts.localUser !== '') return opts.localUser
@@ -24,10 +24,10 @@ function localUserName(opts: SshTargetOptions): string {
 
 /** True when `x` already went through resolveTarget. */
 export function isResolvedTarget(x: SshTargetOptions | ResolvedTarget): x is ResolvedTarget {
-  return 'alias' in x && Array.isArray((x as ResolvedTarget).identityFiles)
+  return 'alias' in x && Array.isArray(x.identityFiles)
 }
 
-export function resolveTargetSync(opts: SshTargetOptions): ResolvedTarget {
+function resolveTargetSync(opts: SshTargetOptions): ResolvedTarget {
   const alias = opts.host.trim()
   if (alias === '') throw new InputError('no host given', {suggestions: ['pass --host <address or ~/.ssh/config alias>']})
   if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 1 && opts.port <= 65535)) {

@@ -7,11 +7,20 @@
  */
 import {existsSync, readFileSync} from 'node:fs'
 import ssh2 from 'ssh2'
-import type {AnyAuthMethod, AuthenticationType, ClientChannel, ConnectConfig, KeyboardInteractiveCallback, NextAuthHandler, ParsedKey, Prompt} from 'ssh2'
+import type {
+  AnyAuthMethod,
+  AuthenticationType,
+  ClientChannel,
+  ConnectConfig,
+  KeyboardInteractiveCallback,
+  NextAuthHandler,
+  ParsedKey,
+  Prompt,
+} from 'ssh2'
 import {
   ConnectionLostError,
   InputError,
-  NetopsError,
+  type NetopsError,
   SshAuthError,
   SshHostKeyChangedError,
   SshHostKeyUnknownError,
@@ -20,7 +29,16 @@ import {
 } from '../errors.js'
 import {buildAlgorithms} from './algorithms.js'
 import {mapSshError, redact, type ConnectPhase} from './errors.js'
-import {appendKnownHost, checkHostKey, fingerprint, hostToken, keyTypeOf, knownKeyTypes, readKnownHostsFile, type KnownHostEntry} from './known-hosts.js'
+import {
+  appendKnownHost,
+  checkHostKey,
+  fingerprint,
+  hostToken,
+  keyTypeOf,
+  knownKeyTypes,
+  readKnownHostsFile,
+  type KnownHostEntry,
+} from './known-hosts.js'
 import {isResolvedTarget, resolveTarget, targetLabel} from './target.js'
 import type {ExecOptions, ExecResult, NegotiatedAlgorithms, ResolvedTarget, ShellOptions, SshTargetOptions} from './types.js'
 
@@ -146,10 +164,13 @@ export class SshTransport {
     const err =
       this.lostError instanceof ConnectionLostError
         ? this.lostError
-        : new ConnectionLostError(`connection to ${this.label} was lost${this.lostError === undefined ? '' : `: ${this.lostError.message}`}`, {
-            suggestions: ['check the link and the device, then re-run'],
-            ...(this.lostError === undefined ? {} : {cause: this.lostError}),
-          })
+        : new ConnectionLostError(
+            `connection to ${this.label} was lost${this.lostError === undefined ? '' : `: ${this.lostError.message}`}`,
+            {
+              suggestions: ['check the link and the device, then re-run'],
+              ...(this.lostError === undefined ? {} : {cause: this.lostError}),
+            },
+          )
     for (const fail of [...this.pending]) fail(err)
     for (const cb of this.closeCallbacks) {
       try {
@@ -169,7 +190,8 @@ export class SshTransport {
 
     const {keys, problems} = loadKeys(target)
     const agentSocket = target.agentSocket !== undefined && existsSync(target.agentSocket) ? target.agentSocket : undefined
-    if (target.agentSocket !== undefined && agentSocket === undefined) warnings.push(`ssh-agent socket ${target.agentSocket} does not exist; agent not used`)
+    if (target.agentSocket !== undefined && agentSocket === undefined)
+      warnings.push(`ssh-agent socket ${target.agentSocket} does not exist; agent not used`)
     warnings.push(...problems)
     if (keys.length === 0 && target.password === undefined && agentSocket === undefined && problems.length > 0) {
       throw new SshAuthError(`no usable credentials for ${label}: ${problems.join('; ')}`, {
@@ -182,10 +204,13 @@ export class SshTransport {
       try {
         known = readKnownHostsFile(target.knownHostsFile)
       } catch (err) {
-        throw new InputError(`cannot read known_hosts file ${target.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
-          suggestions: ['check the file permissions or pass --known-hosts'],
-          cause: err,
-        })
+        throw new InputError(
+          `cannot read known_hosts file ${target.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+          {
+            suggestions: ['check the file permissions or pass --known-hosts'],
+            cause: err,
+          },
+        )
       }
     }
 
@@ -214,7 +239,7 @@ export class SshTransport {
       while (plan.length > 0) {
         const step = plan.shift() as AnyAuthMethod
         const wire = step.type === 'agent' ? 'publickey' : step.type
-        if (methodsLeft === null || methodsLeft.includes(wire as AuthenticationType) || step.type === 'none') {
+        if (methodsLeft === null || methodsLeft.includes(wire) || step.type === 'none') {
           methodsTried.push(step.type)
           next(step)
           return
@@ -259,7 +284,10 @@ export class SshTransport {
           hostKeyToSave = key
           hostKey = {...info, status: 'added'}
           // remember it in memory too, so a re-key on this connection must present the same key
-          known = [...known, {line: 0, hosts: hostToken(target.host.toLowerCase(), target.port), keyType: info.keyType, key: key.toString('base64')}]
+          known = [
+            ...known,
+            {line: 0, hosts: hostToken(target.host.toLowerCase(), target.port), keyType: info.keyType, key: key.toString('base64')},
+          ]
           return true
         case 'changed':
         case 'revoked': {
@@ -299,7 +327,7 @@ export class SshTransport {
       keepaliveInterval: KEEPALIVE_INTERVAL_MS,
       keepaliveCountMax: KEEPALIVE_COUNT_MAX,
       hostVerifier,
-      authHandler: authHandler as unknown as NonNullable<ConnectConfig['authHandler']>,
+      authHandler: authHandler,
       // ssh2 debug lines tell us how far the connection got (for the timeout message)
       debug: (msg: string) => {
         if (phase === 'banner' && msg.startsWith('Remote ident')) phase = 'handshake'
@@ -330,7 +358,9 @@ export class SshTransport {
           try {
             appendKnownHost(target.knownHostsFile, target.host, target.port, key)
           } catch (err) {
-            warnings.push(`could not record the host key in ${target.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+            warnings.push(
+              `could not record the host key in ${target.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+            )
           }
         }
       })
@@ -344,22 +374,37 @@ export class SshTransport {
           return
         }
         if (hostKeyError !== undefined && (err.level === 'handshake' || err.level === 'protocol')) return fail(hostKeyError)
-        const mapped = mapSshError(err, {target: label, alias: target.alias, phase, timeoutMs: target.timeoutMs, legacySsh: target.legacySsh, methodsTried, secrets})
+        const mapped = mapSshError(err, {
+          target: label,
+          alias: target.alias,
+          phase,
+          timeoutMs: target.timeoutMs,
+          legacySsh: target.legacySsh,
+          methodsTried,
+          secrets,
+        })
         if (mapped instanceof SshAuthError && problems.length > 0) mapped.suggestions.unshift(...problems)
         fail(mapped)
       })
       client.on('close', () => {
         if (hostKeyError !== undefined) return fail(hostKeyError)
         if (phase === 'auth') {
-          return fail(new SshAuthError(`${label} closed the connection during authentication`, {
-            suggestions: ['the server may allow only a few attempts: check --username/--password, or pass --identity-file', `ssh -v ${target.alias}`],
-            details: {phase, methodsTried},
-          }))
+          return fail(
+            new SshAuthError(`${label} closed the connection during authentication`, {
+              suggestions: [
+                'the server may allow only a few attempts: check --username/--password, or pass --identity-file',
+                `ssh -v ${target.alias}`,
+              ],
+              details: {phase, methodsTried},
+            }),
+          )
         }
-        fail(new SshProtocolError(`${label} closed the connection during the SSH handshake`, {
-          suggestions: ['the device may limit concurrent logins or filter by source address', `ssh -v ${target.alias}`],
-          details: {phase},
-        }))
+        fail(
+          new SshProtocolError(`${label} closed the connection during the SSH handshake`, {
+            suggestions: ['the device may limit concurrent logins or filter by source address', `ssh -v ${target.alias}`],
+            details: {phase},
+          }),
+        )
       })
       client.on('ready', () => {
         if (settled) return
@@ -392,7 +437,10 @@ export class SshTransport {
   }
 
   private channelOpenError(err: Error, what: string): NetopsError {
-    if (this.closed) return this.lostError instanceof ConnectionLostError ? this.lostError : new ConnectionLostError(`connection to ${this.label} was lost while trying to ${what}`, {cause: err})
+    if (this.closed)
+      return this.lostError instanceof ConnectionLostError
+        ? this.lostError
+        : new ConnectionLostError(`connection to ${this.label} was lost while trying to ${what}`, {cause: err})
     return new SshProtocolError(`${this.label} refused to ${what}: ${err.message}`, {
       suggestions: ['the device may limit sessions per connection (VTY lines, MaxSessions)'],
       cause: err,

@@ -53,14 +53,18 @@ export class SwitchDevice {
     const transport = await SshTransport.connect(opts.target)
     try {
       const channel = await transport.shell({pty: {term: 'vt100', cols: 511, rows: 24}})
-      return await SwitchDevice.overChannel(channel, {
-        name: opts.target.host,
-        label: `${transport.target.username}@${transport.target.host}:${transport.target.port}`,
-        platform: opts.platform,
-        enablePassword: opts.enablePassword,
-        timeoutMs: opts.timeoutMs,
-        ...(opts.log ? {log: opts.log} : {}),
-      }, transport)
+      return await SwitchDevice.overChannel(
+        channel,
+        {
+          name: opts.target.host,
+          label: `${transport.target.username}@${transport.target.host}:${transport.target.port}`,
+          platform: opts.platform,
+          enablePassword: opts.enablePassword,
+          timeoutMs: opts.timeoutMs,
+          ...(opts.log ? {log: opts.log} : {}),
+        },
+        transport,
+      )
     } catch (error) {
       await transport.close()
       throw error
@@ -70,7 +74,14 @@ export class SwitchDevice {
   /** Open over any CLI channel (tests use an in-memory one). */
   static async overChannel(
     channel: CliChannel,
-    o: {name: string; label: string; platform: PlatformName | 'auto'; enablePassword?: string | undefined; timeoutMs: number; log?: (e: SessionLogEntry) => void},
+    o: {
+      name: string
+      label: string
+      platform: PlatformName | 'auto'
+      enablePassword?: string | undefined
+      timeoutMs: number
+      log?: (e: SessionLogEntry) => void
+    },
     transport: SshTransport | null = null,
   ): Promise<SwitchDevice> {
     // Both dialects share prompts, enable and paging, so the session opens with IOS rules first.
@@ -117,7 +128,10 @@ export class SwitchDevice {
   /** Resolve `19`, `gi1/0/19`, `Eth1/19`... to one real port; refuse ambiguous and unknown names. */
   async resolvePort(query: string): Promise<InterfaceStatusRow> {
     const rows = await this.ports()
-    const m = matchPort(query, rows.map((r) => r.port))
+    const m = matchPort(
+      query,
+      rows.map((r) => r.port),
+    )
     if (m.kind === 'ambiguous') {
       throw new PortAmbiguousError(`--port ${query} matches ${m.candidates.length} ports on ${this.name}: ${m.candidates.join(', ')}`, {
         suggestions: [`name one of them, e.g. --port ${m.candidates[0] ?? query}`],

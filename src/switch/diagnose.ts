@@ -3,9 +3,8 @@ import {DEFAULT_RECOVERY_INTERVAL, planFix, planLines} from './planner.js'
 import type {Diagnosis, FlapSummary, PortEvent, PortFacts, Verdict} from './types.js'
 
 /** What each err-disable cause means and what to do about it (operator language). */
-export const CAUSE_EXPLANATIONS: Record<string, string> = {
-  loopback:
-    'the switch received its own keepalive frame back on this port (a loop on the far side); `no keepalive` stops the detection',
+const CAUSE_EXPLANATIONS: Record<string, string> = {
+  loopback: 'the switch received its own keepalive frame back on this port (a loop on the far side); `no keepalive` stops the detection',
   bpduguard:
     'a BPDU arrived on a port with BPDU guard (portfast edge port): the node is sending spanning-tree frames; if you turned STP on for the node bridge (netops ovs stp on), turn it off there (netops ovs stp off br0) or remove bpduguard on this port',
   loopdetect:
@@ -62,7 +61,9 @@ export function summariseFlaps(events: PortEvent[], cause = 'loopback'): FlapSum
 export function diagnose(facts: PortFacts, platform: PlatformSpec, intervalSeconds = DEFAULT_RECOVERY_INTERVAL): Diagnosis {
   const reason = facts.errDisabledReason?.toLowerCase() ?? null
   const errDisabled = facts.status === 'err-disabled'
-  const loopbackHistory = facts.events.some((e) => e.kind === 'loopback-detected' || (e.kind === 'err-disabled' && (e.reason ?? 'loopback') === 'loopback'))
+  const loopbackHistory = facts.events.some(
+    (e) => e.kind === 'loopback-detected' || (e.kind === 'err-disabled' && (e.reason ?? 'loopback') === 'loopback'),
+  )
   const flaps = summariseFlaps(facts.events)
   const flapping = flaps.cycles >= 2 ? flaps : null
   const findings: string[] = []
@@ -93,7 +94,8 @@ export function diagnose(facts: PortFacts, platform: PlatformSpec, intervalSecon
       if (!errDisabled) verdict = 'healthy'
     } else {
       verdict = 'loopback-no-keepalive-control'
-      summary = `${port} is ${errDisabled ? 'err-disabled' : 'logged as err-disabled'} for loopback. ` +
+      summary =
+        `${port} is ${errDisabled ? 'err-disabled' : 'logged as err-disabled'} for loopback. ` +
         `${platform.displayName} has no Ethernet keepalive to turn off, so netops can only enable automatic recovery; ` +
         'find the loop on the node side.'
     }

@@ -64,9 +64,10 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
       `${before.interface} on ${device.name} is err-disabled for ${before.errDisabledReason ?? 'an unknown cause'}, not loopback: ` +
         `${explainCause(before.errDisabledReason ?? 'unknown')}. fix-loop changes nothing here.`,
       {
-        suggestions: before.errDisabledReason === 'bpduguard'
-          ? ['on the node: netops ovs stp off br0 (or disable bpduguard on the port), then bounce the port']
-          : ['fix the cause named above, then recover the port (shutdown / no shutdown)'],
+        suggestions:
+          before.errDisabledReason === 'bpduguard'
+            ? ['on the node: netops ovs stp off br0 (or disable bpduguard on the port), then bounce the port']
+            : ['fix the cause named above, then recover the port (shutdown / no shutdown)'],
         details: {diagnosis: before},
       },
     )
@@ -186,12 +187,7 @@ function recoveryOutlook(d: Diagnosis, bounced: boolean): FixLoopResult['recover
   return {by: 'manual', etaSeconds: null, message: `${d.interface} stays err-disabled until bounced: run again with --bounce`}
 }
 
-async function waitForUp(
-  device: SwitchDevice,
-  port: string,
-  opts: FixLoopOptions,
-  say: (m: string) => void,
-): Promise<boolean> {
+async function waitForUp(device: SwitchDevice, port: string, opts: FixLoopOptions, say: (m: string) => void): Promise<boolean> {
   const deadline = Date.now() + opts.waitTimeoutMs
   for (;;) {
     const status = await device.readStatus(port)
@@ -212,7 +208,11 @@ function partialFailure(error: unknown, host: string, lines: string[], applied: 
   if (error instanceof ConnectionLostError) {
     return new ConnectionLostError(
       `connection to ${host} lost mid-plan: ${appliedText}; ${notAppliedText} (the first of those may or may not have reached the device)`,
-      {suggestions: ['run netops switch diagnose to see the state, then fix-loop again (it only sends what is missing)'], details, cause: error},
+      {
+        suggestions: ['run netops switch diagnose to see the state, then fix-loop again (it only sends what is missing)'],
+        details,
+        cause: error,
+      },
     )
   }
   if (error instanceof DeviceCommandError) {

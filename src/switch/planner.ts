@@ -10,7 +10,7 @@ export interface PlanOptions {
   bounce: boolean
 }
 
-export interface PlannedLine {
+interface PlannedLine {
   line: string
   /** What the line is for, for the human plan view. */
   purpose: string
@@ -32,7 +32,7 @@ export interface FixPlan {
   notes: string[]
 }
 
-export function checkInterval(platform: PlatformSpec, seconds: number): void {
+function checkInterval(platform: PlatformSpec, seconds: number): void {
   const {min, max} = platform.recoveryIntervalRange
   if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
     throw new InputError(`--interval ${seconds} is out of range for ${platform.displayName} (${min}-${max} seconds)`, {
@@ -83,7 +83,8 @@ export function planFix(facts: PortFacts, platform: PlatformSpec, options: PlanO
   } else {
     config.push({
       line: intervalLine,
-      purpose: `retry err-disabled ports after ${options.intervalSeconds} s` +
+      purpose:
+        `retry err-disabled ports after ${options.intervalSeconds} s` +
         (facts.recovery.intervalSeconds === null ? '' : ` (now ${facts.recovery.intervalSeconds} s)`),
     })
   }

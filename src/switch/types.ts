@@ -13,7 +13,7 @@ export interface PortEvent {
   seconds: number | null
 }
 
-export interface RecoveryState {
+interface RecoveryState {
   /** `errdisable recovery cause loopback` is on. */
   loopback: boolean
   /** Timer interval; null when the device did not say. */
@@ -50,12 +50,7 @@ export interface PortFacts {
 }
 
 export type Verdict =
-  | 'keepalive-loopback'
-  | 'loopback-awaiting-recovery'
-  | 'loopback-no-keepalive-control'
-  | 'err-disabled-other'
-  | 'admin-down'
-  | 'healthy'
+  'keepalive-loopback' | 'loopback-awaiting-recovery' | 'loopback-no-keepalive-control' | 'err-disabled-other' | 'admin-down' | 'healthy'
 
 export interface FlapSummary {
   /** Completed err-disable → recover → err-disable cycles seen in the log. */

@@ -137,53 +137,79 @@ async function boot(flavor: Flavor): Promise<Boot> {
 
 const FLAVORS: Flavor[] = ['ec2', 'openstack', 'nocloud', 'cloudstack']
 
-describe('full boot of Debian 12 cloud-init in private namespaces against the metadata server', {skip: missing ? `skipped: ${missing}` : false}, () => {
-  for (const flavor of FLAVORS) {
-    test(`${flavor}: every stage succeeds, sets the hostname, creates the user with the served key and runs the served script`, async (t) => {
-      const hostBefore = hostname()
-      const mountsBefore = readFileSync('/proc/self/mountinfo', 'utf8')
-      const b = await boot(flavor)
-      try {
-        const diag = () => `\n--- stages.log\n${b.out('stages.log').slice(-2500)}\n--- cloud-init.log (warnings)\n${b.out('cloud-init.log').split('\n').filter((l) => / (WARNING|ERROR|CRITICAL)/.test(l)).slice(-20).join('\n')}\n--- server.log\n${b.out('server.log').slice(-1500)}`
-        for (const stage of ['init---local', 'init', 'modules---mode-config', 'modules---mode-final']) {
-          assert.equal(b.out(`rc-${stage}`).trim(), '0', `cloud-init ${stage} failed${diag()}`)
+describe(
+  'full boot of Debian 12 cloud-init in private namespaces against the metadata server',
+  {skip: missing ? `skipped: ${missing}` : false},
+  () => {
+    for (const flavor of FLAVORS) {
+      test(`${flavor}: every stage succeeds, sets the hostname, creates the user with the served key and runs the served script`, async (t) => {
+        const hostBefore = hostname()
+        const mountsBefore = readFileSync('/proc/self/mountinfo', 'utf8')
+        const b = await boot(flavor)
+        try {
+          const diag = () =>
+            `\n--- stages.log\n${b.out('stages.log').slice(-2500)}\n--- cloud-init.log (warnings)\n${b
+              .out('cloud-init.log')
+              .split('\n')
+              .filter((l) => / (WARNING|ERROR|CRITICAL)/.test(l))
+              .slice(-20)
+              .join('\n')}\n--- server.log\n${b.out('server.log').slice(-1500)}`
+          for (const stage of ['init---local', 'init', 'modules---mode-config', 'modules---mode-final']) {
+            assert.equal(b.out(`rc-${stage}`).trim(), '0', `cloud-init ${stage} failed${diag()}`)
+          }
+          assert.equal(b.out('hostname').trim(), VM.hostname, `hostname not set${diag()}`)
+          assert.ok(b.out('authorized_keys').includes(VM.key), `the served key is not in ~debian/.ssh/authorized_keys${diag()}`)
+          assert.match(b.out('passwd-debian'), /^debian:x:\d+:\d+:/, 'user debian not created')
+          assert.equal(b.out('booted').trim(), `booted ${VM.hostname}`, `the served boot script did not run${diag()}`)
+          assert.match(b.out('status.txt'), /status: done/)
+          assert.doesNotMatch(b.out('status.txt'), /DataSourceNone/, 'cloud-init fell back to DataSourceNone')
+          // The server saw the VM's own address, and every request was for this VM.
+          const log = b
+            .out('server.log')
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as {ip: string; instance?: string; status: number; method?: string; path?: string; password?: true})
+          assert.ok(log.length > 0, 'the server logged no request')
+          for (const e of log) assert.equal(e.ip, VM.ip, `request from ${e.ip}, not the VM's address`)
+          assert.ok(
+            log.every((e) => e.instance === VM.id),
+            'a request was not attributed to the VM',
+          )
+          // the served phone_home / reporting part reached cloud-init (vendor-data, or user-data on EC2 / CloudStack)
+          assert.ok(
+            log.some((e) => e.method === 'POST' && e.path === `/phone-home/${VM.id}` && e.status === 200),
+            `phone_home did not call home${diag()}`,
+          )
+          assert.ok(
+            log.some((e) => e.method === 'POST' && e.path === '/report' && e.status === 200),
+            `no reporting event arrived${diag()}`,
+          )
+          if (flavor === 'openstack') {
+            assert.match(
+              b.out('network'),
+              /address 10\.20\.0\.23\/16|address 10\.20\.0\.23\b/,
+              `static address from network_data.json not rendered${diag()}`,
+            )
+          }
+          if (flavor === 'ec2') assert.match(b.out('network'), /eth0/, 'the EC2 network tree did not match the NIC')
+          if (flavor === 'cloudstack') {
+            assert.equal(b.out('shadow-debian').trim(), 'hash-set', 'the served password was not set')
+            assert.ok(
+              log.some((e) => e.password === true),
+              'the password server was not asked',
+            )
+          }
+          assert.equal(hostname(), hostBefore, "the host's hostname changed")
+          const mountsAfter = readFileSync('/proc/self/mountinfo', 'utf8')
+          assert.ok(!mountsAfter.includes(b.work), 'a mount of the boot is left on the host')
+          // (not a count comparison: other tests on this machine may mount and unmount meanwhile)
+          assert.equal(mountsAfter.includes(ROOT), mountsBefore.includes(ROOT), 'the root is left mounted on the host')
+          t.diagnostic(`${flavor} boot: ${b.seconds.toFixed(1)} s`)
+        } finally {
+          if (process.env['NETOPS_E2E_KEEP'] === '1') t.diagnostic(`kept ${b.work}`)
+          else rmSync(b.work, {recursive: true, force: true})
         }
-        assert.equal(b.out('hostname').trim(), VM.hostname, `hostname not set${diag()}`)
-        assert.ok(b.out('authorized_keys').includes(VM.key), `the served key is not in ~debian/.ssh/authorized_keys${diag()}`)
-        assert.match(b.out('passwd-debian'), /^debian:x:\d+:\d+:/, 'user debian not created')
-        assert.equal(b.out('booted').trim(), `booted ${VM.hostname}`, `the served boot script did not run${diag()}`)
-        assert.match(b.out('status.txt'), /status: done/)
-        assert.doesNotMatch(b.out('status.txt'), /DataSourceNone/, 'cloud-init fell back to DataSourceNone')
-        // The server saw the VM's own address, and every request was for this VM.
-        const log = b
-          .out('server.log')
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as {ip: string; instance?: string; status: number; method?: string; path?: string; password?: true})
-        assert.ok(log.length > 0, 'the server logged no request')
-        for (const e of log) assert.equal(e.ip, VM.ip, `request from ${e.ip}, not the VM's address`)
-        assert.ok(log.every((e) => e.instance === VM.id), 'a request was not attributed to the VM')
-        // the served phone_home / reporting part reached cloud-init (vendor-data, or user-data on EC2 / CloudStack)
-        assert.ok(log.some((e) => e.method === 'POST' && e.path === `/phone-home/${VM.id}` && e.status === 200), `phone_home did not call home${diag()}`)
-        assert.ok(log.some((e) => e.method === 'POST' && e.path === '/report' && e.status === 200), `no reporting event arrived${diag()}`)
-        if (flavor === 'openstack') {
-          assert.match(b.out('network'), /address 10\.20\.0\.23\/16|address 10\.20\.0\.23\b/, `static address from network_data.json not rendered${diag()}`)
-        }
-        if (flavor === 'ec2') assert.match(b.out('network'), /eth0/, 'the EC2 network tree did not match the NIC')
-        if (flavor === 'cloudstack') {
-          assert.equal(b.out('shadow-debian').trim(), 'hash-set', 'the served password was not set')
-          assert.ok(log.some((e) => e.password === true), 'the password server was not asked')
-        }
-        assert.equal(hostname(), hostBefore, "the host's hostname changed")
-        const mountsAfter = readFileSync('/proc/self/mountinfo', 'utf8')
-        assert.ok(!mountsAfter.includes(b.work), 'a mount of the boot is left on the host')
-        // (not a count comparison: other tests on this machine may mount and unmount meanwhile)
-        assert.equal(mountsAfter.includes(ROOT), mountsBefore.includes(ROOT), 'the root is left mounted on the host')
-        t.diagnostic(`${flavor} boot: ${b.seconds.toFixed(1)} s`)
-      } finally {
-        if (process.env['NETOPS_E2E_KEEP'] === '1') t.diagnostic(`kept ${b.work}`)
-        else rmSync(b.work, {recursive: true, force: true})
-      }
-    })
-  }
-})
+      })
+    }
+  },
+)

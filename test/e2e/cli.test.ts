@@ -6,9 +6,17 @@ import {REPO, runCli} from '../helpers/cli.js'
 describe('the netops CLI as a whole', () => {
   test('every command has --help with examples that use long flags', async () => {
     for (const cmd of [
-      ['switch', 'diagnose'], ['switch', 'fix-loop'], ['lab', 'switch'], ['ovs', 'stp', 'on'], ['ovs', 'stp', 'off'],
-      ['ovs', 'stp', 'status'], ['metadata', 'serve'], ['metadata', 'validate'], ['metadata', 'render'],
-      ['metadata', 'guest-config'], ['metadata', 'redirect'],
+      ['switch', 'diagnose'],
+      ['switch', 'fix-loop'],
+      ['lab', 'switch'],
+      ['ovs', 'stp', 'on'],
+      ['ovs', 'stp', 'off'],
+      ['ovs', 'stp', 'status'],
+      ['metadata', 'serve'],
+      ['metadata', 'validate'],
+      ['metadata', 'render'],
+      ['metadata', 'guest-config'],
+      ['metadata', 'redirect'],
     ]) {
       const r = await runCli([...cmd, '--help'])
       assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.stderr}`)

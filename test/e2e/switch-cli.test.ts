@@ -34,7 +34,18 @@ describe('netops switch (built CLI against lab switches)', () => {
     const r = await runCli(['switch', 'diagnose', ...conn(lab), '--port', '19', '--json'], {env})
     assert.equal(r.code, 0, r.stderr)
     const d = JSON.parse(r.stdout) as Record<string, unknown>
-    for (const k of ['host', 'platform', 'interface', 'status', 'errDisabledReason', 'keepalive', 'recovery', 'events', 'verdict', 'plan']) {
+    for (const k of [
+      'host',
+      'platform',
+      'interface',
+      'status',
+      'errDisabledReason',
+      'keepalive',
+      'recovery',
+      'events',
+      'verdict',
+      'plan',
+    ]) {
       assert.ok(k in d, `has ${k}`)
     }
     assert.equal(d.platform, 'ios')
@@ -78,7 +89,8 @@ describe('netops switch (built CLI against lab switches)', () => {
     const r = await runCli(['switch', 'fix-loop', ...conn(lab), '--port', '19', '--yes', '--bounce', '--json'], {env})
     assert.equal(r.code, 0, r.stderr)
     const j = JSON.parse(r.stdout) as Record<string, unknown> & {before: {status: string}; after: {status: string}}
-    for (const k of ['host', 'interface', 'dryRun', 'applied', 'skipped', 'saved', 'bounced', 'before', 'after']) assert.ok(k in j, `has ${k}`)
+    for (const k of ['host', 'interface', 'dryRun', 'applied', 'skipped', 'saved', 'bounced', 'before', 'after'])
+      assert.ok(k in j, `has ${k}`)
     assert.equal(j.before.status, 'err-disabled')
     assert.equal(j.after.status, 'connected')
     const again = await runCli(['switch', 'fix-loop', ...conn(lab), '--port', '19', '--yes'], {env})
@@ -90,13 +102,16 @@ describe('netops switch (built CLI against lab switches)', () => {
     const dead = await freePort()
     const inv = join(dir, 'switches.yaml')
     const [a, b] = labs as [LabSwitch, LabSwitch]
-    writeFileSync(inv, [
-      'defaults: {username: admin, port: 19}',
-      'switches:',
-      `  - {host: 127.0.0.1, ssh_port: ${a.port}}`,
-      `  - {host: 127.0.0.1, ssh_port: ${b.port}, port: Eth1/19}`,
-      `  - {host: 127.0.0.1, ssh_port: ${dead}}`,
-    ].join('\n'))
+    writeFileSync(
+      inv,
+      [
+        'defaults: {username: admin, port: 19}',
+        'switches:',
+        `  - {host: 127.0.0.1, ssh_port: ${a.port}}`,
+        `  - {host: 127.0.0.1, ssh_port: ${b.port}, port: Eth1/19}`,
+        `  - {host: 127.0.0.1, ssh_port: ${dead}}`,
+      ].join('\n'),
+    )
     const human = await runCli(['switch', 'diagnose', '--inventory', inv], {env})
     assert.equal(human.code, 10, human.stderr)
     assert.match(human.stdout, /2\/3 hosts ok/)
@@ -111,7 +126,9 @@ describe('netops switch (built CLI against lab switches)', () => {
   test('distinct exit codes: unreachable 3, auth 7, unknown port 5, usage 2', async () => {
     const lab = labs[1] as LabSwitch
     const dead = await freePort()
-    const unreachable = await runCli(['switch', 'diagnose', '--host', '127.0.0.1', '--ssh-port', String(dead), '--port', '19', '--json'], {env})
+    const unreachable = await runCli(['switch', 'diagnose', '--host', '127.0.0.1', '--ssh-port', String(dead), '--port', '19', '--json'], {
+      env,
+    })
     assert.equal(unreachable.code, 3)
     assert.equal((JSON.parse(unreachable.stdout) as {error: {code: string}}).error.code, 'NETOPS_SSH_UNREACHABLE')
     const auth = await runCli(['switch', 'diagnose', ...conn(lab), '--port', '19'], {env: {...env, NETOPS_PASSWORD: 'wrong-pw-xyz'}})
@@ -128,9 +145,25 @@ describe('netops switch (built CLI against lab switches)', () => {
     const lab = labs[1] as LabSwitch
     const cfg = join(dir, 'ssh_config')
     writeFileSync(cfg, `Host tor-b-alias\n  HostName 127.0.0.1\n  Port ${lab.port}\n  User admin\n`)
-    const r = await runCli(['switch', 'fix-loop', '--host', 'tor-b-alias', '--platform', 'nxos', '--port', 'Eth1/19', '--interval', '600', '--dry-run', '--json'], {
-      env: {...env, NETOPS_SSH_CONFIG: cfg},
-    })
+    const r = await runCli(
+      [
+        'switch',
+        'fix-loop',
+        '--host',
+        'tor-b-alias',
+        '--platform',
+        'nxos',
+        '--port',
+        'Eth1/19',
+        '--interval',
+        '600',
+        '--dry-run',
+        '--json',
+      ],
+      {
+        env: {...env, NETOPS_SSH_CONFIG: cfg},
+      },
+    )
     assert.equal(r.code, 0, r.stderr)
     const j = JSON.parse(r.stdout) as {platform: string; plan: string[]}
     assert.equal(j.platform, 'nxos')
@@ -144,7 +177,10 @@ describe('netops switch (built CLI against lab switches)', () => {
 
   test('--host-key-policy strict refuses a host missing from --known-hosts (exit 9)', async () => {
     const lab = labs[0] as LabSwitch
-    const r = await runCli(['switch', 'diagnose', ...conn(lab), '--port', '19', '--host-key-policy', 'strict', '--known-hosts', join(dir, 'empty_known_hosts')], {env})
+    const r = await runCli(
+      ['switch', 'diagnose', ...conn(lab), '--port', '19', '--host-key-policy', 'strict', '--known-hosts', join(dir, 'empty_known_hosts')],
+      {env},
+    )
     assert.equal(r.code, 9)
     assert.match(r.stderr, /NETOPS_SSH_HOSTKEY_UNKNOWN/)
   })

@@ -11,7 +11,10 @@ export interface CliRun {
 }
 
 /** Run the built CLI (`node bin/run.js ...`) and collect stdout, stderr and the exit code separately. */
-export function runCli(args: string[], opts: {env?: Record<string, string | undefined>; input?: string; timeoutMs?: number} = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  opts: {env?: Record<string, string | undefined>; input?: string; timeoutMs?: number} = {},
+): Promise<CliRun> {
   if (!existsSync(`${REPO}/dist/commands`)) throw new Error('dist/ is missing: run `npm run build` before the e2e tests')
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {}

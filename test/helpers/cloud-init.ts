@@ -167,7 +167,11 @@ export async function crawl(opts: CrawlOptions, tree = cloudInitTree()): Promise
         const parsed = JSON.parse(line) as Omit<CrawlResult, 'exitCode'>
         resolve({...parsed, exitCode: code ?? -1})
       } catch {
-        reject(new Error(`crawl.py (${opts.flavor} from ${opts.source}) exited ${code ?? signal} without a result: ${stderr.slice(-2000) || stdout.slice(-2000)}`))
+        reject(
+          new Error(
+            `crawl.py (${opts.flavor} from ${opts.source}) exited ${code ?? signal} without a result: ${stderr.slice(-2000) || stdout.slice(-2000)}`,
+          ),
+        )
       }
     })
   })

@@ -20,9 +20,17 @@ function newest(dir: string): number {
 /** tsc into dist/ when a metadata source is newer than the built status command (no rm: safe beside others). */
 export function ensureBuilt(): void {
   const built = join(REPO, 'dist', 'commands', 'metadata', 'status.js')
-  const src = Math.max(newest('src/metadata'), newest('commands/metadata'), newest('src/cli'), statSync(join(REPO, 'src/errors.ts')).mtimeMs)
+  const src = Math.max(
+    newest('src/metadata'),
+    newest('commands/metadata'),
+    newest('src/cli'),
+    statSync(join(REPO, 'src/errors.ts')).mtimeMs,
+  )
   if (existsSync(built) && statSync(built).mtimeMs >= src) return
-  spawnSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.json')], {cwd: REPO, stdio: 'ignore'})
+  spawnSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.json')], {
+    cwd: REPO,
+    stdio: 'ignore',
+  })
   assert.ok(existsSync(built) && statSync(built).mtimeMs >= src, 'build failed: run npx tsc -p tsconfig.json')
 }
 
@@ -39,7 +47,10 @@ export interface ServeProcess {
 
 /** Start `metadata serve --json` with these args (add --listen 127.0.0.1:0 yourself) and wait for its startup document. */
 export function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [RUN, 'metadata', 'serve', '--json', '--quiet', ...args], {cwd: REPO, env: {...process.env, NO_COLOR: '1', ...env}})
+  const child = spawn(process.execPath, [RUN, 'metadata', 'serve', '--json', '--quiet', ...args], {
+    cwd: REPO,
+    env: {...process.env, NO_COLOR: '1', ...env},
+  })
   let out = ''
   let err = ''
   child.stderr.on('data', (d: Buffer) => (err += d.toString()))
@@ -82,7 +93,12 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
 
 /** `node bin/run.js ...args` to completion. */
 export function runCliSync(args: string[], env: Record<string, string> = {}): {status: number | null; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, [RUN, ...args], {cwd: REPO, encoding: 'utf8', env: {...process.env, NO_COLOR: '1', ...env}, timeout: 120_000})
+  const r = spawnSync(process.execPath, [RUN, ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: {...process.env, NO_COLOR: '1', ...env},
+    timeout: 120_000,
+  })
   return {status: r.status, stdout: r.stdout, stderr: r.stderr}
 }
 

@@ -36,7 +36,11 @@ export function httpGet(
 }
 
 /** Send raw bytes and collect whatever comes back until the server closes (or `waitMs`). */
-export function rawExchange(port: number, payload: string, opts: {from?: string; waitMs?: number} = {}): Promise<{data: string; closedByServer: boolean; ms: number}> {
+export function rawExchange(
+  port: number,
+  payload: string,
+  opts: {from?: string; waitMs?: number} = {},
+): Promise<{data: string; closedByServer: boolean; ms: number}> {
   return new Promise((resolve, reject) => {
     const started = Date.now()
     const sock = connect({port, host: '127.0.0.1', ...(opts.from ? {localAddress: opts.from} : {})})
@@ -120,11 +124,25 @@ export function sampleInventory(): Record<string, unknown> {
         meta_data: {rack: 'b12'},
         interfaces: [
           {name: 'mgmt', mac: '52:54:00:00:00:01', address: '200.0.0.2/24', gateway: '200.0.0.1', dns: ['200.0.0.1']},
-          {name: 'inside', mac: '52:54:00:00:01:01', addresses: ['10.1.0.5/24', 'fd00:1::5/64'], gateway6: 'fd00:1::1', routes: [{to: '10.2.0.0/16', via: '10.1.0.1'}]},
+          {
+            name: 'inside',
+            mac: '52:54:00:00:01:01',
+            addresses: ['10.1.0.5/24', 'fd00:1::5/64'],
+            gateway6: 'fd00:1::1',
+            routes: [{to: '10.2.0.0/16', via: '10.1.0.1'}],
+          },
           {name: 'inspect', mac: '52:54:00:00:02:01'},
         ],
       },
-      {id: 'ips-02', ip: '127.0.0.24', uuid: '6f1f3f1e-7d0b-4a4e-9a39-2c0d6c0d0002', public_keys: {ops: KEY}, user_data: '#cloud-config\nhostname: {{ hostname }}\n', password: 's3cret-pw', interfaces: [{name: 'mgmt', mac: '52:54:00:00:00:18', dhcp: true}]},
+      {
+        id: 'ips-02',
+        ip: '127.0.0.24',
+        uuid: '6f1f3f1e-7d0b-4a4e-9a39-2c0d6c0d0002',
+        public_keys: {ops: KEY},
+        user_data: '#cloud-config\nhostname: {{ hostname }}\n',
+        password: 's3cret-pw',
+        interfaces: [{name: 'mgmt', mac: '52:54:00:00:00:18', dhcp: true}],
+      },
       {id: 'bare-03', ip: '127.0.0.25'},
     ],
   }

@@ -65,10 +65,15 @@ export interface ExecOut {
 export function run(argv: string[], opts: {env?: Record<string, string | undefined>; timeoutMs?: number} = {}): Promise<ExecOut> {
   const [file, ...args] = argv
   return new Promise((resolve) => {
-    execFile(file!, args, {encoding: 'utf8', timeout: opts.timeoutMs ?? 30_000, ...(opts.env ? {env: opts.env} : {})}, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as {code?: unknown}).code === 'number' ? ((err as {code: number}).code) : null
-      resolve({code, stdout: String(stdout), stderr: String(stderr || (err && code === null ? err.message : ''))})
-    })
+    execFile(
+      file!,
+      args,
+      {encoding: 'utf8', timeout: opts.timeoutMs ?? 30_000, ...(opts.env ? {env: opts.env} : {})},
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof (err as {code?: unknown}).code === 'number' ? (err as {code: number}).code : null
+        resolve({code, stdout: String(stdout), stderr: String(stderr || (err && code === null ? err.message : ''))})
+      },
+    )
   })
 }
 
@@ -126,7 +131,8 @@ export async function createVmLab(opts: {vms?: number} = {}): Promise<VmLab> {
   const bridge = 'br-md'
   // Absolute path: a test may run the command with a PATH that lacks ip on purpose.
   const ipBin = which('ip') ?? 'ip'
-  const nsExec = (ns: string, argv: string[], o: {env?: Record<string, string | undefined>; timeoutMs?: number} = {}) => run([ipBin, 'netns', 'exec', ns, ...argv], o)
+  const nsExec = (ns: string, argv: string[], o: {env?: Record<string, string | undefined>; timeoutMs?: number} = {}) =>
+    run([ipBin, 'netns', 'exec', ns, ...argv], o)
   const nsMust = (ns: string, argv: string[]) => must([ipBin, 'netns', 'exec', ns, ...argv])
   const children: ChildProcess[] = []
 
@@ -201,7 +207,7 @@ export async function createVmLab(opts: {vms?: number} = {}): Promise<VmLab> {
       let out = ''
       let err = ''
       const timer = setTimeout(() => reject(new Error(`node in ${ns} printed nothing within 20 s; stderr: ${err}`)), 20_000)
-      child.stdout!.on('data', (d: Buffer) => {
+      child.stdout.on('data', (d: Buffer) => {
         out += d.toString()
         const nl = out.indexOf('\n')
         if (nl >= 0) {
@@ -209,14 +215,25 @@ export async function createVmLab(opts: {vms?: number} = {}): Promise<VmLab> {
           resolve({line: out.slice(0, nl), child})
         }
       })
-      child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
       child.on('exit', (code) => {
         clearTimeout(timer)
         reject(new Error(`node in ${ns} exited ${code}: ${err}`))
       })
     })
 
-  return {host, bridge, bridgeAddress: '10.200.0.1', server, serverAddress: '10.201.0.2', vms, exec: nsExec, must: nsMust, spawnNode, destroy}
+  return {
+    host,
+    bridge,
+    bridgeAddress: '10.200.0.1',
+    server,
+    serverAddress: '10.201.0.2',
+    vms,
+    exec: nsExec,
+    must: nsMust,
+    spawnNode,
+    destroy,
+  }
 }
 
 /**
@@ -231,7 +248,10 @@ export async function buildCli(expect: string[]): Promise<{runJs: string; cleanu
   copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'))
   copyFileSync(join(REPO, 'bin/run.js'), join(root, 'bin/run.js'))
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'))
-  const r = await run([process.execPath, join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.json'), '--outDir', join(root, 'dist')], {timeoutMs: 180_000})
+  const r = await run(
+    [process.execPath, join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.json'), '--outDir', join(root, 'dist')],
+    {timeoutMs: 180_000},
+  )
   for (const c of expect) {
     if (!existsSync(join(root, 'dist', `${c}.js`))) {
       rmSync(root, {recursive: true, force: true})

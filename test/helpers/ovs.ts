@@ -27,7 +27,8 @@ const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema'
 /** Why a private OVS cannot run here, or undefined. */
 export function ovsMissingReason(): string | undefined {
   const missing = [...BINARIES, SCHEMA].filter((p) => !existsSync(p))
-  if (missing.length > 0) return `Open vSwitch is not installed (missing ${missing.join(', ')}); run scripts/install-test-deps.sh (apt package openvswitch-switch)`
+  if (missing.length > 0)
+    return `Open vSwitch is not installed (missing ${missing.join(', ')}); run scripts/install-test-deps.sh (apt package openvswitch-switch)`
   if (process.getuid?.() !== 0) return 'the OVS tests need root (network namespaces, veth pairs, OVS sockets)'
   if (!existsSync('/usr/sbin/ip') && !existsSync('/usr/bin/ip') && !existsSync('/sbin/ip')) return 'iproute2 (ip) is not installed'
   return undefined
@@ -153,7 +154,15 @@ export async function startOvs(opts: {vswitchd?: boolean} = {}): Promise<OvsSand
   const vswitchdPidfile = join(dir, 'ovs-vswitchd.pid')
 
   const startVswitchd = async (): Promise<void> => {
-    await nsExec('ovs-vswitchd', `unix:${join(dir, 'db.sock')}`, '-vconsole:off', '--disable-system', `--pidfile=${vswitchdPidfile}`, `--log-file=${join(dir, 'ovs-vswitchd.log')}`, '--detach')
+    await nsExec(
+      'ovs-vswitchd',
+      `unix:${join(dir, 'db.sock')}`,
+      '-vconsole:off',
+      '--disable-system',
+      `--pidfile=${vswitchdPidfile}`,
+      `--log-file=${join(dir, 'ovs-vswitchd.log')}`,
+      '--detach',
+    )
   }
   let stopped: Promise<void> | undefined
   const sandbox: OvsSandbox = {
@@ -202,7 +211,15 @@ export async function startOvs(opts: {vswitchd?: boolean} = {}): Promise<OvsSand
     await nsExec('sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1')
     await nsExec('ip', 'link', 'set', 'lo', 'up')
     await exec(['ovsdb-tool', 'create', join(dir, 'conf.db'), SCHEMA])
-    await nsExec('ovsdb-server', join(dir, 'conf.db'), '-vconsole:off', `--remote=punix:${join(dir, 'db.sock')}`, `--pidfile=${join(dir, 'ovsdb-server.pid')}`, `--log-file=${join(dir, 'ovsdb-server.log')}`, '--detach')
+    await nsExec(
+      'ovsdb-server',
+      join(dir, 'conf.db'),
+      '-vconsole:off',
+      `--remote=punix:${join(dir, 'db.sock')}`,
+      `--pidfile=${join(dir, 'ovsdb-server.pid')}`,
+      `--log-file=${join(dir, 'ovsdb-server.log')}`,
+      '--detach',
+    )
     await exec(['ovs-vsctl', '--no-wait', 'init'])
     if (opts.vswitchd !== false) await startVswitchd()
     return sandbox
@@ -213,7 +230,6 @@ export async function startOvs(opts: {vswitchd?: boolean} = {}): Promise<OvsSand
 }
 
 /* ---------------------------------------------------------------- fake executor (unit tests) */
-
 
 export type FakeReply = Partial<Omit<ExecResult, 'command'>>
 
@@ -252,7 +268,6 @@ export class FakeExecutor implements Executor {
 
 /* ---------------------------------------------------------------- built CLI for e2e tests */
 
-
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
@@ -269,7 +284,9 @@ export async function buildPrivateCli(): Promise<{runJs: string; cleanup: () => 
   const tsc = join(REPO, 'node_modules/typescript/bin/tsc')
   // Other areas may not compile at every moment; tsc still emits, and we check our commands exist.
   const r = await new Promise<{code: number | null; out: string}>((resolve) => {
-    const child = spawn(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json'), '--outDir', join(root, 'dist')], {stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json'), '--outDir', join(root, 'dist')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))

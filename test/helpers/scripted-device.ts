@@ -176,7 +176,9 @@ export class ScriptedChannel extends EventEmitter {
       return
     }
     if (this.o.invalid?.includes(line)) {
-      this.emitChunked(echo + '                   ^' + this.eol + "% Invalid input detected at '^' marker." + this.eol + this.eol + this.prompt())
+      this.emitChunked(
+        echo + '                   ^' + this.eol + "% Invalid input detected at '^' marker." + this.eol + this.eol + this.prompt(),
+      )
       return
     }
     const out = this.o.outputs?.[line]

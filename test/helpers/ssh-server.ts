@@ -157,7 +157,9 @@ export async function startSshServer(opts: StartSshServerOptions = {}): Promise<
             else ctx.reject(allowed)
           })
         case 'publickey': {
-          const match = (user?.publicKeys ?? []).map(parsePublic).find((k) => k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data))
+          const match = (user?.publicKeys ?? [])
+            .map(parsePublic)
+            .find((k) => k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data))
           if (match === undefined) return ctx.reject(allowed)
           if (ctx.signature === undefined) return ctx.accept() // "would this key be accepted?" probe
           if (ctx.blob !== undefined && match.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) return ctx.accept()

@@ -66,7 +66,8 @@ function findOnPath(name: string): string | undefined {
 
 /** Why sshd-based tests cannot run here, or undefined when they can. */
 export function sshdMissingReason(): string | undefined {
-  if (findSshd() === undefined) return `OpenSSH sshd not found (looked in ${SSHD_CANDIDATES.join(', ')}); install openssh-server (scripts/install-test-deps.sh)`
+  if (findSshd() === undefined)
+    return `OpenSSH sshd not found (looked in ${SSHD_CANDIDATES.join(', ')}); install openssh-server (scripts/install-test-deps.sh)`
   if (findOnPath('ssh-keygen') === undefined) return 'ssh-keygen not found on PATH; install openssh-client (scripts/install-test-deps.sh)'
   if (process.getuid?.() !== 0) return 'sshd tests need root (sshd privilege separation and /run/sshd)'
   return undefined
@@ -125,7 +126,11 @@ function installExitHook(): void {
   })
 }
 
-async function startOnce(opts: StartSshdOptions, port: number, dir: string): Promise<{child: ChildProcess; log: () => string} | 'port-in-use'> {
+async function startOnce(
+  opts: StartSshdOptions,
+  port: number,
+  dir: string,
+): Promise<{child: ChildProcess; log: () => string} | 'port-in-use'> {
   const sshd = findSshd()
   if (sshd === undefined) throw new Error(sshdMissingReason())
   const hostKeyFile = join(dir, opts.legacyOnly === true ? 'ssh_host_rsa_key' : 'ssh_host_ed25519_key')

@@ -19,7 +19,10 @@ describe('error catalogue', () => {
   test('every exit code in the README table exists in the catalogue', () => {
     const valid = new Set<number>(Object.values(EXIT_CODES))
     for (const m of readme.matchAll(/^\|\s*`(NETOPS_[A-Z_]+)`\s*\|\s*(\d+)\s*\|/gm)) {
-      assert.ok(ERROR_CATALOGUE.some((c) => c.code === m[1]), `${m[1]} is a real code`)
+      assert.ok(
+        ERROR_CATALOGUE.some((c) => c.code === m[1]),
+        `${m[1]} is a real code`,
+      )
       assert.ok(valid.has(Number(m[2])), `${m[2]} is a real exit code`)
     }
   })

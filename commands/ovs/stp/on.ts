@@ -3,7 +3,16 @@ import {BaseCommand} from '../../../src/cli/base-command.js'
 import {onTargets, ovsFlags, planAnnouncer} from '../../../src/cli/ovs.js'
 import type {MultiHostResult} from '../../../src/cli/multi-host.js'
 import {renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
-import {getStpStatus, stateCounts, stpOn, validateStpOptions, waitBudgetMs, waitUntilSettled, type StpChangeResult, type StpOnOptions} from '../../../src/ovs/stp.js'
+import {
+  getStpStatus,
+  stateCounts,
+  stpOn,
+  validateStpOptions,
+  waitBudgetMs,
+  waitUntilSettled,
+  type StpChangeResult,
+  type StpOnOptions,
+} from '../../../src/ovs/stp.js'
 
 export default class OvsStpOn extends BaseCommand {
   static override summary = 'turn spanning tree on for an Open vSwitch bridge'
@@ -29,13 +38,21 @@ When ovs-vswitchd is not running the change is stored but not active, which is r
   static override args = {bridge: Args.string({required: true, description: 'bridge name, e.g. br0'})}
   static override flags = {
     ...ovsFlags,
-    priority: Flags.integer({description: 'bridge priority, a multiple of 4096 from 0 to 61440 (lower wins the root election; default 32768)'}),
-    'forward-delay': Flags.integer({description: 'seconds in listening and in learning, 4-30 (default 15); needs 2 x (forward-delay - 1) >= max-age'}),
+    priority: Flags.integer({
+      description: 'bridge priority, a multiple of 4096 from 0 to 61440 (lower wins the root election; default 32768)',
+    }),
+    'forward-delay': Flags.integer({
+      description: 'seconds in listening and in learning, 4-30 (default 15); needs 2 x (forward-delay - 1) >= max-age',
+    }),
     'hello-time': Flags.integer({description: 'seconds between BPDUs, 1-10 (default 2; STP only)'}),
     'max-age': Flags.integer({description: 'seconds a BPDU stays valid, 6-40 (default 20)'}),
     rstp: Flags.boolean({default: false, exclusive: ['force'], description: 'enable RSTP instead of STP (and turn STP off)'}),
     force: Flags.boolean({default: false, description: 'RSTP is on: turn it off and run STP instead'}),
-    wait: Flags.boolean({default: false, exclusive: ['dry-run'], description: 'wait until every STP port forwards or blocks, then print the port table'}),
+    wait: Flags.boolean({
+      default: false,
+      exclusive: ['dry-run'],
+      description: 'wait until every STP port forwards or blocks, then print the port table',
+    }),
     'dry-run': Flags.boolean({default: false, description: 'show the plan, the warnings and the ovs-vsctl command, and change nothing'}),
   }
 
@@ -62,7 +79,10 @@ When ovs-vswitchd is not running the change is stored but not active, which is r
           timeoutMs: waitBudgetMs(before, opts),
           onProgress: (st, ms) => {
             // One line per change of the port-state mix, not per poll.
-            const c = Object.entries(stateCounts(st)).map(([k, n]) => `${n} ${k}`).join(', ') || 'no STP ports'
+            const c =
+              Object.entries(stateCounts(st))
+                .map(([k, n]) => `${n} ${k}`)
+                .join(', ') || 'no STP ports'
             if (c === lastProgress) return
             lastProgress = c
             this.info(`${prefix}waiting for ${st.bridge} to settle: ${c} (${(ms / 1000).toFixed(1)} s)`)

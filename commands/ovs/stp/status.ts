@@ -35,6 +35,10 @@ argument → a list of those; several --host → {hosts: [{host, ok, result | er
     )
     const asList = (v: StpBridgeStatus | StpBridgeStatus[]): StpBridgeStatus[] => (Array.isArray(v) ? v : [v])
     if (!outcome.multi) for (const st of asList(outcome.value)) for (const w of st.warnings) this.warnLine(w)
-    return this.finishTargets(outcome, (v) => renderStpStatus(asList(v)), (v) => summarizeStatus(asList(v)))
+    return this.finishTargets(
+      outcome,
+      (v) => renderStpStatus(asList(v)),
+      (v) => summarizeStatus(asList(v)),
+    )
   }
 }

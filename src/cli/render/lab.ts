@@ -5,8 +5,21 @@ import type {LabSwitchReport} from '../../lab/switch/report.js'
 
 const BORDERLESS = {
   chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
-    'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: '  ',
   },
   style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
 }
@@ -16,15 +29,22 @@ const BORDERLESS = {
  * connect): they are either the public lab defaults or the ones the user just typed.
  */
 export function renderLabSwitch(r: LabSwitchReport, secrets: {password: string; enablePassword: string}): string {
-  const kind = r.platform === 'ios' ? `Cisco IOS-XE, WS-C3850-48P${r.model === 'stack' ? ' 2-member stack' : ''}` : 'Cisco NX-OS, Nexus 9000 C93180YC-EX'
+  const kind =
+    r.platform === 'ios'
+      ? `Cisco IOS-XE, WS-C3850-48P${r.model === 'stack' ? ' 2-member stack' : ''}`
+      : 'Cisco NX-OS, Nexus 9000 C93180YC-EX'
   const lines: string[] = []
   const n = r.switches.length
   if (n === 1) {
     const s = r.switches[0]!
     lines.push(`lab switch ${color.bold(s.hostname)} (${kind}) listening on ${s.host}:${s.port}`)
-    lines.push(`  connect:     ssh -p ${s.port} ${r.username}@${s.host}${r.legacySsh ? ' -o KexAlgorithms=+diffie-hellman-group14-sha1 -o HostKeyAlgorithms=+ssh-rsa -o Ciphers=+aes128-cbc -o MACs=+hmac-sha1' : ''}`)
+    lines.push(
+      `  connect:     ssh -p ${s.port} ${r.username}@${s.host}${r.legacySsh ? ' -o KexAlgorithms=+diffie-hellman-group14-sha1 -o HostKeyAlgorithms=+ssh-rsa -o Ciphers=+aes128-cbc -o MACs=+hmac-sha1' : ''}`,
+    )
   } else {
-    lines.push(`${n} lab switches (${kind}) listening on ${r.host}, ports ${r.ports[0]}-${r.ports.at(-1)}${isConsecutive(r.ports) ? '' : ' (not consecutive: see the table)'}`)
+    lines.push(
+      `${n} lab switches (${kind}) listening on ${r.host}, ports ${r.ports[0]}-${r.ports.at(-1)}${isConsecutive(r.ports) ? '' : ' (not consecutive: see the table)'}`,
+    )
   }
   lines.push(
     `  username:    ${r.username}`,
@@ -34,11 +54,21 @@ export function renderLabSwitch(r: LabSwitchReport, secrets: {password: string; 
     `  scenario:    ${r.scenario}: ${r.scenarioPort.interface} ${r.scenarioPort.status}${r.scenarioPort.errDisabledReason ? ` (${r.scenarioPort.errDisabledReason})` : ''}`,
     `  time scale:  ${r.timeScale}${r.timeScale === 1 ? '' : ` (keepalive ${fmt(10 * r.timeScale)} s, recovery timer 300 s → ${fmt(300 * r.timeScale)} s)`}`,
   )
-  if (r.legacySsh) lines.push('  ssh:         legacy only, as SSH-2.0-Cisco-1.25: DH group14/group1 SHA-1, ssh-rsa, CBC ciphers, hmac-sha1 (not group-exchange-sha1: ssh2 cannot serve it)')
+  if (r.legacySsh)
+    lines.push(
+      '  ssh:         legacy only, as SSH-2.0-Cisco-1.25: DH group14/group1 SHA-1, ssh-rsa, CBC ciphers, hmac-sha1 (not group-exchange-sha1: ssh2 cannot serve it)',
+    )
   if (n > 1 && n <= 50) {
     const t = new Table({head: ['HOSTNAME', 'ADDRESS', 'PORT'], ...BORDERLESS})
     t.push(...r.switches.map((s) => [s.hostname, s.host, String(s.port)]))
-    lines.push('', t.toString().split('\n').map((l) => l.trimEnd()).join('\n'))
+    lines.push(
+      '',
+      t
+        .toString()
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n'),
+    )
   }
   return lines.join('\n')
 }

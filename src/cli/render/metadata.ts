@@ -8,8 +8,21 @@ import type {ServeStartup} from '../../metadata/lifecycle.js'
 
 const BORDERLESS = {
   chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
-    'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: '  ',
   },
   style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
 }
@@ -17,20 +30,41 @@ const BORDERLESS = {
 function table(head: string[], rows: string[][]): string {
   const t = new Table({head, ...BORDERLESS})
   t.push(...rows)
-  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n')
+  return t
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')
 }
 
 export interface ValidateResult {
   valid: true
   files: string[]
-  instances: Array<{id: string; ip: string; hostname: string; profile: string | null; interfaces: number; userData: boolean; vendorData: boolean; publicKeys: number}>
+  instances: Array<{
+    id: string
+    ip: string
+    hostname: string
+    profile: string | null
+    interfaces: number
+    userData: boolean
+    vendorData: boolean
+    publicKeys: number
+  }>
   warnings: Array<{file: string; line: number; column: number; message: string}>
 }
 
 export function renderValidate(r: ValidateResult): string {
   const head = `${color.green('valid')}: ${r.instances.length} instance${r.instances.length === 1 ? '' : 's'} in ${r.files.length} file${r.files.length === 1 ? '' : 's'}`
   if (r.instances.length === 0) return head
-  const rows = r.instances.map((i) => [i.id, i.ip, i.hostname, i.profile ?? '-', String(i.interfaces), String(i.publicKeys), i.userData ? 'yes' : 'no'])
+  const rows = r.instances.map((i) => [
+    i.id,
+    i.ip,
+    i.hostname,
+    i.profile ?? '-',
+    String(i.interfaces),
+    String(i.publicKeys),
+    i.userData ? 'yes' : 'no',
+  ])
   return `${head}\n${table(['ID', 'IP', 'HOSTNAME', 'PROFILE', 'NICS', 'KEYS', 'USER-DATA'], rows)}`
 }
 
@@ -41,7 +75,8 @@ export function renderDocuments(r: RenderResult): string {
     out.push(color.dim(`=== GET ${d.path} → ${d.status} ${d.contentType} (${d.bytes} bytes)`))
     out.push(d.body.endsWith('\n') ? d.body.slice(0, -1) : d.body)
   }
-  if (r.passwordServer) out.push(color.dim(`=== password server (:8080): ${r.passwordServer.hasPassword ? 'a password is set (not shown)' : 'no password'}`))
+  if (r.passwordServer)
+    out.push(color.dim(`=== password server (:8080): ${r.passwordServer.hasPassword ? 'a password is set (not shown)' : 'no password'}`))
   return out.join('\n')
 }
 
@@ -53,7 +88,12 @@ export function renderGuestConfig(g: GuestConfig): string {
   out.push('', `## or, in the image: ${g.cloudCfg.path}`, g.cloudCfg.content.trimEnd())
   if (g.nics.length > 0) {
     out.push('', '## NICs the VM must have (this order)')
-    out.push(table(['DEVICE', 'MAC', 'NAME', 'MODE'], g.nics.map((n) => [n.device, n.mac, n.name, n.mode])))
+    out.push(
+      table(
+        ['DEVICE', 'MAC', 'NAME', 'MODE'],
+        g.nics.map((n) => [n.device, n.mac, n.name, n.mode]),
+      ),
+    )
   }
   out.push('', '## host side', ...g.hostSide.map((h) => `# ${h}`))
   return out.join('\n')
@@ -65,15 +105,20 @@ export function renderServeStartup(s: ServeStartup): string {
     ...Object.entries(s.paths).map(([k, v]) => `  ${k.padEnd(10)} ${v}`),
   ]
   if (s.listening.password) lines.push(`  ${'password'.padEnd(10)} ${s.listening.password} (CloudStack password server)`)
-  lines.push(`IMDSv2 tokens ${s.imdsv2}; identity by source address${s.trustProxy.length ? `, X-Forwarded-For from ${s.trustProxy.join(', ')}` : ''}${s.signedProxyHeaders ? ', signed X-Instance-ID' : ''}`)
-  if (s.admin) lines.push(`admin API ${s.admin} (/v1/instances, /v1/unknown, /healthz, /metrics); try: netops metadata status --admin ${s.admin}`)
-  lines.push(`progress ${s.progress.dataDir ? `kept in ${s.progress.dataDir}` : 'in memory only'}${s.progress.phoneHome ? `; phone-home + reporting to ${s.progress.phoneHome}` : ''}; inventory ${s.progress.watch ? 'reloaded on change and SIGHUP' : 'reloaded on SIGHUP'}`)
+  lines.push(
+    `IMDSv2 tokens ${s.imdsv2}; identity by source address${s.trustProxy.length ? `, X-Forwarded-For from ${s.trustProxy.join(', ')}` : ''}${s.signedProxyHeaders ? ', signed X-Instance-ID' : ''}`,
+  )
+  if (s.admin)
+    lines.push(`admin API ${s.admin} (/v1/instances, /v1/unknown, /healthz, /metrics); try: netops metadata status --admin ${s.admin}`)
+  lines.push(
+    `progress ${s.progress.dataDir ? `kept in ${s.progress.dataDir}` : 'in memory only'}${s.progress.phoneHome ? `; phone-home + reporting to ${s.progress.phoneHome}` : ''}; inventory ${s.progress.watch ? 'reloaded on change and SIGHUP' : 'reloaded on SIGHUP'}`,
+  )
   lines.push('one JSON log line per request on stderr; Ctrl-C drains and stops')
   return lines.join('\n')
 }
 
 /** "1m05s", "850ms", "2h03m". */
-export function formatDuration(ms: number | null): string {
+function formatDuration(ms: number | null): string {
   if (ms === null) return '-'
   if (ms < 1000) return `${Math.round(ms)}ms`
   const s = Math.floor(ms / 1000)
@@ -83,7 +128,7 @@ export function formatDuration(ms: number | null): string {
 }
 
 /** `[##########----------] 83/100 provisioned` (width = bar cells). */
-export function progressBar(done: number, total: number, width = 30): string {
+function progressBar(done: number, total: number, width = 30): string {
   const cells = total === 0 ? width : Math.round((done / total) * width)
   return `[${'#'.repeat(cells)}${'-'.repeat(width - cells)}] ${done}/${total} provisioned`
 }
@@ -105,26 +150,51 @@ export function renderStatus(v: StatusView, opts: {now?: number; bar?: boolean} 
   }
   const out: string[] = []
   const s = v.summary
-  out.push(`${opts.bar === false ? `${v.provisioned}/${v.total} provisioned` : progressBar(v.provisioned, v.total)}  ${s.booting} booting, ${s.failed} failed, ${s.waiting} never asked`)
+  out.push(
+    `${opts.bar === false ? `${v.provisioned}/${v.total} provisioned` : progressBar(v.provisioned, v.total)}  ${s.booting} booting, ${s.failed} failed, ${s.waiting} never asked`,
+  )
   if (v.instances.length === 0) out.push('no VM has asked yet')
   else {
     out.push(
       table(
         ['VM', 'ADDRESS', 'STATE', 'LAST STEP', 'WHEN', 'HOW LONG'],
-        v.instances.map((i) => [i.id, i.ip, STATE_COLOR[i.state](i.state), i.lastStep ?? '-', when(i.lastStepAt), formatDuration(i.durationMs)]),
+        v.instances.map((i) => [
+          i.id,
+          i.ip,
+          STATE_COLOR[i.state](i.state),
+          i.lastStep ?? '-',
+          when(i.lastStepAt),
+          formatDuration(i.durationMs),
+        ]),
       ),
     )
   }
   if (v.neverAsked.length > 0) {
     const shown = v.neverAsked.slice(0, 50)
     out.push('', `never asked (${v.neverAsked.length}):`)
-    out.push(table(['VM', 'ADDRESS', 'HOSTNAME'], shown.map((i) => [i.id, i.ip, i.hostname])))
+    out.push(
+      table(
+        ['VM', 'ADDRESS', 'HOSTNAME'],
+        shown.map((i) => [i.id, i.ip, i.hostname]),
+      ),
+    )
     if (v.neverAsked.length > shown.length) out.push(`… and ${v.neverAsked.length - shown.length} more (--json lists all)`)
   }
   if (v.unknown.length > 0) {
     out.push('', `unknown addresses that asked (${v.unknown.length}):`)
-    out.push(table(['ADDRESS', 'REQUESTS', 'FIRST SEEN', 'LAST SEEN'], v.unknown.slice(0, 50).map((u) => [u.ip, String(u.requests), u.firstSeen, u.lastSeen])))
+    out.push(
+      table(
+        ['ADDRESS', 'REQUESTS', 'FIRST SEEN', 'LAST SEEN'],
+        v.unknown.slice(0, 50).map((u) => [u.ip, String(u.requests), u.firstSeen, u.lastSeen]),
+      ),
+    )
   }
-  if (v.forgedCallbacks > 0) out.push('', color.red(`${v.forgedCallbacks} forged phone-home/report callback${v.forgedCallbacks === 1 ? '' : 's'} refused (from another address than the VM's own)`))
+  if (v.forgedCallbacks > 0)
+    out.push(
+      '',
+      color.red(
+        `${v.forgedCallbacks} forged phone-home/report callback${v.forgedCallbacks === 1 ? '' : 's'} refused (from another address than the VM's own)`,
+      ),
+    )
   return out.join('\n')
 }

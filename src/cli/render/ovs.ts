@@ -28,7 +28,7 @@ function timersText(st: StpBridgeStatus): string {
   return parts.join(', ')
 }
 
-export function renderBridgeStatus(st: StpBridgeStatus): string {
+function renderBridgeStatus(st: StpBridgeStatus): string {
   const out: string[] = [`${color.bold(st.bridge)}  ${modeText(st)}`]
   if (st.mode !== 'off') {
     out.push(`  bridge id  ${st.bridgeId ?? '-'}`)
@@ -85,7 +85,9 @@ export function summarizeStatus(list: StpBridgeStatus[]): string {
       if (st.mode === 'off') return `${st.bridge}: off`
       const counts: Record<string, number> = {}
       for (const p of st.ports) if (!p.internal && p.state !== null) counts[p.state] = (counts[p.state] ?? 0) + 1
-      const c = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')
+      const c = Object.entries(counts)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ')
       return `${st.bridge}: ${st.mode}${st.active ? '' : ' (not active)'}${st.isRoot === true ? ', root' : ''}${c ? `, ${c}` : ''}`
     })
     .join('; ')

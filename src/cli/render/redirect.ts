@@ -4,7 +4,7 @@ import {shellQuote} from '../../ssh/quote.js'
 import {METADATA_ADDRESS, METADATA_PORT, type RedirectResult} from '../../metadata/redirect/index.js'
 
 /** One line saying what the rule does, e.g. `169.254.169.254:80 on br-md → REDIRECT to port 8807 of this host (iptables)`. */
-export function describeTarget(r: RedirectResult): string {
+function describeTarget(r: RedirectResult): string {
   const from = `${METADATA_ADDRESS}:${METADATA_PORT}${r.bridge === null ? '' : ` on ${r.bridge}`}`
   const port = r.to === null ? '' : r.to.slice(r.to.lastIndexOf(':') + 1)
   const to = r.mode === 'redirect' ? `REDIRECT to port ${port} of this host` : `DNAT to ${r.to}`
@@ -17,7 +17,12 @@ export function describeTarget(r: RedirectResult): string {
  */
 export function renderRedirect(r: RedirectResult): string {
   if (r.action === 'print') {
-    const out = [`# netops metadata redirect: ${describeTarget(r)}`, ...r.rules.map(shellQuote), '# to undo:', ...r.undo.map((a) => `# ${shellQuote(a)}`)]
+    const out = [
+      `# netops metadata redirect: ${describeTarget(r)}`,
+      ...r.rules.map(shellQuote),
+      '# to undo:',
+      ...r.undo.map((a) => `# ${shellQuote(a)}`),
+    ]
     if (r.notes.length > 0) out.push('# notes:', ...r.notes.map((n) => `#   - ${n}`))
     return out.join('\n')
   }
@@ -26,7 +31,9 @@ export function renderRedirect(r: RedirectResult): string {
   for (const a of r.applied) out.push(`${color.green('added   ')}  ${shellQuote(a)}`)
   for (const a of r.unchanged) out.push(`${color.dim('in place')}  ${shellQuote(a)}`)
   if (r.action === 'remove') {
-    out.push(r.changed ? `removed netops's metadata redirect (${r.backend})` : `no netops metadata redirect to remove (${r.backend}): no change`)
+    out.push(
+      r.changed ? `removed netops's metadata redirect (${r.backend})` : `no netops metadata redirect to remove (${r.backend}): no change`,
+    )
   } else {
     out.push(r.changed ? describeTarget(r) : `${describeTarget(r)}: already in place, no change`)
   }

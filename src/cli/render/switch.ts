@@ -43,7 +43,15 @@ export function renderDiagnosis(d: Diagnosis): string {
     out.push('')
     const shown = d.events.slice(-12)
     out.push(`  events (${shown.length} of ${d.events.length}, oldest first)`)
-    out.push(indent(table(['TIME', 'EVENT', 'MESSAGE'], shown.map((e) => [e.time, e.kind, e.message])), 4))
+    out.push(
+      indent(
+        table(
+          ['TIME', 'EVENT', 'MESSAGE'],
+          shown.map((e) => [e.time, e.kind, e.message]),
+        ),
+        4,
+      ),
+    )
   }
   out.push('')
   if (d.plan.length > 0) {
@@ -89,7 +97,11 @@ export function renderFixResult(r: FixLoopResult): string {
         table(
           ['', 'BEFORE', 'AFTER'],
           [
-            ['status', r.before.status + (r.before.errDisabledReason ? ` (${r.before.errDisabledReason})` : ''), r.after.status + (r.after.errDisabledReason ? ` (${r.after.errDisabledReason})` : '')],
+            [
+              'status',
+              r.before.status + (r.before.errDisabledReason ? ` (${r.before.errDisabledReason})` : ''),
+              r.after.status + (r.after.errDisabledReason ? ` (${r.after.errDisabledReason})` : ''),
+            ],
             ['keepalive', onOff(r.before.keepalive), onOff(r.after.keepalive)],
             ['loopback recovery', onOff(r.before.recovery.loopback), onOff(r.after.recovery.loopback)],
             ['recovery interval', secs(r.before.recovery.intervalSeconds), secs(r.after.recovery.intervalSeconds)],
@@ -115,7 +127,10 @@ function secs(v: number | null): string {
 
 function indent(text: string, n: number): string {
   const pad = ' '.repeat(n)
-  return text.split('\n').map((l) => pad + l).join('\n')
+  return text
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n')
 }
 
 function wrap(text: string, pad: number, width = 100): string {

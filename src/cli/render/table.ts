@@ -5,8 +5,21 @@ import type {RunManyResult} from '../../util/run-many.js'
 
 const BORDERLESS = {
   chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
-    'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: '  ',
   },
   style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
 }
@@ -14,7 +27,11 @@ const BORDERLESS = {
 export function table(head: string[], rows: string[][]): string {
   const t = new Table({head, ...BORDERLESS})
   t.push(...rows)
-  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n')
+  return t
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')
 }
 
 /** Per-host result table for commands run against several hosts, with an `N/M hosts ok` line. */

@@ -55,7 +55,7 @@ type State = 'idle' | 'busy' | 'more' | 'ask' | 'closed'
 const MORE = ' --More-- '
 const MORE_ERASE = '\b'.repeat(MORE.length) + ' '.repeat(MORE.length) + '\b'.repeat(MORE.length)
 
-export const IOS_BANNER = [
+const IOS_BANNER = [
   '',
   '**************************************************************************',
   '* netops lab switch: a SIMULATED Cisco IOS-XE switch for demos and tests. *',
@@ -64,11 +64,7 @@ export const IOS_BANNER = [
   '',
 ]
 
-export const NXOS_BANNER = [
-  '',
-  ...NXOS_COPYRIGHT,
-  '(netops lab switch: SIMULATED Nexus 9000 for demos and tests)',
-]
+const NXOS_BANNER = ['', ...NXOS_COPYRIGHT, '(netops lab switch: SIMULATED Nexus 9000 for demos and tests)']
 
 const norm = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase()
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -183,7 +179,8 @@ export class CliSession {
 
   /** Resolves once the session waits for input again (prompt or question written) or has closed. */
   whenIdle(): Promise<void> {
-    if (this.state === 'closed' || ((this.state === 'idle' || this.state === 'ask' || this.state === 'more') && this.queue.length === 0)) return Promise.resolve()
+    if (this.state === 'closed' || ((this.state === 'idle' || this.state === 'ask' || this.state === 'more') && this.queue.length === 0))
+      return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
@@ -196,7 +193,9 @@ export class CliSession {
   invalid(pos: number, promptLen: number, range?: [number, number]): void {
     const caret = ' '.repeat(promptLen + pos) + '^\n'
     if (this.platform === 'nxos') {
-      this.print(caret + (range ? `% Invalid number, range is (${range[0]}:${range[1]}) at '^' marker.\n` : "% Invalid command at '^' marker.\n"))
+      this.print(
+        caret + (range ? `% Invalid number, range is (${range[0]}:${range[1]}) at '^' marker.\n` : "% Invalid command at '^' marker.\n"),
+      )
     } else {
       this.print(caret + "% Invalid input detected at '^' marker.\n\n")
     }
@@ -310,7 +309,11 @@ export class CliSession {
     this.state = 'busy'
     const promptLen = this.prompt().length
     const run = this.execute(raw, promptLen)
-    if (run) run.then(() => this.finish(), (err: unknown) => this.crash(err))
+    if (run)
+      run.then(
+        () => this.finish(),
+        (err: unknown) => this.crash(err),
+      )
     else this.finish()
   }
 
@@ -325,7 +328,11 @@ export class CliSession {
       this.crash(error)
       return
     }
-    if (r) r.then(() => this.finish(), (err: unknown) => this.crash(err))
+    if (r)
+      r.then(
+        () => this.finish(),
+        (err: unknown) => this.crash(err),
+      )
     else this.finish()
   }
 
@@ -469,7 +476,11 @@ export class CliSession {
     done()
   }
 
-  private reportError(m: {ok: false; error: 'invalid' | 'ambiguous' | 'incomplete'; pos?: number; range?: [number, number]}, line: string, promptLen: number): void {
+  private reportError(
+    m: {ok: false; error: 'invalid' | 'ambiguous' | 'incomplete'; pos?: number; range?: [number, number]},
+    line: string,
+    promptLen: number,
+  ): void {
     if (m.error === 'invalid') {
       this.invalid(m.pos ?? 0, promptLen, m.range)
     } else if (m.error === 'ambiguous') {
@@ -581,12 +592,18 @@ function buildTrees(platform: 'ios' | 'nxos', mode: Mode): Array<Node<Handler>> 
 
 const terminalTree = (platform: 'ios' | 'nxos'): Node<Handler> =>
   kw({
-    length: arg({name: 'n', kind: 'int', min: 0, max: 512}, leaf((s, a) => {
-      s.termLength = Number(a.n)
-    })),
-    width: arg({name: 'n', kind: 'int', min: platform === 'nxos' ? 24 : 0, max: 512}, leaf((s, a) => {
-      s.termWidth = Number(a.n)
-    })),
+    length: arg(
+      {name: 'n', kind: 'int', min: 0, max: 512},
+      leaf((s, a) => {
+        s.termLength = Number(a.n)
+      }),
+    ),
+    width: arg(
+      {name: 'n', kind: 'int', min: platform === 'nxos' ? 24 : 0, max: 512},
+      leaf((s, a) => {
+        s.termWidth = Number(a.n)
+      }),
+    ),
     monitor: leaf(() => {}),
   })
 
@@ -633,9 +650,8 @@ function iosShowInterfaces(): Node<Handler> {
       kind: 'iface',
       next: kw(
         {
-          status: kw(
-            {'err-disabled': leaf((s, a) => s.print(ios.showInterfacesStatusErrDisabled(s.device, [port(s, a)])))},
-            (s, a) => s.print(ios.showInterfacesStatus(s.device, [port(s, a)])),
+          status: kw({'err-disabled': leaf((s, a) => s.print(ios.showInterfacesStatusErrDisabled(s.device, [port(s, a)])))}, (s, a) =>
+            s.print(ios.showInterfacesStatus(s.device, [port(s, a)])),
           ),
         },
         (s, a) => s.print(ios.showInterface(s.device, port(s, a))),
@@ -661,9 +677,18 @@ function iosExecTree(): Node<Handler> {
       clock: leaf((s) => s.print(ios.showClock(s.device))),
       interfaces: iosShowInterfaces(),
       inventory: leaf((s) => s.print(iosInventory(s.device.model === 'stack' ? [1, 2] : [1]))),
-      users: leaf((s) => s.print(`    Line       User       Host(s)              Idle       Location\n*866 vty 0     ${s.settings.username.padEnd(10)} idle                 00:00:00 ${s.settings.remoteAddress ?? '127.0.0.1'}\n\n  Interface    User               Mode         Idle     Peer Address\n\n`)),
+      users: leaf((s) =>
+        s.print(
+          `    Line       User       Host(s)              Idle       Location\n*866 vty 0     ${s.settings.username.padEnd(10)} idle                 00:00:00 ${s.settings.remoteAddress ?? '127.0.0.1'}\n\n  Interface    User               Mode         Idle     Peer Address\n\n`,
+        ),
+      ),
       'running-config': kw(
-        {interface: arg({name: 'if', kind: 'iface'}, leaf((s, a) => s.print(ios.showRunningConfigInterface(s.device, port(s, a)))))},
+        {
+          interface: arg(
+            {name: 'if', kind: 'iface'},
+            leaf((s, a) => s.print(ios.showRunningConfigInterface(s.device, port(s, a)))),
+          ),
+        },
         (s) => s.print(ios.showRunningConfig(s.device)),
       ),
       'startup-config': leaf((s) => s.print(ios.showStartupConfig(s.device))),
@@ -700,7 +725,10 @@ function iosExecTree(): Node<Handler> {
 
 function iosInventory(members: number[]): string {
   return members
-    .map((m) => `NAME: "c38xx Stack", DESCR: "c38xx Stack"\nPID: WS-C3850-48P      , VID: V07  , SN: FOC1234X0A${m}\n\nNAME: "Switch ${m}", DESCR: "WS-C3850-48P"\nPID: WS-C3850-48P      , VID: V07  , SN: FOC1234X0A${m}\n\n`)
+    .map(
+      (m) =>
+        `NAME: "c38xx Stack", DESCR: "c38xx Stack"\nPID: WS-C3850-48P      , VID: V07  , SN: FOC1234X0A${m}\n\nNAME: "Switch ${m}", DESCR: "WS-C3850-48P"\nPID: WS-C3850-48P      , VID: V07  , SN: FOC1234X0A${m}\n\n`,
+    )
     .join('')
 }
 
@@ -710,9 +738,8 @@ function enterConfig(s: CliSession): void {
 }
 
 function nxosExecTree(): Node<Handler> {
-  const statusAll = kw<Handler>(
-    {'err-disabled': leaf((s) => s.print(nxos.showInterfaceStatusErrDisabled(s.device)))},
-    (s) => s.print(nxos.showInterfaceStatus(s.device)),
+  const statusAll = kw<Handler>({'err-disabled': leaf((s) => s.print(nxos.showInterfaceStatusErrDisabled(s.device)))}, (s) =>
+    s.print(nxos.showInterfaceStatus(s.device)),
   )
   return kw({
     show: kw({
@@ -730,7 +757,12 @@ function nxosExecTree(): Node<Handler> {
         run: (s) => s.print(s.device.ports.map((p) => nxos.showInterface(s.device, p)).join('')),
       },
       'running-config': kw(
-        {interface: arg({name: 'if', kind: 'iface'}, leaf((s, a) => s.print(nxos.showRunningConfigInterface(s.device, port(s, a)))))},
+        {
+          interface: arg(
+            {name: 'if', kind: 'iface'},
+            leaf((s, a) => s.print(nxos.showRunningConfigInterface(s.device, port(s, a)))),
+          ),
+        },
         (s) => s.print(nxos.showRunningConfig(s.device)),
       ),
       'startup-config': leaf((s) => s.print(nxos.showStartupConfig(s.device))),
@@ -738,10 +770,13 @@ function nxosExecTree(): Node<Handler> {
       logging: kw(
         {
           logfile: leaf((s) => s.print(nxos.showLoggingLogfile(s.device))),
-          last: arg({name: 'n', kind: 'int', min: 1, max: 9999}, leaf((s, a) => {
-            const lines = nxos.showLoggingLogfile(s.device).replace(/\n$/, '').split('\n')
-            s.print(lines.slice(-Number(a.n)).join('\n') + '\n')
-          })),
+          last: arg(
+            {name: 'n', kind: 'int', min: 1, max: 9999},
+            leaf((s, a) => {
+              const lines = nxos.showLoggingLogfile(s.device).replace(/\n$/, '').split('\n')
+              s.print(lines.slice(-Number(a.n)).join('\n') + '\n')
+            }),
+          ),
         },
         (s) => s.print(nxos.showLoggingLogfile(s.device)),
       ),
@@ -772,11 +807,17 @@ function configTree(platform: 'ios' | 'nxos'): Node<Handler> {
   }
   const leaveConfig = leaf<Handler>((s) => s.setMode('exec'))
   return kw({
-    interface: arg({name: 'if', kind: 'iface'}, leaf((s, a) => s.setMode('config-if', port(s, a)))),
+    interface: arg(
+      {name: 'if', kind: 'iface'},
+      leaf((s, a) => s.setMode('config-if', port(s, a))),
+    ),
     errdisable: kw({
       recovery: kw({
         cause: kw(causes),
-        interval: arg({name: 'n', kind: 'int', min, max}, leaf((s, a) => s.device.setRecoveryInterval(Number(a.n)))),
+        interval: arg(
+          {name: 'n', kind: 'int', min, max},
+          leaf((s, a) => s.device.setRecoveryInterval(Number(a.n))),
+        ),
       }),
     }),
     no: kw({
@@ -790,7 +831,10 @@ function configTree(platform: 'ios' | 'nxos'): Node<Handler> {
         }),
       }),
     }),
-    hostname: arg({name: 'name', kind: 'word'}, leaf((s, a) => s.device.setHostname(String(a.name)))),
+    hostname: arg(
+      {name: 'name', kind: 'word'},
+      leaf((s, a) => s.device.setHostname(String(a.name))),
+    ),
     end: leaveConfig,
     exit: leaveConfig,
     do: arg({name: 'cmd', kind: 'rest'}, leaf(doExec)),
@@ -811,10 +855,18 @@ function ifTree(platform: 'ios' | 'nxos'): Node<Handler> {
   const cur = (s: CliSession): string => s.iface!.name
   const common: Record<string, Node<Handler>> = {
     shutdown: leaf((s) => s.device.setShutdown(cur(s), true)),
-    description: arg({name: 'text', kind: 'rest'}, leaf((s, a) => s.device.setDescription(cur(s), String(a.text).slice(0, 240)))),
+    description: arg(
+      {name: 'text', kind: 'rest'},
+      leaf((s, a) => s.device.setDescription(cur(s), String(a.text).slice(0, 240))),
+    ),
     switchport: kw({
       mode: kw({access: leaf(() => {}), trunk: leaf(() => {})}),
-      access: kw({vlan: arg({name: 'vlan', kind: 'int', min: 1, max: 4094}, leaf((s, a) => s.device.setVlan(cur(s), Number(a.vlan))))}),
+      access: kw({
+        vlan: arg(
+          {name: 'vlan', kind: 'int', min: 1, max: 4094},
+          leaf((s, a) => s.device.setVlan(cur(s), Number(a.vlan))),
+        ),
+      }),
     }),
     exit: leaf((s) => s.setMode('config')),
     end: leaf((s) => s.setMode('exec')),
@@ -822,7 +874,10 @@ function ifTree(platform: 'ios' | 'nxos'): Node<Handler> {
   }
   const no: Record<string, Node<Handler>> = {
     shutdown: leaf((s) => s.device.setShutdown(cur(s), false)),
-    description: {run: (s) => s.device.setDescription(cur(s), null), arg: {name: 'text', kind: 'rest', next: leaf((s) => s.device.setDescription(cur(s), null))}},
+    description: {
+      run: (s) => s.device.setDescription(cur(s), null),
+      arg: {name: 'text', kind: 'rest', next: leaf((s) => s.device.setDescription(cur(s), null))},
+    },
     'spanning-tree': kw({
       portfast: leaf((s) => s.device.setPortfast(cur(s), false)),
       bpduguard: leaf((s) => s.device.setBpduguard(cur(s), false)),
@@ -838,14 +893,22 @@ function ifTree(platform: 'ios' | 'nxos'): Node<Handler> {
   if (platform === 'ios') {
     common.keepalive = {
       run: (s) => s.device.setKeepalive(cur(s), 10),
-      arg: {name: 'n', kind: 'int', min: 0, max: 32767, next: leaf((s, a) => s.device.setKeepalive(cur(s), Number(a.n) === 0 ? null : Number(a.n)))},
+      arg: {
+        name: 'n',
+        kind: 'int',
+        min: 0,
+        max: 32767,
+        next: leaf((s, a) => s.device.setKeepalive(cur(s), Number(a.n) === 0 ? null : Number(a.n))),
+      },
     }
     common.loopdetect = leaf((s) => s.device.setLoopdetect(cur(s), true))
     no.keepalive = leaf((s) => s.device.setKeepalive(cur(s), null))
     no.loopdetect = leaf((s) => s.device.setLoopdetect(cur(s), false))
   } else {
     stp.port = kw({type: kw({edge: leaf((s) => s.device.setPortfast(cur(s), true))})})
-    ;(no['spanning-tree']!.kw as Record<string, Node<Handler>>).port = kw({type: kw({edge: leaf((s) => s.device.setPortfast(cur(s), false))})})
+    ;(no['spanning-tree']!.kw as Record<string, Node<Handler>>).port = kw({
+      type: kw({edge: leaf((s) => s.device.setPortfast(cur(s), false))}),
+    })
   }
   common['spanning-tree'] = kw(stp)
   common.no = kw(no)

@@ -418,7 +418,8 @@ export class Device {
       this.emit(at, `%LINEPROTO-5-UPDOWN: Line protocol on Interface ${p.name}, changed state to down`)
       this.emit(at, `%LINK-3-UPDOWN: Interface ${p.name}, changed state to down`)
     } else {
-      if (reason === 'bpduguard') this.emit(at, `%STP-2-BLOCK_BPDUGUARD: Received BPDU on port ${p.name} with BPDU Guard enabled. Disabling port.`)
+      if (reason === 'bpduguard')
+        this.emit(at, `%STP-2-BLOCK_BPDUGUARD: Received BPDU on port ${p.name} with BPDU Guard enabled. Disabling port.`)
       const why = reason === 'bpduguard' ? 'BPDUGuard' : reason
       this.emit(at, `%ETHPORT-5-IF_DOWN_ERROR_DISABLED: Interface ${p.name} is down (Error disabled. Reason:${why})`)
     }
@@ -435,7 +436,10 @@ export class Device {
       this.emit(at, `%PM-4-ERR_RECOVER: Attempting to recover from ${reason} err-disable state on ${p.short}`)
     } else {
       // best guess: the NX-OS recovery message text is not confirmed by a real capture
-      this.emit(at, `%ETHPORT-5-IF_ERRDIS_RECOVERY: Interface ${p.name} is being recovered from error disabled state (Last Reason:${reason})`)
+      this.emit(
+        at,
+        `%ETHPORT-5-IF_ERRDIS_RECOVERY: Interface ${p.name} is being recovered from error disabled state (Last Reason:${reason})`,
+      )
     }
     p.errDisabled = null
     p.errDisabledAt = null
@@ -575,29 +579,66 @@ function initialPort(spec: PortSpec, platform: Platform, boot: number): PortStat
   }
 }
 
-/** Err-disable causes as `show errdisable recovery` lists them (real layouts, see fixtures). */
-export function recoveryCauseNames(platform: Platform): string[] {
-  return platform === 'ios' ? IOS_RECOVERY_CAUSES : NXOS_RECOVERY_CAUSES
-}
-
 export const IOS_RECOVERY_CAUSES = [
-  'arp-inspection', 'bpduguard', 'channel-misconfig (STP)', 'dhcp-rate-limit', 'dtp-flap', 'gbic-invalid',
-  'inline-power', 'l2ptguard', 'link-flap', 'mac-limit', 'link-monitor-failure', 'loopback', 'loopdetect',
-  'oam-remote-failure', 'pagp-flap', 'port-mode-failure', 'pppoe-ia-rate-limit', 'psecure-violation',
-  'security-violation', 'sfp-config-mismatch', 'storm-control', 'udld', 'vmps', 'psp', 'dual-active-recovery',
-  'evc-lite input mapping fa', 'Recovery command: "clear',
+  'arp-inspection',
+  'bpduguard',
+  'channel-misconfig (STP)',
+  'dhcp-rate-limit',
+  'dtp-flap',
+  'gbic-invalid',
+  'inline-power',
+  'l2ptguard',
+  'link-flap',
+  'mac-limit',
+  'link-monitor-failure',
+  'loopback',
+  'loopdetect',
+  'oam-remote-failure',
+  'pagp-flap',
+  'port-mode-failure',
+  'pppoe-ia-rate-limit',
+  'psecure-violation',
+  'security-violation',
+  'sfp-config-mismatch',
+  'storm-control',
+  'udld',
+  'vmps',
+  'psp',
+  'dual-active-recovery',
+  'evc-lite input mapping fa',
+  'Recovery command: "clear',
 ]
 
 export const NXOS_RECOVERY_CAUSES = [
-  'link-flap', 'udld', 'bpduguard', 'loopback', 'storm-ctrl', 'sec-violation', 'psec-violation', 'vpc-peerlink',
-  'failed-port-state', 'event-debug', 'event-debug1', 'event-debug2', 'event-debug3', 'event-debug4', 'miscabling',
+  'link-flap',
+  'udld',
+  'bpduguard',
+  'loopback',
+  'storm-ctrl',
+  'sec-violation',
+  'psec-violation',
+  'vpc-peerlink',
+  'failed-port-state',
+  'event-debug',
+  'event-debug1',
+  'event-debug2',
+  'event-debug3',
+  'event-debug4',
+  'miscabling',
 ]
 
 /** The configuration keyword behind a `show errdisable recovery` row (`storm-ctrl` → `storm-control`). */
 export function causeKeyword(platform: Platform, display: string): string {
   const word = display.split(' ')[0]!
   if (platform === 'nxos') {
-    return ({'storm-ctrl': 'storm-control', 'sec-violation': 'security-violation', 'psec-violation': 'psecure-violation'} as Record<string, string>)[word] ?? word
+    return (
+      (
+        {'storm-ctrl': 'storm-control', 'sec-violation': 'security-violation', 'psec-violation': 'psecure-violation'} as Record<
+          string,
+          string
+        >
+      )[word] ?? word
+    )
   }
   return word
 }
@@ -605,12 +646,45 @@ export function causeKeyword(platform: Platform, display: string): string {
 /** Causes the `errdisable recovery cause <x>` command accepts (keywords, not display names). */
 export function recoveryCauseKeywords(platform: Platform): string[] {
   if (platform === 'nxos') {
-    return ['all', 'bpduguard', 'failed-port-state', 'link-flap', 'loopback', 'miscabling', 'psecure-violation', 'security-violation', 'storm-control', 'udld', 'vpc-peerlink']
+    return [
+      'all',
+      'bpduguard',
+      'failed-port-state',
+      'link-flap',
+      'loopback',
+      'miscabling',
+      'psecure-violation',
+      'security-violation',
+      'storm-control',
+      'udld',
+      'vpc-peerlink',
+    ]
   }
   return [
-    'all', 'arp-inspection', 'bpduguard', 'channel-misconfig', 'dhcp-rate-limit', 'dtp-flap', 'gbic-invalid', 'inline-power',
-    'l2ptguard', 'link-flap', 'link-monitor-failure', 'loopback', 'loopdetect', 'mac-limit', 'oam-remote-failure', 'pagp-flap',
-    'port-mode-failure', 'pppoe-ia-rate-limit', 'psecure-violation', 'psp', 'security-violation', 'sfp-config-mismatch',
-    'storm-control', 'udld', 'vmps',
+    'all',
+    'arp-inspection',
+    'bpduguard',
+    'channel-misconfig',
+    'dhcp-rate-limit',
+    'dtp-flap',
+    'gbic-invalid',
+    'inline-power',
+    'l2ptguard',
+    'link-flap',
+    'link-monitor-failure',
+    'loopback',
+    'loopdetect',
+    'mac-limit',
+    'oam-remote-failure',
+    'pagp-flap',
+    'port-mode-failure',
+    'pppoe-ia-rate-limit',
+    'psecure-violation',
+    'psp',
+    'security-violation',
+    'sfp-config-mismatch',
+    'storm-control',
+    'udld',
+    'vmps',
   ]
 }

@@ -160,7 +160,17 @@ export function helpAt<H>(root: Node<H>, line: string, platform: Platform): {par
   const words = [...kws]
   if (node.arg) {
     const a = node.arg
-    words.push(a.kind === 'int' ? `<${a.min ?? 0}-${a.max ?? 65535}>` : a.kind === 'iface' ? (platform === 'nxos' ? 'ethernet' : 'GigabitEthernet') : a.kind === 'rest' ? 'LINE' : 'WORD')
+    words.push(
+      a.kind === 'int'
+        ? `<${a.min ?? 0}-${a.max ?? 65535}>`
+        : a.kind === 'iface'
+          ? platform === 'nxos'
+            ? 'ethernet'
+            : 'GigabitEthernet'
+          : a.kind === 'rest'
+            ? 'LINE'
+            : 'WORD',
+    )
   }
   if (node.run !== undefined) words.push('<cr>')
   return {partial, words}

@@ -35,6 +35,6 @@ export function loadHostKey(privateKey: string | Buffer): HostKey {
   }
 }
 
-export function fingerprintOf(blob: Buffer): string {
+function fingerprintOf(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')
 }

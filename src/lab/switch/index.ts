@@ -12,12 +12,6 @@ import {generateHostKey, loadHostKey, type HostKey} from './host-key.js'
 import type {SwitchModel} from './ports.js'
 import {startSshFront} from './ssh-server.js'
 
-export {Device, SCENARIOS, SCENARIO_PORT, type Scenario, type PortState, type DeviceSnapshot} from './device.js'
-export {CliSession, type LabFaults, type Mode} from './cli.js'
-export {FakeClock, systemClock, type Clock} from '../clock.js'
-export {generateHostKey, loadHostKey, type HostKey} from './host-key.js'
-export {LEGACY_ALGORITHMS, CISCO_IOS_OFFER, CISCO_IDENT} from './ssh-server.js'
-
 export const LAB_DEFAULTS = {
   host: '127.0.0.1',
   username: 'admin',

@@ -41,7 +41,7 @@ const NXOS_TYPES: TypeDef[] = [
   {long: 'Vlan', short: 'Vlan'},
 ]
 
-export function interfaceTypes(platform: Platform): TypeDef[] {
+function interfaceTypes(platform: Platform): TypeDef[] {
   return platform === 'ios' ? IOS_TYPES : NXOS_TYPES
 }
 
@@ -61,13 +61,6 @@ export function buildPorts(platform: Platform, model: SwitchModel): PortSpec[] {
     for (let i = 1; i <= 4; i++) add('TenGigabitEthernet', 'Te', `${m}/1/${i}`, i <= 2 ? 'SFP-10GBase-SR' : 'Not Present', '10G')
   }
   return ports
-}
-
-export interface InterfaceMatch {
-  /** Canonical long name, e.g. GigabitEthernet1/0/19. */
-  name: string
-  /** How many characters of the input were consumed. */
-  length: number
 }
 
 /**

@@ -7,7 +7,7 @@ import {causeKeyword, IOS_RECOVERY_CAUSES, type Device, type PortState} from './
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
-export const IOS_VERSION = '16.12.4'
+const IOS_VERSION = '16.12.4'
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length))
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s)
@@ -17,18 +17,18 @@ const two = (n: number): string => String(n).padStart(2, '0')
  * `Nov 27 03:12:01.123` (IOS `service timestamps log datetime msec`, clock NTP-synchronised, so no
  * leading `*`; with `service sequence-numbers` the line starts `000123: `, as in the ntc fixtures).
  */
-export function iosTimestamp(ms: number): string {
+function iosTimestamp(ms: number): string {
   const d = new Date(ms)
   return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`
 }
 
 /** `03:12:01 UTC Fri Nov 27 2026` (running-config header, show clock). */
-export function iosClock(ms: number): string {
+function iosClock(ms: number): string {
   const d = new Date(ms)
   return `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC ${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()} ${d.getUTCFullYear()}`
 }
 
-export function uptime(ms: number): string {
+function uptime(ms: number): string {
   let m = Math.floor(ms / 60_000)
   const weeks = Math.floor(m / 10080)
   m -= weeks * 10080
@@ -57,7 +57,17 @@ function statusRow(d: Device, p: PortState): string {
   const duplex = up ? (isTen ? 'full' : 'a-full') : 'auto'
   const speed = up ? (isTen ? '10G' : p.speed) : 'auto'
   const vlan = p.vlan === 'trunk' ? 'trunk' : String(p.vlan)
-  return pad(p.short, 10) + pad((p.description ?? '').slice(0, 18), 19) + pad(status, 13) + pad(vlan, 11) + lpad(duplex, 6) + ' ' + lpad(speed, 6) + ' ' + p.media
+  return (
+    pad(p.short, 10) +
+    pad((p.description ?? '').slice(0, 18), 19) +
+    pad(status, 13) +
+    pad(vlan, 11) +
+    lpad(duplex, 6) +
+    ' ' +
+    lpad(speed, 6) +
+    ' ' +
+    p.media
+  )
 }
 
 export function showInterfacesStatus(d: Device, ports: PortState[] = d.ports): string {
@@ -87,10 +97,7 @@ export function showInterface(d: Device, p: PortState): string {
   const isTen = p.type === 'TenGigabitEthernet'
   const bw = isTen ? 10000000 : 1000000
   const up = status === 'connected'
-  const lines = [
-    first,
-    `  Hardware is ${isTen ? 'Ten Gigabit Ethernet Port' : 'Gigabit Ethernet'}, address is ${mac(p)} (bia ${mac(p)})`,
-  ]
+  const lines = [first, `  Hardware is ${isTen ? 'Ten Gigabit Ethernet Port' : 'Gigabit Ethernet'}, address is ${mac(p)} (bia ${mac(p)})`]
   if (p.description) lines.push(`  Description: ${p.description}`)
   lines.push(
     `  MTU 1500 bytes, BW ${bw} Kbit/sec, DLY 10 usec, `,
@@ -125,7 +132,7 @@ export function showInterface(d: Device, p: PortState): string {
   return lines.join('\n') + '\n'
 }
 
-export function interfaceConfigLines(p: PortState): string[] {
+function interfaceConfigLines(p: PortState): string[] {
   const out = [`interface ${p.name}`]
   if (p.description) out.push(` description ${p.description}`)
   if (p.vlan === 'trunk') out.push(' switchport mode trunk')
@@ -169,7 +176,21 @@ export function runningConfigLines(d: Device): string[] {
   if (causes.length || d.recoveryInterval !== 300) lines.push('!')
   lines.push('spanning-tree mode rapid-pvst', 'spanning-tree extend system-id', '!')
   for (const p of d.ports) lines.push(...interfaceConfigLines(p), '!')
-  lines.push('interface Vlan1', ' no ip address', ' shutdown', '!', 'ip ssh version 2', '!', 'line con 0', ' stopbits 1', 'line vty 0 15', ' login local', ' transport input ssh', '!', 'end')
+  lines.push(
+    'interface Vlan1',
+    ' no ip address',
+    ' shutdown',
+    '!',
+    'ip ssh version 2',
+    '!',
+    'line con 0',
+    ' stopbits 1',
+    'line vty 0 15',
+    ' login local',
+    ' transport input ssh',
+    '!',
+    'end',
+  )
   return lines
 }
 
@@ -210,10 +231,24 @@ export function showErrdisableRecovery(d: Device): string {
 /** Layout of the C9500 / access-switch captures quoted in the reference (8 spaces after Detection). */
 export function showErrdisableDetect(_d: Device): string {
   const rows: Array<[string, string]> = [
-    ['arp-inspection', 'port'], ['bpduguard', 'port'], ['channel-misconfig (STP)', 'port'], ['dhcp-rate-limit', 'port'],
-    ['dtp-flap', 'port'], ['gbic-invalid', 'port'], ['inline-power', 'port'], ['l2ptguard', 'port'], ['link-flap', 'port'],
-    ['loopback', 'port'], ['loopdetect', 'port'], ['pagp-flap', 'port'], ['psecure-violation', 'port/vlan'],
-    ['security-violation', 'port'], ['sfp-config-mismatch', 'port'], ['storm-control', 'port'], ['udld', 'port'], ['vmps', 'port'],
+    ['arp-inspection', 'port'],
+    ['bpduguard', 'port'],
+    ['channel-misconfig (STP)', 'port'],
+    ['dhcp-rate-limit', 'port'],
+    ['dtp-flap', 'port'],
+    ['gbic-invalid', 'port'],
+    ['inline-power', 'port'],
+    ['l2ptguard', 'port'],
+    ['link-flap', 'port'],
+    ['loopback', 'port'],
+    ['loopdetect', 'port'],
+    ['pagp-flap', 'port'],
+    ['psecure-violation', 'port/vlan'],
+    ['security-violation', 'port'],
+    ['sfp-config-mismatch', 'port'],
+    ['storm-control', 'port'],
+    ['udld', 'port'],
+    ['vmps', 'port'],
   ]
   const lines = ['ErrDisable Reason            Detection        Mode', '-----------------            ---------        ----']
   for (const [r, m] of rows) lines.push(pad(r, 29) + pad('Enabled', 17) + m)
@@ -254,7 +289,7 @@ export function showLogging(d: Device): string {
   return header.join('\n') + '\n'
 }
 
-export function logLine(seq: number, at: number, text: string): string {
+function logLine(seq: number, at: number, text: string): string {
   return `${String(seq).padStart(6, '0')}: ${iosTimestamp(at)}: ${text}`
 }
 
@@ -346,7 +381,8 @@ export function showVersion(d: Device): string {
     'Switch Ports Model              SW Version        SW Image              Mode   ',
     '------ ----- -----              ----------        ----------            ----   ',
   ]
-  for (const m of members) lines.push(`${m === 1 ? '*' : ' '}    ${m} 56    WS-C3850-48P       ${pad(IOS_VERSION, 18)}CAT3K_CAA-UNIVERSALK9 INSTALL`)
+  for (const m of members)
+    lines.push(`${m === 1 ? '*' : ' '}    ${m} 56    WS-C3850-48P       ${pad(IOS_VERSION, 18)}CAT3K_CAA-UNIVERSALK9 INSTALL`)
   lines.push('', '')
   for (const m of members.slice(1)) {
     lines.push(

@@ -23,13 +23,13 @@ export const NXOS_COPYRIGHT = [
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
-export const NXOS_VERSION = '9.3(8)'
+const NXOS_VERSION = '9.3(8)'
 const RULE = '-'.repeat(80)
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length))
 const two = (n: number): string => String(n).padStart(2, '0')
 
 /** `2026 Nov 27 03:12:01` (logfile stamp). */
-export function nxosTimestamp(ms: number): string {
+function nxosTimestamp(ms: number): string {
   const d = new Date(ms)
   return `${d.getUTCFullYear()} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`
 }
@@ -60,8 +60,13 @@ export function showInterfaceStatus(d: Device, ports: PortState[] = d.ports): st
     const up = d.status(p) === 'connected'
     const vlan = p.vlan === 'trunk' ? 'trunk' : String(p.vlan)
     lines.push(
-      pad(p.short, 14) + pad((p.description ?? '--').slice(0, 18), 19) + pad(statusCell(d, p), 10) + pad(vlan, 10) +
-        pad(up ? 'full' : 'auto', 8) + pad(up ? p.speed : 'auto', 8) + p.media,
+      pad(p.short, 14) +
+        pad((p.description ?? '--').slice(0, 18), 19) +
+        pad(statusCell(d, p), 10) +
+        pad(vlan, 10) +
+        pad(up ? 'full' : 'auto', 8) +
+        pad(up ? p.speed : 'auto', 8) +
+        p.media,
     )
   }
   return lines.join('\n') + '\n'
@@ -150,7 +155,7 @@ function flapped(ms: number): string {
   return weeks ? `${weeks}week(s) ${days}day(s)` : `${days}d${two(Math.floor((s % 86400) / 3600))}h`
 }
 
-export function interfaceConfigLines(p: PortState): string[] {
+function interfaceConfigLines(p: PortState): string[] {
   const out = ['', `interface ${p.name}`]
   if (p.description) out.push(`  description ${p.description}`)
   if (p.vlan === 'trunk') out.push('  switchport mode trunk')

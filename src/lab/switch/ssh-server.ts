@@ -6,22 +6,19 @@
 import {createHash, getCiphers, timingSafeEqual} from 'node:crypto'
 import type {AddressInfo} from 'node:net'
 import ssh2 from 'ssh2'
-import type {Algorithms, AuthContext, Connection, ServerConfig} from 'ssh2'
+import type {AuthContext, Connection, ServerConfig} from 'ssh2'
 import {CliSession, type LabFaults} from './cli.js'
 import type {Device} from './device.js'
 import type {HostKey} from './host-key.js'
-import {LEGACY_ALGORITHMS as CLIENT_LEGACY_ALGORITHMS} from '../../ssh/algorithms.js'
-
-/** What Cisco IOS `SSH-2.0-Cisco-1.25` offers: the same list the client adds with --legacy-ssh. */
-export const CISCO_IOS_OFFER = CLIENT_LEGACY_ALGORITHMS
 
 /**
- * What the lab offers in legacy mode: the Cisco offer minus diffie-hellman-group-exchange-sha1.
+ * What the lab offers in legacy mode: what Cisco IOS `SSH-2.0-Cisco-1.25` offers (the list the
+ * client adds with --legacy-ssh, src/ssh/algorithms.ts) minus diffie-hellman-group-exchange-sha1.
  * ssh2's Server does not implement group exchange (lib/protocol/kex.js: "Group exchange not
  * implemented for server"), so offering it would make every client that prefers it (OpenSSH with
  * +diffie-hellman-group-exchange-sha1, Paramiko) fail a handshake that a real switch completes.
  */
-export const LEGACY_ALGORITHMS = {
+const LEGACY_ALGORITHMS = {
   kex: ['diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1'],
   serverHostKey: ['ssh-rsa'],
   cipher: ['aes128-cbc', '3des-cbc', 'aes192-cbc', 'aes256-cbc'],
@@ -36,7 +33,7 @@ const OPENSSL_NAME: Record<string, string> = {
   'aes256-cbc': 'aes-256-cbc',
 }
 
-export const CISCO_IDENT = 'Cisco-1.25'
+const CISCO_IDENT = 'Cisco-1.25'
 
 export interface SshFrontOptions {
   device: Device
@@ -69,7 +66,8 @@ export function startSshFront(o: SshFrontOptions): Promise<SshFront> {
   const authorized = o.authorizedKeys.map((line) => {
     const k = ssh2.utils.parseKey(line)
     const key = Array.isArray(k) ? k[0] : k
-    if (!key || key instanceof Error) throw new Error(`cannot parse authorized key: ${key instanceof Error ? key.message : line.slice(0, 20)}`)
+    if (!key || key instanceof Error)
+      throw new Error(`cannot parse authorized key: ${key instanceof Error ? key.message : line.slice(0, 20)}`)
     return key
   })
   const methods: AuthContext['method'][] = ['password', 'keyboard-interactive']
@@ -86,7 +84,7 @@ export function startSshFront(o: SshFrontOptions): Promise<SshFront> {
       cipher: LEGACY_ALGORITHMS.cipher.filter((c) => getCiphers().includes(OPENSSL_NAME[c] ?? c)),
       hmac: [...LEGACY_ALGORITHMS.hmac],
       compress: [...LEGACY_ALGORITHMS.compress],
-    } as Algorithms
+    }
   }
 
   const clients = new Set<Connection>()

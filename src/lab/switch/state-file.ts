@@ -20,7 +20,7 @@ export function readState(file: string): DeviceSnapshot | undefined {
   return s
 }
 
-export function writeState(file: string, device: Device): void {
+function writeState(file: string, device: Device): void {
   const tmp = `${file}.${process.pid}.tmp`
   writeFileSync(tmp, JSON.stringify(device.toJSON()))
   renameSync(tmp, file)

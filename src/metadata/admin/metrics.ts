@@ -3,7 +3,7 @@
  * Counters are plain numbers updated on the request path (no allocation per request); gauges
  * (VMs per state, unknown requesters) are computed when scraped.
  */
-export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] as const
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] as const
 
 export interface ScrapeGauges {
   vmsByState: Record<string, number>
@@ -58,7 +58,8 @@ export class Metrics {
 
     head('netops_metadata_requests_total', 'counter', 'Requests answered, by flavour and HTTP status.')
     const rows: Array<[string, number]> = []
-    for (const [flavor, byStatus] of this.requests) for (const [status, n] of byStatus) rows.push([`flavor="${esc(flavor)}",status="${status}"`, n])
+    for (const [flavor, byStatus] of this.requests)
+      for (const [status, n] of byStatus) rows.push([`flavor="${esc(flavor)}",status="${status}"`, n])
     for (const [labels, n] of rows.sort((a, b) => (a[0] < b[0] ? -1 : 1))) out.push(`netops_metadata_requests_total{${labels}} ${n}`)
     head('netops_metadata_request_duration_seconds', 'histogram', 'Time from request to answer written, seconds.')
     let cum = 0
@@ -78,12 +79,20 @@ export class Metrics {
     out.push(`netops_metadata_unknown_requesters ${g.unknownRequesters}`)
     head('netops_metadata_unknown_requests_total', 'counter', 'Requests from addresses that are in no record.')
     out.push(`netops_metadata_unknown_requests_total ${g.unknownRequests}`)
-    head('netops_metadata_callbacks_total', 'counter', 'phone-home and reporting callbacks, by kind and result (accepted, forged, invalid).')
+    head(
+      'netops_metadata_callbacks_total',
+      'counter',
+      'phone-home and reporting callbacks, by kind and result (accepted, forged, invalid).',
+    )
     for (const [key, n] of Object.entries(g.callbacks).sort()) {
       const [kind, result] = key.split('|') as [string, string]
       out.push(`netops_metadata_callbacks_total{kind="${esc(kind)}",result="${esc(result)}"} ${n}`)
     }
-    head('netops_metadata_forged_callbacks_total', 'counter', 'Callbacks refused because they came from another address than the VM they name.')
+    head(
+      'netops_metadata_forged_callbacks_total',
+      'counter',
+      'Callbacks refused because they came from another address than the VM they name.',
+    )
     out.push(`netops_metadata_forged_callbacks_total ${g.forgedCallbacks}`)
     head('netops_metadata_reloads_total', 'counter', 'Inventory reloads, by result.')
     out.push(`netops_metadata_reloads_total{result="ok"} ${this.reloadsOk}`)

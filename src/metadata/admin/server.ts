@@ -69,44 +69,59 @@ export function createAdminServer(src: AdminSource): Server {
     res.writeHead(status, {'content-type': 'application/json', 'content-length': body.length, 'cache-control': 'no-store'})
     res.end(body)
   }
-  return createServer({headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 5_000}, (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0]!
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, {allow: 'GET, HEAD', 'content-length': 0})
-      res.end()
-      return
-    }
-    if (path === '/healthz') {
-      const doc: HealthDocument = {
-        status: 'ok',
-        instances: src.instances().length,
-        uptimeSeconds: Math.round((Date.now() - src.metrics.startedAt) / 1000),
-        inventory: src.source,
-        reloads: {ok: src.metrics.reloadsOk, failed: src.metrics.reloadsFailed, lastOkAt: src.metrics.lastReloadOk === undefined ? null : new Date(src.metrics.lastReloadOk).toISOString()},
-        documents: src.warm ? src.warm() : null,
+  return createServer(
+    {headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 5_000},
+    (req: IncomingMessage, res: ServerResponse) => {
+      const path = (req.url ?? '/').split('?')[0]!
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, {allow: 'GET, HEAD', 'content-length': 0})
+        res.end()
+        return
       }
-      json(res, 200, doc)
-    } else if (path === '/v1/instances') {
-      json(res, 200, instancesDocument(src))
-    } else if (path === '/v1/unknown') {
-      const doc: UnknownDocument = {generatedAt: new Date().toISOString(), unknown: src.progress.unknownRequesters(), forgedCallbacks: src.progress.forged}
-      json(res, 200, doc)
-    } else if (path === '/metrics') {
-      const vmsByState: Record<string, number> = Object.fromEntries(STATES.map((s) => [s, 0]))
-      const instances = src.instances()
-      for (const i of instances) vmsByState[src.progress.stateOf(i.id)]!++
-      const unknown = src.progress.unknownRequesters()
-      const text = src.metrics.render({
-        vmsByState,
-        instances: instances.length,
-        unknownRequesters: unknown.length,
-        unknownRequests: unknown.reduce((a, u) => a + u.requests, 0),
-        callbacks: src.callbacks.callbacks,
-        forgedCallbacks: src.progress.forged,
-      })
-      const body = Buffer.from(text)
-      res.writeHead(200, {'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store'})
-      res.end(body)
-    } else json(res, 404, {error: 'not found', paths: ['/healthz', '/v1/instances', '/v1/unknown', '/metrics']})
-  })
+      if (path === '/healthz') {
+        const doc: HealthDocument = {
+          status: 'ok',
+          instances: src.instances().length,
+          uptimeSeconds: Math.round((Date.now() - src.metrics.startedAt) / 1000),
+          inventory: src.source,
+          reloads: {
+            ok: src.metrics.reloadsOk,
+            failed: src.metrics.reloadsFailed,
+            lastOkAt: src.metrics.lastReloadOk === undefined ? null : new Date(src.metrics.lastReloadOk).toISOString(),
+          },
+          documents: src.warm ? src.warm() : null,
+        }
+        json(res, 200, doc)
+      } else if (path === '/v1/instances') {
+        json(res, 200, instancesDocument(src))
+      } else if (path === '/v1/unknown') {
+        const doc: UnknownDocument = {
+          generatedAt: new Date().toISOString(),
+          unknown: src.progress.unknownRequesters(),
+          forgedCallbacks: src.progress.forged,
+        }
+        json(res, 200, doc)
+      } else if (path === '/metrics') {
+        const vmsByState: Record<string, number> = Object.fromEntries(STATES.map((s) => [s, 0]))
+        const instances = src.instances()
+        for (const i of instances) vmsByState[src.progress.stateOf(i.id)]!++
+        const unknown = src.progress.unknownRequesters()
+        const text = src.metrics.render({
+          vmsByState,
+          instances: instances.length,
+          unknownRequesters: unknown.length,
+          unknownRequests: unknown.reduce((a, u) => a + u.requests, 0),
+          callbacks: src.callbacks.callbacks,
+          forgedCallbacks: src.progress.forged,
+        })
+        const body = Buffer.from(text)
+        res.writeHead(200, {
+          'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+          'content-length': body.length,
+          'cache-control': 'no-store',
+        })
+        res.end(body)
+      } else json(res, 404, {error: 'not found', paths: ['/healthz', '/v1/instances', '/v1/unknown', '/metrics']})
+    },
+  )
 }

@@ -10,7 +10,7 @@ import {addVersion, ec2MetaTree} from './ec2.js'
  * The server serves this tree at `/latest/`: it is a superset of the EC2 `latest` tree, so an
  * EC2 crawler reading `/latest/` sees a few extra leaves, all of which answer 200.
  */
-export function cloudstackMetaTree(instance: Instance): Dir {
+function cloudstackMetaTree(instance: Instance): Dir {
   const base = ec2MetaTree(instance)
   const entries = new Map(base.entries)
   const extra = dir([

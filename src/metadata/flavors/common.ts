@@ -3,12 +3,12 @@ import type {FlavorResponse} from '../types.js'
 /** Every document one flavour serves to one VM: request path → response. Absent = 404. */
 export type Documents = Map<string, FlavorResponse>
 
-export const TEXT = 'text/plain; charset=utf-8'
+const TEXT = 'text/plain; charset=utf-8'
 export const JSON_TYPE = 'application/json'
 export const OCTETS = 'application/octet-stream'
 export const YAML_TYPE = 'text/yaml; charset=utf-8'
 
-export const NOT_FOUND: FlavorResponse = Object.freeze({status: 404, contentType: TEXT, body: 'Not Found\n'}) as FlavorResponse
+const NOT_FOUND: FlavorResponse = Object.freeze({status: 404, contentType: TEXT, body: 'Not Found\n'})
 
 export function ok(body: string | Buffer, contentType = TEXT): FlavorResponse {
   return {status: 200, contentType, body}
@@ -35,12 +35,12 @@ export function dir(entries: Array<[string, Node | undefined]>, listing?: string
   return listing === undefined ? {entries: map} : {entries: map, listing}
 }
 
-export function isDir(node: Node): node is Dir {
+function isDir(node: Node): node is Dir {
   return typeof node !== 'string'
 }
 
 /** A directory's listing: children that are directories end in `/`; every line names something served. */
-export function listingOf(d: Dir): string {
+function listingOf(d: Dir): string {
   const lines = d.listing ?? [...d.entries].map(([name, node]) => (isDir(node) ? `${name}/` : name))
   return lines.join('\n')
 }
@@ -119,7 +119,7 @@ export function networkV6(cidr: string): string {
 export function compressV6(groups: number[]): string {
   let bestStart = -1
   let bestLen = 0
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     if (groups[i] !== 0) {
       i++
       continue

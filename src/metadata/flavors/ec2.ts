@@ -63,7 +63,7 @@ export function buildEc2(instance: Instance, _ctx: FlavorContext = {}): Document
  * `dynamic/instance-identity/document`: cloud-init crawls it only on AWS-identified VMs (and then
  * retries every 404). Unsigned: `pkcs7`/`signature` are not listed because they cannot be served.
  */
-export function identityDocument(instance: Instance): Record<string, unknown> {
+function identityDocument(instance: Instance): Record<string, unknown> {
   const region = typeof instance.meta['region'] === 'string' ? instance.meta['region'] : instance.availabilityZone
   return {
     accountId: 'netops',
@@ -71,7 +71,7 @@ export function identityDocument(instance: Instance): Record<string, unknown> {
     availabilityZone: instance.availabilityZone,
     imageId: typeof instance.meta['image_id'] === 'string' ? instance.meta['image_id'] : 'netops-image',
     instanceId: instance.id,
-    instanceType: typeof instance.meta['instance_type'] === 'string' ? instance.meta['instance_type'] : instance.profile ?? 'netops',
+    instanceType: typeof instance.meta['instance_type'] === 'string' ? instance.meta['instance_type'] : (instance.profile ?? 'netops'),
     privateIp: instance.ip,
     region,
     version: '2017-09-30',
@@ -94,4 +94,3 @@ export function addVersion(docs: Documents, base: string, meta: Dir, instance: I
 export function ec2(instance: Instance, path: string, ctx: FlavorContext = {}): FlavorResponse {
   return lookup(buildEc2(instance, ctx), path)
 }
-

@@ -8,10 +8,10 @@ import {lookup, netmaskV4, ok, OCTETS, splitCidr, YAML_TYPE, type Documents} fro
  * in ENI form), user-data, vendor-data and network-config (v2). Always 200, even when empty:
  * cloud-init retries every NoCloud error 10 times and fails on a missing meta-data/user-data.
  */
-export const NOCLOUD_PREFIX = '/nocloud/'
+const NOCLOUD_PREFIX = '/nocloud/'
 
 /** ENI text for cloud-init 22.4's `network-interfaces` meta-data key. */
-export function eniFor(instance: Instance): string | undefined {
+function eniFor(instance: Instance): string | undefined {
   if (instance.interfaces.length === 0) return undefined
   const out = ['auto lo', 'iface lo inet loopback']
   for (const nic of instance.interfaces) {
@@ -26,7 +26,12 @@ export function eniFor(instance: Instance): string | undefined {
     if (nic.dhcp4) family.push(`iface ${nic.device} inet dhcp`, `    hwaddress ether ${nic.mac}`)
     v4.forEach((cidr, i) => {
       const {address, prefix} = splitCidr(cidr)
-      family.push(`iface ${nic.device} inet static`, `    hwaddress ether ${nic.mac}`, `    address ${address}`, `    netmask ${netmaskV4(prefix)}`)
+      family.push(
+        `iface ${nic.device} inet static`,
+        `    hwaddress ether ${nic.mac}`,
+        `    address ${address}`,
+        `    netmask ${netmaskV4(prefix)}`,
+      )
       if (i === 0 && nic.gateway !== undefined) family.push(`    gateway ${nic.gateway}`)
       if (i === 0 && nic.dns.length > 0) family.push(`    dns-nameservers ${nic.dns.join(' ')}`)
       if (i === 0 && nic.mtu !== undefined) family.push(`    mtu ${nic.mtu}`)
@@ -42,7 +47,7 @@ export function eniFor(instance: Instance): string | undefined {
   return out.join('\n') + '\n'
 }
 
-export function nocloudMetaData(instance: Instance): Record<string, unknown> {
+function nocloudMetaData(instance: Instance): Record<string, unknown> {
   const doc: Record<string, unknown> = {'instance-id': instance.id, 'local-hostname': instance.hostname}
   for (const [k, v] of Object.entries(instance.meta)) if (!(k in doc) && k !== 'public-keys' && k !== 'network-interfaces') doc[k] = v
   if (instance.publicKeys.length > 0) doc['public-keys'] = instance.publicKeys.map((k) => k.key)
@@ -52,7 +57,7 @@ export function nocloudMetaData(instance: Instance): Record<string, unknown> {
 }
 
 /** Network config version 2 (fetched over HTTP by cloud-init 24.3+). Empty when there are no NICs. */
-export function networkConfigV2(instance: Instance): Record<string, unknown> | undefined {
+function networkConfigV2(instance: Instance): Record<string, unknown> | undefined {
   if (instance.interfaces.length === 0) return undefined
   const ethernets: Record<string, unknown> = {}
   for (const nic of instance.interfaces) {

@@ -9,7 +9,15 @@ import {json, lookup, netmaskV4, ok, OCTETS, splitCidr, type Documents} from './
  * (The EC2 tree at /latest/ that the OpenStack datasource also crawls comes from ec2.ts.)
  */
 export const OPENSTACK_VERSIONS = [
-  '2012-08-10', '2013-04-04', '2013-10-17', '2015-10-15', '2016-06-30', '2016-10-06', '2017-02-22', '2018-08-27', 'latest',
+  '2012-08-10',
+  '2013-04-04',
+  '2013-10-17',
+  '2015-10-15',
+  '2016-06-30',
+  '2016-10-06',
+  '2017-02-22',
+  '2018-08-27',
+  'latest',
 ] as const
 
 /** Nova keeps `meta` values as strings. */
@@ -40,7 +48,7 @@ function linkId(nic: InstanceInterface): string {
 }
 
 /** network_data.json: links by MAC, static v4/v6 or DHCP networks, routes, DNS services. */
-export function openstackNetworkData(instance: Instance): Record<string, unknown> | undefined {
+function openstackNetworkData(instance: Instance): Record<string, unknown> | undefined {
   if (instance.interfaces.length === 0) return undefined
   const links = instance.interfaces.map((nic) => ({
     id: linkId(nic),
@@ -85,7 +93,7 @@ export function openstackNetworkData(instance: Instance): Record<string, unknown
 }
 
 /** The files of one OpenStack version directory (only those that have content). */
-export function openstackFiles(instance: Instance, ctx: FlavorContext = {}): Map<string, FlavorResponse> {
+function openstackFiles(instance: Instance, ctx: FlavorContext = {}): Map<string, FlavorResponse> {
   const files = new Map<string, FlavorResponse>()
   files.set('meta_data.json', json(openstackMetaData(instance, ctx)))
   if (instance.userData !== undefined) files.set('user_data', ok(instance.userData, OCTETS))

@@ -10,7 +10,7 @@ import type {ProgressTracker, WebhookEvent} from './tracker.js'
  */
 export const PHONE_HOME_PREFIX = '/phone-home/'
 export const REPORT_PATH = '/report'
-export const MAX_CALLBACK_BODY = 64 * 1024
+const MAX_CALLBACK_BODY = 64 * 1024
 
 export type CallbackKind = 'phone-home' | 'report'
 
@@ -85,7 +85,8 @@ export async function handleCallback(
   if (kind === 'phone-home') {
     const form = new URLSearchParams(body)
     const said = form.get('instance_id')
-    if (said !== null && said !== 'N/A' && said !== id) return forged(`phone-home body says instance_id ${said.slice(0, 64)}, from the address of ${id}`)
+    if (said !== null && said !== 'N/A' && said !== id)
+      return forged(`phone-home body says instance_id ${said.slice(0, 64)}, from the address of ${id}`)
     progress.phoneHome(id)
     count('accepted')
     return {status: 200, kind, instance: id}

@@ -9,7 +9,13 @@ import {Journal, lockDataDir} from './journal.js'
 export const STEPS = ['firstRequest', 'metaData', 'userData', 'vendorData', 'done'] as const
 export type Step = (typeof STEPS)[number]
 /** How a step is shown as `lastStep`. */
-export const STEP_LABELS: Record<Step, string> = {firstRequest: 'first-request', metaData: 'meta-data', userData: 'user-data', vendorData: 'vendor-data', done: 'done'}
+const STEP_LABELS: Record<Step, string> = {
+  firstRequest: 'first-request',
+  metaData: 'meta-data',
+  userData: 'user-data',
+  vendorData: 'vendor-data',
+  done: 'done',
+}
 
 /** `waiting`: never asked · `booting`: asked, not finished · `done` · `failed` (cloud-init reported FAIL). */
 export type ProgressState = 'waiting' | 'booting' | 'done' | 'failed'
@@ -63,9 +69,7 @@ export interface UnknownRequester {
 }
 
 type JournalEntry =
-  | {t: number; id: string; step: Step}
-  | {t: number; id: string; event: string; type: string; result?: string}
-  | {rec: ProgressRecord}
+  {t: number; id: string; step: Step} | {t: number; id: string; event: string; type: string; result?: string} | {rec: ProgressRecord}
 
 export interface ProgressTrackerOptions {
   /** Directory of the journal; without it progress lives in memory only. */

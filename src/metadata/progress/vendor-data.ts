@@ -54,11 +54,15 @@ export function appendPart(vendorData: string | undefined, part: string, filenam
     ].join('\n')
     return vendorData.slice(0, at) + body + vendorData.slice(at)
   }
-  return multipart([{content: vendorData, filename: 'inventory'}, {content: part, filename}])
+  return multipart([
+    {content: vendorData, filename: 'inventory'},
+    {content: part, filename},
+  ])
 }
 
 /** User-data that cloud-init processes itself (cloudinit/handlers + user_data.py's MIME detection). */
-const CLOUD_INIT_USER_DATA = /^(?:#cloud-config|#!|#include|#cloud-boothook|## template: jinja|#part-handler|#cloud-config-archive|Content-Type: multipart\/)/
+const CLOUD_INIT_USER_DATA =
+  /^(?:#cloud-config|#!|#include|#cloud-boothook|## template: jinja|#part-handler|#cloud-config-archive|Content-Type: multipart\/)/
 
 export function isCloudInitUserData(userData: string | undefined): userData is string {
   return userData !== undefined && CLOUD_INIT_USER_DATA.test(userData)

@@ -25,7 +25,7 @@ import {
   type RedirectPlan,
 } from './plan.js'
 
-export type RedirectAction = 'print' | 'apply' | 'remove'
+type RedirectAction = 'print' | 'apply' | 'remove'
 
 /** The `--json` document of `netops metadata redirect`. */
 export interface RedirectResult {
@@ -54,7 +54,7 @@ const PACKAGE: Record<string, string> = {iptables: 'iptables', 'iptables-save': 
 const TIMEOUT_MS = 30_000
 
 /** Run argv; resolve when its exit code is in `ok`, else throw the right NetopsError. */
-export async function runChecked(executor: Executor, argv: string[], ok: number[] = [0]): Promise<ExecResult> {
+async function runChecked(executor: Executor, argv: string[], ok: number[] = [0]): Promise<ExecResult> {
   const res = await executor.run(argv, {timeoutMs: TIMEOUT_MS})
   if (ok.includes(res.exitCode)) return res
   const program = argv[0] ?? '?'
@@ -62,13 +62,19 @@ export async function runChecked(executor: Executor, argv: string[], ok: number[
   if (res.exitCode === 127) {
     const pkg = PACKAGE[program] ?? program
     throw new DependencyError(`${program} is not installed (${executor.where})`, {
-      suggestions: [`install the Debian package ${pkg}: apt-get install ${pkg}`, program === 'nft' ? 'or use iptables: drop --nft' : 'or use nftables: --nft'],
+      suggestions: [
+        `install the Debian package ${pkg}: apt-get install ${pkg}`,
+        program === 'nft' ? 'or use iptables: drop --nft' : 'or use nftables: --nft',
+      ],
       details: {command: argv},
     })
   }
   if (/permission denied|operation not permitted|you must be root/i.test(text)) {
     throw new PermissionError(`${program} needs root (CAP_NET_ADMIN) to read or change the nat rules (${executor.where})`, {
-      suggestions: ['run it as root: sudo netops metadata redirect ...', 'or print the rules (no --apply/--remove) and apply them yourself'],
+      suggestions: [
+        'run it as root: sudo netops metadata redirect ...',
+        'or print the rules (no --apply/--remove) and apply them yourself',
+      ],
       details: {command: argv, stderr: res.stderr.trim()},
     })
   }
@@ -85,7 +91,12 @@ export async function runChecked(executor: Executor, argv: string[], ok: number[
 }
 
 function firstLine(s: string): string {
-  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '(no message)'
+  return (
+    s
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '(no message)'
+  )
 }
 
 /* ------------------------------------------------------------------ iptables */
@@ -155,13 +166,13 @@ export function sameRuleSpec(a: string[], b: string[]): boolean {
   return ga.length === gb.length && ga.every((g, i) => g === gb[i])
 }
 
-export function isOurIptablesRule(r: IptablesRule): boolean {
+function isOurIptablesRule(r: IptablesRule): boolean {
   const i = r.spec.indexOf('--comment')
   return i >= 0 && r.spec[i + 1] === RULE_COMMENT
 }
 
 /** Someone's NAT of 169.254.169.254 port 80 (DNAT or REDIRECT). */
-export function isMetadataNat(spec: string[]): boolean {
+function isMetadataNat(spec: string[]): boolean {
   const d = spec.indexOf('-d')
   const dest = d >= 0 ? spec[d + 1] : undefined
   if (dest !== `${METADATA_ADDRESS}/32` && dest !== METADATA_ADDRESS) return false
@@ -177,17 +188,16 @@ async function listIptables(executor: Executor): Promise<IptablesRule[]> {
 }
 
 function conflictError(lines: string[], backend: RedirectBackend, extraSuggestions: string[] = []): RedirectConflictError {
-  return new RedirectConflictError(
-    `another rule already redirects ${METADATA_ADDRESS}:80: ${lines.join(' | ')}`,
-    {
-      suggestions: [
-        ...extraSuggestions,
-        backend === 'iptables' ? 'see it: iptables -t nat -S | grep 169.254.169.254' : 'see it: nft -a list ruleset | grep -n 169.254.169.254',
-        'remove that rule yourself if it is stale (netops never changes rules it did not add), then run again',
-      ],
-      details: {rules: lines},
-    },
-  )
+  return new RedirectConflictError(`another rule already redirects ${METADATA_ADDRESS}:80: ${lines.join(' | ')}`, {
+    suggestions: [
+      ...extraSuggestions,
+      backend === 'iptables'
+        ? 'see it: iptables -t nat -S | grep 169.254.169.254'
+        : 'see it: nft -a list ruleset | grep -n 169.254.169.254',
+      'remove that rule yourself if it is stale (netops never changes rules it did not add), then run again',
+    ],
+    details: {rules: lines},
+  })
 }
 
 /**
@@ -202,7 +212,7 @@ async function nftView(executor: Executor): Promise<{lines: NftRuleLine[]; ourTa
 }
 
 /** `table ip netops_metadata {` in a listing (also when it is empty). */
-export function hasOurNftTable(listing: string): boolean {
+function hasOurNftTable(listing: string): boolean {
   return listing.split('\n').some((l) => new RegExp(`^table ${NFT_FAMILY} ${NFT_TABLE}(\\s*\\{)?$`).test(l.trim()))
 }
 
@@ -210,7 +220,11 @@ async function applyIptables(plan: RedirectPlan, executor: Executor): Promise<Pi
   const spec = iptablesSpec(plan.mode, plan.target, plan.bridge)
   const rules = await listIptables(executor)
   const foreign = rules.filter((r) => !isOurIptablesRule(r) && isMetadataNat(r.spec))
-  if (foreign.length > 0) throw conflictError(foreign.map((r) => r.line), 'iptables')
+  if (foreign.length > 0)
+    throw conflictError(
+      foreign.map((r) => r.line),
+      'iptables',
+    )
   const nft = await nftView(executor)
   if (nft?.ourTable) {
     throw conflictError([`table ${NFT_FAMILY} ${NFT_TABLE} (netops's nft rules)`], 'iptables', [
@@ -220,7 +234,11 @@ async function applyIptables(plan: RedirectPlan, executor: Executor): Promise<Pi
   // `table ip nat` is iptables-nft's own table (already read through iptables -S; nft does not
   // even print iptables' comments, so our own rule would look foreign there).
   const nftForeign = (nft?.lines ?? []).filter((l) => !(l.family === 'ip' && l.table === 'nat') && isMetadataNatText(l.text))
-  if (nftForeign.length > 0) throw conflictError(nftForeign.map((l) => `table ${l.family} ${l.table} chain ${l.chain}: ${l.text}`), 'nft')
+  if (nftForeign.length > 0)
+    throw conflictError(
+      nftForeign.map((l) => `table ${l.family} ${l.table} chain ${l.chain}: ${l.text}`),
+      'nft',
+    )
   const removed: string[][] = []
   let keptOne = false
   for (const r of rules.filter(isOurIptablesRule)) {
@@ -304,17 +322,20 @@ export function parseNftRuleset(text: string): NftRuleLine[] {
       family,
       table,
       chain,
-      text: line.replace(/\s*counter packets \d+ bytes \d+/, '').replace(/\s*# handle \d+$/, '').replace(/\s+/g, ' '),
+      text: line
+        .replace(/\s*counter packets \d+ bytes \d+/, '')
+        .replace(/\s*# handle \d+$/, '')
+        .replace(/\s+/g, ' '),
     })
   }
   return out
 }
 
-export function isOurNftTable(l: {family: string; table: string}): boolean {
+function isOurNftTable(l: {family: string; table: string}): boolean {
   return l.family === NFT_FAMILY && l.table === NFT_TABLE
 }
 
-export function isMetadataNatText(text: string): boolean {
+function isMetadataNatText(text: string): boolean {
   return text.includes(METADATA_ADDRESS) && /\bdport 80\b/.test(text) && /\b(dnat|redirect)\b/.test(text)
 }
 
@@ -327,7 +348,9 @@ async function applyNft(plan: RedirectPlan, executor: Executor): Promise<Pick<Re
     throw conflictError(
       foreign.map((l) => `table ${l.family} ${l.table} chain ${l.chain}: ${l.text}`),
       'nft',
-      viaIptables ? ['if it is netops\'s own iptables rule: remove it with netops metadata redirect --remove (no --nft), or keep using iptables'] : [],
+      viaIptables
+        ? ["if it is netops's own iptables rule: remove it with netops metadata redirect --remove (no --nft), or keep using iptables"]
+        : [],
     )
   }
   const ours = lines.filter(isOurNftTable)
@@ -335,7 +358,10 @@ async function applyNft(plan: RedirectPlan, executor: Executor): Promise<Pick<Re
   const want = nftRuleText(plan.mode, plan.target, plan.bridge)
   const tableExists = hasOurNftTable((await runChecked(executor, ['nft', 'list', 'tables'])).stdout)
   const upToDate =
-    tableExists && ours.length === 2 && ours.some((l) => l.chain === 'prerouting' && l.text === header) && ours.some((l) => l.chain === 'prerouting' && l.text === want)
+    tableExists &&
+    ours.length === 2 &&
+    ours.some((l) => l.chain === 'prerouting' && l.text === header) &&
+    ours.some((l) => l.chain === 'prerouting' && l.text === want)
   if (upToDate) return {applied: [], removed: [], unchanged: plan.rules}
   const removed: string[][] = []
   if (tableExists) {
@@ -358,12 +384,13 @@ async function applyNft(plan: RedirectPlan, executor: Executor): Promise<Pick<Re
 }
 
 async function removeNft(executor: Executor): Promise<string[][]> {
-  const exists = async () =>
-    hasOurNftTable((await runChecked(executor, ['nft', 'list', 'tables'])).stdout)
+  const exists = async () => hasOurNftTable((await runChecked(executor, ['nft', 'list', 'tables'])).stdout)
   if (!(await exists())) return []
   await runChecked(executor, NFT_DELETE_TABLE)
   if (await exists()) {
-    throw new VerificationError(`table ${NFT_FAMILY} ${NFT_TABLE} is still there after nft delete (${executor.where})`, {suggestions: [`look: nft list table ${NFT_FAMILY} ${NFT_TABLE}`]})
+    throw new VerificationError(`table ${NFT_FAMILY} ${NFT_TABLE} is still there after nft delete (${executor.where})`, {
+      suggestions: [`look: nft list table ${NFT_FAMILY} ${NFT_TABLE}`],
+    })
   }
   return [NFT_DELETE_TABLE]
 }

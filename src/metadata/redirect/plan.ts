@@ -24,7 +24,7 @@ export const METADATA_PORT = 80
 export const RULE_COMMENT = 'netops-metadata'
 export const NFT_FAMILY = 'ip'
 export const NFT_TABLE = 'netops_metadata'
-export const NFT_CHAIN = 'prerouting'
+const NFT_CHAIN = 'prerouting'
 /** Before iptables-nft's nat chains (dstnat = -100), so ours wins. */
 export const NFT_PRIORITY = 'dstnat - 10'
 
@@ -69,11 +69,11 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 /** Linux interface names: at most 15 bytes, no whitespace, `/` or quotes. */
 const IFNAME = /^[A-Za-z0-9_.:@+-]{1,15}$/
 
-export function isIPv4(s: string): boolean {
+function isIPv4(s: string): boolean {
   return IPV4.test(s)
 }
 
-export function isLoopbackV4(s: string): boolean {
+function isLoopbackV4(s: string): boolean {
   return isIPv4(s) && s.startsWith('127.')
 }
 
@@ -82,12 +82,14 @@ export function parseTarget(to: string): RedirectTarget {
   const trimmed = to.trim()
   if (trimmed.startsWith('[') || (trimmed.match(/:/g)?.length ?? 0) > 1) {
     throw new UsageError(`--to ${to}: metadata redirection is IPv4 only (VMs ask 169.254.169.254)`, {
-      suggestions: ['give the server\'s IPv4 address, e.g. --to 10.0.0.5:8807', 'IPv6 (EC2\'s fd00:ec2::254) is not handled'],
+      suggestions: ["give the server's IPv4 address, e.g. --to 10.0.0.5:8807", "IPv6 (EC2's fd00:ec2::254) is not handled"],
     })
   }
   const m = /^([^:]+):(\d{1,5})$/.exec(trimmed)
   if (!m) {
-    throw new UsageError(`--to ${to} is not HOST:PORT`, {suggestions: ['e.g. --to 127.0.0.1:8807 (server on this host) or --to 10.0.0.5:8807']})
+    throw new UsageError(`--to ${to} is not HOST:PORT`, {
+      suggestions: ['e.g. --to 127.0.0.1:8807 (server on this host) or --to 10.0.0.5:8807'],
+    })
   }
   const host = m[1]!
   const port = Number(m[2])
@@ -96,14 +98,20 @@ export function parseTarget(to: string): RedirectTarget {
       suggestions: ['iptables/nft resolve a name once, when the rule is added: give the address (e.g. getent ahostsv4 NAME)'],
     })
   }
-  if (port < 1 || port > 65535) throw new UsageError(`--to ${to}: port ${port} is out of range`, {suggestions: ['a port 1-65535, e.g. 8807']})
-  if (host === METADATA_ADDRESS) throw new UsageError(`--to ${to} would redirect the metadata address to itself`, {suggestions: ['give the address the server listens on']})
+  if (port < 1 || port > 65535)
+    throw new UsageError(`--to ${to}: port ${port} is out of range`, {suggestions: ['a port 1-65535, e.g. 8807']})
+  if (host === METADATA_ADDRESS)
+    throw new UsageError(`--to ${to} would redirect the metadata address to itself`, {
+      suggestions: ['give the address the server listens on'],
+    })
   return {host, port}
 }
 
 export function validateBridge(bridge: string): string {
   if (!IFNAME.test(bridge)) {
-    throw new UsageError(`--bridge ${bridge} is not an interface name`, {suggestions: ['an interface name of at most 15 characters, e.g. --bridge br0 or --bridge virbr0']})
+    throw new UsageError(`--bridge ${bridge} is not an interface name`, {
+      suggestions: ['an interface name of at most 15 characters, e.g. --bridge br0 or --bridge virbr0'],
+    })
   }
   return bridge
 }
@@ -141,15 +149,26 @@ export function chooseMode(
 /** The match and target of the iptables rule, in the order `iptables -S` prints them. */
 export function iptablesSpec(mode: RedirectMode, target: RedirectTarget, bridge: string | null): string[] {
   return [
-    '-d', `${METADATA_ADDRESS}/32`,
+    '-d',
+    `${METADATA_ADDRESS}/32`,
     ...(bridge === null ? [] : ['-i', bridge]),
-    '-p', 'tcp', '-m', 'tcp', '--dport', String(METADATA_PORT),
-    '-m', 'comment', '--comment', RULE_COMMENT,
-    ...(mode === 'redirect' ? ['-j', 'REDIRECT', '--to-ports', String(target.port)] : ['-j', 'DNAT', '--to-destination', `${target.host}:${target.port}`]),
+    '-p',
+    'tcp',
+    '-m',
+    'tcp',
+    '--dport',
+    String(METADATA_PORT),
+    '-m',
+    'comment',
+    '--comment',
+    RULE_COMMENT,
+    ...(mode === 'redirect'
+      ? ['-j', 'REDIRECT', '--to-ports', String(target.port)]
+      : ['-j', 'DNAT', '--to-destination', `${target.host}:${target.port}`]),
   ]
 }
 
-export function iptablesAdd(spec: string[]): string[] {
+function iptablesAdd(spec: string[]): string[] {
   return ['iptables', '-t', 'nat', '-I', 'PREROUTING', '1', ...spec]
 }
 export function iptablesCheck(spec: string[]): string[] {
@@ -160,12 +179,18 @@ export function iptablesDelete(spec: string[], chain = 'PREROUTING'): string[] {
 }
 
 /** The nft rule body (after `add rule ip netops_metadata prerouting`). */
-export function nftRuleExpr(mode: RedirectMode, target: RedirectTarget, bridge: string | null): string[] {
+function nftRuleExpr(mode: RedirectMode, target: RedirectTarget, bridge: string | null): string[] {
   return [
     ...(bridge === null ? [] : ['iifname', `"${bridge}"`]),
-    'ip', 'daddr', METADATA_ADDRESS, 'tcp', 'dport', String(METADATA_PORT),
+    'ip',
+    'daddr',
+    METADATA_ADDRESS,
+    'tcp',
+    'dport',
+    String(METADATA_PORT),
     ...(mode === 'redirect' ? ['redirect', 'to', `:${target.port}`] : ['dnat', 'to', `${target.host}:${target.port}`]),
-    'comment', `"${RULE_COMMENT}"`,
+    'comment',
+    `"${RULE_COMMENT}"`,
   ]
 }
 
@@ -190,7 +215,15 @@ export function planRedirect(opts: RedirectOptions): RedirectPlan {
   const bridge = opts.bridge === undefined ? null : validateBridge(opts.bridge)
   const backend = opts.backend ?? 'iptables'
   const warnings: string[] = []
-  const mode = chooseMode(target, {...(bridge === null ? {} : {bridge}), ...(opts.mode ? {mode: opts.mode} : {}), ...(opts.interfaces ? {interfaces: opts.interfaces} : {})}, warnings)
+  const mode = chooseMode(
+    target,
+    {
+      ...(bridge === null ? {} : {bridge}),
+      ...(opts.mode ? {mode: opts.mode} : {}),
+      ...(opts.interfaces ? {interfaces: opts.interfaces} : {}),
+    },
+    warnings,
+  )
   const spec = iptablesSpec(mode, target, bridge)
   const rules = backend === 'iptables' ? [iptablesAdd(spec)] : nftAddCommands(mode, target, bridge)
   const undo = backend === 'iptables' ? [iptablesDelete(spec)] : [NFT_DELETE_TABLE]
@@ -203,21 +236,30 @@ export function planRedirect(opts: RedirectOptions): RedirectPlan {
       )
     }
     if (bridge !== null && opts.interfaces !== undefined && (opts.interfaces[bridge]?.length ?? 0) === 0) {
-      warnings.push(`REDIRECT delivers to the IPv4 address of ${bridge}, and ${bridge} has none on this host: the VMs' requests would be dropped; give ${bridge} an address (or use DNAT to the server's address)`)
+      warnings.push(
+        `REDIRECT delivers to the IPv4 address of ${bridge}, and ${bridge} has none on this host: the VMs' requests would be dropped; give ${bridge} an address (or use DNAT to the server's address)`,
+      )
     }
     notes.push(`REDIRECT keeps the VM's source address: the server knows each VM by it`)
     notes.push(`the host's INPUT chain must accept tcp port ${target.port} from the VMs`)
-    notes.push(`no route_localnet: DNAT to 127.0.0.1 would need net.ipv4.conf.<bridge>.route_localnet=1, which exposes loopback-only services to the VMs; netops never sets it`)
+    notes.push(
+      `no route_localnet: DNAT to 127.0.0.1 would need net.ipv4.conf.<bridge>.route_localnet=1, which exposes loopback-only services to the VMs; netops never sets it`,
+    )
   } else {
     const local = Object.values(opts.interfaces ?? {}).some((a) => a.includes(target.host))
     if (local) {
-      notes.push(`${target.host} is an address of this host: DNAT delivers locally; the INPUT chain must accept tcp port ${target.port} from the VMs`)
+      notes.push(
+        `${target.host} is an address of this host: DNAT delivers locally; the INPUT chain must accept tcp port ${target.port} from the VMs`,
+      )
     } else {
-      notes.push(`forwarded to ${target.host}: this host needs net.ipv4.ip_forward=1 and a FORWARD chain that accepts the VMs' traffic to ${target.host}:${target.port} and its replies`)
+      notes.push(
+        `forwarded to ${target.host}: this host needs net.ipv4.ip_forward=1 and a FORWARD chain that accepts the VMs' traffic to ${target.host}:${target.port} and its replies`,
+      )
       notes.push(`no SNAT: the server identifies VMs by source address, so it must route replies to the VM subnet back through this host`)
     }
   }
-  if (bridge === null) notes.push('no --bridge: the rule matches 169.254.169.254:80 arriving on every interface; --bridge limits it to the VMs\' bridge')
+  if (bridge === null)
+    notes.push("no --bridge: the rule matches 169.254.169.254:80 arriving on every interface; --bridge limits it to the VMs' bridge")
   notes.push(`IPv4 only: VMs ask ${METADATA_ADDRESS}`)
   return {backend, to: `${target.host}:${target.port}`, target, bridge, mode, rules, undo, warnings, notes}
 }

@@ -11,7 +11,12 @@ import ssh2 from 'ssh2'
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..')
 
-function start(args: string[]): {child: ChildProcessWithoutNullStreams; stdout(): string; stderr(): string; exited: Promise<number | null>} {
+function start(args: string[]): {
+  child: ChildProcessWithoutNullStreams
+  stdout(): string
+  stderr(): string
+  exited: Promise<number | null>
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', '--no-warnings', 'bin/dev.js', 'lab', 'switch', ...args], {
     cwd: REPO,
     env: {...process.env, NO_COLOR: '1'},
@@ -75,7 +80,14 @@ test('--json prints one document with the port, platform and host key; the switc
     p.child.kill('SIGTERM')
   }
   assert.equal(await p.exited, 0)
-  assert.equal(p.stdout().trim().split('\n').filter((l) => l === '{').length, 1)
+  assert.equal(
+    p
+      .stdout()
+      .trim()
+      .split('\n')
+      .filter((l) => l === '{').length,
+    1,
+  )
 })
 
 test('custom passwords: shown to the human on stdout, never in --json', async () => {

@@ -36,16 +36,24 @@ interface DriveResult {
   steps: Record<string, number>
 }
 
-async function drive(opts: LabSwitchOptions, deviceType: 'cisco_ios' | 'cisco_nxos'): Promise<{result: DriveResult; device: import('../../../src/lab/switch/device.js').Device}> {
+async function drive(
+  opts: LabSwitchOptions,
+  deviceType: 'cisco_ios' | 'cisco_nxos',
+): Promise<{result: DriveResult; device: import('../../../src/lab/switch/device.js').Device}> {
   const sw = await startLabSwitch(opts)
   try {
     // async execFile: the switch lives in this process's event loop
     const stdout = await new Promise<string>((res, rej) =>
-      execFile(PYTHON, [SCRIPT, sw.host, String(sw.port), deviceType, sw.username], {
-        env: {...process.env, LAB_PASSWORD: sw.password, LAB_SECRET: sw.enablePassword},
-        timeout: 120_000,
-        maxBuffer: 10 * 1024 * 1024,
-      }, (e, out, err) => (e ? rej(new Error(`netmiko_drive.py failed: ${e.message}\n${err}`)) : res(out))),
+      execFile(
+        PYTHON,
+        [SCRIPT, sw.host, String(sw.port), deviceType, sw.username],
+        {
+          env: {...process.env, LAB_PASSWORD: sw.password, LAB_SECRET: sw.enablePassword},
+          timeout: 120_000,
+          maxBuffer: 10 * 1024 * 1024,
+        },
+        (e, out, err) => (e ? rej(new Error(`netmiko_drive.py failed: ${e.message}\n${err}`)) : res(out)),
+      ),
     )
     return {result: JSON.parse(stdout) as DriveResult, device: sw.device}
   } finally {

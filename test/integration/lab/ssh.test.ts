@@ -33,15 +33,26 @@ function connect(sw: LabSwitch, extra: {[K in keyof ConnectConfig]?: ConnectConf
     const c = new ssh2.Client()
     c.once('ready', () => res(c))
     c.once('error', rej)
-    const cfg: Record<string, unknown> = {host: sw.host, port: sw.port, username: sw.username, password: sw.password, readyTimeout: 10_000, ...extra}
+    const cfg: Record<string, unknown> = {
+      host: sw.host,
+      port: sw.port,
+      username: sw.username,
+      password: sw.password,
+      readyTimeout: 10_000,
+      ...extra,
+    }
     for (const k of Object.keys(cfg)) if (cfg[k] === undefined) delete cfg[k]
-    c.connect(cfg as ConnectConfig)
+    c.connect(cfg)
   })
 }
 
 /** An interactive shell with a PTY; `run(line, until)` sends a line and reads until the regex matches. */
-async function shell(c: ssh2.Client): Promise<{run(text: string, until: RegExp): Promise<string>; stream: ClientChannel; buffer(): string}> {
-  const stream = await new Promise<ClientChannel>((res, rej) => c.shell({term: 'vt100', rows: 24, cols: 80}, (e, s) => (e ? rej(e) : res(s))))
+async function shell(
+  c: ssh2.Client,
+): Promise<{run(text: string, until: RegExp): Promise<string>; stream: ClientChannel; buffer(): string}> {
+  const stream = await new Promise<ClientChannel>((res, rej) =>
+    c.shell({term: 'vt100', rows: 24, cols: 80}, (e, s) => (e ? rej(e) : res(s))),
+  )
   let buf = ''
   let waiter: (() => void) | undefined
   stream.on('data', (d: Buffer) => {
@@ -83,7 +94,7 @@ test('password login: banner, sw1>, enable with the secret, then the err-disable
     assert.match(await sh.run('enable\r', /Password: $/), /Password: $/)
     await sh.run('cisco\r', /sw1#$/)
     const out = await sh.run('show interfaces status err-disabled\r', /sw1#$/)
-    assert.match(out, /\r\nGi1\/0\/19     compute-19 e err-disabled loopback\r\n/)
+    assert.match(out, /\r\nGi1\/0\/19 {5}compute-19 e err-disabled loopback\r\n/)
   } finally {
     c.end()
   }
@@ -106,7 +117,14 @@ test('keyboard-interactive login answers the Password: prompt; a wrong answer is
       })
       cl.once('ready', () => res({client: cl, prompt}))
       cl.once('error', rej)
-      cl.connect({host: sw.host, port: sw.port, username: sw.username, tryKeyboard: true, authHandler: ['keyboard-interactive'], readyTimeout: 10_000})
+      cl.connect({
+        host: sw.host,
+        port: sw.port,
+        username: sw.username,
+        tryKeyboard: true,
+        authHandler: ['keyboard-interactive'],
+        readyTimeout: 10_000,
+      })
     })
   const {client, prompt} = await kbd(sw.password)
   assert.equal(prompt, 'Password: ')
@@ -152,16 +170,23 @@ test('legacy SSH: ident SSH-2.0-Cisco-1.25, RSA host key, and only SHA-1 DH, CBC
       const c = await new Promise<ssh2.Client>((res, rej) => {
         const cl = new ssh2.Client()
         cl.on('handshake', (n) => {
-          negotiated = n as typeof negotiated
+          negotiated = n
         })
         cl.once('ready', () => res(cl))
         cl.once('error', rej)
         cl.connect({
-          host: sw.host, port: sw.port, username: sw.username, password: sw.password, readyTimeout: 10_000,
+          host: sw.host,
+          port: sw.port,
+          username: sw.username,
+          password: sw.password,
+          readyTimeout: 10_000,
           algorithms: {kex: [kex], cipher: [cipher], serverHostKey: ['ssh-rsa'], hmac: ['hmac-sha1']},
         })
       })
-      assert.deepEqual({kex: negotiated?.kex, key: negotiated?.serverHostKey, cipher: negotiated?.cs.cipher, mac: negotiated?.cs.mac}, {kex, key: 'ssh-rsa', cipher, mac: 'hmac-sha1'})
+      assert.deepEqual(
+        {kex: negotiated?.kex, key: negotiated?.serverHostKey, cipher: negotiated?.cs.cipher, mac: negotiated?.cs.mac},
+        {kex, key: 'ssh-rsa', cipher, mac: 'hmac-sha1'},
+      )
       c.end()
     }
   }
@@ -195,8 +220,27 @@ test('legacy SSH with the OpenSSH client: group14-sha1 + ssh-rsa + aes128-cbc + 
       new Promise((res) => {
         execFile(
           '/usr/bin/ssh',
-          ['-F', '/dev/null', '-i', join(dir, 'id'), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
-            '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', ...algos.flatMap((a) => ['-o', a]), '-p', String(sw.port), `${sw.username}@127.0.0.1`, 'show clock'],
+          [
+            '-F',
+            '/dev/null',
+            '-i',
+            join(dir, 'id'),
+            '-o',
+            'IdentitiesOnly=yes',
+            '-o',
+            'BatchMode=yes',
+            '-o',
+            'StrictHostKeyChecking=no',
+            '-o',
+            'UserKnownHostsFile=/dev/null',
+            '-o',
+            'LogLevel=ERROR',
+            ...algos.flatMap((a) => ['-o', a]),
+            '-p',
+            String(sw.port),
+            `${sw.username}@127.0.0.1`,
+            'show clock',
+          ],
           {timeout: 15_000},
           (e, stdout) => res({code: e ? ((e as {code?: number}).code ?? 1) : 0, out: stdout}),
         )
@@ -291,7 +335,10 @@ test('the stdio front-end runs the same CLI in a child process and keeps the dev
   const stateFile = join(dir, 'sw1.json')
   const run = (input: string): Promise<string> =>
     new Promise((res, rej) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/lab/switch/stdio.ts'), '--state-file', stateFile], {cwd: REPO, stdio: ['pipe', 'pipe', 'inherit']})
+      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/lab/switch/stdio.ts'), '--state-file', stateFile], {
+        cwd: REPO,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      })
       let out = ''
       child.stdout.on('data', (d: Buffer) => (out += d.toString()))
       child.on('error', rej)

@@ -44,31 +44,40 @@ async function login(host: string, port: number, username: string, key: string, 
   }
 }
 
-test('through a real sshd: echo by the simulator (no double echo), no-echo enable secret, and state kept across logins', {skip: sshdSkip()}, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'netops-lab-sshd-'))
-  const stateFile = join(dir, 'sw1.json')
-  const sshd = await startSshd({forceCommand: `cd ${REPO} && exec ${process.execPath} --import tsx src/lab/switch/stdio.ts --state-file ${stateFile}`})
-  try {
-    const key = readFileSync(sshd.identityFile, 'utf8')
-    const first = await login(sshd.host, sshd.port, sshd.user, key, [
-      ['enable\r', /Password: $/],
-      ['cisco\r', /sw1#$/],
-      ['configure terminal\r', /\(config\)#$/],
-      ['interface Gi1/0/19\r', /\(config-if\)#$/],
-      ['no keepalive\r', /\(config-if\)#$/],
-      ['end\r', /sw1#$/],
-    ])
-    assert.match(first, /\r\nsw1#configure terminal\r\nEnter configuration commands, one per line\.  End with CNTL\/Z\.\r\nsw1\(config\)#/)
-    assert.doesNotMatch(first, /cisco/) // the secret is not echoed
-    assert.doesNotMatch(first, /ccoonnff/) // the PTY does not echo on top of the simulator
-    const second = await login(sshd.host, sshd.port, sshd.user, key, [
-      ['enable\r', /Password: $/],
-      ['cisco\r', /sw1#$/],
-      ['show running-config interface Gi1/0/19\r', /sw1#$/],
-    ])
-    assert.match(second, /\r\n no keepalive\r\n/)
-  } finally {
-    await sshd.stop()
-    rmSync(dir, {recursive: true, force: true})
-  }
-})
+test(
+  'through a real sshd: echo by the simulator (no double echo), no-echo enable secret, and state kept across logins',
+  {skip: sshdSkip()},
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netops-lab-sshd-'))
+    const stateFile = join(dir, 'sw1.json')
+    const sshd = await startSshd({
+      forceCommand: `cd ${REPO} && exec ${process.execPath} --import tsx src/lab/switch/stdio.ts --state-file ${stateFile}`,
+    })
+    try {
+      const key = readFileSync(sshd.identityFile, 'utf8')
+      const first = await login(sshd.host, sshd.port, sshd.user, key, [
+        ['enable\r', /Password: $/],
+        ['cisco\r', /sw1#$/],
+        ['configure terminal\r', /\(config\)#$/],
+        ['interface Gi1/0/19\r', /\(config-if\)#$/],
+        ['no keepalive\r', /\(config-if\)#$/],
+        ['end\r', /sw1#$/],
+      ])
+      assert.match(
+        first,
+        /\r\nsw1#configure terminal\r\nEnter configuration commands, one per line\. {2}End with CNTL\/Z\.\r\nsw1\(config\)#/,
+      )
+      assert.doesNotMatch(first, /cisco/) // the secret is not echoed
+      assert.doesNotMatch(first, /ccoonnff/) // the PTY does not echo on top of the simulator
+      const second = await login(sshd.host, sshd.port, sshd.user, key, [
+        ['enable\r', /Password: $/],
+        ['cisco\r', /sw1#$/],
+        ['show running-config interface Gi1/0/19\r', /sw1#$/],
+      ])
+      assert.match(second, /\r\n no keepalive\r\n/)
+    } finally {
+      await sshd.stop()
+      rmSync(dir, {recursive: true, force: true})
+    }
+  },
+)

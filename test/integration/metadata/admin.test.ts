@@ -23,7 +23,18 @@ describe('metadata admin API (built CLI)', () => {
   before(async () => {
     ensureBuilt()
     inventory = t.write('vms.yaml', stringify(sampleInventory()))
-    serve = await startServe(['--inventory', inventory, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data-dir', `${t.dir}/state`, '--cloudstack-password-port', 'off'])
+    serve = await startServe([
+      '--inventory',
+      inventory,
+      '--listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      `${t.dir}/state`,
+      '--cloudstack-password-port',
+      'off',
+    ])
   })
   after(async () => {
     await serve?.stop()
@@ -31,7 +42,19 @@ describe('metadata admin API (built CLI)', () => {
   })
 
   test('a non-loopback --admin-listen is refused unless --admin-listen-public (usage error, exit 2)', async () => {
-    const r = await runCli(['metadata', 'serve', '--inventory', inventory, '--listen', '127.0.0.1:0', '--admin-listen', '0.0.0.0:0', '--data-dir', 'none', '--json'])
+    const r = await runCli([
+      'metadata',
+      'serve',
+      '--inventory',
+      inventory,
+      '--listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '0.0.0.0:0',
+      '--data-dir',
+      'none',
+      '--json',
+    ])
     assert.equal(r.status, 2)
     const e = JSON.parse(r.stdout) as {error: {code: string; message: string; suggestions: string[]}}
     assert.equal(e.error.code, 'NETOPS_USAGE')
@@ -44,19 +67,34 @@ describe('metadata admin API (built CLI)', () => {
     await httpGet(`${serve.url}/latest/meta-data/`, {from: '127.0.0.77'})
     const health = await httpGet(`${serve.admin}/healthz`)
     assert.equal(health.status, 200)
-    assert.deepEqual(Object.keys(JSON.parse(health.body) as object), ['status', 'instances', 'uptimeSeconds', 'inventory', 'reloads', 'documents'])
-    const inst = JSON.parse((await httpGet(`${serve.admin}/v1/instances`)).body) as {total: number; summary: Record<string, number>; instances: Array<{id: string; state: string}>}
+    assert.deepEqual(Object.keys(JSON.parse(health.body) as object), [
+      'status',
+      'instances',
+      'uptimeSeconds',
+      'inventory',
+      'reloads',
+      'documents',
+    ])
+    const inst = JSON.parse((await httpGet(`${serve.admin}/v1/instances`)).body) as {
+      total: number
+      summary: Record<string, number>
+      instances: Array<{id: string; state: string}>
+    }
     assert.equal(inst.total, 3)
     assert.deepEqual(inst.summary, {waiting: 2, booting: 1, done: 0, failed: 0})
     assert.equal(inst.instances.find((i) => i.id === 'waf-01')?.state, 'booting')
     const unk = JSON.parse((await httpGet(`${serve.admin}/v1/unknown`)).body) as {unknown: Array<{ip: string}>}
-    assert.deepEqual(unk.unknown.map((u) => u.ip), ['127.0.0.77'])
+    assert.deepEqual(
+      unk.unknown.map((u) => u.ip),
+      ['127.0.0.77'],
+    )
     const m = await httpGet(`${serve.admin}/metrics`)
     assert.match(String(m.headers['content-type']), /^text\/plain; version=0\.0\.4/)
     assert.match(m.body, /^netops_metadata_vms\{state="booting"\} 1$/m)
     assert.match(m.body, /^netops_metadata_unknown_requesters 1$/m)
     assert.match(m.body, /^netops_metadata_requests_total\{flavor="none",status="404"\} 1$/m)
-    for (const p of ['/v1/instances', '/metrics', '/healthz']) assert.equal((await httpGet(serve.url + p, {from: '127.0.0.23'})).status, 404, `${p} is not on the metadata port`)
+    for (const p of ['/v1/instances', '/metrics', '/healthz'])
+      assert.equal((await httpGet(serve.url + p, {from: '127.0.0.23'})).status, 404, `${p} is not on the metadata port`)
     assert.equal((await httpGet(`${serve.admin}/v1/instances`, {method: 'POST'})).status, 405)
     assert.ok(!m.body.includes('s3cret-pw') && !inst.instances.some((i) => JSON.stringify(i).includes('ssh-ed25519')), 'no secrets')
   })

@@ -188,7 +188,11 @@ describe('cloud-init 22.4 (Debian 12) datasources against the metadata server', 
     assert.equal(paths[1], 'GET /2021-03-23/meta-data/instance-id 200', 'the newest version cloud-init knows is served')
     assert.equal(paths[2], 'GET /2021-03-23/user-data 200')
     assert.equal(paths[3], 'GET /2021-03-23/meta-data/ 200')
-    assert.deepEqual(paths.filter((p) => !p.endsWith(' 200')), [], 'no listed entry answers anything but 200')
+    assert.deepEqual(
+      paths.filter((p) => !p.endsWith(' 200')),
+      [],
+      'no listed entry answers anything but 200',
+    )
   })
 
   test('an AWS-identified VM (fake ec2 SMBIOS) crawls with an IMDSv2 token where the server requires one', async () => {
@@ -197,11 +201,19 @@ describe('cloud-init 22.4 (Debian 12) datasources against the metadata server', 
     const vm = VMS[1]!
     const r = await crawl({flavor: 'ec2', server: `127.0.0.1:${server.port}`, source: vm.ip, nics: NICS(vm), imdsv2: true, deadlineS: 12})
     const failed = r.requests.filter(([, , status]) => status !== 200)
-    assert.equal(r.ok, true, `${r.error ?? ''}; ${failed.length} of ${r.requests.length} requests failed, e.g. ${JSON.stringify(failed[0])}`)
+    assert.equal(
+      r.ok,
+      true,
+      `${r.error ?? ''}; ${failed.length} of ${r.requests.length} requests failed, e.g. ${JSON.stringify(failed[0])}`,
+    )
     assert.equal(r.cloudName, 'aws')
     assert.deepEqual(r.requests[0]?.slice(0, 2), ['PUT', 'http://169.254.169.254/latest/api/token'])
     // With imdsv2 'required', any GET without the token would be a 401.
-    assert.deepEqual(r.requests.filter(([, , status]) => status !== 200), [], 'every request answered 200')
+    assert.deepEqual(
+      r.requests.filter(([, , status]) => status !== 200),
+      [],
+      'every request answered 200',
+    )
     assertVm(vm, r)
     assert.ok(r.elapsedS < 5, `the crawl took ${r.elapsedS} s`)
   })

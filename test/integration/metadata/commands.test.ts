@@ -14,16 +14,30 @@ const BUILT = join(ROOT, 'dist', 'commands', 'metadata', 'render.js')
 
 /** Build when dist/ is missing or older than the metadata sources (tsc without rm: safe beside others). */
 function ensureBuilt(): void {
-  const newest = ['commands/metadata/serve.ts', 'commands/metadata/render.ts', 'src/metadata/server.ts', 'src/metadata/inventory.ts', 'src/cli/render/metadata.ts']
+  const newest = [
+    'commands/metadata/serve.ts',
+    'commands/metadata/render.ts',
+    'src/metadata/server.ts',
+    'src/metadata/inventory.ts',
+    'src/cli/render/metadata.ts',
+  ]
     .map((p) => statSync(join(ROOT, p)).mtimeMs)
     .reduce((a, b) => Math.max(a, b), 0)
   if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= newest) return
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], {cwd: ROOT, stdio: 'ignore'})
+  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  })
   assert.ok(existsSync(BUILT), 'build failed: dist/commands/metadata/render.js missing (run npm run build)')
 }
 
 function run(args: string[], env: Record<string, string> = {}): {status: number | null; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, [RUN, ...args], {cwd: ROOT, encoding: 'utf8', env: {...process.env, NO_COLOR: '1', ...env}, timeout: 60_000})
+  const r = spawnSync(process.execPath, [RUN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: {...process.env, NO_COLOR: '1', ...env},
+    timeout: 60_000,
+  })
   return {status: r.status, stdout: r.stdout, stderr: r.stderr}
 }
 
@@ -41,17 +55,47 @@ describe('netops metadata commands (built CLI)', () => {
   test('render --json prints exactly the documents the VM receives', () => {
     const r = run(['metadata', 'render', '--inventory', good, '--instance', 'waf-01', '--flavor', 'nocloud', '--json'])
     assert.equal(r.status, 0, r.stderr)
-    const doc = JSON.parse(r.stdout) as {instance: {id: string}; flavor: string; documents: Array<{path: string; status: number; body: string}>}
+    const doc = JSON.parse(r.stdout) as {
+      instance: {id: string}
+      flavor: string
+      documents: Array<{path: string; status: number; body: string}>
+    }
     assert.equal(doc.instance.id, 'waf-01')
-    assert.deepEqual(doc.documents.map((d) => d.path), ['/nocloud/', '/nocloud/meta-data', '/nocloud/user-data', '/nocloud/vendor-data', '/nocloud/network-config'])
+    assert.deepEqual(
+      doc.documents.map((d) => d.path),
+      ['/nocloud/', '/nocloud/meta-data', '/nocloud/user-data', '/nocloud/vendor-data', '/nocloud/network-config'],
+    )
     assert.match(doc.documents[1]!.body, /instance-id: waf-01/)
   })
 
   test('render --ip --path prints just that body; --mac finds the VM by any NIC', () => {
-    const r = run(['metadata', 'render', '--inventory', good, '--ip', '127.0.0.24', '--flavor', 'ec2', '--path', '/latest/meta-data/instance-id'])
+    const r = run([
+      'metadata',
+      'render',
+      '--inventory',
+      good,
+      '--ip',
+      '127.0.0.24',
+      '--flavor',
+      'ec2',
+      '--path',
+      '/latest/meta-data/instance-id',
+    ])
     assert.equal(r.status, 0, r.stderr)
     assert.equal(r.stdout, 'ips-02\n')
-    const m = run(['metadata', 'render', '--inventory', good, '--mac', '52:54:00:00:01:01', '--flavor', 'openstack', '--path', 'openstack/latest/meta_data.json', '--json'])
+    const m = run([
+      'metadata',
+      'render',
+      '--inventory',
+      good,
+      '--mac',
+      '52:54:00:00:01:01',
+      '--flavor',
+      'openstack',
+      '--path',
+      'openstack/latest/meta_data.json',
+      '--json',
+    ])
     assert.equal(JSON.parse(m.stdout).instance.id, 'waf-01')
   })
 
@@ -75,7 +119,13 @@ describe('netops metadata commands (built CLI)', () => {
     assert.equal(j.status, 2)
     const err = JSON.parse(j.stdout).error as {code: string; exitCode: number; details: {issues: Array<{line: number; column: number}>}}
     assert.equal(err.code, 'NETOPS_METADATA_INVENTORY_INVALID')
-    assert.deepEqual(err.details.issues.map((i) => [i.line, i.column]), [[3, 9], [4, 27]])
+    assert.deepEqual(
+      err.details.issues.map((i) => [i.line, i.column]),
+      [
+        [3, 9],
+        [4, 27],
+      ],
+    )
   })
 
   test('validate: a valid inventory lists its instances', () => {
@@ -95,23 +145,32 @@ describe('netops metadata commands (built CLI)', () => {
     assert.equal(g.smbios.serial, 'ds=nocloud-net;s=http://169.254.169.254/nocloud/')
     assert.match(g.libvirtXml, /<entry name='serial'>ds=nocloud-net;s=http:\/\/169\.254\.169\.254\/nocloud\/<\/entry>/)
     assert.match(r.stderr, /not ds=nocloud/)
-    const os = JSON.parse(run(['metadata', 'guest-config', '--flavor', 'openstack', '--inventory', good, '--instance', 'ips-02', '--json']).stdout) as {smbios: {product: string; uuid: string}; nics: unknown[]}
+    const os = JSON.parse(
+      run(['metadata', 'guest-config', '--flavor', 'openstack', '--inventory', good, '--instance', 'ips-02', '--json']).stdout,
+    ) as {smbios: {product: string; uuid: string}; nics: unknown[]}
     assert.equal(os.smbios.product, 'OpenStack Nova')
     assert.equal(os.smbios.uuid, '6f1f3f1e-7d0b-4a4e-9a39-2c0d6c0d0002')
     assert.equal(os.nics.length, 1)
   })
 
   test('serve --json prints a startup document, serves, logs JSON lines on stderr and drains on SIGTERM', async () => {
-    const child = spawn(process.execPath, [RUN, 'metadata', 'serve', '--inventory', good, '--listen', '127.0.0.1:0', '--cloudstack-password-port', '0', '--json'], {
-      cwd: ROOT,
-      env: {...process.env, NO_COLOR: '1'},
-    })
+    const child = spawn(
+      process.execPath,
+      [RUN, 'metadata', 'serve', '--inventory', good, '--listen', '127.0.0.1:0', '--cloudstack-password-port', '0', '--json'],
+      {
+        cwd: ROOT,
+        env: {...process.env, NO_COLOR: '1'},
+      },
+    )
     let out = ''
     let err = ''
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
     try {
-      const startup = await new Promise<{listening: {metadata: string; password: string}; inventory: {instances: number; builtIn: boolean}}>((resolve, reject) => {
+      const startup = await new Promise<{
+        listening: {metadata: string; password: string}
+        inventory: {instances: number; builtIn: boolean}
+      }>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no startup document; stderr: ${err}`)), 30_000)
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString()
@@ -134,7 +193,9 @@ describe('netops metadata commands (built CLI)', () => {
       child.kill('SIGTERM')
       assert.equal(await exited, 0)
       const lines = err.split('\n').filter((l) => l.startsWith('{'))
-      const entry = lines.map((l) => JSON.parse(l) as {path?: string; instance?: string}).find((l) => l.path === '/latest/meta-data/instance-id')
+      const entry = lines
+        .map((l) => JSON.parse(l) as {path?: string; instance?: string})
+        .find((l) => l.path === '/latest/meta-data/instance-id')
       assert.equal(entry?.instance, 'ips-02')
       assert.doesNotMatch(err, /s3cret/)
       assert.match(err, /served \d+ requests/)
@@ -144,7 +205,10 @@ describe('netops metadata commands (built CLI)', () => {
   })
 
   test('serve without --inventory says it serves the built-in example', async () => {
-    const child = spawn(process.execPath, [RUN, 'metadata', 'serve', '--listen', '127.0.0.1:0', '--cloudstack-password-port', 'off'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1'}})
+    const child = spawn(process.execPath, [RUN, 'metadata', 'serve', '--listen', '127.0.0.1:0', '--cloudstack-password-port', 'off'], {
+      cwd: ROOT,
+      env: {...process.env, NO_COLOR: '1'},
+    })
     let out = ''
     let err = ''
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))

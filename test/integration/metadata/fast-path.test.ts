@@ -38,7 +38,10 @@ function responses(data: string, headRequests = 0): Parsed[] {
 }
 
 /** A raw connection from a given source address that collects everything it receives. */
-function open(port: number, from: string): Promise<{sock: Socket; data: () => string; closed: Promise<void>; waitFor: (n: number, heads?: number) => Promise<Parsed[]>}> {
+function open(
+  port: number,
+  from: string,
+): Promise<{sock: Socket; data: () => string; closed: Promise<void>; waitFor: (n: number, heads?: number) => Promise<Parsed[]>}> {
   return new Promise((resolve, reject) => {
     const sock = connect({port, host: '127.0.0.1', localAddress: from})
     let data = ''
@@ -72,7 +75,14 @@ describe('metadata fast path vs node:http', () => {
   let fast: StartedMetadataServer
   let slow: StartedMetadataServer
   before(async () => {
-    const common = {inventory: sampleInventory(), namespace: 'nsfocus', headersTimeoutMs: 400, keepAliveTimeoutMs: 400, phoneHome: true as const, trustProxy: ['127.0.0.2']}
+    const common = {
+      inventory: sampleInventory(),
+      namespace: 'nsfocus',
+      headersTimeoutMs: 400,
+      keepAliveTimeoutMs: 400,
+      phoneHome: true as const,
+      trustProxy: ['127.0.0.2'],
+    }
     fast = await startMetadataServer(common)
     slow = await startMetadataServer({...common, fastPath: false})
   })
@@ -101,13 +111,15 @@ describe('metadata fast path vs node:http', () => {
     for (const from of ['127.0.0.23', '127.0.0.99']) {
       for (const r of requests) {
         const heads = r.startsWith('HEAD') ? 1 : 0
-        const [a, b] = await Promise.all([fast, slow].map(async (s) => {
-          const c = await open(s.port, from)
-          c.sock.write(r)
-          const [one] = await c.waitFor(1, heads)
-          c.sock.destroy()
-          return one!
-        }))
+        const [a, b] = await Promise.all(
+          [fast, slow].map(async (s) => {
+            const c = await open(s.port, from)
+            c.sock.write(r)
+            const [one] = await c.waitFor(1, heads)
+            c.sock.destroy()
+            return one!
+          }),
+        )
         const strip = (p: Parsed) => {
           const {date, connection, 'keep-alive': _k, ...rest} = p.headers
           assert.match(date ?? '', /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/, 'a Date header')
@@ -122,7 +134,10 @@ describe('metadata fast path vs node:http', () => {
     const c = await open(fast.port, '127.0.0.23')
     c.sock.write(get('/latest/meta-data/instance-id') + get('/latest/meta-data/hostname') + get('/latest/meta-data/local-ipv4'))
     const r = await c.waitFor(3)
-    assert.deepEqual(r.map((x) => x.body), ['waf-01', 'waf-01', '127.0.0.23'])
+    assert.deepEqual(
+      r.map((x) => x.body),
+      ['waf-01', 'waf-01', '127.0.0.23'],
+    )
     c.sock.destroy()
   })
 
@@ -161,7 +176,10 @@ describe('metadata fast path vs node:http', () => {
 
   test('a chunked body is node:http business (answered, not misread as a new request)', async () => {
     const c = await open(fast.port, '127.0.0.23')
-    c.sock.write('PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nGET\r\n0\r\n\r\n' + get('/latest/meta-data/instance-id'))
+    c.sock.write(
+      'PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nGET\r\n0\r\n\r\n' +
+        get('/latest/meta-data/instance-id'),
+    )
     const r = await c.waitFor(2)
     assert.equal(r[0]!.status, 200)
     assert.match(r[0]!.body, /^\d+\.[\w-]+$/, 'a token')
@@ -227,7 +245,10 @@ describe('metadata fast path vs node:http', () => {
     assert.equal(r.length, n)
     const userData = r[1]!.body
     assert.ok(userData.length > 0)
-    assert.ok(r.every((x, i) => x.status === 200 && x.body === (i % 2 ? userData : 'waf-01')), 'every answer, in order')
+    assert.ok(
+      r.every((x, i) => x.status === 200 && x.body === (i % 2 ? userData : 'waf-01')),
+      'every answer, in order',
+    )
     c.sock.destroy()
   })
 
@@ -315,7 +336,11 @@ describe('fast path vs node:http on mutated requests', () => {
   const shape = (raw: string) =>
     raw
       .split(/(?=HTTP\/1\.1 \d{3} )/)
-      .map((r) => r.replace(/\r\n(date|connection|keep-alive): [^\r]*/gi, '').replace(/\r\n(content-type|content-length|cache-control|allow): /gi, (m) => m.toLowerCase()))
+      .map((r) =>
+        r
+          .replace(/\r\n(date|connection|keep-alive): [^\r]*/gi, '')
+          .replace(/\r\n(content-type|content-length|cache-control|allow): /gi, (m) => m.toLowerCase()),
+      )
 
   test('every mutation gets the same answers from both servers', async () => {
     // NETOPS_FUZZ_SEED / NETOPS_FUZZ_N explore further locally; CI runs the same fixed cases each time
@@ -324,7 +349,39 @@ describe('fast path vs node:http on mutated requests', () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff
       return seed % n
     }
-    const bits = ['\r', '\n', '\r\n', '\0', ' ', '\t', ':', '\x7f', '\xe9', 'a', '/', '%', '..', ',', 'Host: x\r\n', 'Content-Length: 0\r\n', 'Content-Length: 5\r\n', 'Transfer-Encoding: chunked\r\n', 'Connection: close\r\n', 'X-Forwarded-For: 127.0.0.24\r\n', 'x-forwarded-for:127.0.0.24, 127.0.0.2\r\n', 'Host:\r\n', ' Host: y\r\n', 'Expect: 100-continue\r\n', '\xa0', '?', '#', '//', '%2e', 'HTTP/1.0', 'GET ']
+    const bits = [
+      '\r',
+      '\n',
+      '\r\n',
+      '\0',
+      ' ',
+      '\t',
+      ':',
+      '\x7f',
+      '\xe9',
+      'a',
+      '/',
+      '%',
+      '..',
+      ',',
+      'Host: x\r\n',
+      'Content-Length: 0\r\n',
+      'Content-Length: 5\r\n',
+      'Transfer-Encoding: chunked\r\n',
+      'Connection: close\r\n',
+      'X-Forwarded-For: 127.0.0.24\r\n',
+      'x-forwarded-for:127.0.0.24, 127.0.0.2\r\n',
+      'Host:\r\n',
+      ' Host: y\r\n',
+      'Expect: 100-continue\r\n',
+      '\xa0',
+      '?',
+      '#',
+      '//',
+      '%2e',
+      'HTTP/1.0',
+      'GET ',
+    ]
     const bases = [
       'GET /latest/meta-data/instance-id HTTP/1.1\r\nHost: 169.254.169.254\r\nX-Forwarded-For: 127.0.0.23\r\n\r\n',
       'HEAD /latest/user-data HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 127.0.0.24\r\n\r\n',
@@ -348,7 +405,8 @@ describe('fast path vs node:http on mutated requests', () => {
       const tokenLines = (s: string) => (s.match(/HTTP\/1\.1 \d{3}[^\r]*/g) ?? []).join('|')
       if (JSON.stringify(sa) !== JSON.stringify(sb) || tokenLines(a) !== tokenLines(b)) {
         differing++
-        if (report.length < 3) report.push(`${JSON.stringify(text)}\n  fast: ${JSON.stringify(a.slice(0, 300))}\n  node: ${JSON.stringify(b.slice(0, 300))}`)
+        if (report.length < 3)
+          report.push(`${JSON.stringify(text)}\n  fast: ${JSON.stringify(a.slice(0, 300))}\n  node: ${JSON.stringify(b.slice(0, 300))}`)
       }
     }
     assert.equal(differing, 0, report.join('\n'))

@@ -16,10 +16,14 @@ const vm = (i: number) => ({id: `vm-${String(i).padStart(3, '0')}`, ip: `127.1.$
 
 function post(url: string, from: string, body: string, type: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, {method: 'POST', localAddress: from, agent: false, headers: {'content-type': type, 'content-length': Buffer.byteLength(body)}}, (res) => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode ?? 0))
-    })
+    const req = request(
+      url,
+      {method: 'POST', localAddress: from, agent: false, headers: {'content-type': type, 'content-length': Buffer.byteLength(body)}},
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })
@@ -40,7 +44,19 @@ describe('provisioning progress (built CLI: serve --phone-home + status)', () =>
   let inventory = ''
   let serve: ServeProcess | undefined
   const dataDir = () => `${t.dir}/state`
-  const args = () => ['--inventory', inventory, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data-dir', dataDir(), '--phone-home', '--cloudstack-password-port', 'off']
+  const args = () => [
+    '--inventory',
+    inventory,
+    '--listen',
+    '127.0.0.1:0',
+    '--admin-listen',
+    '127.0.0.1:0',
+    '--data-dir',
+    dataDir(),
+    '--phone-home',
+    '--cloudstack-password-port',
+    'off',
+  ]
   const status = async (extra: string[] = []) => {
     const r = await runCli(['metadata', 'status', '--admin', serve!.admin!, '--json', ...extra])
     assert.equal(r.status, 0, r.stderr)
@@ -69,8 +85,19 @@ describe('provisioning progress (built CLI: serve --phone-home + status)', () =>
 
   test("a phone-home for one VM from another VM's address is refused (403), counted, and changes nothing", async () => {
     const [a, b] = [vm(5), vm(6)]
-    assert.equal(await post(`${serve!.url}/phone-home/${b.id}`, a.ip, `instance_id=${b.id}&hostname=${b.id}`, 'application/x-www-form-urlencoded'), 403)
-    assert.equal(await post(`${serve!.url}/report`, '127.1.9.9', JSON.stringify({name: 'modules-final', event_type: 'finish', result: 'SUCCESS'}), 'application/json'), 403)
+    assert.equal(
+      await post(`${serve!.url}/phone-home/${b.id}`, a.ip, `instance_id=${b.id}&hostname=${b.id}`, 'application/x-www-form-urlencoded'),
+      403,
+    )
+    assert.equal(
+      await post(
+        `${serve!.url}/report`,
+        '127.1.9.9',
+        JSON.stringify({name: 'modules-final', event_type: 'finish', result: 'SUCCESS'}),
+        'application/json',
+      ),
+      403,
+    )
     const s = await status()
     assert.equal(s.provisioned, 0)
     assert.equal(s.forgedCallbacks, 2)
@@ -93,8 +120,25 @@ describe('provisioning progress (built CLI: serve --phone-home + status)', () =>
         // half call home with phone_home (form-encoded), half through the reporting webhook
         const code =
           i % 2 === 0
-            ? await post(`${serve!.url}/phone-home/${id}`, ip, `instance_id=${id}&hostname=${id}&fqdn=${id}`, 'application/x-www-form-urlencoded')
-            : await post(`${serve!.url}/report`, ip, JSON.stringify({name: 'modules-final', description: 'running modules for final', event_type: 'finish', origin: 'cloudinit', timestamp: Date.now() / 1000, result: 'SUCCESS'}), 'application/json')
+            ? await post(
+                `${serve!.url}/phone-home/${id}`,
+                ip,
+                `instance_id=${id}&hostname=${id}&fqdn=${id}`,
+                'application/x-www-form-urlencoded',
+              )
+            : await post(
+                `${serve!.url}/report`,
+                ip,
+                JSON.stringify({
+                  name: 'modules-final',
+                  description: 'running modules for final',
+                  event_type: 'finish',
+                  origin: 'cloudinit',
+                  timestamp: Date.now() / 1000,
+                  result: 'SUCCESS',
+                }),
+                'application/json',
+              )
         assert.equal(code, 200, `${id} calls home`)
       }),
     )
@@ -102,8 +146,15 @@ describe('provisioning progress (built CLI: serve --phone-home + status)', () =>
     assert.equal(s.provisioned, N)
     assert.equal(s.summary.done, N)
     assert.deepEqual(s.neverAsked, [])
-    assert.ok(s.instances.every((i) => i.state === 'done' && i.steps['metaData'] && i.steps['userData'] && i.steps['vendorData'] && i.steps['done']))
-    assert.deepEqual(s.unknown.map((u) => u.ip), ['127.1.9.9'])
+    assert.ok(
+      s.instances.every(
+        (i) => i.state === 'done' && i.steps['metaData'] && i.steps['userData'] && i.steps['vendorData'] && i.steps['done'],
+      ),
+    )
+    assert.deepEqual(
+      s.unknown.map((u) => u.ip),
+      ['127.1.9.9'],
+    )
     const w = await watch
     assert.equal(w.status, 0, w.stderr)
     assert.match(w.stdout, new RegExp(`^${N}/${N} provisioned$`, 'm'))

@@ -36,7 +36,14 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
   }
   const json = (r: ExecOut) => {
     assert.ok(r.stdout.trim().startsWith('{'), `JSON on stdout (exit ${r.code}); stderr: ${r.stderr}`)
-    return JSON.parse(r.stdout) as Record<string, unknown> & {changed: boolean; applied: string[][]; removed: string[][]; unchanged: string[][]; mode: string; error?: {code: string; exitCode: number; suggestions: string[]}}
+    return JSON.parse(r.stdout) as Record<string, unknown> & {
+      changed: boolean
+      applied: string[][]
+      removed: string[][]
+      unchanged: string[][]
+      mode: string
+      error?: {code: string; exitCode: number; suggestions: string[]}
+    }
   }
   const iptablesSave = async () => normaliseIptablesSave(await lab.must(lab.host, ['iptables-save']))
   const nftRuleset = async () => normaliseNftRuleset(await lab.must(lab.host, ['nft', 'list', 'ruleset']))
@@ -48,11 +55,51 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
     const building = buildCli(['commands/metadata/redirect']).then((c) => (cli = c))
     lab = await createVmLab({vms: 3})
     await building
-    await lab.spawnNode(lab.host, serverScript('', lab.vms.map((v) => v.ip)))
-    await lab.spawnNode(lab.server, serverScript('remote-', lab.vms.map((v) => v.ip)))
+    await lab.spawnNode(
+      lab.host,
+      serverScript(
+        '',
+        lab.vms.map((v) => v.ip),
+      ),
+    )
+    await lab.spawnNode(
+      lab.server,
+      serverScript(
+        'remote-',
+        lab.vms.map((v) => v.ip),
+      ),
+    )
     // Someone else's rules, which netops must leave exactly as they are.
-    await lab.must(lab.host, ['iptables', '-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', '2222', '-j', 'REDIRECT', '--to-ports', '22'])
-    await lab.must(lab.host, ['iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '9999', '-m', 'comment', '--comment', 'not ours', '-j', 'ACCEPT'])
+    await lab.must(lab.host, [
+      'iptables',
+      '-t',
+      'nat',
+      '-A',
+      'PREROUTING',
+      '-p',
+      'tcp',
+      '--dport',
+      '2222',
+      '-j',
+      'REDIRECT',
+      '--to-ports',
+      '22',
+    ])
+    await lab.must(lab.host, [
+      'iptables',
+      '-A',
+      'INPUT',
+      '-p',
+      'tcp',
+      '--dport',
+      '9999',
+      '-m',
+      'comment',
+      '--comment',
+      'not ours',
+      '-j',
+      'ACCEPT',
+    ])
     await lab.must(lab.host, ['nft', 'add', 'table', 'inet', 'other'])
     await lab.must(lab.host, ['nft', 'add', 'chain', 'inet', 'other', 'in', '{ type filter hook input priority 0; policy accept; }'])
     await lab.must(lab.host, ['nft', 'add', 'rule', 'inet', 'other', 'in', 'tcp', 'dport', '9998', 'accept'])
@@ -71,7 +118,10 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
     assert.match(r.stderr, /listen on 0\.0\.0\.0:8807/)
     assert.equal(await iptablesSave(), baseIpt)
     const curls = await curlAll()
-    assert.ok(curls.every((c) => c.code !== 0), 'no VM gets an answer before the rules exist')
+    assert.ok(
+      curls.every((c) => c.code !== 0),
+      'no VM gets an answer before the rules exist',
+    )
   })
 
   test('iptables --apply: each VM gets its own instance-id; a second --apply adds nothing', async () => {
@@ -80,7 +130,11 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
     assert.equal(first.mode, 'redirect')
     assert.equal(first.applied.length, 1)
     const curls = await curlAll()
-    assert.deepEqual(curls.map((c) => c.stdout), ['vm-1', 'vm-2', 'vm-3'], curls.map((c) => c.stderr).join(' '))
+    assert.deepEqual(
+      curls.map((c) => c.stdout),
+      ['vm-1', 'vm-2', 'vm-3'],
+      curls.map((c) => c.stderr).join(' '),
+    )
     const afterFirst = await iptablesSave()
     assert.equal(afterFirst.split('\n').filter((l) => l.includes('netops-metadata')).length, 1)
 
@@ -98,7 +152,10 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
     assert.equal(r.code, 12)
     const e = json(r).error!
     assert.equal(e.code, 'NETOPS_METADATA_REDIRECT_CONFLICT')
-    assert.ok(e.suggestions.some((s) => s.includes('--remove (no --nft)')), e.suggestions.join('; '))
+    assert.ok(
+      e.suggestions.some((s) => s.includes('--remove (no --nft)')),
+      e.suggestions.join('; '),
+    )
   })
 
   test('iptables --remove leaves no rule behind and the unrelated rules intact (iptables-save diff is empty)', async () => {
@@ -108,30 +165,43 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
     assert.equal(await iptablesSave(), baseIpt)
     const again = json(await redirect(['--remove', '--json']))
     assert.equal(again.changed, false)
-    assert.ok((await curlAll()).every((c) => c.code !== 0), 'the redirect is really gone')
+    assert.ok(
+      (await curlAll()).every((c) => c.code !== 0),
+      'the redirect is really gone',
+    )
   })
 
-  test('DNAT to a server in another namespace keeps each VM\'s source address', async () => {
+  test("DNAT to a server in another namespace keeps each VM's source address", async () => {
     const r = json(await redirect(['--to', `${lab.serverAddress}:${PORT}`, '--bridge', 'br-md', '--apply', '--json']))
     assert.equal(r.mode, 'dnat')
     const curls = await curlAll()
-    assert.deepEqual(curls.map((c) => c.stdout), ['remote-vm-1', 'remote-vm-2', 'remote-vm-3'])
+    assert.deepEqual(
+      curls.map((c) => c.stdout),
+      ['remote-vm-1', 'remote-vm-2', 'remote-vm-3'],
+    )
     json(await redirect(['--remove', '--json']))
     assert.equal(await iptablesSave(), baseIpt)
   })
 
   test('--to the bridge address gives REDIRECT, --to another local address DNAT: both reach the local server', async () => {
-    for (const [to, mode] of [[`${lab.bridgeAddress}:${PORT}`, 'redirect'], [`10.201.0.1:${PORT}`, 'dnat']] as const) {
+    for (const [to, mode] of [
+      [`${lab.bridgeAddress}:${PORT}`, 'redirect'],
+      [`10.201.0.1:${PORT}`, 'dnat'],
+    ] as const) {
       const r = json(await redirect(['--to', to, '--bridge', 'br-md', '--apply', '--json']))
       assert.equal(r.mode, mode, to)
-      assert.deepEqual((await curlAll()).map((c) => c.stdout), ['vm-1', 'vm-2', 'vm-3'], to)
+      assert.deepEqual(
+        (await curlAll()).map((c) => c.stdout),
+        ['vm-1', 'vm-2', 'vm-3'],
+        to,
+      )
     }
     const gone = json(await redirect(['--remove', '--json']))
     assert.equal(gone.removed.length, 1, 'the second --apply replaced the first rule: one rule to remove')
     assert.equal(await iptablesSave(), baseIpt)
   })
 
-  test('someone else\'s DNAT for 169.254.169.254:80 is a conflict: exit 12, nothing added', async () => {
+  test("someone else's DNAT for 169.254.169.254:80 is a conflict: exit 12, nothing added", async () => {
     const foreign = ['-d', '169.254.169.254/32', '-p', 'tcp', '--dport', '80', '-j', 'DNAT', '--to-destination', '10.201.0.2:8775']
     await lab.must(lab.host, ['iptables', '-t', 'nat', '-A', 'PREROUTING', ...foreign])
     try {
@@ -155,7 +225,10 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
     assert.equal(first.changed, true)
     assert.equal(first.applied.length, 3)
     const curls = await curlAll()
-    assert.deepEqual(curls.map((c) => c.stdout), ['vm-1', 'vm-2', 'vm-3'])
+    assert.deepEqual(
+      curls.map((c) => c.stdout),
+      ['vm-1', 'vm-2', 'vm-3'],
+    )
     const afterFirst = await nftRuleset()
     const second = json(await redirect(['--nft', '--to', `127.0.0.1:${PORT}`, '--bridge', 'br-md', '--apply', '--json']))
     assert.equal(second.changed, false)
@@ -175,11 +248,14 @@ describe('netops metadata redirect in network namespaces (real iptables and nft)
     assert.equal(json(await redirect(['--nft', '--remove', '--json'])).changed, false)
   })
 
-  test('nft DNAT to a server in another namespace keeps each VM\'s source address', async () => {
+  test("nft DNAT to a server in another namespace keeps each VM's source address", async () => {
     const r = json(await redirect(['--nft', '--to', `${lab.serverAddress}:${PORT}`, '--bridge', 'br-md', '--apply', '--json']))
     assert.equal(r.mode, 'dnat')
     const curls = await curlAll()
-    assert.deepEqual(curls.map((c) => c.stdout), ['remote-vm-1', 'remote-vm-2', 'remote-vm-3'])
+    assert.deepEqual(
+      curls.map((c) => c.stdout),
+      ['remote-vm-1', 'remote-vm-2', 'remote-vm-3'],
+    )
     json(await redirect(['--nft', '--remove', '--json']))
     assert.equal(await nftRuleset(), baseNft)
   })

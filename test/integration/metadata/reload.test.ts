@@ -40,7 +40,15 @@ describe('live inventory reload', () => {
 
   before(async () => {
     path = t.write('inventory.yaml', inventoryText(0))
-    server = await startMetadataServer({inventory: path, host: '127.0.0.1', port: 0, watch: true, watchDebounceMs: 50, pinIdleMs: 1500, onReload: (r) => reloads.push(r)})
+    server = await startMetadataServer({
+      inventory: path,
+      host: '127.0.0.1',
+      port: 0,
+      watch: true,
+      watchDebounceMs: 50,
+      pinIdleMs: 1500,
+      onReload: (r) => reloads.push(r),
+    })
   })
   after(async () => {
     await server.close()
@@ -56,7 +64,14 @@ describe('live inventory reload', () => {
       while (!stop) {
         // the EC2 and NoCloud documents cloud-init reads, hostname and user-data from both
         const gens: number[] = []
-        for (const p of ['/2021-03-23/meta-data/hostname', '/2021-03-23/meta-data/instance-id', '/2021-03-23/user-data', '/nocloud/meta-data', '/nocloud/user-data', '/openstack/latest/meta_data.json']) {
+        for (const p of [
+          '/2021-03-23/meta-data/hostname',
+          '/2021-03-23/meta-data/instance-id',
+          '/2021-03-23/user-data',
+          '/nocloud/meta-data',
+          '/nocloud/user-data',
+          '/openstack/latest/meta_data.json',
+        ]) {
           const r = await httpGet(server.url + p, {from: ip(i)})
           assert.equal(r.status, 200, `${p} for vm-${i}: ${r.status}`)
           for (const m of r.body.matchAll(/(?:-g|generation[": ]+)(\d+)/g)) gens.push(Number(m[1]))
@@ -123,7 +138,18 @@ describe('metadata serve reload (built CLI)', () => {
 
   test('SIGHUP and file changes reload; each reload is a JSON log line; a bad file is refused with file:line:column', async () => {
     const path = t.write('vms.yaml', inventoryText(1))
-    const s = await startServe(['--inventory', path, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data-dir', 'none', '--cloudstack-password-port', 'off'])
+    const s = await startServe([
+      '--inventory',
+      path,
+      '--listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      'none',
+      '--cloudstack-password-port',
+      'off',
+    ])
     try {
       const waitFor = async (re: RegExp) => {
         const deadline = Date.now() + 5000

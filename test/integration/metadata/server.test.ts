@@ -44,7 +44,10 @@ describe('metadata server over real sockets (source address = identity)', () => 
   test('X-Forwarded-For from an untrusted peer is ignored; from the trusted proxy it picks the VM', async () => {
     const forged = await httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.25', headers: {'X-Forwarded-For': '127.0.0.23'}})
     assert.equal(forged.body, 'bare-03')
-    const unknownForged = await httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.98', headers: {'X-Forwarded-For': '127.0.0.23'}})
+    const unknownForged = await httpGet(`${s.url}/latest/meta-data/instance-id`, {
+      from: '127.0.0.98',
+      headers: {'X-Forwarded-For': '127.0.0.23'},
+    })
     assert.equal(unknownForged.status, 404)
     const viaProxy = await httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.2', headers: {'X-Forwarded-For': '127.0.0.23'}})
     assert.equal(viaProxy.body, 'waf-01')
@@ -65,7 +68,14 @@ describe('metadata server over real sockets (source address = identity)', () => 
   })
 
   test('path traversal and odd paths never escape the tree', async () => {
-    for (const p of ['/latest/meta-data/../../etc/passwd', '/latest/%2e%2e/%2e%2e/etc/passwd', '/latest/meta-data/%2E%2E/', '/%00', '/latest/%zz', '/latest/meta-data/..%2f..%2fetc']) {
+    for (const p of [
+      '/latest/meta-data/../../etc/passwd',
+      '/latest/%2e%2e/%2e%2e/etc/passwd',
+      '/latest/meta-data/%2E%2E/',
+      '/%00',
+      '/latest/%zz',
+      '/latest/meta-data/..%2f..%2fetc',
+    ]) {
       // raw bytes: an HTTP client library would normalise `..` before sending
       const r = await rawExchange(s.port, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, {from: '127.0.0.23'})
       assert.match(r.data, /^HTTP\/1\.1 400 /, p)
@@ -80,7 +90,9 @@ describe('metadata server over real sockets (source address = identity)', () => 
   test('an over-long URL gets 414 and over-long headers get 431', async () => {
     const long = await httpGet(`${s.url}/latest/${'a'.repeat(2000)}`, {from: '127.0.0.23'})
     assert.equal(long.status, 414)
-    const huge = await rawExchange(s.port, `GET /latest/meta-data/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`, {from: '127.0.0.23'})
+    const huge = await rawExchange(s.port, `GET /latest/meta-data/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`, {
+      from: '127.0.0.23',
+    })
     assert.match(huge.data, /^HTTP\/1\.1 431 /)
   })
 
@@ -106,9 +118,23 @@ describe('metadata server over real sockets (source address = identity)', () => 
     const noTtl = await httpGet(`${s.url}/latest/api/token`, {from: '127.0.0.23', method: 'PUT'})
     assert.equal(noTtl.status, 400)
     for (const ttl of ['0', '21601', 'abc']) {
-      assert.equal((await httpGet(`${s.url}/latest/api/token`, {from: '127.0.0.23', method: 'PUT', headers: {'X-aws-ec2-metadata-token-ttl-seconds': ttl}})).status, 400, ttl)
+      assert.equal(
+        (
+          await httpGet(`${s.url}/latest/api/token`, {
+            from: '127.0.0.23',
+            method: 'PUT',
+            headers: {'X-aws-ec2-metadata-token-ttl-seconds': ttl},
+          })
+        ).status,
+        400,
+        ttl,
+      )
     }
-    const tok = await httpGet(`${s.url}/latest/api/token`, {from: '127.0.0.23', method: 'PUT', headers: {'X-aws-ec2-metadata-token-ttl-seconds': '21600'}})
+    const tok = await httpGet(`${s.url}/latest/api/token`, {
+      from: '127.0.0.23',
+      method: 'PUT',
+      headers: {'X-aws-ec2-metadata-token-ttl-seconds': '21600'},
+    })
     assert.equal(tok.status, 200)
     assert.equal(tok.headers['x-aws-ec2-metadata-token-ttl-seconds'], '21600')
     assert.ok(tok.body.length > 10)
@@ -116,7 +142,10 @@ describe('metadata server over real sockets (source address = identity)', () => 
     assert.equal(withTok.get('instance-id'), 'waf-01')
     const bad = await httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.23', headers: {'X-aws-ec2-metadata-token': 'nope'}})
     assert.equal(bad.status, 401)
-    const foreign = await httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.24', headers: {'X-aws-ec2-metadata-token': tok.body}})
+    const foreign = await httpGet(`${s.url}/latest/meta-data/instance-id`, {
+      from: '127.0.0.24',
+      headers: {'X-aws-ec2-metadata-token': tok.body},
+    })
     assert.equal(foreign.status, 401, "one VM's token is useless to another")
     const v1 = await httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.23'})
     assert.equal(v1.status, 200, 'IMDSv1 works unless required')
@@ -159,7 +188,13 @@ describe('many VMs at once', () => {
       id: `vm-${i}`,
       ip: `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`,
       user_data: `#!/bin/sh\necho {{ id }}\n`,
-      interfaces: [{name: 'mgmt', mac: `52:54:00:10:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, address: `10.8.${i >> 8}.${i & 255}/16`}],
+      interfaces: [
+        {
+          name: 'mgmt',
+          mac: `52:54:00:10:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+          address: `10.8.${i >> 8}.${i & 255}/16`,
+        },
+      ],
     }))
     const s = await startMetadataServer({inventory: {instances}})
     try {
@@ -179,7 +214,8 @@ describe('many VMs at once', () => {
         assert.equal(r.ud, `#!/bin/sh\necho ${r.vm.id}\n`)
         assert.equal(r.os.uuid, r.vm.id)
         assert.match(r.nc, new RegExp(`instance-id: ${r.vm.id}\\n`))
-        for (const [, v] of r.tree) for (const other of [`vm-${(Number(r.vm.id.slice(3)) + 1) % N}`]) assert.ok(!v.split('\n').includes(other))
+        for (const [, v] of r.tree)
+          for (const other of [`vm-${(Number(r.vm.id.slice(3)) + 1) % N}`]) assert.ok(!v.split('\n').includes(other))
       }
       const stats = s.stats()
       assert.equal(Object.keys(stats.unknownRequesters).length, 0)
@@ -196,8 +232,16 @@ describe('IMDSv2 required', () => {
     const s = await startMetadataServer({inventory: sampleInventory(), imdsv2: 'required'})
     try {
       assert.equal((await httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.23'})).status, 401)
-      const tok = await httpGet(`${s.url}/latest/api/token`, {from: '127.0.0.23', method: 'PUT', headers: {'X-aws-ec2-metadata-token-ttl-seconds': '60'}})
-      assert.equal((await httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.23', headers: {'X-aws-ec2-metadata-token': tok.body}})).body, 'waf-01')
+      const tok = await httpGet(`${s.url}/latest/api/token`, {
+        from: '127.0.0.23',
+        method: 'PUT',
+        headers: {'X-aws-ec2-metadata-token-ttl-seconds': '60'},
+      })
+      assert.equal(
+        (await httpGet(`${s.url}/latest/meta-data/instance-id`, {from: '127.0.0.23', headers: {'X-aws-ec2-metadata-token': tok.body}}))
+          .body,
+        'waf-01',
+      )
       assert.equal((await httpGet(`${s.url}/openstack/latest/meta_data.json`, {from: '127.0.0.23'})).status, 200)
       assert.equal((await httpGet(`${s.url}/nocloud/meta-data`, {from: '127.0.0.23'})).status, 200)
     } finally {

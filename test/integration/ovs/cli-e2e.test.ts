@@ -29,8 +29,17 @@ describe('netops ovs stp (built CLI, real OVS)', {skip: ovsSkip()}, () => {
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stderr, '')
     const list = JSON.parse(r.stdout) as Array<{bridge: string; stp: boolean; rstp: boolean; ports: Array<{name: string}>}>
-    assert.deepEqual(list.map((b) => [b.bridge, b.stp, b.rstp]), [['br0', false, false], ['br1', false, false]])
-    assert.deepEqual(list[0]?.ports.map((p) => p.name), ['br0', 'br0-l0', 'br0-l1'])
+    assert.deepEqual(
+      list.map((b) => [b.bridge, b.stp, b.rstp]),
+      [
+        ['br0', false, false],
+        ['br1', false, false],
+      ],
+    )
+    assert.deepEqual(
+      list[0]?.ports.map((p) => p.name),
+      ['br0', 'br0-l0', 'br0-l1'],
+    )
   })
 
   test('stp on --dry-run: the plan and the command it would run, the warnings, and nothing changed', async () => {
@@ -50,7 +59,21 @@ describe('netops ovs stp (built CLI, real OVS)', {skip: ovsSkip()}, () => {
   })
 
   test('stp on --json: result on stdout with changed and warnings; the BPDU warning also on stderr', async () => {
-    const r = await netops('ovs', 'stp', 'on', 'br1', '--priority', '4096', '--hello-time', '1', '--max-age', '6', '--forward-delay', '4', '--json')
+    const r = await netops(
+      'ovs',
+      'stp',
+      'on',
+      'br1',
+      '--priority',
+      '4096',
+      '--hello-time',
+      '1',
+      '--max-age',
+      '6',
+      '--forward-delay',
+      '4',
+      '--json',
+    )
     assert.equal(r.code, 0, r.stderr)
     const out = JSON.parse(r.stdout) as {bridge: string; changed: boolean; stp: boolean; rstp: boolean; active: boolean; warnings: string[]}
     assert.deepEqual([out.bridge, out.changed, out.stp, out.rstp, out.active], ['br1', true, true, false, true])
@@ -71,7 +94,7 @@ describe('netops ovs stp (built CLI, real OVS)', {skip: ovsSkip()}, () => {
     assert.doesNotMatch(r.stdout, /warning/)
   })
 
-  test('status br0 --json is a single object with the issue\'s keys', async () => {
+  test("status br0 --json is a single object with the issue's keys", async () => {
     const r = await netops('ovs', 'stp', 'status', 'br0', '--json')
     assert.equal(r.code, 0, r.stderr)
     const st = JSON.parse(r.stdout) as Record<string, unknown>

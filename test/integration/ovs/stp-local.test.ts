@@ -8,7 +8,14 @@ import {ovsSkip, startOvs, type OvsSandbox} from '../../helpers/ovs.js'
 import {LocalExecutor, type ExecResult, type Executor} from '../../../src/ovs/executor.js'
 import {Vsctl} from '../../../src/ovs/vsctl.js'
 import {getStpStatus, stpOff, stpOn} from '../../../src/ovs/stp.js'
-import {InputError, OvsBridgeNotFoundError, OvsConflictError, OvsDbUnreachableError, OvsNotInstalledError, PermissionError} from '../../../src/errors.js'
+import {
+  InputError,
+  OvsBridgeNotFoundError,
+  OvsConflictError,
+  OvsDbUnreachableError,
+  OvsNotInstalledError,
+  PermissionError,
+} from '../../../src/errors.js'
 
 const skip = ovsSkip()
 
@@ -33,7 +40,14 @@ describe('ovs stp on a real Open vSwitch (local)', {skip}, () => {
     assert.equal(st?.mode, 'off')
     assert.equal(st?.stp, false)
     assert.equal(st?.active, true)
-    assert.deepEqual(st?.ports.map((p) => [p.name, p.internal]), [['br0', true], ['eth0', false], ['int0', true]])
+    assert.deepEqual(
+      st?.ports.map((p) => [p.name, p.internal]),
+      [
+        ['br0', true],
+        ['eth0', false],
+        ['int0', true],
+      ],
+    )
   })
 
   test('--dry-run plans and reports the exact ovs-vsctl command, and writes nothing', async () => {
@@ -42,7 +56,10 @@ describe('ovs stp on a real Open vSwitch (local)', {skip}, () => {
     assert.equal(dry.dryRun, true)
     assert.equal(dry.changed, true)
     assert.equal(dry.applied['stp_enable'], 'true')
-    assert.ok(dry.warnings.some((w) => /BPDU guard/.test(w)), 'the same warnings as a real run')
+    assert.ok(
+      dry.warnings.some((w) => /BPDU guard/.test(w)),
+      'the same warnings as a real run',
+    )
     assert.equal((await ovs.vsctl('get', 'Bridge', 'br0', 'stp_enable')).trim(), 'false', 'nothing reached ovsdb')
     assert.equal((await ovs.vsctl('get', 'Bridge', 'br0', 'other_config')).trim(), '{}')
     const off = await stpOff(vsctl, 'br0', {dryRun: true})
@@ -100,7 +117,10 @@ describe('ovs stp on a real Open vSwitch (local)', {skip}, () => {
   })
 
   test('an unknown bridge fails with OvsBridgeNotFoundError listing the bridges that exist', async () => {
-    await assert.rejects(stpOn(vsctl, 'br9', {}), (e: unknown) => e instanceof OvsBridgeNotFoundError && /no bridge named br9 \(bridges: br0\)/.test(e.message))
+    await assert.rejects(
+      stpOn(vsctl, 'br9', {}),
+      (e: unknown) => e instanceof OvsBridgeNotFoundError && /no bridge named br9 \(bridges: br0\)/.test(e.message),
+    )
     await assert.rejects(getStpStatus(vsctl, 'br9'), OvsBridgeNotFoundError)
   })
 
@@ -134,7 +154,10 @@ describe('ovs stp on a real Open vSwitch (local)', {skip}, () => {
 
   test('a database socket that does not exist gives OvsDbUnreachableError naming it', async () => {
     const v = new Vsctl(new LocalExecutor({env: {...process.env, ...ovs.env}}), {db: `unix:${ovs.dir}/nope.sock`})
-    await assert.rejects(getStpStatus(v), (e: unknown) => e instanceof OvsDbUnreachableError && e.message.includes(`${ovs.dir}/nope.sock`) && e.exitCode === 13)
+    await assert.rejects(
+      getStpStatus(v),
+      (e: unknown) => e instanceof OvsDbUnreachableError && e.message.includes(`${ovs.dir}/nope.sock`) && e.exitCode === 13,
+    )
   })
 
   test('without ovs-vsctl on PATH the error is OvsNotInstalledError', async () => {
@@ -146,7 +169,10 @@ describe('ovs stp on a real Open vSwitch (local)', {skip}, () => {
     const local = new LocalExecutor({env: {...process.env}})
     const asNobody: Executor = {
       where: 'local',
-      run: async (argv): Promise<ExecResult> => ({...(await local.run(['runuser', '-u', 'nobody', '--', 'env', `OVS_RUNDIR=${ovs.dir}`, ...argv])), command: argv}),
+      run: async (argv): Promise<ExecResult> => ({
+        ...(await local.run(['runuser', '-u', 'nobody', '--', 'env', `OVS_RUNDIR=${ovs.dir}`, ...argv])),
+        command: argv,
+      }),
       close: async () => undefined,
     }
     await assert.rejects(getStpStatus(new Vsctl(asNobody), 'br0'), (e: unknown) => e instanceof PermissionError && e.exitCode === 14)

@@ -32,7 +32,13 @@ describe('STP on a real veth loop between two OVS bridges', {skip: ovsSkip()}, (
     const progress: string[] = []
     const st: StpBridgeStatus = await waitUntilSettled(vsctl, 'br0', {
       timeoutMs: 30_000,
-      onProgress: (s) => progress.push(s.ports.filter((p) => !p.internal).map((p) => `${p.name}=${p.state}`).join(' ')),
+      onProgress: (s) =>
+        progress.push(
+          s.ports
+            .filter((p) => !p.internal)
+            .map((p) => `${p.name}=${p.state}`)
+            .join(' '),
+        ),
     })
     const elapsed = Date.now() - t0
     const states = Object.fromEntries(st.ports.filter((p) => !p.internal).map((p) => [p.name, p.state]))
@@ -44,7 +50,10 @@ describe('STP on a real veth loop between two OVS bridges', {skip: ovsSkip()}, (
     assert.equal(st.isRoot, false)
     assert.match(st.rootId ?? '', /^1000\./, 'br1 (priority 4096) is the root')
     assert.ok(st.rootPort !== null && loopPorts.includes(st.rootPort))
-    assert.ok(progress.some((p) => /listening|learning/.test(p)), 'the wait saw the ports in transition')
+    assert.ok(
+      progress.some((p) => /listening|learning/.test(p)),
+      'the wait saw the ports in transition',
+    )
     // Fast timers: 2 x forward-delay = 8 s; allow slack on a loaded machine.
     assert.ok(elapsed >= 7000 && elapsed < 20_000, `settled after ${elapsed} ms`)
     const [br1] = await getStpStatus(vsctl, 'br1')

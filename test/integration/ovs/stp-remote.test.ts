@@ -38,8 +38,18 @@ describe('ovs stp over SSH to a real sshd', {skip}, () => {
     writeFileSync(
       join(cfgDir, 'config'),
       [
-        ...['node-a', 'node-b'].flatMap((h) => [`Host ${h}`, '  HostName 127.0.0.1', `  Port ${sshd.port}`, `  User ${sshd.user}`, `  IdentityFile ${sshd.identityFile}`]),
-        'Host node-down', '  HostName 127.0.0.1', `  Port ${closed}`, `  User ${sshd.user}`, `  IdentityFile ${sshd.identityFile}`,
+        ...['node-a', 'node-b'].flatMap((h) => [
+          `Host ${h}`,
+          '  HostName 127.0.0.1',
+          `  Port ${sshd.port}`,
+          `  User ${sshd.user}`,
+          `  IdentityFile ${sshd.identityFile}`,
+        ]),
+        'Host node-down',
+        '  HostName 127.0.0.1',
+        `  Port ${closed}`,
+        `  User ${sshd.user}`,
+        `  IdentityFile ${sshd.identityFile}`,
       ].join('\n') + '\n',
     )
     env = {PATH: process.env['PATH'], HOME: cfgDir, XDG_CONFIG_HOME: cfgDir, NETOPS_SSH_CONFIG: join(cfgDir, 'config')}
@@ -52,7 +62,14 @@ describe('ovs stp over SSH to a real sshd', {skip}, () => {
   })
 
   const connect = () =>
-    SshTransport.connect({host: sshd.host, port: sshd.port, username: sshd.user, identityFile: sshd.identityFile, hostKeyPolicy: 'off', sshConfigFile: null})
+    SshTransport.connect({
+      host: sshd.host,
+      port: sshd.port,
+      username: sshd.user,
+      identityFile: sshd.identityFile,
+      hostKeyPolicy: 'off',
+      sshConfigFile: null,
+    })
 
   test('status, on and off through SshExecutor reach the OVS behind sshd', async () => {
     const t = await connect()
@@ -67,7 +84,10 @@ describe('ovs stp over SSH to a real sshd', {skip}, () => {
       assert.equal(st?.ports.find((p) => p.name === 'eth0')?.portId, '8001')
       assert.equal((await ovs.vsctl('get', 'Bridge', 'br0', 'stp_enable')).trim(), 'true')
       assert.equal((await stpOff(v, 'br0')).changed, true)
-      await assert.rejects(getStpStatus(v, 'br9'), (e: unknown) => e instanceof OvsBridgeNotFoundError && / on node7 \(bridges: br0\)/.test(e.message))
+      await assert.rejects(
+        getStpStatus(v, 'br9'),
+        (e: unknown) => e instanceof OvsBridgeNotFoundError && / on node7 \(bridges: br0\)/.test(e.message),
+      )
     } finally {
       await t.close()
     }
@@ -76,10 +96,26 @@ describe('ovs stp over SSH to a real sshd', {skip}, () => {
   test('--sudo runs `sudo -n ovs-vsctl ...` remotely (with --db/--target, since sudo resets the environment)', async () => {
     const pid = ovs.vswitchdPid()
     assert.ok(pid)
-    const r = await runCli(cli.runJs, [
-      'ovs', 'stp', 'on', 'br0', '--host', 'node-a', '--sudo', '--host-key-policy', 'off',
-      '--db', `unix:${ovs.dbSocket}`, '--target', join(ovs.dir, `ovs-vswitchd.${pid}.ctl`), '--json',
-    ], env)
+    const r = await runCli(
+      cli.runJs,
+      [
+        'ovs',
+        'stp',
+        'on',
+        'br0',
+        '--host',
+        'node-a',
+        '--sudo',
+        '--host-key-policy',
+        'off',
+        '--db',
+        `unix:${ovs.dbSocket}`,
+        '--target',
+        join(ovs.dir, `ovs-vswitchd.${pid}.ctl`),
+        '--json',
+      ],
+      env,
+    )
     assert.equal(r.code, 0, r.stderr + r.stdout)
     const out = JSON.parse(r.stdout) as {changed: boolean; active: boolean; command: string[]}
     assert.deepEqual([out.changed, out.active], [true, true])
@@ -87,12 +123,26 @@ describe('ovs stp over SSH to a real sshd', {skip}, () => {
   })
 
   test('several --host run in parallel: per-host JSON, and exit 10 when one host fails', async () => {
-    const r = await runCli(cli.runJs, ['ovs', 'stp', 'status', 'br0', '--host', 'node-a', '--host', 'node-b', '--host', 'node-down', '--host-key-policy', 'off', '--json'], env)
+    const r = await runCli(
+      cli.runJs,
+      ['ovs', 'stp', 'status', 'br0', '--host', 'node-a', '--host', 'node-b', '--host', 'node-down', '--host-key-policy', 'off', '--json'],
+      env,
+    )
     assert.equal(r.code, 10, r.stderr)
-    const out = JSON.parse(r.stdout) as {failed: number; hosts: Array<{host: string; ok: boolean; result?: {bridge: string; stp: boolean}; error?: {code: string}}>}
+    const out = JSON.parse(r.stdout) as {
+      failed: number
+      hosts: Array<{host: string; ok: boolean; result?: {bridge: string; stp: boolean}; error?: {code: string}}>
+    }
     assert.equal(out.failed, 1)
     const hosts = out.hosts
-    assert.deepEqual(hosts.map((h) => [h.host, h.ok]), [['node-a', true], ['node-b', true], ['node-down', false]])
+    assert.deepEqual(
+      hosts.map((h) => [h.host, h.ok]),
+      [
+        ['node-a', true],
+        ['node-b', true],
+        ['node-down', false],
+      ],
+    )
     assert.equal(hosts[0]?.result?.stp, true)
     assert.equal(hosts[2]?.error?.code, 'NETOPS_SSH_UNREACHABLE')
   })

@@ -26,7 +26,10 @@ describe('ovs stp with ovs-vswitchd not running', {skip: ovsSkip()}, () => {
     assert.equal(r.changed, true)
     assert.equal(r.active, false)
     assert.ok(r.command?.includes('--no-wait'))
-    assert.ok(r.warnings.some((w) => /ovs-vswitchd is not running.*stored in ovsdb but NOT active/.test(w)), r.warnings.join('\n'))
+    assert.ok(
+      r.warnings.some((w) => /ovs-vswitchd is not running.*stored in ovsdb but NOT active/.test(w)),
+      r.warnings.join('\n'),
+    )
     assert.equal((await ovs.vsctl('get', 'Bridge', 'br0', 'stp_enable')).trim(), 'true')
   })
 

@@ -17,7 +17,16 @@ import {sshdSkip, startSshd, type SshdHandle} from '../../helpers/sshd.js'
 const skip = sshdSkip()
 
 function optsFor(s: SshdHandle, over: Partial<SshTargetOptions> = {}): SshTargetOptions {
-  return {host: s.host, port: s.port, username: s.user, identityFile: s.identityFile, hostKeyPolicy: 'off', sshConfigFile: null, timeoutMs: 10_000, ...over}
+  return {
+    host: s.host,
+    port: s.port,
+    username: s.user,
+    identityFile: s.identityFile,
+    hostKeyPolicy: 'off',
+    sshConfigFile: null,
+    timeoutMs: 10_000,
+    ...over,
+  }
 }
 
 describe('real OpenSSH sshd', {skip}, () => {

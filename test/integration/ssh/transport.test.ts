@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {
   ConnectionLostError,
-  NetopsError,
+  type NetopsError,
   SshAuthError,
   SshHostKeyChangedError,
   SshHostKeyUnknownError,
@@ -21,7 +21,13 @@ import {
 import {fingerprint} from '../../../src/ssh/known-hosts.js'
 import {SshTransport} from '../../../src/ssh/transport.js'
 import type {SshTargetOptions} from '../../../src/ssh/types.js'
-import {generateKeyPair, LEGACY_SERVER_ALGORITHMS, startSilentTcpServer, startSshServer, type TestSshServerHandle} from '../../helpers/ssh-server.js'
+import {
+  generateKeyPair,
+  LEGACY_SERVER_ALGORITHMS,
+  startSilentTcpServer,
+  startSshServer,
+  type TestSshServerHandle,
+} from '../../helpers/ssh-server.js'
 import {freePort} from '../../helpers/sshd.js'
 
 const PASSWORD = 'c0rrect-H0rse!battery'
@@ -59,15 +65,22 @@ function opts(over: Partial<SshTargetOptions> = {}): SshTargetOptions {
 }
 
 /** Assert a rejection is the given class and that no secret appears anywhere in it. */
-async function rejectsWith<T extends NetopsError>(p: Promise<unknown>, cls: abstract new (...a: never[]) => T, check?: (e: T) => void): Promise<T> {
+async function rejectsWith<T extends NetopsError>(
+  p: Promise<unknown>,
+  cls: abstract new (...a: never[]) => T,
+  check?: (e: T) => void,
+): Promise<T> {
   let caught: unknown
   try {
     await p
   } catch (err) {
     caught = err
   }
-  assert.ok(caught instanceof cls, `expected ${cls.name}, got ${caught instanceof Error ? `${caught.constructor.name}: ${caught.message}` : String(caught)}`)
-  const e = caught as T
+  assert.ok(
+    caught instanceof cls,
+    `expected ${cls.name}, got ${caught instanceof Error ? `${caught.constructor.name}: ${caught.message}` : String(caught)}`,
+  )
+  const e = caught
   const everything = [e.message, JSON.stringify(e.toJSON()), ...e.suggestions].join('\n')
   for (const secret of [PASSWORD, WRONG, PASSPHRASE]) assert.ok(!everything.includes(secret), `secret leaked into: ${everything}`)
   check?.(e)
@@ -177,7 +190,10 @@ describe('unreachable, timeouts and protocol errors', () => {
   })
 
   test('exec that never finishes is SshTimeoutError and the connection stays usable', async () => {
-    const hang = await startSshServer({users: [{username: 'admin', password: PASSWORD}], onExec: (cmd) => (cmd === 'hang' ? {hang: true} : {stdout: 'ok'})})
+    const hang = await startSshServer({
+      users: [{username: 'admin', password: PASSWORD}],
+      onExec: (cmd) => (cmd === 'hang' ? {hang: true} : {stdout: 'ok'}),
+    })
     const t = await SshTransport.connect(opts({port: hang.port, password: PASSWORD}))
     try {
       await rejectsWith(t.exec('hang', {timeoutMs: 300}), SshTimeoutError, (e) => assert.match(e.message, /did not finish within 0\.3s/))
@@ -257,14 +273,21 @@ describe('unreachable, timeouts and protocol errors', () => {
 describe('legacy algorithms', () => {
   let legacy: TestSshServerHandle
   before(async () => {
-    legacy = await startSshServer({users: [{username: 'admin', password: PASSWORD}], hostKeyType: 'rsa', algorithms: LEGACY_SERVER_ALGORITHMS})
+    legacy = await startSshServer({
+      users: [{username: 'admin', password: PASSWORD}],
+      hostKeyType: 'rsa',
+      algorithms: LEGACY_SERVER_ALGORITHMS,
+    })
   })
   after(() => legacy.stop())
 
   test('a legacy-only server fails without legacySsh, with a message suggesting --legacy-ssh', async () => {
     await rejectsWith(SshTransport.connect(opts({port: legacy.port, password: PASSWORD})), SshProtocolError, (e) => {
       assert.match(e.message, /no common key exchange algorithm/)
-      assert.ok(e.suggestions.some((s) => s.includes('--legacy-ssh')), e.suggestions.join('|'))
+      assert.ok(
+        e.suggestions.some((s) => s.includes('--legacy-ssh')),
+        e.suggestions.join('|'),
+      )
     })
   })
 
@@ -292,10 +315,14 @@ describe('legacy algorithms', () => {
 describe('host keys', () => {
   test('strict refuses an unknown host key with its fingerprint and writes nothing', async () => {
     const kh = join(dir, 'strict', 'known_hosts')
-    await rejectsWith(SshTransport.connect(opts({password: PASSWORD, hostKeyPolicy: 'strict', knownHostsFile: kh})), SshHostKeyUnknownError, (e) => {
-      assert.equal(e.exitCode, 9)
-      assert.match(e.message, /not known \(ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}\)/)
-    })
+    await rejectsWith(
+      SshTransport.connect(opts({password: PASSWORD, hostKeyPolicy: 'strict', knownHostsFile: kh})),
+      SshHostKeyUnknownError,
+      (e) => {
+        assert.equal(e.exitCode, 9)
+        assert.match(e.message, /not known \(ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}\)/)
+      },
+    )
     assert.equal(existsSync(kh), false)
   })
 
@@ -318,14 +345,21 @@ describe('host keys', () => {
     writeFileSync(kh, `# netops\nsomewhere-else ${old}\n[127.0.0.1]:${srv.port} ${old}\n`)
     const newFp = fingerprint(Buffer.from(srv.hostPublicKey.split(' ')[1] ?? '', 'base64'))
     for (const policy of ['accept-new', 'strict'] as const) {
-      await rejectsWith(SshTransport.connect(opts({password: PASSWORD, hostKeyPolicy: policy, knownHostsFile: kh})), SshHostKeyChangedError, (e) => {
-        assert.equal(e.exitCode, 9)
-        assert.match(e.message, /HOST KEY has CHANGED/)
-        assert.ok(e.message.includes(`admin@127.0.0.1:${srv.port}`), e.message)
-        assert.ok(e.message.includes(`ssh-ed25519 ${newFp}`), e.message)
-        assert.ok(e.message.includes(`${kh}:3`), e.message)
-        assert.ok(e.suggestions.some((s) => s.includes(`ssh-keygen -R '[127.0.0.1]:${srv.port}' -f '${kh}'`)), e.suggestions.join('\n'))
-      })
+      await rejectsWith(
+        SshTransport.connect(opts({password: PASSWORD, hostKeyPolicy: policy, knownHostsFile: kh})),
+        SshHostKeyChangedError,
+        (e) => {
+          assert.equal(e.exitCode, 9)
+          assert.match(e.message, /HOST KEY has CHANGED/)
+          assert.ok(e.message.includes(`admin@127.0.0.1:${srv.port}`), e.message)
+          assert.ok(e.message.includes(`ssh-ed25519 ${newFp}`), e.message)
+          assert.ok(e.message.includes(`${kh}:3`), e.message)
+          assert.ok(
+            e.suggestions.some((s) => s.includes(`ssh-keygen -R '[127.0.0.1]:${srv.port}' -f '${kh}'`)),
+            e.suggestions.join('\n'),
+          )
+        },
+      )
     }
     assert.equal(readFileSync(kh, 'utf8').split('\n').length, 4, 'file untouched')
   })
@@ -355,9 +389,13 @@ describe('~/.ssh/config', () => {
     } finally {
       await t.close()
     }
-    await rejectsWith(SshTransport.connect({host: 'tor-7', homeDir: home, hostKeyPolicy: 'off', timeoutMs: 5000, username: 'admin', password: WRONG}), SshAuthError, (e) => {
-      assert.match(e.message, /admin@127\.0\.0\.1/)
-      assert.match(e.message, /\(tor-7\)/)
-    })
+    await rejectsWith(
+      SshTransport.connect({host: 'tor-7', homeDir: home, hostKeyPolicy: 'off', timeoutMs: 5000, username: 'admin', password: WRONG}),
+      SshAuthError,
+      (e) => {
+        assert.match(e.message, /admin@127\.0\.0\.1/)
+        assert.match(e.message, /\(tor-7\)/)
+      },
+    )
   })
 })

@@ -25,7 +25,10 @@ before(() => {
 })
 after(() => rmSync(dir, {recursive: true, force: true}))
 
-function open(lab: LabSwitch, over: {password?: string; enablePassword?: string; timeoutMs?: number; legacySsh?: boolean; knownHosts?: string} = {}) {
+function open(
+  lab: LabSwitch,
+  over: {password?: string; enablePassword?: string; timeoutMs?: number; legacySsh?: boolean; knownHosts?: string} = {},
+) {
   return SwitchDevice.open({
     target: {
       host: lab.host,
@@ -98,8 +101,13 @@ describe('switch over SSH to the lab switch (IOS)', () => {
         const r = await fixLoop(dev, fixOptions({bounce: true, save: true}))
         assert.equal(r.changed, true)
         assert.deepEqual(r.applied, [
-          'interface GigabitEthernet1/0/19', 'no keepalive', 'exit', 'errdisable recovery cause loopback',
-          'interface GigabitEthernet1/0/19', 'shutdown', 'no shutdown',
+          'interface GigabitEthernet1/0/19',
+          'no keepalive',
+          'exit',
+          'errdisable recovery cause loopback',
+          'interface GigabitEthernet1/0/19',
+          'shutdown',
+          'no shutdown',
         ])
         assert.equal(r.saved, true)
         assert.equal(r.bounced, true)
@@ -254,7 +262,7 @@ describe('switch over SSH to the lab switch (IOS)', () => {
     await withLab({}, async (lab) => {
       await assert.rejects(open(lab, {password: 'not-the-Pa55word'}), (err: unknown) => {
         assert.ok(err instanceof SshAuthError)
-        assert.doesNotMatch(JSON.stringify({m: (err as Error).message, s: (err as SshAuthError).suggestions}), /not-the-Pa55word/)
+        assert.doesNotMatch(JSON.stringify({m: (err as Error).message, s: err.suggestions}), /not-the-Pa55word/)
         return true
       })
     })

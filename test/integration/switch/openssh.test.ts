@@ -44,8 +44,15 @@ describe('switch through real OpenSSH sshd', {skip}, () => {
       const d = diagnose(await dev.readPort('19'), dev.platform)
       assert.equal(d.verdict, 'keepalive-loopback')
       const r = await fixLoop(dev, {
-        port: '19', intervalSeconds: 300, dryRun: false, bounce: true, save: true, wait: false,
-        waitTimeoutMs: 10_000, pollIntervalMs: 200, confirm: async () => true,
+        port: '19',
+        intervalSeconds: 300,
+        dryRun: false,
+        bounce: true,
+        save: true,
+        wait: false,
+        waitTimeoutMs: 10_000,
+        pollIntervalMs: 200,
+        confirm: async () => true,
       })
       assert.equal(r.verified, true)
       assert.equal(r.after?.status, 'connected')

@@ -8,9 +8,17 @@ import {describeLab} from '../../../src/lab/switch/report.js'
 
 function fake(port: number, over: Partial<LabSwitch> = {}, hostname = 'sw1'): LabSwitch {
   return {
-    host: '127.0.0.1', port, username: 'admin', password: 'admin', enablePassword: 'cisco', platform: 'ios',
-    hostKeyFingerprint: 'SHA256:abc', hostPublicKey: 'ssh-ed25519 AAAA', device: new Device({clock: new FakeClock(), hostname}),
-    close: async () => {}, ...over,
+    host: '127.0.0.1',
+    port,
+    username: 'admin',
+    password: 'admin',
+    enablePassword: 'cisco',
+    platform: 'ios',
+    hostKeyFingerprint: 'SHA256:abc',
+    hostPublicKey: 'ssh-ed25519 AAAA',
+    device: new Device({clock: new FakeClock(), hostname}),
+    close: async () => {},
+    ...over,
   }
 }
 
@@ -39,7 +47,10 @@ test('human rendering says where it listens, how to log in, and what port 19 is 
 
 test('a fleet renders one line per switch and the port range', () => {
   const meta = {scenario: 'loop' as const, timeScale: 1, legacySsh: false, model: 'single' as const}
-  const text = renderLabSwitch(describeLab([fake(3000, {}, 'sw1'), fake(3001, {}, 'sw2')], meta), {password: 'admin', enablePassword: 'cisco'})
+  const text = renderLabSwitch(describeLab([fake(3000, {}, 'sw1'), fake(3001, {}, 'sw2')], meta), {
+    password: 'admin',
+    enablePassword: 'cisco',
+  })
   assert.match(text, /2 lab switches .* ports 3000-3001/)
   assert.match(text, /^sw2 +127\.0\.0\.1 +3001$/m)
 })

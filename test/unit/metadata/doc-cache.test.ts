@@ -22,12 +22,27 @@ function fleet(opts: {zoneOf?: (i: number) => string; hostOf?: (i: number) => st
     ip: `10.9.0.${i + 1}`,
     profile: 'app',
     availability_zone: opts.zoneOf?.(i) ?? (i < 4 ? 'rack-a' : `rack-${i}`),
-    interfaces: i === 5 ? [] : i % 4 === 1 ? [{name: 'mgmt', mac: mac(i)}, {name: 'data', mac: mac(i + 100), address: `10.8.0.${i + 1}/24`}] : [{name: 'mgmt', mac: mac(i)}],
+    interfaces:
+      i === 5
+        ? []
+        : i % 4 === 1
+          ? [
+              {name: 'mgmt', mac: mac(i)},
+              {name: 'data', mac: mac(i + 100), address: `10.8.0.${i + 1}/24`},
+            ]
+          : [{name: 'mgmt', mac: mac(i)}],
     ...(i === 6 ? {public_keys: null} : {}),
     ...(i === 7 ? {user_data: `#cloud-config\n# ${'x'.repeat(300 * 1024)}\n`} : {}),
   }))
   return inventoryFromObject({
-    profiles: {app: {user_data: '#cloud-config\nhostname: {{ hostname }}\n', vendor_data: '#cloud-config\ntimezone: UTC\n', meta_data: {role: 'app'}, public_keys: [KEY]}},
+    profiles: {
+      app: {
+        user_data: '#cloud-config\nhostname: {{ hostname }}\n',
+        vendor_data: '#cloud-config\ntimezone: UTC\n',
+        meta_data: {role: 'app'},
+        public_keys: [KEY],
+      },
+    },
     instances,
   }).instances
 }
@@ -40,11 +55,24 @@ function reference(all: Map<string, import('../../../src/metadata/documents.js')
 
 /** Every path any VM has, each also with a trailing slash, and a few nobody has (a MAC as part of a segment, twice…). */
 function probes(instances: readonly Instance[], ctx: FlavorContext): string[] {
-  const paths = new Set<string>(['/nope', '/2009-04-04/nope', '/openstack/2012-08-10/nope', '/latest/meta-data/network/interfaces/macs/nope/mac'])
+  const paths = new Set<string>([
+    '/nope',
+    '/2009-04-04/nope',
+    '/openstack/2012-08-10/nope',
+    '/latest/meta-data/network/interfaces/macs/nope/mac',
+  ])
   instances.forEach((instance, launchIndex) => {
     for (const {mac: m} of instance.interfaces) {
       const macs = '/latest/meta-data/network/interfaces/macs'
-      for (const p of [`${macs}/${m}x/mac`, `${macs}/x${m}/mac`, `${macs}/${m}/${m}`, `${macs}/${m}${m}`, `/${m}${macs}/${m}/mac`, `/2016-09-02/meta-data/network/interfaces/macs/${m}/mac/`]) paths.add(p)
+      for (const p of [
+        `${macs}/${m}x/mac`,
+        `${macs}/x${m}/mac`,
+        `${macs}/${m}/${m}`,
+        `${macs}/${m}${m}`,
+        `/${m}${macs}/${m}/mac`,
+        `/2016-09-02/meta-data/network/interfaces/macs/${m}/mac/`,
+      ])
+        paths.add(p)
     }
     for (const path of renderAllDocuments(instance, {...ctx, launchIndex}).keys()) {
       paths.add(path)
@@ -82,7 +110,10 @@ test('a VM whose answer differs from the shared one for the same entry gets its 
   const instances = fleet({count: 20})
   const snap = new DocumentSnapshot(1, instances)
   for (const i of [19, 0, 12, 3, 7, 4]) {
-    assert.equal(snap.lookup(instances[i]!, '/latest/meta-data/placement/availability-zone')?.body.toString(), i < 4 ? 'rack-a' : `rack-${i}`)
+    assert.equal(
+      snap.lookup(instances[i]!, '/latest/meta-data/placement/availability-zone')?.body.toString(),
+      i < 4 ? 'rack-a' : `rack-${i}`,
+    )
     assert.equal(snap.lookup(instances[i]!, '/latest/meta-data/instance-id')?.body.toString(), `app-${i}`)
   }
   assertAnswersAsRendered(snap, instances)
@@ -111,7 +142,9 @@ test('a reload is a new snapshot: the old one keeps answering the old records', 
   const old = new DocumentSnapshot(1, v1)
   assert.equal(old.lookup(v1[2]!, '/latest/meta-data/hostname')?.body.toString(), 'app-2')
   // renamed hosts, other zones, a VM gone, one more, the phone-home vendor-data part
-  const v2 = withProgressVendorData(fleet({count: 16, hostOf: (i) => `web-${i}`, zoneOf: (i) => (i % 2 === 0 ? 'even' : 'odd')}).filter((i) => i.id !== 'app-3'))
+  const v2 = withProgressVendorData(
+    fleet({count: 16, hostOf: (i) => `web-${i}`, zoneOf: (i) => (i % 2 === 0 ? 'even' : 'odd')}).filter((i) => i.id !== 'app-3'),
+  )
   const next = new DocumentSnapshot(2, v2)
   assert.ok(next.prewarm(Infinity))
   assertAnswersAsRendered(next, v2)

@@ -12,7 +12,9 @@ const req = (head: string): FastRequest => {
 }
 
 test('a plain GET: method, target, lower-case header names, values trimmed', () => {
-  const r = req('GET /latest/meta-data/instance-id HTTP/1.1\r\nHost: 169.254.169.254\r\nUser-Agent: Cloud-Init/22.4.2\r\nX-Forwarded-For:   10.0.0.5  ')
+  const r = req(
+    'GET /latest/meta-data/instance-id HTTP/1.1\r\nHost: 169.254.169.254\r\nUser-Agent: Cloud-Init/22.4.2\r\nX-Forwarded-For:   10.0.0.5  ',
+  )
   assert.equal(r.method, 'GET')
   assert.equal(r.url, '/latest/meta-data/instance-id')
   assert.equal(r.headers['host'], '169.254.169.254')
@@ -34,7 +36,10 @@ test('Connection: close is seen in any case and among other tokens', () => {
 
 test('HEAD and a bodiless PUT (the IMDSv2 token) stay on the fast path; Content-Length: 0 is no body', () => {
   assert.equal(req('HEAD / HTTP/1.1\r\nHost: a').method, 'HEAD')
-  assert.equal(req('PUT /latest/api/token HTTP/1.1\r\nHost: a\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\nContent-Length: 0').method, 'PUT')
+  assert.equal(
+    req('PUT /latest/api/token HTTP/1.1\r\nHost: a\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\nContent-Length: 0').method,
+    'PUT',
+  )
 })
 
 test('everything outside the simple subset is handed over to node:http', () => {
@@ -65,10 +70,32 @@ test('everything outside the simple subset is handed over to node:http', () => {
 })
 
 test('an incomplete head is kept only while it can still become a request the fast path takes', () => {
-  for (const t of ['', 'G', 'GE', 'GET', 'GET ', 'GET /latest/me', 'GET / HTTP/1.1\r', 'GET / HTTP/1.1\r\nHost: x\r\nX-Forw', 'HEAD /x HTTP/1.1\r\n', 'PUT /latest/api/token HTTP/1.1\r\n']) {
+  for (const t of [
+    '',
+    'G',
+    'GE',
+    'GET',
+    'GET ',
+    'GET /latest/me',
+    'GET / HTTP/1.1\r',
+    'GET / HTTP/1.1\r\nHost: x\r\nX-Forw',
+    'HEAD /x HTTP/1.1\r\n',
+    'PUT /latest/api/token HTTP/1.1\r\n',
+  ]) {
     assert.equal(plausibleStart(t), true, JSON.stringify(t))
   }
-  for (const t of ['POST', 'a /x', 'get /', 'GETX /', 'GET /x HTTP/1.0\r\n', 'GET x HTTP/1.1\r\n', 'GET /\xe9 HTTP/1.1\r\n', 'GET / HTTP/1.1\nHost', 'GET / HTTP/1.1\r\nHost: x\rY', '\r\nGET']) {
+  for (const t of [
+    'POST',
+    'a /x',
+    'get /',
+    'GETX /',
+    'GET /x HTTP/1.0\r\n',
+    'GET x HTTP/1.1\r\n',
+    'GET /\xe9 HTTP/1.1\r\n',
+    'GET / HTTP/1.1\nHost',
+    'GET / HTTP/1.1\r\nHost: x\rY',
+    '\r\nGET',
+  ]) {
     assert.equal(plausibleStart(t), false, JSON.stringify(t))
   }
 })

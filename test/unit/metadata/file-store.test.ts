@@ -12,7 +12,12 @@ test('loadInventoryIsolated receives every record of a large inventory, in order
       'inv.yaml',
       stringify({
         profiles: {app: {user_data: '#cloud-config\nhostname: {{ hostname }}\n', meta_data: {role: 'app'}, public_keys: [KEY]}},
-        instances: Array.from({length: 613}, (_, i) => ({id: `vm-${i}`, ip: `10.7.${i >> 8}.${i & 255}`, profile: 'app', ...(i === 5 ? {availability_zone: 'rack-b'} : {})})),
+        instances: Array.from({length: 613}, (_, i) => ({
+          id: `vm-${i}`,
+          ip: `10.7.${i >> 8}.${i & 255}`,
+          profile: 'app',
+          ...(i === 5 ? {availability_zone: 'rack-b'} : {}),
+        })),
       }),
     )
     const isolated = await loadInventoryIsolated(file)

@@ -10,7 +10,10 @@ const [waf, ips] = sampleInstances()
 test('guest-config nocloud: SMBIOS serial ds=nocloud-net with a seed URL ending in /', () => {
   const g = guestConfig({flavor: 'nocloud'})
   assert.equal(g.smbios.serial, 'ds=nocloud-net;s=http://169.254.169.254/nocloud/')
-  assert.deepEqual(g.qemuArgs, ['-smbios', 'type=1,manufacturer=netops,product=netops VM,serial=ds=nocloud-net;s=http://169.254.169.254/nocloud/'])
+  assert.deepEqual(g.qemuArgs, [
+    '-smbios',
+    'type=1,manufacturer=netops,product=netops VM,serial=ds=nocloud-net;s=http://169.254.169.254/nocloud/',
+  ])
   assert.match(g.cloudCfg.content, /seedfrom: http:\/\/169\.254\.169\.254\/nocloud\//)
   assert.ok(g.warnings.some((w) => /not ds=nocloud/.test(w)))
 })
@@ -23,7 +26,10 @@ test('guest-config openstack: product OpenStack Nova, uuid only when it is a UUI
   const w = guestConfig({flavor: 'openstack', instance: waf!})
   assert.equal(w.smbios.uuid, undefined)
   assert.ok(w.warnings.some((x) => /not a UUID/.test(x)))
-  assert.deepEqual(w.nics.map((n) => n.mac), ['52:54:00:00:00:01', '52:54:00:00:01:01', '52:54:00:00:02:01'])
+  assert.deepEqual(
+    w.nics.map((n) => n.mac),
+    ['52:54:00:00:00:01', '52:54:00:00:01:01', '52:54:00:00:02:01'],
+  )
 })
 
 test('guest-config ec2: image-side snippet by default; AWS impersonation sets matching ec2… uuid and serial', () => {
@@ -44,7 +50,10 @@ test('render picks a VM by id, ip or any MAC and shows each directory once', () 
   assert.ok(paths.includes('/openstack/') && !paths.includes('/openstack'))
   assert.ok(paths.includes('/openstack/2018-08-27/network_data.json'))
   const one = renderInstance(waf!, {flavor: 'ec2', path: 'latest/meta-data/nope'})
-  assert.deepEqual(one.documents.map((d) => d.status), [404])
+  assert.deepEqual(
+    one.documents.map((d) => d.status),
+    [404],
+  )
   const cs = renderInstance(ips!, {flavor: 'cloudstack'})
   assert.deepEqual(cs.passwordServer, {hasPassword: true})
   assert.doesNotMatch(JSON.stringify(cs), /s3cret/)
@@ -54,5 +63,6 @@ test('normalizePath rejects traversal and bad escapes, collapses slashes, drops 
   assert.equal(normalizePath('//latest//meta-data/'), '/latest/meta-data/')
   assert.equal(normalizePath('/latest/meta-data/?a=b'), '/latest/meta-data/')
   assert.equal(normalizePath('http://169.254.169.254/latest/'), '/latest/')
-  for (const bad of ['/a/../b', '/a/%2e%2e/b', '/a/%2E/b', '/%zz', '/a%00', '/a\\b', 'latest']) assert.equal(normalizePath(bad), undefined, bad)
+  for (const bad of ['/a/../b', '/a/%2e%2e/b', '/a/%2E/b', '/%zz', '/a%00', '/a\\b', 'latest'])
+    assert.equal(normalizePath(bad), undefined, bad)
 })

@@ -77,21 +77,106 @@ instances:
 })
 
 const BAD_CASES: Array<{name: string; yaml: string; line: number; column: number; message: RegExp; hint?: RegExp}> = [
-  {name: 'duplicate id', yaml: 'instances:\n  - {id: a, ip: 10.0.0.1}\n  - {id: a, ip: 10.0.0.2}\n', line: 3, column: 10, message: /duplicate id `a`/, hint: /first used at inv\.yaml:2:10/},
-  {name: 'duplicate ip (v4-mapped form)', yaml: 'instances:\n  - {id: a, ip: 10.0.0.1}\n  - {id: b, ip: "::ffff:10.0.0.1"}\n', line: 3, column: 17, message: /ip 10\.0\.0\.1 is already used/},
-  {name: 'ip with a prefix', yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1/24\n', line: 3, column: 9, message: /not an IPv4 or IPv6 address/, hint: /ip: 10\.0\.0\.1/},
+  {
+    name: 'duplicate id',
+    yaml: 'instances:\n  - {id: a, ip: 10.0.0.1}\n  - {id: a, ip: 10.0.0.2}\n',
+    line: 3,
+    column: 10,
+    message: /duplicate id `a`/,
+    hint: /first used at inv\.yaml:2:10/,
+  },
+  {
+    name: 'duplicate ip (v4-mapped form)',
+    yaml: 'instances:\n  - {id: a, ip: 10.0.0.1}\n  - {id: b, ip: "::ffff:10.0.0.1"}\n',
+    line: 3,
+    column: 17,
+    message: /ip 10\.0\.0\.1 is already used/,
+  },
+  {
+    name: 'ip with a prefix',
+    yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1/24\n',
+    line: 3,
+    column: 9,
+    message: /not an IPv4 or IPv6 address/,
+    hint: /ip: 10\.0\.0\.1/,
+  },
   {name: 'missing ip', yaml: 'instances:\n  - id: a\n', line: 2, column: 9, message: /has no `ip:`/},
-  {name: 'bad MAC', yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    interfaces:\n      - {name: m, mac: "52:54:00:zz:00:01"}\n', line: 5, column: 24, message: /is not a MAC address/},
-  {name: 'duplicate MAC across VMs', yaml: 'instances:\n  - {id: a, ip: 10.0.0.1, interfaces: [{name: m, mac: "52:54:00:00:00:01"}]}\n  - {id: b, ip: 10.0.0.2, interfaces: [{name: m, mac: "52:54:00:00:00:01"}]}\n', line: 3, column: 55, message: /already used by instance `a`/},
-  {name: 'address without prefix', yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    interfaces:\n      - {name: m, mac: "52:54:00:00:00:01", address: 10.0.0.1}\n', line: 5, column: 54, message: /not in CIDR form/, hint: /10\.0\.0\.1\/24/},
-  {name: 'v6 gateway in gateway', yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    interfaces:\n      - {name: m, mac: "52:54:00:00:00:01", address: 10.0.0.1/24, gateway: "fd00::1"}\n', line: 5, column: 76, message: /not an IPv4 address/, hint: /gateway6/},
-  {name: 'inline port with an address', yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    interfaces:\n      - {name: m, mac: "52:54:00:00:00:01", mode: inline, address: 10.0.0.1/24}\n', line: 5, column: 51, message: /inline but has an address/},
-  {name: 'unknown key with a suggestion', yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    hostnmae: x\n', line: 4, column: 5, message: /unknown key `hostnmae`/, hint: /did you mean `hostname`/},
-  {name: 'unknown profile', yaml: 'profiles:\n  waf: {}\ninstances:\n  - {id: a, ip: 10.0.0.1, profile: wfa}\n', line: 4, column: 36, message: /unknown profile `wfa`/, hint: /did you mean `waf`/},
-  {name: 'unknown template variable in a block scalar', yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    user_data: |\n      #!/bin/sh\n      echo {{ hostnme }}\n', line: 6, column: 12, message: /unknown template variable `hostnme`/, hint: /did you mean `hostname`/},
-  {name: 'bad public key', yaml: 'instances:\n  - {id: a, ip: 10.0.0.1, public_keys: ["not a key"]}\n', line: 2, column: 41, message: /OpenSSH public key/},
+  {
+    name: 'bad MAC',
+    yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    interfaces:\n      - {name: m, mac: "52:54:00:zz:00:01"}\n',
+    line: 5,
+    column: 24,
+    message: /is not a MAC address/,
+  },
+  {
+    name: 'duplicate MAC across VMs',
+    yaml: 'instances:\n  - {id: a, ip: 10.0.0.1, interfaces: [{name: m, mac: "52:54:00:00:00:01"}]}\n  - {id: b, ip: 10.0.0.2, interfaces: [{name: m, mac: "52:54:00:00:00:01"}]}\n',
+    line: 3,
+    column: 55,
+    message: /already used by instance `a`/,
+  },
+  {
+    name: 'address without prefix',
+    yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    interfaces:\n      - {name: m, mac: "52:54:00:00:00:01", address: 10.0.0.1}\n',
+    line: 5,
+    column: 54,
+    message: /not in CIDR form/,
+    hint: /10\.0\.0\.1\/24/,
+  },
+  {
+    name: 'v6 gateway in gateway',
+    yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    interfaces:\n      - {name: m, mac: "52:54:00:00:00:01", address: 10.0.0.1/24, gateway: "fd00::1"}\n',
+    line: 5,
+    column: 76,
+    message: /not an IPv4 address/,
+    hint: /gateway6/,
+  },
+  {
+    name: 'inline port with an address',
+    yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    interfaces:\n      - {name: m, mac: "52:54:00:00:00:01", mode: inline, address: 10.0.0.1/24}\n',
+    line: 5,
+    column: 51,
+    message: /inline but has an address/,
+  },
+  {
+    name: 'unknown key with a suggestion',
+    yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    hostnmae: x\n',
+    line: 4,
+    column: 5,
+    message: /unknown key `hostnmae`/,
+    hint: /did you mean `hostname`/,
+  },
+  {
+    name: 'unknown profile',
+    yaml: 'profiles:\n  waf: {}\ninstances:\n  - {id: a, ip: 10.0.0.1, profile: wfa}\n',
+    line: 4,
+    column: 36,
+    message: /unknown profile `wfa`/,
+    hint: /did you mean `waf`/,
+  },
+  {
+    name: 'unknown template variable in a block scalar',
+    yaml: 'instances:\n  - id: a\n    ip: 10.0.0.1\n    user_data: |\n      #!/bin/sh\n      echo {{ hostnme }}\n',
+    line: 6,
+    column: 12,
+    message: /unknown template variable `hostnme`/,
+    hint: /did you mean `hostname`/,
+  },
+  {
+    name: 'bad public key',
+    yaml: 'instances:\n  - {id: a, ip: 10.0.0.1, public_keys: ["not a key"]}\n',
+    line: 2,
+    column: 41,
+    message: /OpenSSH public key/,
+  },
   {name: 'YAML syntax error', yaml: 'instances:\n  - {id: a, ip: 10.0.0.1\n', line: 3, column: 1, message: /^YAML:/},
-  {name: 'duplicate key', yaml: 'instances:\n  - id: a\n    id: b\n    ip: 10.0.0.1\n', line: 3, column: 5, message: /YAML: Map keys must be unique/},
+  {
+    name: 'duplicate key',
+    yaml: 'instances:\n  - id: a\n    id: b\n    ip: 10.0.0.1\n',
+    line: 3,
+    column: 5,
+    message: /YAML: Map keys must be unique/,
+  },
 ]
 
 for (const c of BAD_CASES) {
@@ -131,7 +216,13 @@ test('a directory of YAML files is read in name order; profiles may live in anot
     })
     t.write('30-rack-b.yaml', 'instances:\n  - {id: ips-02, ip: 10.0.0.2, profile: ips}\n')
     const inv = await loadInventory(t.dir)
-    assert.deepEqual(inv.instances.map((i) => [i.id, i.meta['role']]), [['ips-01', 'ips'], ['ips-02', 'ips']])
+    assert.deepEqual(
+      inv.instances.map((i) => [i.id, i.meta['role']]),
+      [
+        ['ips-01', 'ips'],
+        ['ips-02', 'ips'],
+      ],
+    )
     assert.equal(inv.files.length, 3)
   } finally {
     t.cleanup()
@@ -139,7 +230,10 @@ test('a directory of YAML files is read in name order; profiles may live in anot
 })
 
 test('a missing inventory path is an InventoryError with exit code 2', async () => {
-  await assert.rejects(loadInventory('/nonexistent/inventory.yaml'), (err: InventoryError) => err.exitCode === 2 && /ENOENT/.test(err.message))
+  await assert.rejects(
+    loadInventory('/nonexistent/inventory.yaml'),
+    (err: InventoryError) => err.exitCode === 2 && /ENOENT/.test(err.message),
+  )
 })
 
 test('several user_data parts become one MIME multipart document; a jinja part is left untouched', () => {
@@ -157,18 +251,33 @@ test('several user_data parts become one MIME multipart document; a jinja part i
   assert.match(ud, /Content-Type: text\/jinja2[^\n]*\n[\s\S]*?echo \{\{ v1\.local_hostname \}\}/)
   assert.match(ud, /filename="run\.sh"\n\n#!\/bin\/sh\necho a\n/)
   assert.ok(ud.endsWith(`--${boundary}--\n`))
-  const again = parseInventory([{file: 'inv.yaml', text: 'instances:\n  - {id: a, ip: 10.0.0.1, user_data: ["#!/bin/sh\\n", "#cloud-config\\n"]}\n'}]).instances[0]!.userData
-  assert.equal(again, parseInventory([{file: 'other.yaml', text: 'instances:\n  - {id: a, ip: 10.0.0.1, user_data: ["#!/bin/sh\\n", "#cloud-config\\n"]}\n'}]).instances[0]!.userData, 'boundary is stable')
+  const again = parseInventory([
+    {file: 'inv.yaml', text: 'instances:\n  - {id: a, ip: 10.0.0.1, user_data: ["#!/bin/sh\\n", "#cloud-config\\n"]}\n'},
+  ]).instances[0]!.userData
+  assert.equal(
+    again,
+    parseInventory([{file: 'other.yaml', text: 'instances:\n  - {id: a, ip: 10.0.0.1, user_data: ["#!/bin/sh\\n", "#cloud-config\\n"]}\n'}])
+      .instances[0]!.userData,
+    'boundary is stable',
+  )
 })
 
 test('user_data: null on an instance removes the profile user_data', () => {
-  const {instances} = parseInventory([{file: 'i.yaml', text: 'profiles:\n  p: {user_data: "#!/bin/sh\\n"}\ninstances:\n  - {id: a, ip: 10.0.0.1, profile: p, user_data: null}\n  - {id: b, ip: 10.0.0.2, profile: p}\n'}])
+  const {instances} = parseInventory([
+    {
+      file: 'i.yaml',
+      text: 'profiles:\n  p: {user_data: "#!/bin/sh\\n"}\ninstances:\n  - {id: a, ip: 10.0.0.1, profile: p, user_data: null}\n  - {id: b, ip: 10.0.0.2, profile: p}\n',
+    },
+  ])
   assert.equal(instances[0]!.userData, undefined)
   assert.equal(instances[1]!.userData, '#!/bin/sh\n')
 })
 
 test('shareStrings leaves every record as it was and ties no record to another', () => {
-  const instances = [...sampleInstances(), ...sampleInstances().map((i) => ({...i, id: `${i.id}-b`, meta: structuredClone(i.meta), interfaces: structuredClone(i.interfaces)}))]
+  const instances = [
+    ...sampleInstances(),
+    ...sampleInstances().map((i) => ({...i, id: `${i.id}-b`, meta: structuredClone(i.meta), interfaces: structuredClone(i.interfaces)})),
+  ]
   const before = structuredClone(instances)
   shareStrings(instances)
   shareStrings(instances, new Map([['waf', 'waf']]))

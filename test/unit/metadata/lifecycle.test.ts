@@ -5,7 +5,14 @@ import {createServer, connect, type Server} from 'node:net'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ListenError, UsageError} from '../../../src/errors.js'
-import {exampleInventoryPath, runUntilSignal, serveStartup, startMetadataServer, startWithFallbacks, type ReloadResult} from '../../../src/metadata/index.js'
+import {
+  exampleInventoryPath,
+  runUntilSignal,
+  serveStartup,
+  startMetadataServer,
+  startWithFallbacks,
+  type ReloadResult,
+} from '../../../src/metadata/index.js'
 import {httpGet, tempDir} from '../../helpers/metadata.js'
 
 const inventory = exampleInventoryPath()
@@ -26,12 +33,28 @@ function busyDataDir(root: string): string {
 }
 
 test('serveStartup describes a started server: listeners, inventory, a path per flavour, admin and progress', async () => {
-  const started = await startMetadataServer({inventory, port: 0, passwordPort: 0, namespace: 'nsfocus', admin: {host: '127.0.0.1', port: 0}})
+  const started = await startMetadataServer({
+    inventory,
+    port: 0,
+    passwordPort: 0,
+    namespace: 'nsfocus',
+    admin: {host: '127.0.0.1', port: 0},
+  })
   try {
     const url = `http://127.0.0.1:${started.port}`
     const doc = serveStartup(
       {started, dataDir: undefined, admin: {host: '127.0.0.1', port: 0}},
-      {source: inventory, builtIn: true, namespace: 'nsfocus', imdsv2: 'required', trustProxy: ['10.0.0.0/24'], proxySharedSecret: 'x', phoneHome: true, watch: false, pid: 42},
+      {
+        source: inventory,
+        builtIn: true,
+        namespace: 'nsfocus',
+        imdsv2: 'required',
+        trustProxy: ['10.0.0.0/24'],
+        proxySharedSecret: 'x',
+        phoneHome: true,
+        watch: false,
+        pid: 42,
+      },
     )
     assert.deepEqual(doc, {
       listening: {metadata: url, password: `http://127.0.0.1:${started.passwordPort}`},
@@ -61,7 +84,10 @@ test('serveStartup describes a started server: listeners, inventory, a path per 
 test('serveStartup without password server, namespace, admin or phone-home says null and lists no custom path', async () => {
   const started = await startMetadataServer({inventory, port: 0})
   try {
-    const doc = serveStartup({started, dataDir: '/var/lib/x', admin: undefined}, {source: inventory, builtIn: false, phoneHome: 'http://10.0.0.1:8807', watch: true, pid: 1})
+    const doc = serveStartup(
+      {started, dataDir: '/var/lib/x', admin: undefined},
+      {source: inventory, builtIn: false, phoneHome: 'http://10.0.0.1:8807', watch: true, pid: 1},
+    )
     assert.equal(doc.listening.password, null)
     assert.equal(doc.namespace, null)
     assert.equal(doc.admin, null)
@@ -79,11 +105,16 @@ test('startWithFallbacks runs without the admin API when the default admin port 
   const busy = await occupiedPort()
   const warnings: string[] = []
   try {
-    const run = await startWithFallbacks({inventory, port: 0, admin: {host: '127.0.0.1', port: busy.port}}, {dataDirIsDefault: false, adminIsDefault: true, warn: (l) => warnings.push(l)})
+    const run = await startWithFallbacks(
+      {inventory, port: 0, admin: {host: '127.0.0.1', port: busy.port}},
+      {dataDirIsDefault: false, adminIsDefault: true, warn: (l) => warnings.push(l)},
+    )
     await run.started.close()
     assert.equal(run.admin, undefined)
     assert.equal(run.started.adminUrl, undefined)
-    assert.deepEqual(warnings, [`admin listener: cannot listen on 127.0.0.1:${busy.port}: EADDRINUSE; running without the admin API (give --admin-listen HOST:PORT)`])
+    assert.deepEqual(warnings, [
+      `admin listener: cannot listen on 127.0.0.1:${busy.port}: EADDRINUSE; running without the admin API (give --admin-listen HOST:PORT)`,
+    ])
   } finally {
     busy.server.close()
   }
@@ -93,7 +124,10 @@ test('startWithFallbacks fails on a taken admin port that was asked for', async 
   const busy = await occupiedPort()
   const warnings: string[] = []
   try {
-    const start = startWithFallbacks({inventory, port: 0, admin: {host: '127.0.0.1', port: busy.port}}, {dataDirIsDefault: true, adminIsDefault: false, warn: (l) => warnings.push(l)})
+    const start = startWithFallbacks(
+      {inventory, port: 0, admin: {host: '127.0.0.1', port: busy.port}},
+      {dataDirIsDefault: true, adminIsDefault: false, warn: (l) => warnings.push(l)},
+    )
     await assert.rejects(start, (err: unknown) => err instanceof ListenError && /EADDRINUSE/.test(err.message))
     assert.deepEqual(warnings, [])
   } finally {
@@ -108,7 +142,10 @@ test('a taken metadata port is the error it is, not mistaken for a busy default 
   await new Promise<void>((r) => free.server.close(() => r()))
   const warnings: string[] = []
   try {
-    const start = startWithFallbacks({inventory, host: '127.0.0.1', port: busy.port, admin: {host: '127.0.0.1', port: adminPort}}, {dataDirIsDefault: false, adminIsDefault: true, warn: (l) => warnings.push(l)})
+    const start = startWithFallbacks(
+      {inventory, host: '127.0.0.1', port: busy.port, admin: {host: '127.0.0.1', port: adminPort}},
+      {dataDirIsDefault: false, adminIsDefault: true, warn: (l) => warnings.push(l)},
+    )
     await assert.rejects(start, (err: unknown) => err instanceof ListenError && err.message.includes(`127.0.0.1:${busy.port}: EADDRINUSE`))
     assert.deepEqual(warnings, [])
   } finally {
@@ -121,13 +158,19 @@ test('startWithFallbacks keeps progress in memory when the default data dir is h
   const warnings: string[] = []
   try {
     const dir = busyDataDir(t.dir)
-    const run = await startWithFallbacks({inventory, port: 0, dataDir: dir, resetProgress: false}, {dataDirIsDefault: true, adminIsDefault: false, warn: (l) => warnings.push(l)})
+    const run = await startWithFallbacks(
+      {inventory, port: 0, dataDir: dir, resetProgress: false},
+      {dataDirIsDefault: true, adminIsDefault: false, warn: (l) => warnings.push(l)},
+    )
     await run.started.close()
     assert.equal(run.dataDir, undefined)
     assert.deepEqual(warnings, [
       `the progress data dir ${dir} is in use by another metadata server (pid ${process.ppid}); keeping progress in memory only (give --data-dir to keep it across restarts)`,
     ])
-    const asked = startWithFallbacks({inventory, port: 0, dataDir: dir}, {dataDirIsDefault: false, adminIsDefault: true, warn: (l) => warnings.push(l)})
+    const asked = startWithFallbacks(
+      {inventory, port: 0, dataDir: dir},
+      {dataDirIsDefault: false, adminIsDefault: true, warn: (l) => warnings.push(l)},
+    )
     await assert.rejects(asked, (err: unknown) => err instanceof UsageError && /in use by another metadata server/.test(err.message))
     assert.equal(warnings.length, 1)
   } finally {
@@ -141,7 +184,10 @@ test('startWithFallbacks drops both busy defaults, data dir first, then the admi
   const warnings: string[] = []
   try {
     const dir = busyDataDir(t.dir)
-    const run = await startWithFallbacks({inventory, port: 0, dataDir: dir, admin: {host: '127.0.0.1', port: busy.port}}, {dataDirIsDefault: true, adminIsDefault: true, warn: (l) => warnings.push(l)})
+    const run = await startWithFallbacks(
+      {inventory, port: 0, dataDir: dir, admin: {host: '127.0.0.1', port: busy.port}},
+      {dataDirIsDefault: true, adminIsDefault: true, warn: (l) => warnings.push(l)},
+    )
     await run.started.close()
     assert.equal(run.dataDir, undefined)
     assert.equal(run.admin, undefined)
@@ -165,12 +211,21 @@ test('runUntilSignal reloads on SIGHUP, and on SIGTERM drains, stops and reports
   assert.equal((await httpGet(`${started.url}/latest/meta-data/instance-id`, {from: '127.0.0.99'})).status, 404)
   signals.emit('SIGHUP')
   await started.reload('api') // queued behind the SIGHUP reload
-  assert.deepEqual(reloads.map((r) => [r.trigger, r.ok]), [['SIGHUP', true], ['api', true]])
+  assert.deepEqual(
+    reloads.map((r) => [r.trigger, r.ok]),
+    [
+      ['SIGHUP', true],
+      ['api', true],
+    ],
+  )
   signals.emit('SIGTERM')
   await running
   assert.deepEqual(notes, ['SIGTERM: draining in-flight requests (up to 2 s)…', 'served 1 requests; 1 unknown requester: 127.0.0.99 (1)'])
   assert.equal(started.server.listening, false)
-  assert.deepEqual(['SIGINT', 'SIGTERM', 'SIGHUP'].map((s) => signals.listenerCount(s)), [0, 0, 0])
+  assert.deepEqual(
+    ['SIGINT', 'SIGTERM', 'SIGHUP'].map((s) => signals.listenerCount(s)),
+    [0, 0, 0],
+  )
 })
 
 test('runUntilSignal cuts a request that never finishes once drainMs has passed', async () => {

@@ -16,7 +16,14 @@ function recordingShell(reply: {exitCode: number | null; signal: string | null; 
 
 test('SshExecutor quotes argv for the remote shell and prefixes sudo -n with --sudo', async () => {
   const {shell, sent} = recordingShell({exitCode: 0, signal: null})
-  await new SshExecutor(shell, {where: 'n1', sudo: true}).run(['ovs-vsctl', '--timeout=5', 'set', 'Bridge', "br0; rm -rf / 'x'", 'stp_enable=true'])
+  await new SshExecutor(shell, {where: 'n1', sudo: true}).run([
+    'ovs-vsctl',
+    '--timeout=5',
+    'set',
+    'Bridge',
+    "br0; rm -rf / 'x'",
+    'stp_enable=true',
+  ])
   assert.equal(sent[0], `sudo -n ovs-vsctl --timeout=5 set Bridge 'br0; rm -rf / '\\''x'\\''' stp_enable=true`)
 })
 

@@ -35,17 +35,35 @@ test('a non-root bridge in a loop reports its root port, root path cost and one 
   assert.equal(br0.rootPathCost, 2)
   assert.equal(br0.root.priority, 4096)
   assert.equal(br0.self.priority, 32768)
-  assert.deepEqual(br0.ports.map((p) => [p.name, p.role, p.state]), [['loop0a', 'root', 'forwarding'], ['loop1a', 'alternate', 'blocking']])
+  assert.deepEqual(
+    br0.ports.map((p) => [p.name, p.role, p.state]),
+    [
+      ['loop0a', 'root', 'forwarding'],
+      ['loop1a', 'alternate', 'blocking'],
+    ],
+  )
 })
 
 test('stp/show without a bridge yields one section per STP bridge', () => {
   const all = parseStpShow(readFileSync(join(dir, 'stp-show-all-bridges-loop.txt'), 'utf8'))
-  assert.deepEqual(all.map((b) => [b.bridge, b.isRoot]), [['br0', false], ['br1', true]])
+  assert.deepEqual(
+    all.map((b) => [b.bridge, b.isRoot]),
+    [
+      ['br0', false],
+      ['br1', true],
+    ],
+  )
 })
 
 test('rstp/show roles and states are lower-cased and costs are RSTP-sized', () => {
   const [br0] = parseStpShow(readFileSync(join(dir, 'rstp-show-loop-br0-alternate-discarding.txt'), 'utf8'))
-  assert.deepEqual(br0?.ports.map((p) => [p.name, p.role, p.state, p.cost]), [['loop0a', 'root', 'forwarding', 2000], ['loop1a', 'alternate', 'discarding', 2000]])
+  assert.deepEqual(
+    br0?.ports.map((p) => [p.name, p.role, p.state, p.cost]),
+    [
+      ['loop0a', 'root', 'forwarding', 2000],
+      ['loop1a', 'alternate', 'discarding', 2000],
+    ],
+  )
 })
 
 test('custom port path cost and port priority are read from the table', () => {

@@ -13,7 +13,17 @@ const snapshotJson = readFileSync(join(fixtures, 'vsctl-list-bridge-port-interfa
 const stpShowAll = readFileSync(join(fixtures, 'stp-show-all-bridges-loop.txt'), 'utf8')
 
 function bridge(over: Partial<BridgeRow> = {}): BridgeRow {
-  return {name: 'br0', stpEnable: false, rstpEnable: false, datapathType: 'netdev', otherConfig: {}, status: {}, rstpStatus: {}, portUuids: [], ...over}
+  return {
+    name: 'br0',
+    stpEnable: false,
+    rstpEnable: false,
+    datapathType: 'netdev',
+    otherConfig: {},
+    status: {},
+    rstpStatus: {},
+    portUuids: [],
+    ...over,
+  }
 }
 
 test('priority must be a multiple of 4096 from 0 to 61440', () => {
@@ -57,21 +67,38 @@ test('stp on for a bridge already set up that way changes nothing and warns noth
 })
 
 test('stp on refuses when RSTP is on, unless --force (which turns RSTP off) or --rstp', () => {
-  assert.throws(() => planStpOn(bridge({rstpEnable: true}), {}, 'node7'), (e: unknown) => e instanceof OvsConflictError && /RSTP is on for br0 on node7/.test(e.message) && e.exitCode === 12)
-  assert.deepEqual(planStpOn(bridge({rstpEnable: true}), {force: true}, 'local').settings, [['stp_enable', 'true'], ['rstp_enable', 'false']])
+  assert.throws(
+    () => planStpOn(bridge({rstpEnable: true}), {}, 'node7'),
+    (e: unknown) => e instanceof OvsConflictError && /RSTP is on for br0 on node7/.test(e.message) && e.exitCode === 12,
+  )
+  assert.deepEqual(planStpOn(bridge({rstpEnable: true}), {force: true}, 'local').settings, [
+    ['stp_enable', 'true'],
+    ['rstp_enable', 'false'],
+  ])
   const rstp = planStpOn(bridge({rstpEnable: true, stpEnable: true}), {rstp: true, priority: 8192}, 'local')
-  assert.deepEqual(rstp.settings, [['stp_enable', 'false'], ['other_config:rstp-priority', '8192']])
+  assert.deepEqual(rstp.settings, [
+    ['stp_enable', 'false'],
+    ['other_config:rstp-priority', '8192'],
+  ])
 })
 
 test('stp on --rstp turns RSTP on and STP off and uses the rstp-* keys', () => {
   const plan = planStpOn(bridge({stpEnable: true}), {rstp: true, maxAge: 6, forwardDelay: 4}, 'local')
-  assert.deepEqual(plan.settings, [['rstp_enable', 'true'], ['stp_enable', 'false'], ['other_config:rstp-max-age', '6'], ['other_config:rstp-forward-delay', '4']])
+  assert.deepEqual(plan.settings, [
+    ['rstp_enable', 'true'],
+    ['stp_enable', 'false'],
+    ['other_config:rstp-max-age', '6'],
+    ['other_config:rstp-forward-delay', '4'],
+  ])
   assert.equal(plan.rstp, true)
   assert.equal(plan.stp, false)
 })
 
 test('stp off turns off both STP and RSTP; already off is changed: false', () => {
-  assert.deepEqual(planStpOff(bridge({stpEnable: true, rstpEnable: true})).settings, [['stp_enable', 'false'], ['rstp_enable', 'false']])
+  assert.deepEqual(planStpOff(bridge({stpEnable: true, rstpEnable: true})).settings, [
+    ['stp_enable', 'false'],
+    ['rstp_enable', 'false'],
+  ])
   assert.equal(planStpOff(bridge()).changed, false)
 })
 
@@ -98,17 +125,27 @@ test('status combines ovsdb state with stp/show: root, blocking port, internal p
   assert.equal(byName['int0']?.internal, true)
   assert.equal(byName['int0']?.state, null)
   assert.equal(byName['br0']?.internal, true)
-  assert.deepEqual(br0.ports.map((p) => p.name), ['br0', 'int0', 'loop0a', 'loop1a'])
+  assert.deepEqual(
+    br0.ports.map((p) => p.name),
+    ['br0', 'int0', 'loop0a', 'loop1a'],
+  )
 })
 
 test('status of an unknown bridge lists the bridges that exist', async () => {
   const fake = new FakeExecutor([['list Bridge', {stdout: snapshotJson}]])
-  await assert.rejects(getStpStatus(new Vsctl(fake), 'br9'), (e: unknown) => e instanceof OvsBridgeNotFoundError && /br0, br1/.test(e.message))
+  await assert.rejects(
+    getStpStatus(new Vsctl(fake), 'br9'),
+    (e: unknown) => e instanceof OvsBridgeNotFoundError && /br0, br1/.test(e.message),
+  )
 })
 
 test('status when ovs-vswitchd is down: stored config shown, active false, a warning', async () => {
   const down = {exitCode: 1, stderr: 'ovs-appctl: cannot read pidfile "/r/ovs-vswitchd.pid" (No such file or directory)'}
-  const fake = new FakeExecutor([['list Bridge', {stdout: snapshotJson}], ['stp/show', down], ['version', down]])
+  const fake = new FakeExecutor([
+    ['list Bridge', {stdout: snapshotJson}],
+    ['stp/show', down],
+    ['version', down],
+  ])
   const [br0] = await getStpStatus(new Vsctl(fake), 'br0')
   assert.equal(br0?.active, false)
   assert.ok(br0?.warnings.some((w) => /ovs-vswitchd is not running/.test(w)))
@@ -139,7 +176,16 @@ test('bad input is rejected before anything is sent', async () => {
 })
 
 test('a port is settled when forwarding or blocking (RSTP: discarding only as alternate/backup)', () => {
-  const p = (state: string, role = 'designated') => ({name: 'p', type: '', internal: false, state, role, portId: null, pathCost: null, bpdu: null})
+  const p = (state: string, role = 'designated') => ({
+    name: 'p',
+    type: '',
+    internal: false,
+    state,
+    role,
+    portId: null,
+    pathCost: null,
+    bpdu: null,
+  })
   assert.equal(isSettled(p('forwarding'), 'stp'), true)
   assert.equal(isSettled(p('blocking', 'alternate'), 'stp'), true)
   assert.equal(isSettled(p('listening'), 'stp'), false)
@@ -149,9 +195,15 @@ test('a port is settled when forwarding or blocking (RSTP: discarding only as al
 })
 
 test('waitUntilSettled gives up with ExecTimeoutError naming the unsettled ports', async () => {
-  const listening = snapshotJson.replace('"stp_state","forwarding"]]],["map",[["stp_error_count",0],["stp_rx_count",9]', '"stp_state","listening"]]],["map",[["stp_error_count",0],["stp_rx_count",9]')
+  const listening = snapshotJson.replace(
+    '"stp_state","forwarding"]]],["map",[["stp_error_count",0],["stp_rx_count",9]',
+    '"stp_state","listening"]]],["map",[["stp_error_count",0],["stp_rx_count",9]',
+  )
   assert.notEqual(listening, snapshotJson)
-  const fake = new FakeExecutor([['list Bridge', {stdout: listening}], ['stp/show', {stdout: ''}]])
+  const fake = new FakeExecutor([
+    ['list Bridge', {stdout: listening}],
+    ['stp/show', {stdout: ''}],
+  ])
   let t = 0
   await assert.rejects(
     waitUntilSettled(new Vsctl(fake), 'br0', {timeoutMs: 2000, now: () => t, sleep: async (ms) => void (t += ms)}),

@@ -10,18 +10,39 @@ import {OvsBridgeNotFoundError, OvsDbUnreachableError, OvsNotInstalledError, Per
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/ovs')
 const snapshotJson = readFileSync(join(fixtures, 'vsctl-list-bridge-port-interface-loop.json'), 'utf8')
-const res = (stderr: string, exitCode = 1, command = ['ovs-vsctl', '--timeout=5', 'show']) => ({command, exitCode, stdout: '', stderr, signal: null})
+const res = (stderr: string, exitCode = 1, command = ['ovs-vsctl', '--timeout=5', 'show']) => ({
+  command,
+  exitCode,
+  stdout: '',
+  stderr,
+  signal: null,
+})
 
 test('ovs-vsctl argv always carries --timeout, then --db and --no-wait when asked', () => {
   const v = new Vsctl(new FakeExecutor([]), {db: 'unix:/x/db.sock', timeoutSec: 7})
   assert.deepEqual(v.vsctlArgv(['show']), ['ovs-vsctl', '--timeout=7', '--db=unix:/x/db.sock', 'show'])
-  assert.deepEqual(v.vsctlArgv(['set', 'Bridge', 'br0', 'stp_enable=true'], {noWait: true}), ['ovs-vsctl', '--timeout=7', '--db=unix:/x/db.sock', '--no-wait', 'set', 'Bridge', 'br0', 'stp_enable=true'])
+  assert.deepEqual(v.vsctlArgv(['set', 'Bridge', 'br0', 'stp_enable=true'], {noWait: true}), [
+    'ovs-vsctl',
+    '--timeout=7',
+    '--db=unix:/x/db.sock',
+    '--no-wait',
+    'set',
+    'Bridge',
+    'br0',
+    'stp_enable=true',
+  ])
   assert.deepEqual(new Vsctl(new FakeExecutor([])).vsctlArgv(['show']), ['ovs-vsctl', '--timeout=5', 'show'])
 })
 
 test('ovs-appctl argv passes --target through and a timeout', () => {
   const v = new Vsctl(new FakeExecutor([]), {target: '/run/ovs/ovs-vswitchd.1.ctl', timeoutSec: 3})
-  assert.deepEqual(v.appctlArgv(['stp/show', 'br0']), ['ovs-appctl', '--target=/run/ovs/ovs-vswitchd.1.ctl', '--timeout=3', 'stp/show', 'br0'])
+  assert.deepEqual(v.appctlArgv(['stp/show', 'br0']), [
+    'ovs-appctl',
+    '--target=/run/ovs/ovs-vswitchd.1.ctl',
+    '--timeout=3',
+    'stp/show',
+    'br0',
+  ])
 })
 
 test('snapshot reads Bridge, Port and Interface in one JSON run and decodes maps, sets and one-element sets', async () => {
@@ -44,7 +65,9 @@ test('snapshot reads Bridge, Port and Interface in one JSON run and decodes maps
 })
 
 test('a missing db socket maps to OvsDbUnreachableError naming the socket and how to start OVS', () => {
-  const e = classifyFailure(res('ovs-vsctl: unix:/tmp/ovs-none/db.sock: database connection failed (No such file or directory)'), {where: 'local'})
+  const e = classifyFailure(res('ovs-vsctl: unix:/tmp/ovs-none/db.sock: database connection failed (No such file or directory)'), {
+    where: 'local',
+  })
   assert.ok(e instanceof OvsDbUnreachableError)
   assert.match(e.message, /unix:\/tmp\/ovs-none\/db\.sock/)
   assert.ok(e.suggestions.some((s) => /openvswitch-switch|ovs-ctl start/.test(s)))
@@ -83,7 +106,9 @@ test('"no row in table Bridge" maps to OvsBridgeNotFoundError listing the existi
 })
 
 test('other ovs-vsctl failures become ExecError with the last real stderr line, vlog lines dropped', () => {
-  const e = classifyFailure(res('2026-11-27T03:37:43Z|00001|daemon_unix|WARN|noise\novs-vsctl: "maybe" is not a valid boolean'), {where: 'local'})
+  const e = classifyFailure(res('2026-11-27T03:37:43Z|00001|daemon_unix|WARN|noise\novs-vsctl: "maybe" is not a valid boolean'), {
+    where: 'local',
+  })
   assert.ok(e instanceof ExecError)
   assert.match(e.message, /not a valid boolean/)
   assert.doesNotMatch(e.message, /daemon_unix/)
@@ -92,15 +117,32 @@ test('other ovs-vsctl failures become ExecError with the last real stderr line, 
 })
 
 test('setBridge sends all settings in ONE ovs-vsctl set and treats a SIGALRM death as stored-but-unconfirmed', async () => {
-  const fake = new FakeExecutor([['set Bridge', {exitCode: 142, signal: 'SIGALRM', stderr: '2026-11-27T03:37:45Z|00002|fatal_signal|WARN|terminating with signal 14 (Alarm clock)'}]])
-  const r = await new Vsctl(fake).setBridge('br0', [['stp_enable', 'true'], ['other_config:stp-priority', '4096']])
+  const fake = new FakeExecutor([
+    [
+      'set Bridge',
+      {exitCode: 142, signal: 'SIGALRM', stderr: '2026-11-27T03:37:45Z|00002|fatal_signal|WARN|terminating with signal 14 (Alarm clock)'},
+    ],
+  ])
+  const r = await new Vsctl(fake).setBridge('br0', [
+    ['stp_enable', 'true'],
+    ['other_config:stp-priority', '4096'],
+  ])
   assert.equal(r.unconfirmed, true)
   assert.equal(fake.calls.length, 1)
   assert.deepEqual(fake.calls[0], ['ovs-vsctl', '--timeout=5', 'set', 'Bridge', 'br0', 'stp_enable=true', 'other_config:stp-priority=4096'])
 })
 
-test('probeVswitchd reports not running with OVS\'s reason when the pidfile is missing', async () => {
-  const fake = new FakeExecutor([['version', {exitCode: 1, stderr: '2026-11-27T03:37:43Z|00001|daemon_unix|WARN|x\novs-appctl: cannot read pidfile "/r/ovs-vswitchd.pid" (No such file or directory)'}]])
+test("probeVswitchd reports not running with OVS's reason when the pidfile is missing", async () => {
+  const fake = new FakeExecutor([
+    [
+      'version',
+      {
+        exitCode: 1,
+        stderr:
+          '2026-11-27T03:37:43Z|00001|daemon_unix|WARN|x\novs-appctl: cannot read pidfile "/r/ovs-vswitchd.pid" (No such file or directory)',
+      },
+    ],
+  ])
   const p = await new Vsctl(fake).probeVswitchd()
   assert.equal(p.running, false)
   assert.match(p.reason ?? '', /cannot read pidfile/)

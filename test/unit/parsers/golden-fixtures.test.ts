@@ -10,15 +10,8 @@ import assert from 'node:assert/strict'
 import {readFileSync, readdirSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import {parserById, type ParserId} from '../../../src/parsers/registry.js'
-import {
-  fixtureCases,
-  OWN_FIXTURES_DIR,
-  readShared,
-  sharedFixturesSkip,
-  updatingGolden,
-  writeGolden,
-} from '../../helpers/fixtures.js'
+import {parserById, type ParserId} from '../../helpers/parser-registry.js'
+import {fixtureCases, OWN_FIXTURES_DIR, readShared, sharedFixturesSkip, updatingGolden, writeGolden} from '../../helpers/fixtures.js'
 
 const IDS: ParserId[] = [
   'interfaces-status',
@@ -54,7 +47,9 @@ describe('genieparser outputs parse to the expectations written for them', {skip
   for (const id of IDS) {
     const dir = join(base, id)
     if (!existsSync(dir)) continue
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()) {
       const path = join(dir, f)
       const golden = JSON.parse(readFileSync(path, 'utf8')) as {source: string; expected?: unknown}
       test(`${id}: genieparser ${golden.source}`, () => {

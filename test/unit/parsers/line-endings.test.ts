@@ -1,12 +1,20 @@
 /** Every parser is tolerant of CRLF, NX-OS `\r\r\n`, trailing blanks/tabs and a prompt + command echo. */
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {parserById, type ParserId} from '../../../src/parsers/registry.js'
+import {parserById, type ParserId} from '../../helpers/parser-registry.js'
 import {canonicalReason, canonicalStatus} from '../../../src/parsers/status.js'
 import {outputLines} from '../../../src/parsers/text.js'
 import {fixtureCases} from '../../helpers/fixtures.js'
 
-const IDS: ParserId[] = ['interfaces-status', 'interfaces-status-err-disabled', 'errdisable-recovery', 'errdisable-detect', 'interfaces', 'running-config-interface', 'version']
+const IDS: ParserId[] = [
+  'interfaces-status',
+  'interfaces-status-err-disabled',
+  'errdisable-recovery',
+  'errdisable-detect',
+  'interfaces',
+  'running-config-interface',
+  'version',
+]
 
 describe('parsers ignore line-ending style, trailing whitespace and echo', () => {
   for (const id of IDS) {
@@ -22,14 +30,19 @@ describe('parsers ignore line-ending style, trailing whitespace and echo', () =>
   }
 
   test('outputLines strips a leading prompt + command echo and a trailing prompt, keeps the body', () => {
-    assert.deepEqual(outputLines('\r\nsw1#show errdisable recovery\r\nTimer interval: 300 seconds\t \r\n\r\nsw1#'), ['Timer interval: 300 seconds'])
+    assert.deepEqual(outputLines('\r\nsw1#show errdisable recovery\r\nTimer interval: 300 seconds\t \r\n\r\nsw1#'), [
+      'Timer interval: 300 seconds',
+    ])
     assert.deepEqual(outputLines('show version\nCisco IOS Software\n'), ['Cisco IOS Software'])
     assert.deepEqual(outputLines('N95_2# sh errdisable recovery   \n\tTimer interval: 300  \nN95_2#  '), ['\tTimer interval: 300'])
     assert.deepEqual(outputLines('sw1(config-if)#\nfoo\n'), ['foo'])
   })
 
   test('an echo-less capture is left intact', () => {
-    assert.deepEqual(outputLines('Port      Name   Status\nGi1/0/1   x      connected\n'), ['Port      Name   Status', 'Gi1/0/1   x      connected'])
+    assert.deepEqual(outputLines('Port      Name   Status\nGi1/0/1   x      connected\n'), [
+      'Port      Name   Status',
+      'Gi1/0/1   x      connected',
+    ])
   })
 })
 

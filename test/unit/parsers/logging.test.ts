@@ -26,7 +26,9 @@ describe('show logging: the keepalive loop-back story', () => {
     const sp = parseLogLine('Jun  1 10:00:00: %PM-SP-4-ERR_DISABLE: bpduguard error detected on Gi4/1, putting Gi4/1 in err-disable state')
     assert.equal(sp?.facility, 'PM-SP')
     assert.equal(sp?.reason, 'bpduguard')
-    const po = parseLogLine('Jun  1 10:00:00: %PM-4-ERR_DISABLE: channel-misconfig error detected on Po17, putting Twe1/0/17 in err-disable state')
+    const po = parseLogLine(
+      'Jun  1 10:00:00: %PM-4-ERR_DISABLE: channel-misconfig error detected on Po17, putting Twe1/0/17 in err-disable state',
+    )
     assert.equal(po?.interface, 'TwentyFiveGigE1/0/17', 'the port put in err-disable, not the channel')
     assert.equal(po?.reason, 'channel-misconfig')
   })
@@ -65,11 +67,14 @@ describe('show logging: the keepalive loop-back story', () => {
   test('uptime stamps (00:01:23, 1d02h, 45w5d), `*` and `.` markers and sequence numbers are read', () => {
     assert.ok(uptime)
     const events = parseLogging(uptime.input)
-    assert.deepEqual(events.slice(0, 3).map((e) => [e.time, e.timeKind, e.seconds]), [
-      ['00:01:23', 'uptime', 83],
-      ['00:01:24', 'uptime', 84],
-      ['1d02h', 'uptime', 93600],
-    ])
+    assert.deepEqual(
+      events.slice(0, 3).map((e) => [e.time, e.timeKind, e.seconds]),
+      [
+        ['00:01:23', 'uptime', 83],
+        ['00:01:24', 'uptime', 84],
+        ['1d02h', 'uptime', 93600],
+      ],
+    )
     assert.equal(events.find((e) => e.time === '45w5d')?.seconds, 45 * 7 * 86400 + 5 * 86400)
     assert.equal(events.find((e) => e.sequence === 212)?.time, '45w5d')
     const starred = events.find((e) => e.sequence === 213)
@@ -100,14 +105,18 @@ describe('NX-OS show logging logfile', () => {
   })
 
   test('ETHPM-facility variants are classified by mnemonic like ETHPORT', () => {
-    const e = parseLogLine('2026 Nov 27 02:56:08 sw %ETHPM-5-IF_ERRDIS_RECOVERY: Interface Ethernet1/19 is being recovered from error disabled state (Last Reason:loopback)')
+    const e = parseLogLine(
+      '2026 Nov 27 02:56:08 sw %ETHPM-5-IF_ERRDIS_RECOVERY: Interface Ethernet1/19 is being recovered from error disabled state (Last Reason:loopback)',
+    )
     assert.equal(e?.kind, 'recovered')
     assert.equal(e?.interface, 'Ethernet1/19')
     assert.equal(e?.reason, 'loopback')
   })
 
   test('a syslog-forwarded NX-OS line with a time zone and no host parses', () => {
-    const e = parseLogLine('2017 Mar  4 15:26:19 CST: %ETHPORT-5-IF_DOWN_ERROR_DISABLED: Interface Ethernet103/1/3 is down (Error disabled. Reason:UDLD Tx-Rx Loop)')
+    const e = parseLogLine(
+      '2017 Mar  4 15:26:19 CST: %ETHPORT-5-IF_DOWN_ERROR_DISABLED: Interface Ethernet103/1/3 is down (Error disabled. Reason:UDLD Tx-Rx Loop)',
+    )
     assert.equal(e?.kind, 'err-disabled')
     assert.equal(e?.reason, 'udld')
     assert.equal(e?.time, '2017 Mar  4 15:26:19 CST')
@@ -125,7 +134,12 @@ describe('line endings and echo', () => {
   })
 
   test('header lines and text that is not a log message yield no events', () => {
-    assert.deepEqual(parseLogging('Syslog logging: enabled (0 messages dropped)\n    Trap logging: level informational, 5 message lines logged\nLog Buffer (4096 bytes):\n'), [])
+    assert.deepEqual(
+      parseLogging(
+        'Syslog logging: enabled (0 messages dropped)\n    Trap logging: level informational, 5 message lines logged\nLog Buffer (4096 bytes):\n',
+      ),
+      [],
+    )
     assert.equal(parseLogLine('    Console logging: level debugging, 22827 messages logged, xml disabled,'), null)
   })
 })

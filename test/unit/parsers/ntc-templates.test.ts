@@ -8,14 +8,11 @@ import assert from 'node:assert/strict'
 import {basename, dirname, join} from 'node:path'
 import {describe, test} from 'node:test'
 import {parse as parseYaml} from 'yaml'
-import {
-  parseInterfacesStatus,
-  parseInterfacesStatusErrDisabled,
-  parseLogging,
-  parseRunningConfigInterfaces,
-  parseShowInterfaces,
-  parseShowVersion,
-} from '../../../src/parsers/index.js'
+import {parseShowInterfaces} from '../../../src/parsers/interfaces.js'
+import {parseInterfacesStatus, parseInterfacesStatusErrDisabled} from '../../../src/parsers/interfaces-status.js'
+import {parseLogging} from '../../../src/parsers/logging.js'
+import {parseRunningConfigInterfaces} from '../../../src/parsers/running-config.js'
+import {parseShowVersion} from '../../../src/parsers/version.js'
 import {filesUnder, readShared, sharedFixturesDir, sharedFixturesSkip} from '../../helpers/fixtures.js'
 
 type Row = Record<string, string | string[]>
@@ -158,7 +155,10 @@ const CHECKS: Record<string, (raw: string, rows: Row[]) => void> = {
 
 /** ntc command folder → our check (NX-OS singular `interface` folders share the IOS checks). */
 function checkFor(folder: string): ((raw: string, rows: Row[]) => void) | undefined {
-  const key = folder.replace(/^show_interface_/, 'show_interfaces_').replace(/^show_interface$/, 'show_interfaces').replace(/-/g, '_')
+  const key = folder
+    .replace(/^show_interface_/, 'show_interfaces_')
+    .replace(/^show_interface$/, 'show_interfaces')
+    .replace(/-/g, '_')
   return CHECKS[key]
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {commandId, parserFor, type ParserId, type Platform} from '../../../src/parsers/registry.js'
+import {commandId, parserFor, type ParserId, type Platform} from '../../helpers/parser-registry.js'
 
 describe('parserFor finds the parser from any abbreviation the device accepts', () => {
   const cases: [Platform, string, ParserId | null, string | null][] = [

@@ -3,10 +3,19 @@ import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {test} from 'node:test'
 import {parseLogLine} from '../../../src/parsers/logging.js'
-import {parserById, type ParserId} from '../../../src/parsers/registry.js'
+import {parserById, type ParserId} from '../../helpers/parser-registry.js'
 import {filesUnder, OWN_FIXTURES_DIR} from '../../helpers/fixtures.js'
 
-const IDS: ParserId[] = ['interfaces-status', 'interfaces-status-err-disabled', 'errdisable-recovery', 'errdisable-detect', 'logging', 'interfaces', 'running-config-interface', 'version']
+const IDS: ParserId[] = [
+  'interfaces-status',
+  'interfaces-status-err-disabled',
+  'errdisable-recovery',
+  'errdisable-detect',
+  'logging',
+  'interfaces',
+  'running-config-interface',
+  'version',
+]
 
 /** Small deterministic PRNG so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -32,7 +41,7 @@ test('every parser returns (never throws) on every own fixture, whole and cut at
       }
     }
     assert.doesNotThrow(() => parse(''), `${id} on empty input`)
-    assert.doesNotThrow(() => parse('\r\r\n\u0007\u001b[K% Invalid input detected at \'^\' marker.\r\n'), `${id} on noise`)
+    assert.doesNotThrow(() => parse("\r\r\n\u0007\u001b[K% Invalid input detected at '^' marker.\r\n"), `${id} on noise`)
   }
 })
 
@@ -42,6 +51,6 @@ test('output of another command parses to nothing rather than to wrong rows', ()
   assert.deepEqual(parserById('interfaces-status-err-disabled')(version), [])
   assert.deepEqual(parserById('logging')(version), [])
   assert.deepEqual(parserById('running-config-interface')(version), [])
-  assert.equal(parserById('version')('% Invalid input detected at \'^\' marker.'), null)
+  assert.equal(parserById('version')("% Invalid input detected at '^' marker."), null)
   assert.equal(parseLogLine('% Invalid input detected'), null)
 })

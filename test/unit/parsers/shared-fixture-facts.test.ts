@@ -4,16 +4,11 @@
  */
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {
-  detectPlatform,
-  parseErrdisableRecovery,
-  parseInterfacesStatus,
-  parseInterfacesStatusErrDisabled,
-  parseRunningConfigInterface,
-  parseRunningConfigInterfaces,
-  parseShowInterfaces,
-  parseShowVersion,
-} from '../../../src/parsers/index.js'
+import {parseErrdisableRecovery} from '../../../src/parsers/errdisable.js'
+import {parseShowInterfaces} from '../../../src/parsers/interfaces.js'
+import {parseInterfacesStatus, parseInterfacesStatusErrDisabled} from '../../../src/parsers/interfaces-status.js'
+import {parseRunningConfigInterface, parseRunningConfigInterfaces} from '../../../src/parsers/running-config.js'
+import {detectPlatform, parseShowVersion} from '../../../src/parsers/version.js'
 import {readShared, sharedFixturesSkip} from '../../helpers/fixtures.js'
 
 const G = 'genieparser/'
@@ -57,7 +52,10 @@ describe('genieparser outputs: the facts SOURCE.md cites', {skip: sharedFixtures
 
   test('IOS-XE err-disabled with `Err-disabled Vlans` header: Te1/0/3 storm-control', () => {
     const rows = parseInterfacesStatusErrDisabled(readShared(G + 'iosxe/show_interfaces_status_err-disabled/golden_output_1_output.txt'))
-    assert.deepEqual(rows.map((r) => [r.port, r.reason]), [['Te1/0/3', 'storm-control']])
+    assert.deepEqual(
+      rows.map((r) => [r.port, r.reason]),
+      [['Te1/0/3', 'storm-control']],
+    )
   })
 
   test('IOS-XE running-config of TenGigabitEthernet1/0/13 and 1/0/3 access ports has ` no keepalive`', () => {
@@ -70,12 +68,18 @@ describe('genieparser outputs: the facts SOURCE.md cites', {skip: sharedFixtures
     const b = parseRunningConfigInterface(readShared(G + 'iosxe/show_running-config_interface/golden_output_12_output.txt'))
     assert.equal(b?.interface, 'TenGigabitEthernet1/0/3')
     assert.equal(b?.keepaliveDisabled, true)
-    assert.ok(b?.lines.every((l) => !l.includes('\r')), 'CRLF removed')
+    assert.ok(
+      b?.lines.every((l) => !l.includes('\r')),
+      'CRLF removed',
+    )
   })
 
   test('NX-OS running-config: three blocks after the prompt echo, and the unindented FEX port Ethernet104/1/23', () => {
     const blocks = parseRunningConfigInterfaces(readShared(G + 'nxos/show_running-config_interface/golden1_output.txt'))
-    assert.deepEqual(blocks.map((b) => b.interface), ['Ethernet1/1', 'port-channel5', 'nve1'])
+    assert.deepEqual(
+      blocks.map((b) => b.interface),
+      ['Ethernet1/1', 'port-channel5', 'nve1'],
+    )
     const fex = parseRunningConfigInterface(readShared(G + 'nxos/show_running-config_interface/golden2_output.txt'))
     assert.equal(fex?.interface, 'Ethernet104/1/23')
     assert.deepEqual(fex?.lines, ['description TEOFWP02 PAN-ESXi MGT', 'switchport access vlan 114', 'channel-group 147'])
@@ -122,8 +126,13 @@ describe('ntc-templates outputs: the facts the reference notes rely on', {skip: 
   })
 
   test('IOS 4-column err-disabled: reasons psecure-violation, bpduguard, loopback', () => {
-    const rows = parseInterfacesStatusErrDisabled(readShared(N + 'cisco_ios/show_interfaces_status_err-disabled/cisco_ios_show_interfaces_status_err-disabled.raw'))
-    assert.deepEqual(rows.map((r) => r.reason), ['psecure-violation', 'bpduguard', 'loopback'])
+    const rows = parseInterfacesStatusErrDisabled(
+      readShared(N + 'cisco_ios/show_interfaces_status_err-disabled/cisco_ios_show_interfaces_status_err-disabled.raw'),
+    )
+    assert.deepEqual(
+      rows.map((r) => r.reason),
+      ['psecure-violation', 'bpduguard', 'loopback'],
+    )
   })
 
   test('3750-style stack: copper FastEthernet1/0/x keepalive set (10 sec), SFP uplinks Gi1/0/1-4 keepalive not set', () => {
@@ -150,7 +159,10 @@ describe('ntc-templates outputs: the facts the reference notes rely on', {skip: 
       const ifs = parseShowInterfaces(readShared(`${N}cisco_nxos/show_interface/cisco_nxos_show_interface${n}.raw`))
       const eth = ifs.filter((i) => i.interface.startsWith('Ethernet'))
       assert.ok(eth.length > 0)
-      assert.ok(eth.every((i) => i.keepalive === null), `file ${n}`)
+      assert.ok(
+        eth.every((i) => i.keepalive === null),
+        `file ${n}`,
+      )
     }
     const ten = parseShowInterfaces(readShared(N + 'cisco_nxos/show_interface/cisco_nxos_show_interface10.raw'))
     const vfc = ten.find((i) => i.interface === 'vfc248')

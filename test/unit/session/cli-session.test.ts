@@ -48,7 +48,13 @@ describe('CliSession', () => {
     for (let seed = 1; seed <= 25; seed++) {
       const channel = new ScriptedChannel({outputs: {'show logging': long}, pageLines: 24, seed})
       let pages = 0
-      const session = new CliSession(channel, {platform: {...ios, onOpen: []}, timeoutMs: 2000, target: 't', enablePassword: 'cisco', onPager: () => pages++})
+      const session = new CliSession(channel, {
+        platform: {...ios, onOpen: []},
+        timeoutMs: 2000,
+        target: 't',
+        enablePassword: 'cisco',
+        onPager: () => pages++,
+      })
       await session.open()
       const r = await session.send('show logging')
       assert.equal(r.output, long, `seed ${seed}`)
@@ -79,7 +85,13 @@ describe('CliSession', () => {
   test('sendConfig stops at % Invalid input, names the line, and leaves config mode with end', async () => {
     const {channel, session} = await openSession({invalid: ['errdisable recovery cause loopback']})
     await assert.rejects(
-      session.sendConfig(['interface GigabitEthernet1/0/19', 'no keepalive', 'exit', 'errdisable recovery cause loopback', 'errdisable recovery interval 300']),
+      session.sendConfig([
+        'interface GigabitEthernet1/0/19',
+        'no keepalive',
+        'exit',
+        'errdisable recovery cause loopback',
+        'errdisable recovery interval 300',
+      ]),
       (err: unknown) => {
         assert.ok(err instanceof DeviceCommandError)
         assert.match(err.message, /errdisable recovery cause loopback/)

@@ -35,11 +35,14 @@ const NASTY = [
   'br0',
   'other_config:stp-priority=0x8000',
   'ünïcødé ✓',
-  "mixed 'single' and \"double\" and $var and `cmd`",
+  'mixed \'single\' and "double" and $var and `cmd`',
 ]
 
 test('shellQuote leaves plain words alone and single-quotes everything else', () => {
-  assert.equal(shellQuote(['ovs-vsctl', '--timeout=5', 'set', 'Bridge', 'br0', 'stp_enable=true']), 'ovs-vsctl --timeout=5 set Bridge br0 stp_enable=true')
+  assert.equal(
+    shellQuote(['ovs-vsctl', '--timeout=5', 'set', 'Bridge', 'br0', 'stp_enable=true']),
+    'ovs-vsctl --timeout=5 set Bridge br0 stp_enable=true',
+  )
   assert.equal(quoteArg(''), "''")
   assert.equal(quoteArg('a b'), "'a b'")
   assert.equal(quoteArg("it's"), "'it'\\''s'")

@@ -35,31 +35,42 @@ function ev(kind: PortEvent['kind'], seconds: number, reason: string | null = 'l
 describe('planFix', () => {
   test('plans no keepalive first, then recovery cause; skips the default interval already in force', () => {
     const plan = planFix(facts(), ios, {intervalSeconds: 300, bounce: false})
-    assert.deepEqual(planLines(plan), [
-      'interface GigabitEthernet1/0/19',
-      'no keepalive',
-      'exit',
-      'errdisable recovery cause loopback',
-    ])
+    assert.deepEqual(planLines(plan), ['interface GigabitEthernet1/0/19', 'no keepalive', 'exit', 'errdisable recovery cause loopback'])
     assert.ok(plan.skipped.some((s) => s.line === 'errdisable recovery interval 300'))
   })
 
   test('plans nothing when the fix is in place (idempotent)', () => {
-    const done = facts({keepalive: false, recovery: {loopback: true, intervalSeconds: 300, loopbackCauseSupported: true, secondsUntilRecovery: 120}})
+    const done = facts({
+      keepalive: false,
+      recovery: {loopback: true, intervalSeconds: 300, loopbackCauseSupported: true, secondsUntilRecovery: 120},
+    })
     assert.deepEqual(planLines(planFix(done, ios, {intervalSeconds: 300, bounce: false})), [])
   })
 
   test('adds the interval line when it differs, and the bounce lines with --bounce', () => {
-    const plan = planFix(facts({recovery: {loopback: true, intervalSeconds: 30, loopbackCauseSupported: true, secondsUntilRecovery: null}}), ios, {intervalSeconds: 600, bounce: true})
+    const plan = planFix(
+      facts({recovery: {loopback: true, intervalSeconds: 30, loopbackCauseSupported: true, secondsUntilRecovery: null}}),
+      ios,
+      {intervalSeconds: 600, bounce: true},
+    )
     assert.deepEqual(planLines(plan), [
-      'interface GigabitEthernet1/0/19', 'no keepalive', 'exit',
+      'interface GigabitEthernet1/0/19',
+      'no keepalive',
+      'exit',
       'errdisable recovery interval 600',
-      'interface GigabitEthernet1/0/19', 'shutdown', 'no shutdown',
+      'interface GigabitEthernet1/0/19',
+      'shutdown',
+      'no shutdown',
     ])
   })
 
   test('NX-OS plans recovery only and says why', () => {
-    const f = facts({platform: 'nxos', interface: 'Ethernet1/19', keepalive: null, recovery: {loopback: false, intervalSeconds: 300, loopbackCauseSupported: true, secondsUntilRecovery: null}})
+    const f = facts({
+      platform: 'nxos',
+      interface: 'Ethernet1/19',
+      keepalive: null,
+      recovery: {loopback: false, intervalSeconds: 300, loopbackCauseSupported: true, secondsUntilRecovery: null},
+    })
     const plan = planFix(f, nxos, {intervalSeconds: 300, bounce: false})
     assert.deepEqual(planLines(plan), ['errdisable recovery cause loopback'])
     assert.match(plan.notes.join(' '), /no Ethernet keepalive/)
@@ -72,7 +83,11 @@ describe('planFix', () => {
   })
 
   test('a release without a loopback recovery cause gets no such line', () => {
-    const plan = planFix(facts({recovery: {loopback: false, intervalSeconds: 300, loopbackCauseSupported: false, secondsUntilRecovery: null}}), ios, {intervalSeconds: 300, bounce: false})
+    const plan = planFix(
+      facts({recovery: {loopback: false, intervalSeconds: 300, loopbackCauseSupported: false, secondsUntilRecovery: null}}),
+      ios,
+      {intervalSeconds: 300, bounce: false},
+    )
     assert.ok(!planLines(plan).includes('errdisable recovery cause loopback'))
   })
 })
@@ -88,12 +103,25 @@ describe('diagnose', () => {
 
   test('a recover/err-disable history is reported as flapping with the time the port stayed up', () => {
     const events = [
-      ev('loopback-detected', 0), ev('err-disabled', 0),
-      ev('recovered', 300), ev('loopback-detected', 310), ev('err-disabled', 310),
-      ev('recovered', 610), ev('err-disabled', 620),
-      ev('recovered', 920), ev('link-up', 921, null),
+      ev('loopback-detected', 0),
+      ev('err-disabled', 0),
+      ev('recovered', 300),
+      ev('loopback-detected', 310),
+      ev('err-disabled', 310),
+      ev('recovered', 610),
+      ev('err-disabled', 620),
+      ev('recovered', 920),
+      ev('link-up', 921, null),
     ]
-    const d = diagnose(facts({status: 'connected', errDisabledReason: null, events, recovery: {loopback: true, intervalSeconds: 300, loopbackCauseSupported: true, secondsUntilRecovery: null}}), ios)
+    const d = diagnose(
+      facts({
+        status: 'connected',
+        errDisabledReason: null,
+        events,
+        recovery: {loopback: true, intervalSeconds: 300, loopbackCauseSupported: true, secondsUntilRecovery: null},
+      }),
+      ios,
+    )
     assert.equal(d.verdict, 'keepalive-loopback')
     assert.equal(d.flapping?.cycles, 2)
     assert.equal(d.flapping?.secondsUpAfterRecovery, 10)

@@ -16,8 +16,14 @@ test('runMany keeps input order, never exceeds the concurrency limit, and collec
     return t.toUpperCase()
   })
   assert.equal(peak, 2)
-  assert.deepEqual(results.map((r) => r.target), ['a', 'b', 'c', 'd', 'e'])
-  assert.deepEqual(results.map((r) => r.ok), [true, true, false, false, true])
+  assert.deepEqual(
+    results.map((r) => r.target),
+    ['a', 'b', 'c', 'd', 'e'],
+  )
+  assert.deepEqual(
+    results.map((r) => r.ok),
+    [true, true, false, false, true],
+  )
   const c = results[2]
   assert.ok(c && !c.ok && c.error instanceof OvsDbUnreachableError)
   const d = results[3]

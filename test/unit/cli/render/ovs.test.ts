@@ -6,20 +6,46 @@ import type {StpBridgeStatus} from '../../../../src/ovs/stp.js'
 import {OvsDbUnreachableError} from '../../../../src/errors.js'
 
 const st: StpBridgeStatus = {
-  bridge: 'br0', stp: true, rstp: false, mode: 'stp', active: true,
-  bridgeId: '8000.aa4feaf63a4b', rootId: '1000.a2f744980a4a', isRoot: false, rootPort: 'eth0', rootPathCost: 2,
+  bridge: 'br0',
+  stp: true,
+  rstp: false,
+  mode: 'stp',
+  active: true,
+  bridgeId: '8000.aa4feaf63a4b',
+  rootId: '1000.a2f744980a4a',
+  isRoot: false,
+  rootPort: 'eth0',
+  rootPathCost: 2,
   config: {priority: null, helloTime: 1, maxAge: 6, forwardDelay: 4},
   ports: [
     {name: 'br0', type: 'internal', internal: true, state: null, role: null, portId: null, pathCost: null, bpdu: null},
-    {name: 'eth0', type: '', internal: false, state: 'forwarding', role: 'root', portId: '8001', pathCost: 2, bpdu: {rx: 9, tx: 1, errors: 0}},
-    {name: 'eth1', type: '', internal: false, state: 'blocking', role: 'alternate', portId: '8002', pathCost: 2, bpdu: {rx: 9, tx: 1, errors: 0}},
+    {
+      name: 'eth0',
+      type: '',
+      internal: false,
+      state: 'forwarding',
+      role: 'root',
+      portId: '8001',
+      pathCost: 2,
+      bpdu: {rx: 9, tx: 1, errors: 0},
+    },
+    {
+      name: 'eth1',
+      type: '',
+      internal: false,
+      state: 'blocking',
+      role: 'alternate',
+      portId: '8002',
+      pathCost: 2,
+      bpdu: {rx: 9, tx: 1, errors: 0},
+    },
   ],
   warnings: [],
 }
 
 test('status shows ids, the root port, configured timers and one row per port, internal ports as such', () => {
   const out = renderStpStatus([st])
-  assert.match(out, /^br0  STP on$/m)
+  assert.match(out, /^br0 {2}STP on$/m)
   assert.match(out, /root id {4}1000\.a2f744980a4a \(via eth0, path cost 2\)/)
   assert.match(out, /priority 32768 \(default\), hello 1 s, max-age 6 s, forward-delay 4 s/)
   assert.match(out, /eth1\s+blocking\s+alternate\s+8002\s+2\s+9\/1/)
@@ -33,20 +59,54 @@ test('a bridge with spanning tree off is one line plus its ports; no bridges is 
 
 test('stored-but-not-active is said in the status header and the change line', () => {
   assert.match(renderStpStatus([{...st, active: false}]), /STP on \(stored, NOT active: ovs-vswitchd not running\)/)
-  const change = {bridge: 'br0', changed: true, stp: true, rstp: false, active: false, applied: {stp_enable: 'true'}, command: ['ovs-vsctl'], dryRun: false, warnings: []}
+  const change = {
+    bridge: 'br0',
+    changed: true,
+    stp: true,
+    rstp: false,
+    active: false,
+    applied: {stp_enable: 'true'},
+    command: ['ovs-vsctl'],
+    dryRun: false,
+    warnings: [],
+  }
   assert.match(renderStpChange(change), /br0: STP on \(stored, not active/)
   assert.equal(renderStpChange({...change, changed: false, active: true}), 'br0: already STP on, nothing changed')
 })
 
 test('a dry run says what would change and the exact command, shell-quoted', () => {
-  const dry = {bridge: 'br0', changed: true, stp: true, rstp: false, active: true, applied: {stp_enable: 'true'}, command: ['ovs-vsctl', '--timeout=30', 'set', 'Bridge', 'br 0', 'stp_enable=true'], dryRun: true, warnings: []}
-  assert.equal(renderStpChange(dry), "br0: would turn STP on (dry run: nothing was sent)\n  would run: ovs-vsctl --timeout=30 set Bridge 'br 0' stp_enable=true")
+  const dry = {
+    bridge: 'br0',
+    changed: true,
+    stp: true,
+    rstp: false,
+    active: true,
+    applied: {stp_enable: 'true'},
+    command: ['ovs-vsctl', '--timeout=30', 'set', 'Bridge', 'br 0', 'stp_enable=true'],
+    dryRun: true,
+    warnings: [],
+  }
+  assert.equal(
+    renderStpChange(dry),
+    "br0: would turn STP on (dry run: nothing was sent)\n  would run: ovs-vsctl --timeout=30 set Bridge 'br 0' stp_enable=true",
+  )
   assert.equal(summarizeChange(dry), 'br0: STP on (would change)')
   assert.equal(renderStpChange({...dry, changed: false, command: null}), 'br0: already STP on, nothing changed')
 })
 
 test('the plan line is the ovs-vsctl set that will run', () => {
-  const plan = {bridge: 'br0', settings: [['stp_enable', 'true'], ['other_config:stp-priority', '4096']] as Array<[string, string]>, changed: true, stp: true, rstp: false, enabling: true, warnings: []}
+  const plan = {
+    bridge: 'br0',
+    settings: [
+      ['stp_enable', 'true'],
+      ['other_config:stp-priority', '4096'],
+    ] as Array<[string, string]>,
+    changed: true,
+    stp: true,
+    rstp: false,
+    enabling: true,
+    warnings: [],
+  }
   assert.equal(renderPlan(plan), 'br0: will run ovs-vsctl set Bridge br0 stp_enable=true other_config:stp-priority=4096')
 })
 

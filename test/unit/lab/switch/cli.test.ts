@@ -56,7 +56,10 @@ test('configure terminal / conf t, interface spellings, exit, end and Ctrl-Z wal
 test('invalid input: the echoed command, a caret line under the first character no keyword continues, the message and a blank line', async () => {
   const d = await privileged()
   const caret = ' '.repeat('sw1#show interfa'.length) + '^'
-  assert.equal(await d.send('show interfaxes status\r'), `show interfaxes status\n${caret}\n% Invalid input detected at '^' marker.\n\nsw1#`)
+  assert.equal(
+    await d.send('show interfaxes status\r'),
+    `show interfaxes status\n${caret}\n% Invalid input detected at '^' marker.\n\nsw1#`,
+  )
   const out = await d.send('sh foo\r')
   const [echo, caret2] = out.split('\n')
   assert.equal(echo, 'sh foo')
@@ -84,7 +87,9 @@ test('unique prefixes work: sh int status, sh run int gi1/0/19, sh errdis rec, s
 test('configuration changes show in the running-config; the default interval 300 is omitted', async () => {
   const d = await privileged()
   await d.send('terminal length 0\r')
-  await d.send('conf t\rinterface Gi1/0/19\rno keepalive\rexit\rerrdisable recovery cause loopback\rerrdisable recovery interval 300\rend\r')
+  await d.send(
+    'conf t\rinterface Gi1/0/19\rno keepalive\rexit\rerrdisable recovery cause loopback\rerrdisable recovery interval 300\rend\r',
+  )
   const run = await d.send('show running-config\r')
   assert.match(run, /^errdisable recovery cause loopback$/m)
   assert.doesNotMatch(run, /errdisable recovery interval/)
@@ -98,7 +103,12 @@ test('an out-of-range recovery interval is rejected with the caret under the num
   const d = await privileged()
   await d.send('conf t\r')
   const out = await d.send('errdisable recovery interval 10\r')
-  assert.equal(out, "errdisable recovery interval 10\n" + ' '.repeat('sw1(config)#errdisable recovery interval '.length) + "^\n% Invalid input detected at '^' marker.\n\nsw1(config)#")
+  assert.equal(
+    out,
+    'errdisable recovery interval 10\n' +
+      ' '.repeat('sw1(config)#errdisable recovery interval '.length) +
+      "^\n% Invalid input detected at '^' marker.\n\nsw1(config)#",
+  )
   assert.equal(d.device.recoveryInterval, 300)
 })
 
@@ -135,7 +145,10 @@ test('stuck paging keeps --More-- even after terminal length 0', async () => {
 
 test('copy running-config startup-config waits for Enter at the destination prompt before saving', async () => {
   const d = await privileged()
-  assert.equal(await d.send('copy running-config startup-config\r'), 'copy running-config startup-config\nDestination filename [startup-config]? ')
+  assert.equal(
+    await d.send('copy running-config startup-config\r'),
+    'copy running-config startup-config\nDestination filename [startup-config]? ',
+  )
   assert.equal(d.device.startupConfig, null)
   assert.equal(await d.send('\r'), '\nBuilding configuration...\n[OK]\nsw1#')
   assert.ok(d.device.startupConfig)
@@ -151,13 +164,19 @@ test('CR, LF and CRLF each end one line; backspace and Ctrl-U edit it; arrow key
 test('type-ahead: several lines in one chunk run in order, each with its own prompt', async () => {
   const d = await privileged()
   const out = await d.send('terminal length 0\rshow clock\rshow clock\r')
-  assert.equal(out, 'terminal length 0\nsw1#show clock\n03:00:00.000 UTC Fri Nov 27 2026\nsw1#show clock\n03:00:00.000 UTC Fri Nov 27 2026\nsw1#')
+  assert.equal(
+    out,
+    'terminal length 0\nsw1#show clock\n03:00:00.000 UTC Fri Nov 27 2026\nsw1#show clock\n03:00:00.000 UTC Fri Nov 27 2026\nsw1#',
+  )
 })
 
 test('pipes: include, exclude, begin and count on show commands; a pipe on a non-show command is invalid', async () => {
   const d = await privileged()
   await d.send('terminal length 0\r')
-  assert.equal(await d.send('show interfaces status | include Gi1/0/19\r'), 'show interfaces status | include Gi1/0/19\nGi1/0/19  compute-19 eth0    err-disabled 10           auto   auto 10/100/1000BaseTX\nsw1#')
+  assert.equal(
+    await d.send('show interfaces status | include Gi1/0/19\r'),
+    'show interfaces status | include Gi1/0/19\nGi1/0/19  compute-19 eth0    err-disabled 10           auto   auto 10/100/1000BaseTX\nsw1#',
+  )
   const ex = await d.send('show interfaces status | exclude connect\r')
   assert.doesNotMatch(ex, /connected|notconnect/)
   assert.match(await d.send('show logging | begin Log Buffer\r'), /^Log Buffer \(102400 bytes\):$/m)
@@ -217,7 +236,7 @@ test('NX-OS has no interface keepalive: % Invalid command with the caret under "
   const d = labCli({platform: 'nxos'})
   await d.send('conf t\rint eth1/19\r')
   const out = await d.send('no keepalive\r')
-  assert.equal(out, "no keepalive\n" + ' '.repeat('sw1(config-if)# no '.length) + "^\n% Invalid command at '^' marker.\nsw1(config-if)# ")
+  assert.equal(out, 'no keepalive\n' + ' '.repeat('sw1(config-if)# no '.length) + "^\n% Invalid command at '^' marker.\nsw1(config-if)# ")
 })
 
 test('NX-OS: interval range 30-65535 and the NX-OS range error; copy run start prints the progress bar and Copy complete.', async () => {
@@ -226,14 +245,20 @@ test('NX-OS: interval range 30-65535 and the NX-OS range error; copy run start p
   assert.match(await d.send('errdisable recovery interval 70000\r'), /% Invalid number, range is \(30:65535\) at '\^' marker\./)
   await d.send('errdisable recovery interval 65535\rend\r')
   assert.equal(d.device.recoveryInterval, 65535)
-  assert.equal(await d.send('copy running-config startup-config\r'), 'copy running-config startup-config\n[########################################] 100%\nCopy complete.\nsw1# ')
+  assert.equal(
+    await d.send('copy running-config startup-config\r'),
+    'copy running-config startup-config\n[########################################] 100%\nCopy complete.\nsw1# ',
+  )
 })
 
 test('NX-OS: show interface status err-disabled, show logging logfile and show errdisable recovery', async () => {
   const d = labCli({platform: 'nxos', scenario: 'flapping'})
   await d.send('terminal length 0\r')
   assert.match(await d.send('sh int status err-disabled\r'), /^Eth1\/19 +compute-19 eth0 +err-disabled +loopback$/m)
-  assert.match(await d.send('show logging logfile | include Reason\r'), /^2026 Nov 27 \d\d:\d\d:\d\d sw1 %ETHPORT-5-IF_DOWN_ERROR_DISABLED: Interface Ethernet1\/19 is down \(Error disabled\. Reason:loopback\)$/m)
+  assert.match(
+    await d.send('show logging logfile | include Reason\r'),
+    /^2026 Nov 27 \d\d:\d\d:\d\d sw1 %ETHPORT-5-IF_DOWN_ERROR_DISABLED: Interface Ethernet1\/19 is down \(Error disabled\. Reason:loopback\)$/m,
+  )
   assert.match(await d.send('sh errdisable recovery\r'), /^loopback {24}enabled\n[\s\S]*\n\tTimer interval: 300\n/m)
 })
 

@@ -72,9 +72,19 @@ test('IOS show interfaces status: the header is the real one and rows start in i
 test('IOS show interfaces status parses with the ntc template: Gi1/0/19 err-disabled in vlan 10', {skip: tfSkip}, () => {
   const rows = ntc('cisco_ios_show_interfaces_status', ios.showInterfacesStatus(iosDev()))
   assert.equal(rows.length, 52)
-  assert.deepEqual(rows.find((r) => r.port === 'Gi1/0/19'), {
-    port: 'Gi1/0/19', name: 'compute-19 eth0', status: 'err-disabled', vlan_id: '10', duplex: 'auto', speed: 'auto', type: '10/100/1000BaseTX', fc_mode: '',
-  })
+  assert.deepEqual(
+    rows.find((r) => r.port === 'Gi1/0/19'),
+    {
+      port: 'Gi1/0/19',
+      name: 'compute-19 eth0',
+      status: 'err-disabled',
+      vlan_id: '10',
+      duplex: 'auto',
+      speed: 'auto',
+      type: '10/100/1000BaseTX',
+      fc_mode: '',
+    },
+  )
   assert.equal(rows.find((r) => r.port === 'Te1/1/1')?.status, 'connected')
 })
 
@@ -155,7 +165,10 @@ test('IOS show running-config interface: Building configuration, byte count, !, 
   const d = iosDev()
   d.setKeepalive('Gi1/0/19', null)
   const text = ios.showRunningConfigInterface(d, d.port('Gi1/0/19'))
-  const m = /^Building configuration\.\.\.\n\nCurrent configuration : (\d+) bytes\n(!\ninterface GigabitEthernet1\/0\/19\n(?: \S.*\n)+end\n)\n$/.exec(text)
+  const m =
+    /^Building configuration\.\.\.\n\nCurrent configuration : (\d+) bytes\n(!\ninterface GigabitEthernet1\/0\/19\n(?: \S.*\n)+end\n)\n$/.exec(
+      text,
+    )
   assert.ok(m, text)
   assert.equal(Number(m[1]), Buffer.byteLength(m[2]!))
   assert.match(text, /\n no keepalive\n/)
@@ -169,12 +182,17 @@ test('NX-OS show interface status: dashed rules and header as captured; connecte
   assert.throws(() => ntc('cisco_nxos_show_interface_status', ours), /State Error/)
   const rows = ntc('cisco_nxos_show_interface_status', ours.replace(/^Eth1\/19 .*\n/m, ''))
   assert.equal(rows.length, 48)
-  assert.deepEqual(rows.find((r) => r.port === 'Eth1/18'), {port: 'Eth1/18', name: 'compute-18 eth0', status: 'connected', vlan_id: '10', duplex: 'full', speed: '10G', type: '10Gbase-SR'})
+  assert.deepEqual(
+    rows.find((r) => r.port === 'Eth1/18'),
+    {port: 'Eth1/18', name: 'compute-18 eth0', status: 'connected', vlan_id: '10', duplex: 'full', speed: '10G', type: '10Gbase-SR'},
+  )
   assert.ok(ours.includes('\nEth1/19       compute-19 eth0    errDisabl 10        auto    auto    10Gbase-SR\n'))
 })
 
 test('NX-OS show interface status err-disabled parses with the ntc template', {skip: tfSkip}, () => {
-  const real = readShared('ntc-templates/cisco_nxos/show_interface_status_err-disabled/cisco_nxos_show_interface_status_err-disabled.raw').split('\n')
+  const real = readShared(
+    'ntc-templates/cisco_nxos/show_interface_status_err-disabled/cisco_nxos_show_interface_status_err-disabled.raw',
+  ).split('\n')
   const ours = nxos.showInterfaceStatusErrDisabled(nxDev())
   assert.deepEqual(ours.split('\n').slice(1, 4), real.slice(0, 3))
   assert.deepEqual(ntc('cisco_nxos_show_interface_status_err-disabled', ours), [
@@ -195,19 +213,28 @@ test('NX-OS show interface Ethernet1/19 and show version parse with the ntc temp
   assert.equal(ver?.hostname, 'sw1')
 })
 
-test('NX-OS show errdisable recovery: the captured header and rows (lower-case), then a tab and Timer interval without unit', {skip: fixturesSkip}, () => {
-  const real = readShared('genieparser/nxos/show_errdisable_recovery/golden_output_1_output.txt').split('\n').map((l) => l.trimEnd())
-  const ours = nxos.showErrdisableRecovery(nxDev()).split('\n')
-  // the capture starts with the prompt and command echo; then header, rule and the cause rows
-  const start = real.indexOf('ErrDisable Reason               Timer Status')
-  assert.deepEqual(ours.slice(0, 17), real.slice(start, start + 17))
-  assert.equal(ours[17], '')
-  assert.equal(ours.at(-2), '\tTimer interval: 300')
-  assert.ok(real.includes('\tTimer interval: 300'))
-})
+test(
+  'NX-OS show errdisable recovery: the captured header and rows (lower-case), then a tab and Timer interval without unit',
+  {skip: fixturesSkip},
+  () => {
+    const real = readShared('genieparser/nxos/show_errdisable_recovery/golden_output_1_output.txt')
+      .split('\n')
+      .map((l) => l.trimEnd())
+    const ours = nxos.showErrdisableRecovery(nxDev()).split('\n')
+    // the capture starts with the prompt and command echo; then header, rule and the cause rows
+    const start = real.indexOf('ErrDisable Reason               Timer Status')
+    assert.deepEqual(ours.slice(0, 17), real.slice(start, start + 17))
+    assert.equal(ours[17], '')
+    assert.equal(ours.at(-2), '\tTimer interval: 300')
+    assert.ok(real.includes('\tTimer interval: 300'))
+  },
+)
 
 test('NX-OS show running-config interface: !Command, !Running configuration, !Time, version line, two-space indent', () => {
   const d = nxDev()
   const text = nxos.showRunningConfigInterface(d, d.port('Ethernet1/19'))
-  assert.match(text, /^\n!Command: show running-config interface Ethernet1\/19\n!Running configuration last done at: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n!Time: .*\n\nversion 9\.3\(8\) Bios:version 05\.45 \n\ninterface Ethernet1\/19\n {2}description compute-19 eth0\n/)
+  assert.match(
+    text,
+    /^\n!Command: show running-config interface Ethernet1\/19\n!Running configuration last done at: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n!Time: .*\n\nversion 9\.3\(8\) Bios:version 05\.45 \n\ninterface Ethernet1\/19\n {2}description compute-19 eth0\n/,
+  )
 })

@@ -9,7 +9,11 @@ import {custom} from '../../../../src/metadata/flavors/custom.js'
 import type {Documents} from '../../../../src/metadata/flavors/common.js'
 import {KEY, sampleInstances} from '../../../helpers/metadata.js'
 
-const [waf, ips, bare] = sampleInstances() as [ReturnType<typeof sampleInstances>[0], ReturnType<typeof sampleInstances>[0], ReturnType<typeof sampleInstances>[0]]
+const [waf, ips, bare] = sampleInstances() as [
+  ReturnType<typeof sampleInstances>[0],
+  ReturnType<typeof sampleInstances>[0],
+  ReturnType<typeof sampleInstances>[0],
+]
 const body = (r: {body: string | Buffer}) => r.body.toString()
 
 /** Walk every listing of a tree like cloud-init's crawler and return each fetched path. */
@@ -100,7 +104,12 @@ test('ec2: a VM without keys or NICs lists neither public-keys nor network', () 
 })
 
 test('ec2: unknown paths are 404, never 5xx', () => {
-  for (const p of ['/nope', '/2010-01-01/meta-data/', '/latest/meta-data/iam/security-credentials/', '/latest/dynamic/fws/instance-monitoring']) {
+  for (const p of [
+    '/nope',
+    '/2010-01-01/meta-data/',
+    '/latest/meta-data/iam/security-credentials/',
+    '/latest/dynamic/fws/instance-monitoring',
+  ]) {
     assert.equal(ec2(waf, p).status, 404, p)
   }
 })
@@ -112,7 +121,7 @@ test('openstack: /openstack lists dated versions up to 2018-08-27 and latest', (
 })
 
 test('openstack: meta_data.json has uuid, hostname, name, public_keys, availability_zone, launch_index, meta', () => {
-  const md = JSON.parse(body(openstack(ips, '/openstack/2018-08-27/meta_data.json'), ), ) as Record<string, unknown>
+  const md = JSON.parse(body(openstack(ips, '/openstack/2018-08-27/meta_data.json'))) as Record<string, unknown>
   assert.equal(md['uuid'], '6f1f3f1e-7d0b-4a4e-9a39-2c0d6c0d0002')
   assert.equal(md['hostname'], 'ips-02')
   assert.equal(md['name'], 'ips-02')
@@ -151,7 +160,10 @@ test('openstack: network_data.json links NICs by MAC with static v4/v6, DHCP, ro
     networks: Array<Record<string, unknown>>
     services: unknown[]
   }
-  assert.deepEqual(nd.links.map((l) => l.ethernet_mac_address), ['52:54:00:00:00:01', '52:54:00:00:01:01', '52:54:00:00:02:01'])
+  assert.deepEqual(
+    nd.links.map((l) => l.ethernet_mac_address),
+    ['52:54:00:00:00:01', '52:54:00:00:01:01', '52:54:00:00:02:01'],
+  )
   const mgmt = nd.networks.find((n) => n['ip_address'] === '200.0.0.2')!
   assert.equal(mgmt['type'], 'ipv4')
   assert.equal(mgmt['netmask'], '255.255.255.0')
@@ -165,7 +177,10 @@ test('openstack: network_data.json links NICs by MAC with static v4/v6, DHCP, ro
   // every network's link exists
   for (const n of nd.networks) assert.ok(nd.links.some((l) => l.id === n['link']))
   const ipsNd = JSON.parse(body(openstack(ips, '/openstack/latest/network_data.json'))) as {networks: Array<{type: string}>}
-  assert.deepEqual(ipsNd.networks.map((n) => n.type), ['ipv4_dhcp'])
+  assert.deepEqual(
+    ipsNd.networks.map((n) => n.type),
+    ['ipv4_dhcp'],
+  )
 })
 
 test('nocloud: every file is 200 even when empty', () => {
@@ -183,8 +198,11 @@ test('nocloud: meta-data is YAML with instance-id, local-hostname, public-keys a
   assert.equal(md['local-hostname'], 'waf-01')
   assert.deepEqual(md['public-keys'], [KEY])
   const eni = String(md['network-interfaces'])
-  assert.match(eni, /iface eth0 inet static\n    hwaddress ether 52:54:00:00:00:01\n    address 200\.0\.0\.2\n    netmask 255\.255\.255\.0\n    gateway 200\.0\.0\.1/)
-  assert.match(eni, /iface eth1 inet6 static\n    address fd00:1::5\n    netmask 64/)
+  assert.match(
+    eni,
+    /iface eth0 inet static\n {4}hwaddress ether 52:54:00:00:00:01\n {4}address 200\.0\.0\.2\n {4}netmask 255\.255\.255\.0\n {4}gateway 200\.0\.0\.1/,
+  )
+  assert.match(eni, /iface eth1 inet6 static\n {4}address fd00:1::5\n {4}netmask 64/)
   assert.match(eni, /iface eth2 inet manual/)
   assert.equal(md['role'], 'waf')
 })
@@ -194,7 +212,10 @@ test('nocloud: network-config is version 2, matched by MAC', () => {
   assert.equal(nc.version, 2)
   assert.deepEqual(nc.ethernets['eth0']!['match'], {macaddress: '52:54:00:00:00:01'})
   assert.deepEqual(nc.ethernets['eth0']!['addresses'], ['200.0.0.2/24'])
-  assert.deepEqual(nc.ethernets['eth1']!['routes'], [{to: '::/0', via: 'fd00:1::1'}, {to: '10.2.0.0/16', via: '10.1.0.1'}])
+  assert.deepEqual(nc.ethernets['eth1']!['routes'], [
+    {to: '::/0', via: 'fd00:1::1'},
+    {to: '10.2.0.0/16', via: '10.1.0.1'},
+  ])
   assert.equal(body(nocloud(bare, '/nocloud/network-config')), '')
   assert.equal(buildNocloud(waf).size, 6)
 })

@@ -5,7 +5,12 @@ import type {IncomingMessage} from 'node:http'
 import {parse} from 'yaml'
 import {handleCallback, type CallbackCounters} from '../../../../src/metadata/progress/callbacks.js'
 import {ProgressTracker} from '../../../../src/metadata/progress/tracker.js'
-import {appendPart, isCloudInitUserData, progressCloudConfig, withProgressVendorData} from '../../../../src/metadata/progress/vendor-data.js'
+import {
+  appendPart,
+  isCloudInitUserData,
+  progressCloudConfig,
+  withProgressVendorData,
+} from '../../../../src/metadata/progress/vendor-data.js'
 import type {Requester} from '../../../../src/metadata/identity.js'
 import {sampleInstances} from '../../../helpers/metadata.js'
 
@@ -23,12 +28,16 @@ describe('phone-home and reporting callbacks', () => {
     assert.deepEqual(c.callbacks, {'phone-home|accepted': 1})
   })
 
-  test("a phone-home naming another VM, or from an address in no record, is refused (403) and counted as forged", async () => {
+  test('a phone-home naming another VM, or from an address in no record, is refused (403) and counted as forged', async () => {
     const p = new ProgressTracker()
     const c: CallbackCounters = {callbacks: {}}
     assert.equal((await handleCallback(req('instance_id=waf-01'), from(ips), '/phone-home/waf-01', p, c)).status, 403)
     assert.equal((await handleCallback(req(''), from(undefined, '127.0.0.99'), '/phone-home/waf-01', p, c)).status, 403)
-    assert.equal((await handleCallback(req('instance_id=ips-02'), from(waf), '/phone-home/waf-01', p, c)).status, 403, 'body contradicting the address')
+    assert.equal(
+      (await handleCallback(req('instance_id=ips-02'), from(waf), '/phone-home/waf-01', p, c)).status,
+      403,
+      'body contradicting the address',
+    )
     assert.equal(p.stateOf('waf-01'), 'waiting')
     assert.equal(p.forged, 3)
     assert.deepEqual(c.callbacks, {'phone-home|forged': 3})
@@ -37,7 +46,14 @@ describe('phone-home and reporting callbacks', () => {
   test('a reporting event is recorded; a body that is not an event is a 400', async () => {
     const p = new ProgressTracker()
     const c: CallbackCounters = {callbacks: {}}
-    const ev = {name: 'modules-final', description: 'running modules for final', event_type: 'finish', origin: 'cloudinit', timestamp: 1.5e9, result: 'SUCCESS'}
+    const ev = {
+      name: 'modules-final',
+      description: 'running modules for final',
+      event_type: 'finish',
+      origin: 'cloudinit',
+      timestamp: 1.5e9,
+      result: 'SUCCESS',
+    }
     assert.equal((await handleCallback(req(JSON.stringify(ev)), from(waf), '/report', p, c)).status, 200)
     assert.equal(p.stateOf('waf-01'), 'done')
     assert.equal((await handleCallback(req('not json'), from(waf), '/report', p, c)).status, 400)
@@ -47,7 +63,10 @@ describe('phone-home and reporting callbacks', () => {
 
 describe('--phone-home vendor-data', () => {
   test('the cloud-config part enables phone_home with $INSTANCE_ID and a webhook reporter', () => {
-    const cfg = parse(progressCloudConfig('http://169.254.169.254/')) as {phone_home: {url: string; post: string[]}; reporting: {netops: {type: string; endpoint: string}}}
+    const cfg = parse(progressCloudConfig('http://169.254.169.254/')) as {
+      phone_home: {url: string; post: string[]}
+      reporting: {netops: {type: string; endpoint: string}}
+    }
     assert.equal(cfg.phone_home.url, 'http://169.254.169.254/phone-home/$INSTANCE_ID')
     assert.ok(cfg.phone_home.post.includes('instance_id'))
     assert.deepEqual(cfg.reporting.netops, {type: 'webhook', endpoint: 'http://169.254.169.254/report', timeout: 5, retries: 2})
@@ -69,7 +88,13 @@ describe('--phone-home vendor-data', () => {
   })
 
   test("EC2 / CloudStack get the part in user-data (their datasource reads no vendor-data), only when it is cloud-init's", () => {
-    for (const u of ['#cloud-config\n', '#!/bin/sh\necho hi\n', '#include\nhttp://x\n', '## template: jinja\n#cloud-config\n', 'Content-Type: multipart/mixed; boundary="b"\n']) {
+    for (const u of [
+      '#cloud-config\n',
+      '#!/bin/sh\necho hi\n',
+      '#include\nhttp://x\n',
+      '## template: jinja\n#cloud-config\n',
+      'Content-Type: multipart/mixed; boundary="b"\n',
+    ]) {
       assert.equal(isCloudInitUserData(u), true, u)
     }
     for (const u of [undefined, '', 'config system global\n  set hostname waf\nend\n', '{"hostname": "ips"}', ' #cloud-config']) {
@@ -80,7 +105,10 @@ describe('--phone-home vendor-data', () => {
     const [s, a] = withProgressVendorData([script, appliance])
     assert.equal(s!.userData, script.userData, 'the user-data other flavours serve is untouched')
     assert.match(s!.ec2UserData!, /^Content-Type: multipart\/mixed/)
-    assert.match(s!.ec2UserData!, /Content-Type: text\/x-shellscript[\s\S]*echo up[\s\S]*Content-Type: text\/cloud-config[\s\S]*phone_home:/)
+    assert.match(
+      s!.ec2UserData!,
+      /Content-Type: text\/x-shellscript[\s\S]*echo up[\s\S]*Content-Type: text\/cloud-config[\s\S]*phone_home:/,
+    )
     assert.equal(a!.ec2UserData, undefined, "an appliance's own configuration is served as it is")
     assert.equal(a!.userData, appliance.userData)
   })

@@ -18,7 +18,10 @@ test('dated versions map to their canonical tree; other paths are left alone', (
 })
 
 test('the shared, lazily rendered documents answer every path exactly as renderAllDocuments does', () => {
-  const instances = [...sampleInstances(), ...withProgressVendorData(sampleInstances().map((i) => ({...i, id: `${i.id}-b`, ip: i.ip.replace('127.0.0.', '127.0.9.')})))]
+  const instances = [
+    ...sampleInstances(),
+    ...withProgressVendorData(sampleInstances().map((i) => ({...i, id: `${i.id}-b`, ip: i.ip.replace('127.0.0.', '127.0.9.')}))),
+  ]
   const server = createMetadataServer({store: new MemoryStore(instances)})
   try {
     instances.forEach((instance, launchIndex) => {

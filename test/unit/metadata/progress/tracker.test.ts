@@ -73,7 +73,11 @@ describe('progress steps', () => {
     for (const ip of ['10.0.0.1', '10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']) p.observeUnknown(ip)
     assert.deepEqual(
       p.unknownRequesters().map((u) => [u.ip, u.requests]),
-      [['10.0.0.1', 2], ['other', 2], ['10.0.0.2', 1]],
+      [
+        ['10.0.0.1', 2],
+        ['other', 2],
+        ['10.0.0.2', 1],
+      ],
     )
   })
 })
@@ -142,7 +146,10 @@ describe('progress journal (data dir)', () => {
       // the lock holds our own pid: simulate another live owner (pid 1 always exists)
       p1.close()
       appendFileSync(join(t.dir, 'lock'), '1\n')
-      assert.throws(() => new ProgressTracker({dataDir: t.dir}), (e: Error & {code?: string}) => e.code === 'NETOPS_USAGE' && /pid 1\b/.test(e.message))
+      assert.throws(
+        () => new ProgressTracker({dataDir: t.dir}),
+        (e: Error & {code?: string}) => e.code === 'NETOPS_USAGE' && /pid 1\b/.test(e.message),
+      )
     } finally {
       t.cleanup()
     }

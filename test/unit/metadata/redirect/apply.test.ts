@@ -27,7 +27,8 @@ class FakeIptables implements Executor {
     this.calls.push(argv)
     const ok = (stdout = ''): ExecResult => ({command: argv, exitCode: 0, stdout, stderr: '', signal: null})
     const fail = (exitCode: number, stderr: string): ExecResult => ({command: argv, exitCode, stdout: '', stderr, signal: null})
-    if (argv[0] === 'nft') return ok(this.nftTables.map((t) => `table ${t} {\n\tchain c {\n${this.nftRules.map((r) => `\t\t${r}\n`).join('')}\t}\n}\n`).join(''))
+    if (argv[0] === 'nft')
+      return ok(this.nftTables.map((t) => `table ${t} {\n\tchain c {\n${this.nftRules.map((r) => `\t\t${r}\n`).join('')}\t}\n}\n`).join(''))
     const [, t, nat, op, chain, ...rest] = argv
     assert.equal(t, '-t')
     assert.equal(nat, 'nat')
@@ -55,7 +56,8 @@ class FakeIptables implements Executor {
   async close(): Promise<void> {}
 }
 
-const OURS = '-A PREROUTING -d 169.254.169.254/32 -i br-md -p tcp -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807'
+const OURS =
+  '-A PREROUTING -d 169.254.169.254/32 -i br-md -p tcp -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807'
 const UNRELATED = '-A PREROUTING -p tcp -m tcp --dport 2222 -j REDIRECT --to-ports 22'
 const plan = (to = '127.0.0.1:8807') => planRedirect({to, bridge: 'br-md'})
 
@@ -86,7 +88,8 @@ describe('redirect apply/remove with iptables (fake iptables)', () => {
     assert.deepEqual(ex.rules, [OURS.replace('8807', '9000'), UNRELATED])
   })
   test('our rule listed with its options in another order counts as in place (iptables -S reorders -i and -d)', async () => {
-    const reordered = '-A PREROUTING -i br-md -p tcp -d 169.254.169.254/32 -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807'
+    const reordered =
+      '-A PREROUTING -i br-md -p tcp -d 169.254.169.254/32 -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807'
     const ex = new FakeIptables([reordered])
     const r = await applyRedirect(plan(), ex)
     assert.equal(r.changed, false)
@@ -98,7 +101,7 @@ describe('redirect apply/remove with iptables (fake iptables)', () => {
     assert.equal(r.removed.length, 1)
     assert.deepEqual(ex.rules, [OURS])
   })
-  test('someone else\'s DNAT for 169.254.169.254:80 is a conflict: exit 12, nothing changed', async () => {
+  test("someone else's DNAT for 169.254.169.254:80 is a conflict: exit 12, nothing changed", async () => {
     const foreign = '-A nova-api-PREROUTING -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.9:8775'
     const ex = new FakeIptables([foreign, OURS.replace('8807', '9000')])
     await assert.rejects(applyRedirect(plan(), ex), (e: unknown) => {
@@ -110,10 +113,13 @@ describe('redirect apply/remove with iptables (fake iptables)', () => {
     })
     assert.equal(ex.calls.filter((c) => c[3] !== '-S').length, 0, 'no command but the listing ran')
   })
-  test('netops\'s own nft table while asking for iptables is a conflict naming --remove --nft', async () => {
+  test("netops's own nft table while asking for iptables is a conflict naming --remove --nft", async () => {
     const ex = new FakeIptables([])
     ex.nftTables = ['ip netops_metadata']
-    await assert.rejects(applyRedirect(plan(), ex), (e: unknown) => e instanceof RedirectConflictError && e.suggestions.some((s) => s.includes('--remove --nft')))
+    await assert.rejects(
+      applyRedirect(plan(), ex),
+      (e: unknown) => e instanceof RedirectConflictError && e.suggestions.some((s) => s.includes('--remove --nft')),
+    )
   })
   test('a native nft rule redirecting 169.254.169.254:80 is a conflict for the iptables backend too', async () => {
     const ex = new FakeIptables([])
@@ -122,10 +128,15 @@ describe('redirect apply/remove with iptables (fake iptables)', () => {
     await assert.rejects(applyRedirect(plan(), ex), (e: unknown) => e instanceof RedirectConflictError && /inet other/.test(e.message))
     ex.nftTables = ['ip nat']
     ex.nftRules = ['iifname "br-md" ip daddr 169.254.169.254 tcp dport 80 counter packets 0 bytes 0 redirect to :8807']
-    assert.equal((await applyRedirect(plan(), ex)).changed, true, 'iptables-nft\'s own table ip nat (our rule, seen through nft) is left to iptables -S')
+    assert.equal(
+      (await applyRedirect(plan(), ex)).changed,
+      true,
+      "iptables-nft's own table ip nat (our rule, seen through nft) is left to iptables -S",
+    )
   })
   test('--remove deletes only rules tagged netops-metadata, in any nat chain', async () => {
-    const inOutput = '-A OUTPUT -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807'
+    const inOutput =
+      '-A OUTPUT -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807'
     const ex = new FakeIptables([OURS, UNRELATED, inOutput])
     const r = await removeRedirect('iptables', ex)
     assert.equal(r.changed, true)
@@ -156,11 +167,17 @@ describe('redirect errors from the programs', () => {
       assert.ok(e.suggestions.some((s) => s.includes('apt-get install iptables')))
       return true
     })
-    await assert.rejects(removeRedirect('nft', replying(127, 'nft: command not found')), (e: unknown) => e instanceof DependencyError && e.suggestions.some((s) => s.includes('nftables')))
+    await assert.rejects(
+      removeRedirect('nft', replying(127, 'nft: command not found')),
+      (e: unknown) => e instanceof DependencyError && e.suggestions.some((s) => s.includes('nftables')),
+    )
   })
   test('not root is a PermissionError (exit 14), for iptables and nft wording alike', async () => {
     await assert.rejects(
-      applyRedirect(plan(), replying(4, 'iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)')),
+      applyRedirect(
+        plan(),
+        replying(4, 'iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)'),
+      ),
       (e: unknown) => e instanceof PermissionError && e.exitCode === 14,
     )
     await assert.rejects(
@@ -180,7 +197,16 @@ describe('redirect errors from the programs', () => {
 
 describe('redirect parsers', () => {
   test('iptables -S lines split like the shell, quoted comments kept whole', () => {
-    assert.deepEqual(splitRuleLine('-A X -m comment --comment "a \\"b\\" c" -j ACCEPT'), ['-A', 'X', '-m', 'comment', '--comment', 'a "b" c', '-j', 'ACCEPT'])
+    assert.deepEqual(splitRuleLine('-A X -m comment --comment "a \\"b\\" c" -j ACCEPT'), [
+      '-A',
+      'X',
+      '-m',
+      'comment',
+      '--comment',
+      'a "b" c',
+      '-j',
+      'ACCEPT',
+    ])
     const rules = parseIptablesRules(`-P PREROUTING ACCEPT\n-N FOO\n${OURS}\n`)
     assert.equal(rules.length, 1)
     assert.equal(rules[0]!.chain, 'PREROUTING')
@@ -198,11 +224,18 @@ table ip netops_metadata {
 \t}
 }
 `)
-    assert.deepEqual(lines.map((l) => [l.table, l.chain, l.text]), [
-      ['nat', 'PREROUTING', 'type nat hook prerouting priority dstnat; policy accept;'],
-      ['nat', 'PREROUTING', 'ip daddr 169.254.169.254 tcp dport 80 redirect to :8807'],
-      ['netops_metadata', 'prerouting', 'iifname "br-md" ip daddr 169.254.169.254 tcp dport 80 redirect to :8807 comment "netops-metadata"'],
-    ])
+    assert.deepEqual(
+      lines.map((l) => [l.table, l.chain, l.text]),
+      [
+        ['nat', 'PREROUTING', 'type nat hook prerouting priority dstnat; policy accept;'],
+        ['nat', 'PREROUTING', 'ip daddr 169.254.169.254 tcp dport 80 redirect to :8807'],
+        [
+          'netops_metadata',
+          'prerouting',
+          'iifname "br-md" ip daddr 169.254.169.254 tcp dport 80 redirect to :8807 comment "netops-metadata"',
+        ],
+      ],
+    )
   })
 })
 
@@ -210,8 +243,14 @@ describe('redirect rendering', () => {
   test('print mode is a pasteable script: the rule, the undo commented out, notes as comments', () => {
     const text = renderRedirect({...planToResult()})
     const lines = text.split('\n')
-    assert.match(lines[0]!, /^# netops metadata redirect: 169\.254\.169\.254:80 on br-md → REDIRECT to port 8807 of this host \(iptables\)$/)
-    assert.equal(lines[1], 'iptables -t nat -I PREROUTING 1 -d 169.254.169.254/32 -i br-md -p tcp -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807')
+    assert.match(
+      lines[0]!,
+      /^# netops metadata redirect: 169\.254\.169\.254:80 on br-md → REDIRECT to port 8807 of this host \(iptables\)$/,
+    )
+    assert.equal(
+      lines[1],
+      'iptables -t nat -I PREROUTING 1 -d 169.254.169.254/32 -i br-md -p tcp -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807',
+    )
     assert.ok(lines.slice(2).every((l) => l.startsWith('#')))
   })
   test('nft rule arguments with quotes and braces are shell-quoted', () => {
@@ -224,5 +263,19 @@ describe('redirect rendering', () => {
 
 function planToResult() {
   const p = plan()
-  return {action: 'print' as const, backend: p.backend, to: p.to, bridge: p.bridge, mode: p.mode, rules: p.rules, undo: p.undo, applied: [], removed: [], unchanged: [], changed: false, warnings: p.warnings, notes: p.notes}
+  return {
+    action: 'print' as const,
+    backend: p.backend,
+    to: p.to,
+    bridge: p.bridge,
+    mode: p.mode,
+    rules: p.rules,
+    undo: p.undo,
+    applied: [],
+    removed: [],
+    unchanged: [],
+    changed: false,
+    warnings: p.warnings,
+    notes: p.notes,
+  }
 }

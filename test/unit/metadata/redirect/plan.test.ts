@@ -14,7 +14,10 @@ describe('redirect plan: --to parsing', () => {
   }
   test('IPv6 is refused with a message saying metadata is IPv4 only', () => {
     for (const v6 of ['[::1]:8807', 'fd00:ec2::254:80']) {
-      assert.throws(() => parseTarget(v6), (e: unknown) => e instanceof UsageError && /IPv4 only/.test(e.message))
+      assert.throws(
+        () => parseTarget(v6),
+        (e: unknown) => e instanceof UsageError && /IPv4 only/.test(e.message),
+      )
     }
   })
   test('a bridge name with a quote or space is refused (it goes into nft syntax)', () => {
@@ -53,8 +56,32 @@ describe('redirect plan: argv', () => {
     const p = planRedirect({to: '127.0.0.1:8807', bridge: 'br-md', interfaces: HOST_IFACES})
     assert.equal(p.mode, 'redirect')
     assert.deepEqual(p.rules, [
-      ['iptables', '-t', 'nat', '-I', 'PREROUTING', '1', '-d', '169.254.169.254/32', '-i', 'br-md', '-p', 'tcp', '-m', 'tcp', '--dport', '80',
-        '-m', 'comment', '--comment', 'netops-metadata', '-j', 'REDIRECT', '--to-ports', '8807'],
+      [
+        'iptables',
+        '-t',
+        'nat',
+        '-I',
+        'PREROUTING',
+        '1',
+        '-d',
+        '169.254.169.254/32',
+        '-i',
+        'br-md',
+        '-p',
+        'tcp',
+        '-m',
+        'tcp',
+        '--dport',
+        '80',
+        '-m',
+        'comment',
+        '--comment',
+        'netops-metadata',
+        '-j',
+        'REDIRECT',
+        '--to-ports',
+        '8807',
+      ],
     ])
     assert.deepEqual(p.undo[0]!.slice(0, 5), ['iptables', '-t', 'nat', '-D', 'PREROUTING'])
     assert.deepEqual(p.undo[0]!.slice(5), p.rules[0]!.slice(6))
@@ -63,12 +90,32 @@ describe('redirect plan: argv', () => {
   test('REDIRECT on a bridge without an IPv4 address warns that requests would be dropped', () => {
     const p = planRedirect({to: '0.0.0.0:8807', bridge: 'br-noip', interfaces: HOST_IFACES})
     assert.equal(p.mode, 'redirect')
-    assert.ok(p.warnings.some((w) => /br-noip has none/.test(w)), p.warnings.join('; '))
+    assert.ok(
+      p.warnings.some((w) => /br-noip has none/.test(w)),
+      p.warnings.join('; '),
+    )
     assert.equal(planRedirect({to: '0.0.0.0:8807', bridge: 'br-md', interfaces: HOST_IFACES}).warnings.length, 0)
   })
   test('iptables DNAT rule to a remote server, no -i without --bridge', () => {
     const spec = iptablesSpec('dnat', {host: '10.9.0.5', port: 8807}, null)
-    assert.deepEqual(spec, ['-d', '169.254.169.254/32', '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-m', 'comment', '--comment', 'netops-metadata', '-j', 'DNAT', '--to-destination', '10.9.0.5:8807'])
+    assert.deepEqual(spec, [
+      '-d',
+      '169.254.169.254/32',
+      '-p',
+      'tcp',
+      '-m',
+      'tcp',
+      '--dport',
+      '80',
+      '-m',
+      'comment',
+      '--comment',
+      'netops-metadata',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      '10.9.0.5:8807',
+    ])
     const p = planRedirect({to: '10.9.0.5:8807', interfaces: HOST_IFACES})
     assert.ok(p.notes.some((n) => n.includes('ip_forward')))
     assert.equal(p.warnings.length, 0)
@@ -77,8 +124,36 @@ describe('redirect plan: argv', () => {
     const p = planRedirect({to: '10.9.0.5:8807', bridge: 'br-md', backend: 'nft', interfaces: HOST_IFACES})
     assert.deepEqual(p.rules, nftAddCommands('dnat', {host: '10.9.0.5', port: 8807}, 'br-md'))
     assert.deepEqual(p.rules[0], ['nft', 'add', 'table', 'ip', 'netops_metadata'])
-    assert.deepEqual(p.rules[1], ['nft', 'add', 'chain', 'ip', 'netops_metadata', 'prerouting', '{ type nat hook prerouting priority dstnat - 10; policy accept; }'])
-    assert.deepEqual(p.rules[2], ['nft', 'add', 'rule', 'ip', 'netops_metadata', 'prerouting', 'iifname', '"br-md"', 'ip', 'daddr', '169.254.169.254', 'tcp', 'dport', '80', 'dnat', 'to', '10.9.0.5:8807', 'comment', '"netops-metadata"'])
+    assert.deepEqual(p.rules[1], [
+      'nft',
+      'add',
+      'chain',
+      'ip',
+      'netops_metadata',
+      'prerouting',
+      '{ type nat hook prerouting priority dstnat - 10; policy accept; }',
+    ])
+    assert.deepEqual(p.rules[2], [
+      'nft',
+      'add',
+      'rule',
+      'ip',
+      'netops_metadata',
+      'prerouting',
+      'iifname',
+      '"br-md"',
+      'ip',
+      'daddr',
+      '169.254.169.254',
+      'tcp',
+      'dport',
+      '80',
+      'dnat',
+      'to',
+      '10.9.0.5:8807',
+      'comment',
+      '"netops-metadata"',
+    ])
     assert.deepEqual(p.undo, [['nft', 'delete', 'table', 'ip', 'netops_metadata']])
   })
 })

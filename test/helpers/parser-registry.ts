@@ -1,4 +1,6 @@
 /**
+ * Test helper (the switch driver calls its parsers directly): maps a fixture's command to its parser.
+ *
  * Find the parser for a command as the operator (or the session layer) typed it, in any
  * abbreviation the device accepts: `sh int status`, `show interfaces Gi1/0/19 status`,
  * `sh errdis rec`, `show run int Gi1/0/19`, `show logging | include LOOP_BACK`.
@@ -6,20 +8,27 @@
  * err-d[[isabled]]`, `sh[[ow]] ru[[nning-config]] in[[terface]]`, ...).
  */
 
-import {normalizeInterface} from '../platforms/interface-names.js'
-import {parseErrdisableDetect, parseErrdisableRecovery, type ErrdisableDetectRow, type ErrdisableRecovery} from './errdisable.js'
-import {parseShowInterfaces, type InterfaceDetail} from './interfaces.js'
+import {normalizeInterface} from '../../src/platforms/interface-names.js'
+import {
+  parseErrdisableDetect,
+  parseErrdisableRecovery,
+  type ErrdisableDetectRow,
+  type ErrdisableRecovery,
+} from '../../src/parsers/errdisable.js'
+import {parseShowInterfaces, type InterfaceDetail} from '../../src/parsers/interfaces.js'
 import {
   parseInterfacesStatus,
   parseInterfacesStatusErrDisabled,
   type ErrDisabledRow,
   type InterfaceStatusRow,
-} from './interfaces-status.js'
-import {parseLogging, type LogEvent} from './logging.js'
-import {parseRunningConfigInterfaces, type RunningConfigInterface} from './running-config.js'
-import {parseShowVersion, type ShowVersion} from './version.js'
+} from '../../src/parsers/interfaces-status.js'
+import {parseLogging, type LogEvent} from '../../src/parsers/logging.js'
+import {parseRunningConfigInterfaces, type RunningConfigInterface} from '../../src/parsers/running-config.js'
+import {parseShowVersion, type ShowVersion} from '../../src/parsers/version.js'
 
-export type Platform = 'ios' | 'nxos'
+import type {PlatformName as Platform} from '../../src/platforms/types.js'
+
+export type {Platform}
 
 export interface ParserResults {
   'interfaces-status': InterfaceStatusRow[]
@@ -126,7 +135,10 @@ function match(spec: Spec, toks: string[]): {interface: string | null} | null {
 /** Tokens of the command without any `| include ...` / `| section ...` pipe. */
 function commandTokens(command: string): string[] {
   const beforePipe = command.split('|')[0] ?? ''
-  return beforePipe.trim().split(/\s+/).filter((t) => t !== '')
+  return beforePipe
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t !== '')
 }
 
 /** Which parser handles `command` on `platform`; null when none does. */
