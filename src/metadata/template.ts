@@ -11,6 +11,8 @@
  * `## template: jinja` is left untouched: cloud-init renders it inside the VM.
  */
 
+import {singleQuote} from '../ssh/quote.js'
+
 export class TemplateError extends Error {
   constructor(
     message: string,
@@ -175,7 +177,7 @@ function evaluate(expr: string, vars: Vars, offset: number): string {
         value = JSON.stringify(value ?? null)
         break
       case 'shell':
-        value = `'${stringify(value).replace(/'/g, `'\\''`)}'`
+        value = singleQuote(stringify(value))
         break
     }
   }

@@ -10,14 +10,15 @@ import {execFile} from 'node:child_process'
 import {constants as osConstants} from 'node:os'
 import {ExecTimeoutError, OvsCommandError, type NetopsErrorOptions} from '../errors.js'
 import {shellQuote} from '../ssh/quote.js'
+import type {ExecResult as RemoteExecResult} from '../ssh/types.js'
 
-export interface ExecResult {
+/**
+ * A command's result as the executors report it: always an exit status, following the shell
+ * convention (a command killed by a signal, `signal` = `SIGALRM`, has exitCode 128+signal number),
+ * and the argv that ran.
+ */
+export interface ExecResult extends RemoteExecResult<number> {
   command: string[]
-  exitCode: number
-  stdout: string
-  stderr: string
-  /** Signal that ended the process (`SIGALRM`), or null. exitCode is then 128+signal number. */
-  signal: string | null
 }
 
 export interface RunOptions {
@@ -110,7 +111,7 @@ export class LocalExecutor implements Executor {
           }
           if (typeof e.code === 'number') return resolve({...base, exitCode: e.code, signal: null})
           if (typeof e.signal === 'string') return resolve({...base, exitCode: 128 + signalNumber(e.signal), signal: e.signal})
-          return reject(error)
+          return reject(e)
         },
       )
     })
@@ -121,10 +122,7 @@ export class LocalExecutor implements Executor {
 
 /** The part of the SSH engineer's SshTransport this executor needs. */
 export interface RemoteShell {
-  exec(
-    command: string,
-    opts?: {timeoutMs?: number},
-  ): Promise<{exitCode: number | null; signal: string | null; stdout: string; stderr: string}>
+  exec(command: string, opts?: {timeoutMs?: number}): Promise<RemoteExecResult>
   close(): Promise<void>
 }
 

@@ -370,7 +370,8 @@ export class CliSession {
     const results: CommandResult[] = []
     const applied: string[] = []
     await this.send(this.platform.configEnter)
-    let failure: unknown = null
+    // The first failure wins: a rejected line, else a failed `end`.
+    const failures: unknown[] = []
     try {
       for (const line of lines) {
         const r = await this.send(line, {check: false})
@@ -385,16 +386,16 @@ export class CliSession {
         onApplied?.(line)
       }
     } catch (error) {
-      failure = error
+      failures.push(error)
     }
     if (!this.closed && this.mode === 'config') {
       try {
         await this.send(this.platform.configExit, {check: false})
       } catch (error) {
-        failure ??= error
+        failures.push(error)
       }
     }
-    if (failure) throw failure
+    if (failures.length > 0) throw failures[0]
     return {results, applied}
   }
 
@@ -412,7 +413,7 @@ export class CliSession {
   }
 
   /** Say goodbye politely; never throws. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.channel.removeListener('data', this.onData)
     this.channel.removeListener('close', this.onClose)
     if (!this.closed) {
@@ -428,5 +429,6 @@ export class CliSession {
       }
     }
     this.closed = true
+    return Promise.resolve()
   }
 }

@@ -16,7 +16,7 @@ export interface KeyPairOptions {
 
 export function generateSshKeyPair(type: KeyPairType, options: KeyPairOptions = {}): {private: string; public: string} {
   for (let attempt = 1; ; attempt++) {
-    const pair = ssh2.utils.generateKeyPairSync(type, options as never) as {private: string; public: string}
+    const pair = ssh2.utils.generateKeyPairSync(type, options as never)
     if (!(ssh2.utils.parseKey(pair.private, options.passphrase) instanceof Error)) return pair
     if (attempt >= 20) throw new Error(`ssh2 produced ${attempt} unreadable ${type} keys in a row`)
   }

@@ -10,13 +10,21 @@
 /** Characters that never need quoting in any POSIX shell context. */
 const SAFE = /^[A-Za-z0-9_\-+=.,/:@%]+$/
 
-/** Quote one argument for a POSIX shell. The empty string becomes `''`. */
+/**
+ * Always single-quote: `it's` becomes `'it'\''s'`, `abc` becomes `'abc'`. The one quoting rule
+ * netops has; the metadata template's `| shell` filter uses it as is (NUL bytes pass through there).
+ */
+export function singleQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`
+}
+
+/** Quote one argument for a POSIX shell: plain words stay bare, the empty string becomes `''`. */
 export function quoteArg(arg: string): string {
   if (arg.includes('\0')) {
     throw new TypeError('shellQuote: an argument contains a NUL byte, which no shell can pass')
   }
   if (arg !== '' && SAFE.test(arg)) return arg
-  return `'${arg.replaceAll("'", `'\\''`)}'`
+  return singleQuote(arg)
 }
 
 /** Join an argv into one string that a remote POSIX `sh -c` parses back into exactly that argv. */

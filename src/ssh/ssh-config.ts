@@ -26,13 +26,12 @@ export interface SshConfigContext {
 /** Split a config line into keyword + arguments (whitespace or one `=` separates; `"..."` quotes). */
 export function tokenizeLine(line: string): string[] {
   const out: string[] = []
-  let i = 0
   const s = line.trim()
   // keyword, possibly followed by `=`
   const kw = /^([^\s=]+)\s*(?:=\s*|\s+|$)/.exec(s)
   if (kw === null) return out
   out.push(kw[1] ?? '')
-  i = kw[0].length
+  let i = kw[0].length
   while (i < s.length) {
     while (i < s.length && /\s/.test(s[i] ?? '')) i++
     if (i >= s.length) break

@@ -78,8 +78,9 @@ function resolveTargetSync(opts: SshTargetOptions): ResolvedTarget {
 }
 
 /** Resolve flags + ~/.ssh/config into the target to dial. Rejects with InputError on bad input. */
-export async function resolveTarget(opts: SshTargetOptions): Promise<ResolvedTarget> {
-  return resolveTargetSync(opts)
+export function resolveTarget(opts: SshTargetOptions): Promise<ResolvedTarget> {
+  // (an executor's throw becomes the rejection)
+  return new Promise((resolve) => resolve(resolveTargetSync(opts)))
 }
 
 /** `user@host:port` — how messages name a target (never includes secrets). */

@@ -8,6 +8,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import ssh2 from 'ssh2'
 import type {
+  NegotiatedAlgorithms as Ssh2Negotiated,
   AnyAuthMethod,
   AuthenticationType,
   ClientChannel,
@@ -67,6 +68,37 @@ function shortCommand(command: string): string {
   return one.length > MAX_COMMAND_IN_MESSAGE ? `${one.slice(0, MAX_COMMAND_IN_MESSAGE)}…` : one
 }
 
+/** Collect an exec channel's output and exit status; `onClose` runs when the channel closes. */
+function collectExec(ch: ClientChannel, onClose: () => void): () => ExecResult {
+  const stdout: Buffer[] = []
+  const stderr: Buffer[] = []
+  let exitCode: number | null = null
+  let signal: string | null = null
+  ch.on('data', (d: Buffer) => stdout.push(d))
+  ch.stderr.on('data', (d: Buffer) => stderr.push(d))
+  ch.on('exit', (code: number | null, sig?: string) => {
+    exitCode = typeof code === 'number' ? code : null
+    signal = typeof sig === 'string' ? sig : null
+  })
+  ch.on('close', onClose)
+  ch.on('error', () => {})
+  return () => ({exitCode, signal, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8')})
+}
+
+/** Kill and close a timed-out command's channel, if it was opened; errors are moot by then. */
+function abandonChannel(channel: ClientChannel | undefined): void {
+  try {
+    channel?.signal('KILL')
+  } catch {
+    /* ignore */
+  }
+  try {
+    channel?.close()
+  } catch {
+    /* ignore */
+  }
+}
+
 /** Read and check the identity files; unusable ones are reported, not fatal (others may work). */
 function loadKeys(target: ResolvedTarget): {keys: LoadedKey[]; problems: string[]} {
   const keys: LoadedKey[] = []
@@ -99,6 +131,345 @@ function loadKeys(target: ResolvedTarget): {keys: LoadedKey[]; problems: string[
     keys.push({file, key: first})
   }
   return {keys, problems}
+}
+
+/** Credentials found for a target: parsed keys, a usable agent socket, and why others were skipped. */
+interface Credentials {
+  keys: LoadedKey[]
+  agentSocket: string | undefined
+  /** Unusable identity files (also added to the warnings); they head an authentication failure's suggestions. */
+  problems: string[]
+}
+
+/**
+ * Step 2: load the identity files and check the agent socket. Unusable ones become warnings;
+ * with nothing left to try (and something was asked for) it throws SshAuthError.
+ */
+function gatherCredentials(target: ResolvedTarget, warnings: string[]): Credentials {
+  const {keys, problems} = loadKeys(target)
+  const agentSocket = target.agentSocket !== undefined && existsSync(target.agentSocket) ? target.agentSocket : undefined
+  if (target.agentSocket !== undefined && agentSocket === undefined)
+    warnings.push(`ssh-agent socket ${target.agentSocket} does not exist; agent not used`)
+  warnings.push(...problems)
+  if (keys.length === 0 && target.password === undefined && agentSocket === undefined && problems.length > 0) {
+    throw new SshAuthError(`no usable credentials for ${targetLabel(target)}: ${problems.join('; ')}`, {
+      suggestions: ['pass the key passphrase, another --identity-file, or --password (NETOPS_PASSWORD)'],
+    })
+  }
+  return {keys, agentSocket, problems}
+}
+
+/** Step 3: the known_hosts entries the host key is checked against (none when the policy is off). */
+function loadKnownHosts(target: ResolvedTarget): KnownHostEntry[] {
+  if (target.hostKeyPolicy === 'off') return []
+  try {
+    return readKnownHostsFile(target.knownHostsFile)
+  } catch (err) {
+    throw new InputError(`cannot read known_hosts file ${target.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      suggestions: ['check the file permissions or pass --known-hosts'],
+      cause: err,
+    })
+  }
+}
+
+/**
+ * Step 4: the authentication plan, in order. Keys first; with a password, password and
+ * keyboard-interactive before the agent, so a box with few allowed attempts (IOS: 3) is not
+ * exhausted by agent keys. Nothing at all: `none`.
+ */
+export function authPlan(
+  target: Pick<ResolvedTarget, 'username' | 'password'>,
+  creds: {keys: ReadonlyArray<{key: ParsedKey}>; agentSocket: string | undefined},
+): AnyAuthMethod[] {
+  const username = target.username
+  const plan: AnyAuthMethod[] = creds.keys.map((k) => ({type: 'publickey' as const, username, key: k.key}))
+  if (target.password !== undefined) {
+    const password = target.password
+    plan.push({type: 'password', username, password})
+    plan.push({
+      type: 'keyboard-interactive',
+      username,
+      prompt: (_name: string, _instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback) => {
+        // answer hidden prompts (Password:) with the password; visible ones with nothing
+        finish(prompts.map((p) => (p.echo === true ? '' : password)))
+      },
+    })
+  }
+  if (creds.agentSocket !== undefined) plan.push({type: 'agent', username, agent: creds.agentSocket})
+  if (plan.length === 0) plan.push({type: 'none', username})
+  return plan
+}
+
+/** ssh2's authHandler over a fixed plan: skips methods the server does not offer, records what it tried. */
+export class AuthSequence {
+  /** Method names tried so far, in order (for messages). */
+  readonly methodsTried: string[] = []
+  /** True once the plan ran out: ssh2 then fails the login ("All configured authentication methods failed"). */
+  exhausted = false
+  private readonly plan: AnyAuthMethod[]
+
+  constructor(plan: AnyAuthMethod[]) {
+    this.plan = [...plan]
+  }
+
+  readonly handler = (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: NextAuthHandler): void => {
+    for (let step = this.plan.shift(); step !== undefined; step = this.plan.shift()) {
+      const wire = step.type === 'agent' ? 'publickey' : step.type
+      if (methodsLeft === null || methodsLeft.includes(wire) || step.type === 'none') {
+        this.methodsTried.push(step.type)
+        next(step)
+        return
+      }
+    }
+    this.exhausted = true
+    ;(next as unknown as (v: false) => void)(false)
+  }
+}
+
+/**
+ * Step 5 (runs inside the handshake): check the server's host key against known_hosts under the
+ * target's policy. A refusal is kept in `error` (ssh2 only learns "verification failed"); an
+ * accept-new key is written to known_hosts once the handshake completes (`saveAccepted`).
+ */
+class HostKeyVerifier {
+  /** What happened to the key; set once the server presented one. */
+  info: HostKeyInfo | undefined
+  /** Why the key was refused. */
+  error: NetopsError | undefined
+  private toSave: Buffer | undefined
+  private known: KnownHostEntry[]
+  private readonly target: ResolvedTarget
+
+  constructor(target: ResolvedTarget, known: KnownHostEntry[]) {
+    this.target = target
+    this.known = known
+  }
+
+  readonly verify = (key: Buffer): boolean => {
+    const info = {keyType: keyTypeOf(key), fingerprint: fingerprint(key)}
+    if (this.target.hostKeyPolicy === 'off') {
+      this.info = {...info, status: 'unchecked'}
+      return true
+    }
+    const check = checkHostKey(this.known, this.target.host, this.target.port, key)
+    switch (check.status) {
+      case 'known':
+        this.info = {...info, status: 'known'}
+        return true
+      case 'unknown':
+        return this.unknownKey(key, info)
+      case 'changed':
+      case 'revoked':
+        this.error = this.mismatchError(check.status, check.entry, info)
+        return false
+    }
+  }
+
+  /** accept-new records the key (and remembers it, so a re-key must present the same one); strict refuses. */
+  private unknownKey(key: Buffer, info: {keyType: string; fingerprint: string}): boolean {
+    const {host, port, knownHostsFile: file} = this.target
+    if (this.target.hostKeyPolicy === 'strict') {
+      this.error = new SshHostKeyUnknownError(
+        `host key for ${targetLabel(this.target)} is not known (${info.keyType} ${info.fingerprint}) and --host-key-policy is strict`,
+        {
+          suggestions: [
+            `verify the fingerprint on the device (IOS: show crypto key mypubkey rsa; NX-OS: show ssh key), then connect once with --host-key-policy accept-new`,
+            `or add the key to ${file}`,
+          ],
+          details: {host, port, keyType: info.keyType, fingerprint: info.fingerprint, knownHostsFile: file},
+        },
+      )
+      return false
+    }
+    this.toSave = key
+    this.info = {...info, status: 'added'}
+    this.known = [...this.known, {line: 0, hosts: hostToken(host.toLowerCase(), port), keyType: info.keyType, key: key.toString('base64')}]
+    return true
+  }
+
+  private mismatchError(status: 'changed' | 'revoked', entry: KnownHostEntry, info: {keyType: string; fingerprint: string}): NetopsError {
+    const {host, port, knownHostsFile: file} = this.target
+    const removeHint = `ssh-keygen -R '${hostToken(host.toLowerCase(), port)}' -f '${file}'`
+    const old = `${file}:${entry.line}`
+    const what = status === 'revoked' ? 'is REVOKED' : 'has CHANGED'
+    return new SshHostKeyChangedError(
+      `HOST KEY ${what} for ${targetLabel(this.target)}: the server offered ${info.keyType} ${info.fingerprint}, ` +
+        `which does not match the ${entry.keyType} key recorded at ${old}. ` +
+        `Someone may be intercepting the connection, or the device was replaced or re-keyed. Refusing to connect.`,
+      {
+        suggestions: [
+          'confirm the new fingerprint on the device console before trusting it',
+          `if the change is expected, remove the old entry: ${removeHint}  (or delete line ${entry.line} of ${file})`,
+        ],
+        details: {
+          host,
+          port,
+          keyType: info.keyType,
+          fingerprint: info.fingerprint,
+          knownHostsFile: file,
+          knownHostsLine: entry.line,
+          revoked: status === 'revoked',
+        },
+      },
+    )
+  }
+
+  /** After the handshake: append an accept-new key to known_hosts (a failure is a warning). */
+  saveAccepted(warnings: string[]): void {
+    const key = this.toSave
+    if (key === undefined) return
+    this.toSave = undefined
+    try {
+      appendKnownHost(this.target.knownHostsFile, this.target.host, this.target.port, key)
+    } catch (err) {
+      warnings.push(`could not record the host key in ${this.target.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    }
+  }
+}
+
+interface LoginArgs {
+  target: ResolvedTarget
+  creds: Credentials
+  auth: AuthSequence
+  hostKey: HostKeyVerifier
+  /** For the algorithm list: key types known_hosts holds for this host, preferred in negotiation. */
+  known: KnownHostEntry[]
+  warnings: string[]
+}
+
+/**
+ * Steps 6-7: open the TCP connection, run the SSH handshake (host key check included) and
+ * authenticate; resolves on ssh2's `ready`. Every failure becomes one typed error, named after
+ * how far the connection got (`phase`).
+ */
+class Login {
+  readonly client = new Client()
+  negotiated: NegotiatedAlgorithms | undefined
+  private phase = 'tcp' as ConnectPhase // (`as`: callbacks change it; keep TS from narrowing)
+  private settled = false
+  private readonly args: LoginArgs
+  private readonly label: string
+  private readonly secrets: Array<string | undefined>
+  private resolve: () => void = () => {}
+  private reject: (err: NetopsError) => void = () => {}
+
+  constructor(args: LoginArgs) {
+    this.args = args
+    this.label = targetLabel(args.target)
+    this.secrets = [args.target.password, args.target.passphrase]
+  }
+
+  run(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+      const client = this.client
+      client.on('connect', () => {
+        this.phase = 'banner'
+      })
+      client.on('handshake', (n) => this.onHandshake(n))
+      client.on('error', (err: Error & {level?: string}) => this.onError(err))
+      client.on('close', () => this.onClose())
+      client.on('ready', () => this.onReady())
+      try {
+        client.connect(this.config())
+        // Interactive CLI traffic is many small writes: without TCP_NODELAY each command waits out
+        // Nagle against the peer's delayed ACK (~40 ms a round trip), as OpenSSH avoids for ttys too.
+        client.setNoDelay(true)
+      } catch (err) {
+        this.fail(new InputError(`invalid SSH settings for ${this.label}: ${redact((err as Error).message, this.secrets)}`, {cause: err}))
+      }
+    })
+  }
+
+  private config(): ConnectConfig {
+    const {target, known} = this.args
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      readyTimeout: target.timeoutMs,
+      keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+      hostVerifier: this.args.hostKey.verify,
+      authHandler: this.args.auth.handler,
+      // ssh2 debug lines tell us how far the connection got (for the timeout message)
+      debug: (msg: string) => {
+        if (this.phase === 'banner' && msg.startsWith('Remote ident')) this.phase = 'handshake'
+      },
+    }
+    const algorithms = buildAlgorithms({legacySsh: target.legacySsh, knownKeyTypes: knownKeyTypes(known, target.host, target.port)})
+    if (algorithms !== undefined) config.algorithms = algorithms
+    return config
+  }
+
+  private onHandshake(n: Ssh2Negotiated): void {
+    this.phase = 'auth'
+    this.negotiated = {kex: n.kex, serverHostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac}
+    this.args.hostKey.saveAccepted(this.args.warnings)
+  }
+
+  private onError(err: Error & {level?: string}): void {
+    const {target, auth, hostKey, warnings, creds} = this.args
+    if (err.level === 'agent') {
+      warnings.push(`ssh-agent: ${redact(err.message, this.secrets)}`)
+      return
+    }
+    if (err.level === 'client-authentication' && !auth.exhausted) {
+      warnings.push(redact(err.message, this.secrets)) // e.g. a key that cannot sign: ssh2 moves on
+      return
+    }
+    if (hostKey.error !== undefined && (err.level === 'handshake' || err.level === 'protocol')) return this.fail(hostKey.error)
+    const mapped = mapSshError(err, {
+      target: this.label,
+      alias: target.alias,
+      phase: this.phase,
+      timeoutMs: target.timeoutMs,
+      legacySsh: target.legacySsh,
+      methodsTried: auth.methodsTried,
+      secrets: this.secrets,
+    })
+    if (mapped instanceof SshAuthError && creds.problems.length > 0) mapped.suggestions.unshift(...creds.problems)
+    this.fail(mapped)
+  }
+
+  private onClose(): void {
+    const {target, auth, hostKey} = this.args
+    if (hostKey.error !== undefined) return this.fail(hostKey.error)
+    if (this.phase === 'auth') {
+      return this.fail(
+        new SshAuthError(`${this.label} closed the connection during authentication`, {
+          suggestions: [
+            'the server may allow only a few attempts: check --username/--password, or pass --identity-file',
+            `ssh -v ${target.alias}`,
+          ],
+          details: {phase: this.phase, methodsTried: auth.methodsTried},
+        }),
+      )
+    }
+    this.fail(
+      new SshProtocolError(`${this.label} closed the connection during the SSH handshake`, {
+        suggestions: ['the device may limit concurrent logins or filter by source address', `ssh -v ${target.alias}`],
+        details: {phase: this.phase},
+      }),
+    )
+  }
+
+  private onReady(): void {
+    if (this.settled) return
+    this.settled = true
+    for (const event of ['error', 'close', 'handshake', 'connect'] as const) this.client.removeAllListeners(event)
+    this.resolve()
+  }
+
+  private fail(err: NetopsError): void {
+    if (this.settled) return
+    this.settled = true
+    this.client.removeAllListeners('ready')
+    this.client.on('error', () => {})
+    this.client.destroy()
+    this.reject(err)
+  }
 }
 
 export class SshTransport {
@@ -181,259 +552,29 @@ export class SshTransport {
     }
   }
 
-  /** Resolve (if needed), connect, verify the host key and authenticate. Rejects only with NetopsError. */
+  /**
+   * Resolve the target (ssh_config, defaults) → gather credentials → read known_hosts → plan
+   * authentication → connect: TCP, handshake (host key verified), authenticate. Rejects only with
+   * NetopsError.
+   */
   static async connect(opts: SshTargetOptions | ResolvedTarget): Promise<SshTransport> {
     const target = isResolvedTarget(opts) ? opts : await resolveTarget(opts)
-    const label = targetLabel(target)
-    const secrets = [target.password, target.passphrase]
     const warnings: string[] = []
-
-    const {keys, problems} = loadKeys(target)
-    const agentSocket = target.agentSocket !== undefined && existsSync(target.agentSocket) ? target.agentSocket : undefined
-    if (target.agentSocket !== undefined && agentSocket === undefined)
-      warnings.push(`ssh-agent socket ${target.agentSocket} does not exist; agent not used`)
-    warnings.push(...problems)
-    if (keys.length === 0 && target.password === undefined && agentSocket === undefined && problems.length > 0) {
-      throw new SshAuthError(`no usable credentials for ${label}: ${problems.join('; ')}`, {
-        suggestions: ['pass the key passphrase, another --identity-file, or --password (NETOPS_PASSWORD)'],
-      })
-    }
-
-    let known: KnownHostEntry[] = []
-    if (target.hostKeyPolicy !== 'off') {
-      try {
-        known = readKnownHostsFile(target.knownHostsFile)
-      } catch (err) {
-        throw new InputError(
-          `cannot read known_hosts file ${target.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-          {
-            suggestions: ['check the file permissions or pass --known-hosts'],
-            cause: err,
-          },
-        )
-      }
-    }
-
-    // Authentication plan. Keys first; with a password, password/keyboard-interactive before the
-    // agent, so a box with few allowed attempts (IOS: 3) is not exhausted by agent keys.
-    const plan: AnyAuthMethod[] = keys.map((k) => ({type: 'publickey' as const, username: target.username, key: k.key}))
-    const agentStep: AnyAuthMethod[] = agentSocket === undefined ? [] : [{type: 'agent', username: target.username, agent: agentSocket}]
-    if (target.password !== undefined) {
-      const password = target.password
-      plan.push({type: 'password', username: target.username, password})
-      plan.push({
-        type: 'keyboard-interactive',
-        username: target.username,
-        prompt: (_name: string, _instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback) => {
-          // answer hidden prompts (Password:) with the password; visible ones with nothing
-          finish(prompts.map((p) => (p.echo === true ? '' : password)))
-        },
-      })
-      plan.push(...agentStep)
-    } else {
-      plan.push(...agentStep)
-    }
-    if (plan.length === 0) plan.push({type: 'none', username: target.username})
-    const methodsTried: string[] = []
-    const authHandler = (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: NextAuthHandler): void => {
-      while (plan.length > 0) {
-        const step = plan.shift() as AnyAuthMethod
-        const wire = step.type === 'agent' ? 'publickey' : step.type
-        if (methodsLeft === null || methodsLeft.includes(wire) || step.type === 'none') {
-          methodsTried.push(step.type)
-          next(step)
-          return
-        }
-      }
-      ;(next as unknown as (v: false) => void)(false)
-    }
-
-    let phase = 'tcp' as ConnectPhase // (`as`: closures change it; keep TS from narrowing)
-    let hostKeyError: NetopsError | undefined
-    let hostKeyToSave: Buffer | undefined
-    let hostKey: HostKeyInfo | undefined
-    let negotiated: NegotiatedAlgorithms | undefined
-
-    const hostVerifier = (key: Buffer): boolean => {
-      const info = {keyType: keyTypeOf(key), fingerprint: fingerprint(key)}
-      if (target.hostKeyPolicy === 'off') {
-        hostKey = {...info, status: 'unchecked'}
-        return true
-      }
-      const check = checkHostKey(known, target.host, target.port, key)
-      const file = target.knownHostsFile
-      const removeHint = `ssh-keygen -R '${hostToken(target.host.toLowerCase(), target.port)}' -f '${file}'`
-      switch (check.status) {
-        case 'known':
-          hostKey = {...info, status: 'known'}
-          return true
-        case 'unknown':
-          if (target.hostKeyPolicy === 'strict') {
-            hostKeyError = new SshHostKeyUnknownError(
-              `host key for ${label} is not known (${info.keyType} ${info.fingerprint}) and --host-key-policy is strict`,
-              {
-                suggestions: [
-                  `verify the fingerprint on the device (IOS: show crypto key mypubkey rsa; NX-OS: show ssh key), then connect once with --host-key-policy accept-new`,
-                  `or add the key to ${file}`,
-                ],
-                details: {host: target.host, port: target.port, keyType: info.keyType, fingerprint: info.fingerprint, knownHostsFile: file},
-              },
-            )
-            return false
-          }
-          hostKeyToSave = key
-          hostKey = {...info, status: 'added'}
-          // remember it in memory too, so a re-key on this connection must present the same key
-          known = [
-            ...known,
-            {line: 0, hosts: hostToken(target.host.toLowerCase(), target.port), keyType: info.keyType, key: key.toString('base64')},
-          ]
-          return true
-        case 'changed':
-        case 'revoked': {
-          const old = `${file}:${check.entry.line}`
-          const what = check.status === 'revoked' ? 'is REVOKED' : 'has CHANGED'
-          hostKeyError = new SshHostKeyChangedError(
-            `HOST KEY ${what} for ${label}: the server offered ${info.keyType} ${info.fingerprint}, ` +
-              `which does not match the ${check.entry.keyType} key recorded at ${old}. ` +
-              `Someone may be intercepting the connection, or the device was replaced or re-keyed. Refusing to connect.`,
-            {
-              suggestions: [
-                'confirm the new fingerprint on the device console before trusting it',
-                `if the change is expected, remove the old entry: ${removeHint}  (or delete line ${check.entry.line} of ${file})`,
-              ],
-              details: {
-                host: target.host,
-                port: target.port,
-                keyType: info.keyType,
-                fingerprint: info.fingerprint,
-                knownHostsFile: file,
-                knownHostsLine: check.entry.line,
-                revoked: check.status === 'revoked',
-              },
-            },
-          )
-          return false
-        }
-      }
-    }
-
-    const client = new Client()
-    const config: ConnectConfig = {
-      host: target.host,
-      port: target.port,
-      username: target.username,
-      readyTimeout: target.timeoutMs,
-      keepaliveInterval: KEEPALIVE_INTERVAL_MS,
-      keepaliveCountMax: KEEPALIVE_COUNT_MAX,
-      hostVerifier,
-      authHandler: authHandler,
-      // ssh2 debug lines tell us how far the connection got (for the timeout message)
-      debug: (msg: string) => {
-        if (phase === 'banner' && msg.startsWith('Remote ident')) phase = 'handshake'
-      },
-    }
-    const algorithms = buildAlgorithms({legacySsh: target.legacySsh, knownKeyTypes: knownKeyTypes(known, target.host, target.port)})
-    if (algorithms !== undefined) config.algorithms = algorithms
-
-    await new Promise<void>((resolve, reject) => {
-      let settled = false
-      const fail = (err: NetopsError): void => {
-        if (settled) return
-        settled = true
-        client.removeAllListeners('ready')
-        client.on('error', () => {})
-        client.destroy()
-        reject(err)
-      }
-      client.on('connect', () => {
-        phase = 'banner'
-      })
-      client.on('handshake', (n) => {
-        phase = 'auth'
-        negotiated = {kex: n.kex, serverHostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac}
-        if (hostKeyToSave !== undefined) {
-          const key = hostKeyToSave
-          hostKeyToSave = undefined
-          try {
-            appendKnownHost(target.knownHostsFile, target.host, target.port, key)
-          } catch (err) {
-            warnings.push(
-              `could not record the host key in ${target.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-            )
-          }
-        }
-      })
-      client.on('error', (err: Error & {level?: string}) => {
-        if (err.level === 'agent') {
-          warnings.push(`ssh-agent: ${redact(err.message, secrets)}`)
-          return
-        }
-        if (err.level === 'client-authentication' && !/All configured authentication methods failed/.test(err.message)) {
-          warnings.push(redact(err.message, secrets)) // e.g. a key that cannot sign: ssh2 moves on
-          return
-        }
-        if (hostKeyError !== undefined && (err.level === 'handshake' || err.level === 'protocol')) return fail(hostKeyError)
-        const mapped = mapSshError(err, {
-          target: label,
-          alias: target.alias,
-          phase,
-          timeoutMs: target.timeoutMs,
-          legacySsh: target.legacySsh,
-          methodsTried,
-          secrets,
-        })
-        if (mapped instanceof SshAuthError && problems.length > 0) mapped.suggestions.unshift(...problems)
-        fail(mapped)
-      })
-      client.on('close', () => {
-        if (hostKeyError !== undefined) return fail(hostKeyError)
-        if (phase === 'auth') {
-          return fail(
-            new SshAuthError(`${label} closed the connection during authentication`, {
-              suggestions: [
-                'the server may allow only a few attempts: check --username/--password, or pass --identity-file',
-                `ssh -v ${target.alias}`,
-              ],
-              details: {phase, methodsTried},
-            }),
-          )
-        }
-        fail(
-          new SshProtocolError(`${label} closed the connection during the SSH handshake`, {
-            suggestions: ['the device may limit concurrent logins or filter by source address', `ssh -v ${target.alias}`],
-            details: {phase},
-          }),
-        )
-      })
-      client.on('ready', () => {
-        if (settled) return
-        settled = true
-        client.removeAllListeners('error')
-        client.removeAllListeners('close')
-        client.removeAllListeners('handshake')
-        client.removeAllListeners('connect')
-        resolve()
-      })
-      try {
-        client.connect(config)
-        // Interactive CLI traffic is many small writes: without TCP_NODELAY each command waits out
-        // Nagle against the peer's delayed ACK (~40 ms a round trip), as OpenSSH avoids for ttys too.
-        client.setNoDelay(true)
-      } catch (err) {
-        fail(new InputError(`invalid SSH settings for ${label}: ${redact((err as Error).message, secrets)}`, {cause: err}))
-      }
-    })
-
-    return new SshTransport({target, client, negotiated, hostKey, warnings})
+    const creds = gatherCredentials(target, warnings)
+    const known = loadKnownHosts(target)
+    const auth = new AuthSequence(authPlan(target, creds))
+    const hostKey = new HostKeyVerifier(target, known)
+    const login = new Login({target, creds, auth, hostKey, known, warnings})
+    await login.run()
+    return new SshTransport({target, client: login.client, negotiated: login.negotiated, hostKey: hostKey.info, warnings})
   }
 
-  private ensureOpen(what: string): void {
-    if (this.closed || this.closing) {
-      throw new ConnectionLostError(`cannot ${what}: the connection to ${this.label} is ${this.closing ? 'closed' : 'lost'}`, {
-        suggestions: ['re-run the command'],
-      })
-    }
+  /** The error for using a closed or lost connection; undefined while it is open. */
+  private notOpenError(what: string): ConnectionLostError | undefined {
+    if (!this.closed && !this.closing) return undefined
+    return new ConnectionLostError(`cannot ${what}: the connection to ${this.label} is ${this.closing ? 'closed' : 'lost'}`, {
+      suggestions: ['re-run the command'],
+    })
   }
 
   private channelOpenError(err: Error, what: string): NetopsError {
@@ -456,44 +597,24 @@ export class SshTransport {
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? this.target.timeoutMs
     return new Promise<ExecResult>((resolve, reject) => {
-      try {
-        this.ensureOpen('run a command')
-      } catch (err) {
-        return reject(err)
-      }
+      const notOpen = this.notOpenError('run a command')
+      if (notOpen !== undefined) return reject(notOpen)
       let settled = false
       let channel: ClientChannel | undefined
-      const stdout: Buffer[] = []
-      const stderr: Buffer[] = []
-      let exitCode: number | null = null
-      let signal: string | null = null
+      let result: () => ExecResult = () => ({exitCode: null, signal: null, stdout: '', stderr: ''})
       const finish = (err?: NetopsError): void => {
         if (settled) return
         settled = true
         clearTimeout(timer)
         this.pending.delete(failer)
         if (err !== undefined) return reject(err)
-        resolve({exitCode, signal, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8')})
+        resolve(result())
       }
       const failer = (err: NetopsError): void => finish(err)
       this.pending.add(failer)
       const timer = setTimeout(() => {
-        try {
-          channel?.signal('KILL')
-        } catch {
-          /* ignore */
-        }
-        try {
-          channel?.close()
-        } catch {
-          /* ignore */
-        }
-        finish(
-          new SshTimeoutError(`command did not finish within ${timeoutMs / 1000}s on ${this.label}: ${shortCommand(command)}`, {
-            suggestions: ['raise --timeout if the command is slow', 'check the command does not wait for input'],
-            details: {timeoutMs, phase: channel === undefined ? 'open' : 'run'},
-          }),
-        )
+        abandonChannel(channel)
+        finish(this.execTimeoutError(command, timeoutMs, channel === undefined ? 'open' : 'run'))
       }, timeoutMs)
       try {
         this.client.exec(command, (err, ch) => {
@@ -503,17 +624,8 @@ export class SshTransport {
             return
           }
           channel = ch
-          ch.on('data', (d: Buffer) => stdout.push(d))
-          ch.stderr.on('data', (d: Buffer) => stderr.push(d))
-          ch.on('exit', (code: number | null, sig?: string) => {
-            exitCode = typeof code === 'number' ? code : null
-            signal = typeof sig === 'string' ? sig : null
-          })
-          ch.on('close', () => {
-            // a channel closed by a dropped connection reports no status: the close handler has rejected already
-            setImmediate(() => finish())
-          })
-          ch.on('error', () => {})
+          // a channel closed by a dropped connection reports no status: the close handler has rejected already
+          result = collectExec(ch, () => setImmediate(() => finish()))
           if (opts.stdin !== undefined) ch.end(opts.stdin)
           else ch.end()
         })
@@ -523,15 +635,19 @@ export class SshTransport {
     })
   }
 
+  private execTimeoutError(command: string, timeoutMs: number, phase: 'open' | 'run'): SshTimeoutError {
+    return new SshTimeoutError(`command did not finish within ${timeoutMs / 1000}s on ${this.label}: ${shortCommand(command)}`, {
+      suggestions: ['raise --timeout if the command is slow', 'check the command does not wait for input'],
+      details: {timeoutMs, phase},
+    })
+  }
+
   /** Open an interactive shell (with a pty when asked). Rejects with SshTimeoutError if opening stalls. */
   shell(opts: ShellOptions = {}): Promise<ClientChannel> {
     const timeoutMs = opts.timeoutMs ?? this.target.timeoutMs
     return new Promise<ClientChannel>((resolve, reject) => {
-      try {
-        this.ensureOpen('open a shell')
-      } catch (err) {
-        return reject(err)
-      }
+      const notOpen = this.notOpenError('open a shell')
+      if (notOpen !== undefined) return reject(notOpen)
       let settled = false
       const finish = (err: NetopsError | undefined, ch?: ClientChannel): void => {
         if (settled) {

@@ -66,9 +66,14 @@ export interface ExecOptions {
   stdin?: string | Buffer
 }
 
-export interface ExecResult {
-  /** The remote exit status; null when the command died of a signal or none was sent. */
-  exitCode: number | null
+/**
+ * What one finished command left behind: the one definition of an exec result. SSH exec reports
+ * it as is (`ExecResult`); the ovs executors narrow the exit status to a number (shell
+ * convention) and add the argv (`ExecResult<number>` + `command`, in ovs/executor.ts).
+ */
+export interface ExecResult<Status extends number | null = number | null> {
+  /** The exit status; over SSH null when the command died of a signal or none was sent. */
+  exitCode: Status
   /** The signal that ended the command, as 'SIGTERM' etc.; null otherwise. */
   signal: string | null
   stdout: string

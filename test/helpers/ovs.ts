@@ -147,7 +147,7 @@ export async function startOvs(opts: {vswitchd?: boolean} = {}): Promise<OvsSand
       return r.stdout
     } catch (err) {
       const e = err as {stderr?: string; message: string}
-      throw new Error(`${argv.join(' ')} failed: ${e.stderr?.trim() || e.message}`)
+      throw new Error(`${argv.join(' ')} failed: ${e.stderr?.trim() || e.message}`, {cause: err})
     }
   }
   const nsExec = (...argv: string[]): Promise<string> => exec(['ip', 'netns', 'exec', netns, ...argv])
@@ -249,20 +249,27 @@ export class FakeExecutor implements Executor {
     this.where = where
   }
 
-  async run(argv: string[]): Promise<ExecResult> {
+  run(argv: string[]): Promise<ExecResult> {
     this.calls.push(argv)
     const line = argv.join(' ')
     for (const [match, reply] of this.rules) {
       if (typeof match === 'string' ? line.includes(match) : match.test(line)) {
         const r = typeof reply === 'function' ? reply(argv) : reply
-        return {command: argv, exitCode: r.exitCode ?? 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', signal: r.signal ?? null}
+        return Promise.resolve({
+          command: argv,
+          exitCode: r.exitCode ?? 0,
+          stdout: r.stdout ?? '',
+          stderr: r.stderr ?? '',
+          signal: r.signal ?? null,
+        })
       }
     }
-    throw new Error(`FakeExecutor: no rule for: ${line}`)
+    return Promise.reject(new Error(`FakeExecutor: no rule for: ${line}`))
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true
+    return Promise.resolve()
   }
 }
 

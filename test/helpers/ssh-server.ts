@@ -165,7 +165,8 @@ export async function startSshServer(opts: StartSshServerOptions = {}): Promise<
           if (ctx.blob !== undefined && match.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) return ctx.accept()
           return ctx.reject(allowed)
         }
-        default:
+        case 'hostbased':
+        case 'none':
           return ctx.reject(allowed)
       }
     })

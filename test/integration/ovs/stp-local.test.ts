@@ -173,7 +173,7 @@ describe('ovs stp on a real Open vSwitch (local)', {skip}, () => {
         ...(await local.run(['runuser', '-u', 'nobody', '--', 'env', `OVS_RUNDIR=${ovs.dir}`, ...argv])),
         command: argv,
       }),
-      close: async () => undefined,
+      close: () => Promise.resolve(),
     }
     await assert.rejects(getStpStatus(new Vsctl(asNobody), 'br0'), (e: unknown) => e instanceof PermissionError && e.exitCode === 14)
   })

@@ -52,7 +52,7 @@ describe('switch through real OpenSSH sshd', {skip}, () => {
         wait: false,
         waitTimeoutMs: 10_000,
         pollIntervalMs: 200,
-        confirm: async () => true,
+        confirm: () => Promise.resolve(true),
       })
       assert.equal(r.verified, true)
       assert.equal(r.after?.status, 'connected')

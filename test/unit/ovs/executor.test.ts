@@ -1,15 +1,16 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {LocalExecutor, SshExecutor, type RemoteShell} from '../../../src/ovs/executor.js'
+import type {ExecResult} from '../../../src/ssh/types.js'
 
-function recordingShell(reply: {exitCode: number | null; signal: string | null; stdout?: string; stderr?: string}) {
+function recordingShell(reply: Pick<ExecResult, 'exitCode' | 'signal'> & Partial<ExecResult>) {
   const sent: string[] = []
   const shell: RemoteShell = {
-    exec: async (cmd) => {
+    exec: (cmd) => {
       sent.push(cmd)
-      return {stdout: '', stderr: '', ...reply}
+      return Promise.resolve({stdout: '', stderr: '', ...reply})
     },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   }
   return {shell, sent}
 }

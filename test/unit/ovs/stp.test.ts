@@ -206,7 +206,14 @@ test('waitUntilSettled gives up with ExecTimeoutError naming the unsettled ports
   ])
   let t = 0
   await assert.rejects(
-    waitUntilSettled(new Vsctl(fake), 'br0', {timeoutMs: 2000, now: () => t, sleep: async (ms) => void (t += ms)}),
+    waitUntilSettled(new Vsctl(fake), 'br0', {
+      timeoutMs: 2000,
+      now: () => t,
+      sleep: (ms) => {
+        t += ms
+        return Promise.resolve()
+      },
+    }),
     (e: unknown) => e instanceof ExecTimeoutError && /loop0a=listening/.test(e.message),
   )
 })

@@ -1,7 +1,8 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {quoteArg, shellQuote} from '../../../src/ssh/quote.js'
+import {quoteArg, shellQuote, singleQuote} from '../../../src/ssh/quote.js'
+import {renderTemplate} from '../../../src/metadata/template.js'
 
 const NASTY = [
   '',
@@ -66,5 +67,23 @@ test('each nasty argument survives alone, with no command substitution side effe
   for (const arg of NASTY) {
     const r = spawnSync('/bin/sh', ['-c', `printf '%s' ${quoteArg(arg)}`], {encoding: 'utf8'})
     assert.equal(r.stdout, arg, `argument ${JSON.stringify(arg)}`)
+  }
+})
+
+test('singleQuote always quotes, even plain words, and a POSIX sh reads each back unchanged', () => {
+  assert.equal(singleQuote('abc'), "'abc'")
+  assert.equal(singleQuote(''), "''")
+  assert.equal(singleQuote("it's"), "'it'\\''s'")
+  for (const arg of NASTY) {
+    const r = spawnSync('/bin/sh', ['-c', `printf '%s' ${singleQuote(arg)}`], {encoding: 'utf8'})
+    assert.equal(r.stdout, arg, `argument ${JSON.stringify(arg)}`)
+  }
+})
+
+test("the template's | shell filter is singleQuote: always quoted, NUL bytes passed through as before", () => {
+  for (const value of [...NASTY, 'a\0b']) {
+    const before = `'${value.replace(/'/g, `'\\''`)}'` // the filter's own rule before it used singleQuote
+    assert.equal(renderTemplate('{{ v | shell }}', {v: value}), before, JSON.stringify(value))
+    assert.equal(singleQuote(value), before)
   }
 })
