@@ -27,7 +27,7 @@ export const NFT_FAMILY = 'ip'
 export const NFT_TABLE = 'netops_metadata'
 const NFT_CHAIN = 'prerouting'
 /** Before iptables-nft's nat chains (dstnat = -100), so ours wins. */
-export const NFT_PRIORITY = 'dstnat - 10'
+const NFT_PRIORITY = 'dstnat - 10'
 
 export type RedirectBackend = 'iptables' | 'nft'
 export type RedirectMode = 'redirect' | 'dnat'
@@ -184,11 +184,6 @@ function nftRuleExpr(mode: RedirectMode, target: RedirectTarget, bridge: string 
     'comment',
     `"${RULE_COMMENT}"`,
   ]
-}
-
-/** How `nft list table` prints our rule (used to tell an up-to-date table from a stale one). */
-export function nftRuleText(mode: RedirectMode, target: RedirectTarget, bridge: string | null): string {
-  return nftRuleExpr(mode, target, bridge).join(' ')
 }
 
 export function nftAddCommands(mode: RedirectMode, target: RedirectTarget, bridge: string | null): string[][] {
