@@ -6,6 +6,7 @@ import {UsageError} from '../../src/errors.js'
 import {
   applyRedirect,
   describeRedirect,
+  parseTarget,
   planRedirect,
   removeRedirect,
   validateBridge,
@@ -13,6 +14,21 @@ import {
   type RedirectResult,
 } from '../../src/metadata/redirect/index.js'
 import {LocalExecutor} from '../../src/ovs/executor.js'
+
+/** `--to HOST:PORT`: checked as it is parsed (IPv4 literal, port 1-65535, not the metadata address itself). */
+const toFlag = Flags.custom<string>({
+  description: 'HOST:PORT of the metadata server (IPv4), e.g. 127.0.0.1:8807 or 10.0.0.5:8807',
+  parse: (input) => {
+    parseTarget(input)
+    return Promise.resolve(input)
+  },
+})
+
+/** `--bridge IFNAME`: a Linux interface name. */
+const bridgeFlag = Flags.custom<string>({
+  description: "only traffic arriving on this interface (the VMs' bridge), e.g. br0",
+  parse: (input) => Promise.resolve(validateBridge(input)),
+})
 
 /** IPv4 addresses per interface of this host (or of the network namespace it runs in). */
 function localIPv4(): Record<string, string[]> {
@@ -54,8 +70,8 @@ IPv4 only. --apply and --remove need root (CAP_NET_ADMIN).`
   ]
 
   static override flags = {
-    to: Flags.string({description: 'HOST:PORT of the metadata server (IPv4), e.g. 127.0.0.1:8807 or 10.0.0.5:8807'}),
-    bridge: Flags.string({description: "only traffic arriving on this interface (the VMs' bridge), e.g. br0"}),
+    to: toFlag(),
+    bridge: bridgeFlag(),
     nft: Flags.boolean({default: false, description: 'use nftables (table ip netops_metadata) instead of iptables'}),
     mode: Flags.option({
       options: ['auto', 'redirect', 'dnat'] as const,
@@ -72,7 +88,6 @@ IPv4 only. --apply and --remove need root (CAP_NET_ADMIN).`
     if (flags.to === undefined && !flags.remove) {
       throw new UsageError('--to HOST:PORT is required (except with --remove)', {suggestions: ['e.g. --to 127.0.0.1:8807 --bridge br0']})
     }
-    if (flags.bridge !== undefined) validateBridge(flags.bridge)
     let plan: RedirectPlan | undefined
     if (flags.to !== undefined) {
       plan = planRedirect({

@@ -18,7 +18,8 @@ import {
   type ReloadResult,
   type StartMetadataServerOptions,
 } from '../../src/metadata/index.js'
-import {CidrSet, parseListen} from '../../src/metadata/net.js'
+import {CidrSet} from '../../src/metadata/ip.js'
+import {parseListen} from '../../src/metadata/net.js'
 
 /** ${XDG_STATE_HOME:-~/.local/state}/netops/metadata: where provisioning progress is kept. */
 function defaultDataDir(): string {

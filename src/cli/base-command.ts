@@ -73,14 +73,14 @@ export abstract class BaseCommand extends Command {
     return {error: toNetopsError(err, this.id).toJSON()}
   }
 
-  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+  protected override catch(err: Error & {exitCode?: number}): Promise<unknown> {
     // this.exit() and --help/--version use oclif's ExitError: let oclif handle it.
-    if (err instanceof Errors.ExitError) throw err
+    if (err instanceof Errors.ExitError) return Promise.reject(err)
     const error = toNetopsError(err, this.id)
     process.exitCode = error.exitCode
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(error))
-      return
+      return Promise.resolve(undefined)
     }
     try {
       ux.action.stop(color.red('failed'))
@@ -89,13 +89,13 @@ export abstract class BaseCommand extends Command {
     }
     process.stderr.write(formatError(error))
     if (process.env.NETOPS_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
-    return undefined
+    return Promise.resolve(undefined)
   }
 }
 
 /** Map anything thrown to a NetopsError: oclif parse errors become usage errors. */
 function toNetopsError(err: unknown, commandId?: string): NetopsError {
-  if (err instanceof NetopsError) return err
+  if (err instanceof NetopsError) return unwrapFlagParse(err)
   if (err instanceof Error) {
     const oclifExit = (err as {oclif?: {exit?: number}}).oclif?.exit
     if (oclifExit !== undefined || err.name.endsWith('ParseError') || /Flag|argument|Expected/.test(err.name)) {
@@ -113,6 +113,16 @@ function toNetopsError(err: unknown, commandId?: string): NetopsError {
     })
   }
   return new UnexpectedError(String(err))
+}
+
+/**
+ * oclif rewrites the message of an error thrown by a `Flags.custom` parse function to
+ * `Parsing --flag \n\t<message>\nSee more help with --help`: give the NetopsError its own message back.
+ */
+function unwrapFlagParse(err: NetopsError): NetopsError {
+  const m = /^Parsing --[\w-]+ \n\t([\s\S]*)\nSee more help with --help$/.exec(err.message)
+  if (m?.[1] !== undefined) err.message = m[1]
+  return err
 }
 
 function formatError(error: NetopsError): string {

@@ -2,7 +2,7 @@ import {createHmac, timingSafeEqual} from 'node:crypto'
 import type {IncomingHttpHeaders} from 'node:http'
 import type {Store} from './store.js'
 import type {Instance} from './types.js'
-import {CidrSet, normalizeIp} from './net.js'
+import {CidrSet, normalizeIp} from './ip.js'
 
 /**
  * Who is asking. By default the TCP peer address (IPv4-mapped IPv6 normalised). Two opt-ins:

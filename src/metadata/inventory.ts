@@ -3,7 +3,8 @@ import {join} from 'node:path'
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document, type Node as YamlNode, type Scalar} from 'yaml'
 import {InventoryError} from '../errors.js'
 import {assembleUserData} from './mime.js'
-import {ipFamily, normalizeIp, normalizeMac, parseCidr} from './net.js'
+import {ipFamily, normalizeIp, parseCidr} from './ip.js'
+import {normalizeMac} from './net.js'
 import {nearest, renderTemplate, TemplateError} from './template.js'
 import type {Instance, InstanceInterface, UserDataPart} from './types.js'
 
@@ -112,6 +113,14 @@ function js(loc: Located): unknown {
   return isScalar(n) ? n.value : (n as unknown as {toJS(doc: Document): unknown}).toJS(loc.doc)
 }
 
+/** A YAML value in a message: scalars as written, a list or a map as JSON (never [object Object]), nothing as ''. */
+function shownValue(v: unknown): string {
+  if (v === null || v === undefined) return ''
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  return JSON.stringify(v)
+}
+
 function checkKeys(c: Collector, loc: Located, allowed: readonly string[], what: string): void {
   for (const [key, keyLoc] of entries(loc)) {
     if (allowed.includes(key)) continue
@@ -204,246 +213,179 @@ export interface RawDoc {
   text: string
 }
 
+/** A profile or an instance as written: its fields, each with its location, and where it is. */
+interface Record_ {
+  fields: Fields
+  loc: Located
+}
+
+/** What every file contributes, before any instance is built. */
+interface Collected {
+  profiles: Map<string, Record_>
+  instances: Record_[]
+}
+
 /** Parse and validate inventory documents (already read). Throws InventoryError listing every issue. */
 export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
   const c = new Collector()
-  const profiles = new Map<string, {fields: Fields; loc: Located}>()
-  const instances: Array<{fields: Fields; loc: Located}> = []
-
-  for (const {file, text} of docs) {
-    const lc = new LineCounter()
-    const doc = parseDocument(text, {lineCounter: lc, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false})
-    const root: Located = {node: doc.contents, file, lc, text, doc}
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const p = e.linePos?.[0] ?? lc.linePos(e.pos[0])
-        c.issues.push({file, line: p.line, column: p.col, message: `YAML: ${e.message.split('\n')[0] ?? e.message}`})
-      }
-      continue
-    }
-    if (root.node === null) {
-      c.warnings.push({file, line: 1, column: 1, message: 'empty inventory file'})
-      continue
-    }
-    if (!isMap(root.node)) {
-      c.error(root, 'an inventory file must be a mapping with `profiles:` and/or `instances:`')
-      continue
-    }
-    checkKeys(c, root, TOP_KEYS, 'the inventory')
-    for (const [key, , value] of entries(root)) {
-      if (key === 'profiles') {
-        if (value.node !== null && !isMap(value.node)) {
-          c.error(value, '`profiles:` must map a profile name to its fields', 'e.g. profiles:\n  waf: {meta_data: {role: waf}}')
-          continue
-        }
-        for (const [name, nameLoc, body] of entries(value)) {
-          if (profiles.has(name)) {
-            const prev = c.at(profiles.get(name)!.loc)
-            c.error(nameLoc, `profile \`${name}\` is defined twice`, `first at ${prev.file}:${prev.line}:${prev.column}`)
-            continue
-          }
-          if (body.node !== null && !isMap(body.node)) {
-            c.error(body, `profile \`${name}\` must be a mapping`)
-            continue
-          }
-          checkKeys(c, body, PROFILE_KEYS, `profile \`${name}\``)
-          profiles.set(name, {fields: fieldsOf(body), loc: nameLoc})
-        }
-      } else if (key === 'instances') {
-        if (value.node === null) continue
-        if (!isSeq(value.node)) {
-          c.error(value, '`instances:` must be a list', 'e.g. instances:\n  - {id: waf-01, ip: 10.0.0.2}')
-          continue
-        }
-        for (const item of value.node.items) {
-          const il = child(value, item)
-          if (!isMap(item)) {
-            c.error(il, 'each instance must be a mapping', 'e.g. - {id: waf-01, ip: 10.0.0.2, profile: waf}')
-            continue
-          }
-          checkKeys(c, il, INSTANCE_KEYS, 'an instance')
-          instances.push({fields: fieldsOf(il), loc: il})
-        }
-      }
-    }
+  const collected: Collected = {profiles: new Map(), instances: []}
+  for (const doc of docs) {
+    const root = parseYaml(c, doc)
+    if (root !== undefined) collectDocument(c, root, collected)
   }
-
+  const builder = new InstanceBuilder(c, collected.profiles)
   const out: Instance[] = []
-  const seenIds = new Map<string, Located>()
-  const seenIps = new Map<string, Located>()
-  const seenMacs = new Map<string, {loc: Located; id: string}>()
-  const templateErrorsSeen = new Set<string>()
+  for (const raw of collected.instances) {
+    const instance = builder.build(raw)
+    if (instance !== undefined) out.push(instance)
+  }
+  if (collected.instances.length === 0 && c.issues.length === 0) {
+    c.warnings.push({
+      file: docs[0]?.file ?? '<inventory>',
+      line: 1,
+      column: 1,
+      message: 'the inventory has no instances: every request will get 404',
+    })
+  }
+  throwIfInvalid(c, docs)
+  shareStrings(out)
+  return {instances: out, files: docs.map((d) => d.file), warnings: c.warnings}
+}
 
-  instances.forEach(({fields, loc}) => {
+/** One file's YAML, its root a mapping; undefined (with the issue or warning recorded) otherwise. */
+function parseYaml(c: Collector, {file, text}: RawDoc): Located | undefined {
+  const lc = new LineCounter()
+  const doc = parseDocument(text, {lineCounter: lc, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false})
+  const root: Located = {node: doc.contents, file, lc, text, doc}
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const p = e.linePos?.[0] ?? lc.linePos(e.pos[0])
+      c.issues.push({file, line: p.line, column: p.col, message: `YAML: ${e.message.split('\n')[0] ?? e.message}`})
+    }
+    return undefined
+  }
+  if (root.node === null) {
+    c.warnings.push({file, line: 1, column: 1, message: 'empty inventory file'})
+    return undefined
+  }
+  if (!isMap(root.node)) {
+    c.error(root, 'an inventory file must be a mapping with `profiles:` and/or `instances:`')
+    return undefined
+  }
+  return root
+}
+
+/** The top-level keys of one file: its profiles and instances join the ones already collected. */
+function collectDocument(c: Collector, root: Located, into: Collected): void {
+  checkKeys(c, root, TOP_KEYS, 'the inventory')
+  for (const [key, , value] of entries(root)) {
+    if (key === 'profiles') collectProfiles(c, value, into.profiles)
+    else if (key === 'instances') collectInstances(c, value, into.instances)
+  }
+}
+
+function collectProfiles(c: Collector, value: Located, profiles: Map<string, Record_>): void {
+  if (value.node !== null && !isMap(value.node)) {
+    c.error(value, '`profiles:` must map a profile name to its fields', 'e.g. profiles:\n  waf: {meta_data: {role: waf}}')
+    return
+  }
+  for (const [name, nameLoc, body] of entries(value)) {
+    const first = profiles.get(name)
+    if (first) {
+      const prev = c.at(first.loc)
+      c.error(nameLoc, `profile \`${name}\` is defined twice`, `first at ${prev.file}:${prev.line}:${prev.column}`)
+      continue
+    }
+    if (body.node !== null && !isMap(body.node)) {
+      c.error(body, `profile \`${name}\` must be a mapping`)
+      continue
+    }
+    checkKeys(c, body, PROFILE_KEYS, `profile \`${name}\``)
+    profiles.set(name, {fields: fieldsOf(body), loc: nameLoc})
+  }
+}
+
+function collectInstances(c: Collector, value: Located, instances: Record_[]): void {
+  if (value.node === null) return
+  if (!isSeq(value.node)) {
+    c.error(value, '`instances:` must be a list', 'e.g. instances:\n  - {id: waf-01, ip: 10.0.0.2}')
+    return
+  }
+  for (const item of value.node.items) {
+    const il = child(value, item)
+    if (!isMap(item)) {
+      c.error(il, 'each instance must be a mapping', 'e.g. - {id: waf-01, ip: 10.0.0.2, profile: waf}')
+      continue
+    }
+    checkKeys(c, il, INSTANCE_KEYS, 'an instance')
+    instances.push({fields: fieldsOf(il), loc: il})
+  }
+}
+
+/** Every issue at once, in file order then by position; the first 20 in the message, all in details. */
+function throwIfInvalid(c: Collector, docs: readonly RawDoc[]): void {
+  if (c.issues.length === 0) return
+  const order = new Map(docs.map((d, i) => [d.file, i]))
+  c.issues.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column)
+  const shown = c.issues.slice(0, 20).map(formatIssue)
+  const more = c.issues.length > 20 ? [`… and ${c.issues.length - 20} more`] : []
+  throw new InventoryError(
+    `invalid inventory (${c.issues.length} problem${c.issues.length === 1 ? '' : 's'}):\n${[...shown, ...more].join('\n')}`,
+    {
+      suggestions: ['fix the lines above, then check with: netops metadata validate --inventory <file>'],
+      details: {issues: c.issues},
+    },
+  )
+}
+
+/** One instance being built: its own fields, its profile's, and what the steps found so far. */
+interface Draft {
+  fields: Fields
+  loc: Located
+  id: string
+  idLoc: Located
+  profile: Record_ | undefined
+  profileName: string | undefined
+  /** instance value beats profile value */
+  pick: (k: string) => Located | undefined
+}
+
+/**
+ * Builds instances one by one, in inventory order: the steps below, each recording its issues.
+ * Holds what must be unique across instances (ids, ips, MACs) and the template errors already
+ * reported (a profile's template error is reported once, not once per instance).
+ */
+class InstanceBuilder {
+  private readonly seenIds = new Map<string, Located>()
+  private readonly seenIps = new Map<string, Located>()
+  private readonly seenMacs = new Map<string, {loc: Located; id: string}>()
+  private readonly templateErrorsSeen = new Set<string>()
+
+  constructor(
+    private readonly c: Collector,
+    private readonly profiles: Map<string, Record_>,
+  ) {}
+
+  build({fields, loc}: Record_): Instance | undefined {
     const idLoc = fields.get('id')
     if (!idLoc) {
-      c.error(loc, 'instance has no `id:`', 'every VM needs a unique id, e.g. id: waf-01')
-      return
+      this.c.error(loc, 'instance has no `id:`', 'every VM needs a unique id, e.g. id: waf-01')
+      return undefined
     }
-    const id = str(c, idLoc, 'id', 'waf-01')
-    if (id === undefined) return
-    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id)) {
-      c.error(
-        idLoc,
-        `id \`${id}\` has characters an instance-id cannot carry`,
-        'letters, digits and . _ : - (no spaces or slashes), e.g. waf-01',
-      )
-    }
-    if (seenIds.has(id)) {
-      const p = c.at(seenIds.get(id)!)
-      c.error(idLoc, `duplicate id \`${id}\``, `first used at ${p.file}:${p.line}:${p.column}; ids must be unique`)
-    } else seenIds.set(id, idLoc)
-
-    // profile
-    let profile: {fields: Fields; loc: Located} | undefined
-    let profileName: string | undefined
-    const pLoc = fields.get('profile')
-    if (pLoc) {
-      profileName = str(c, pLoc, 'profile', 'waf')
-      if (profileName !== undefined) {
-        profile = profiles.get(profileName)
-        if (!profile) {
-          const guess = nearest(profileName, [...profiles.keys()])
-          c.error(
-            pLoc,
-            `unknown profile \`${profileName}\``,
-            guess ? `did you mean \`${guess}\`?` : `defined profiles: ${[...profiles.keys()].join(', ') || 'none'}`,
-          )
-        }
-      }
-    }
-    /** instance value beats profile value */
-    const pick = (k: string): Located | undefined => fields.get(k) ?? profile?.fields.get(k)
-
-    // ip (identity)
-    const ipLoc = fields.get('ip')
-    let ip = ''
-    if (!ipLoc) c.error(idLoc, `instance \`${id}\` has no \`ip:\``, 'the address the VM asks from is its identity, e.g. ip: 10.0.0.2')
-    else {
-      const raw = str(c, ipLoc, 'ip', '10.0.0.2')
-      if (raw !== undefined) {
-        if (ipFamily(normalizeIp(raw)) === 0 || raw.includes('/')) {
-          c.error(
-            ipLoc,
-            `ip \`${raw}\` is not an IPv4 or IPv6 address`,
-            raw.includes('/') ? `write the bare address: ip: ${raw.split('/')[0]}` : 'e.g. 10.0.0.2 or fd00::2',
-          )
-        } else {
-          ip = normalizeIp(raw)
-          if (seenIps.has(ip)) {
-            const p = c.at(seenIps.get(ip)!)
-            c.error(
-              ipLoc,
-              `ip ${ip} is already used by another instance`,
-              `first at ${p.file}:${p.line}:${p.column}; two VMs on one address would get each other's data`,
-            )
-          } else seenIps.set(ip, ipLoc)
-        }
-      }
-    }
-
-    const hostname = fields.get('hostname') ? str(c, fields.get('hostname')!, 'hostname', 'waf-01') : id
-    if (
-      hostname !== undefined &&
-      !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(hostname)
-    ) {
-      c.error(
-        fields.get('hostname') ?? idLoc,
-        `hostname \`${hostname}\` is not a valid host name`,
-        'letters, digits and -, labels of 1-63 characters, e.g. waf-01',
-      )
-    }
-    const uuid = fields.get('uuid') ? str(c, fields.get('uuid')!, 'uuid', '3f1c…') : id
-
-    // availability zone, password
-    const azLoc = pick('availability_zone')
-    const az = azLoc ? str(c, azLoc, 'availability_zone', 'rack-b') : DEFAULT_AVAILABILITY_ZONE
-    const pwLoc = pick('password')
-    let password: string | undefined
-    if (pwLoc) {
-      const v = js(pwLoc)
-      if (typeof v === 'string' && v !== '') password = v
-      else if (v !== null) c.error(pwLoc, 'password must be a string', 'it is served once by the CloudStack password server')
-    }
-
-    // public keys
-    const keys: Array<{name: string; key: string}> = []
-    const kLoc = pick('public_keys')
-    if (kLoc && js(kLoc) !== null) {
-      const v = js(kLoc)
-      const add = (name: string | undefined, key: unknown, at: Located, i: number) => {
-        if (typeof key !== 'string' || !/^(ssh-|ecdsa-|sk-)[\w@.-]+ [A-Za-z0-9+/=]+/.test(key.trim())) {
-          c.error(at, 'a public key must be an OpenSSH public key line', 'e.g. "ssh-ed25519 AAAAC3Nz… ops@bastion"')
-          return
-        }
-        const comment = key.trim().split(/\s+/)[2]
-        keys.push({name: name ?? comment ?? `key-${i}`, key: key.trim()})
-      }
-      if (typeof v === 'string') add(undefined, v, kLoc, 0)
-      else if (isSeq(kLoc.node)) kLoc.node.items.forEach((it, i) => add(undefined, js(child(kLoc, it)), child(kLoc, it), i))
-      else if (isMap(kLoc.node)) entries(kLoc).forEach(([name, , vl], i) => add(name, js(vl), vl, i))
-      else c.error(kLoc, 'public_keys must be a key, a list of keys, or a map name → key')
-    }
-
-    // meta_data: merged
-    const meta: Record<string, unknown> = {}
-    for (const mLoc of [profile?.fields.get('meta_data'), fields.get('meta_data')]) {
-      if (!mLoc || js(mLoc) === null) continue
-      if (!isMap(mLoc.node)) {
-        c.error(mLoc, 'meta_data must be a mapping', 'e.g. meta_data: {role: waf, rack: b12}')
-        continue
-      }
-      Object.assign(meta, js(mLoc) as Record<string, unknown>)
-    }
-
-    // interfaces: merged by name
-    const nics = mergeInterfaces(c, profile?.fields.get('interfaces'), fields.get('interfaces'))
-    const interfaces: InstanceInterface[] = []
-    nics.forEach(({f, loc: nl}, index) => {
-      const pIfaces = profile?.fields.get('interfaces')
-      const inherited = pIfaces !== undefined && isFromLoc({loc: nl}, pIfaces)
-      const nic = validateInterface(c, f, nl, index, {
-        id,
-        ...(inherited ? {at: fields.get('interfaces') ?? idLoc, profile: profileName ?? ''} : {}),
-      })
-      if (!nic) return
-      const prev = seenMacs.get(nic.mac)
-      if (prev && prev.id !== id) {
-        const p = c.at(prev.loc)
-        c.error(
-          f.get('mac') ?? nl,
-          `mac ${nic.mac} is already used by instance \`${prev.id}\``,
-          `first at ${p.file}:${p.line}:${p.column}; MACs must be unique`,
-        )
-      } else if (prev) c.error(f.get('mac') ?? nl, `mac ${nic.mac} is used twice in instance \`${id}\``)
-      else seenMacs.set(nic.mac, {loc: f.get('mac') ?? nl, id})
-      interfaces.push(nic)
-    })
-    const devices = new Set<string>()
-    for (const n of interfaces) {
-      if (devices.has(n.device)) c.error(loc, `two interfaces of \`${id}\` use device name ${n.device}`, 'give each a distinct `device:`')
-      devices.add(n.device)
-    }
-
-    let mac: string | undefined = interfaces[0]?.mac
-    const macLoc = fields.get('mac')
-    if (macLoc) {
-      const raw = String(js(macLoc) ?? '')
-      const m = normalizeMac(raw)
-      if (!m) c.error(macLoc, `mac \`${raw}\` is not a MAC address`, 'e.g. 52:54:00:00:00:01')
-      else {
-        mac = m
-        if (interfaces.length > 0 && !interfaces.some((n) => n.mac === m)) {
-          c.error(
-            macLoc,
-            `mac ${m} is not the MAC of any of \`${id}\`'s interfaces`,
-            `the primary MAC must be one of: ${interfaces.map((n) => n.mac).join(', ')}`,
-          )
-        }
-      }
-    }
-
-    // templates
+    const id = this.id(idLoc)
+    if (id === undefined) return undefined
+    const {profile, profileName} = this.profileOf(fields)
+    const d: Draft = {fields, loc, id, idLoc, profile, profileName, pick: (k) => fields.get(k) ?? profile?.fields.get(k)}
+    const ip = this.ip(d)
+    const hostname = this.hostname(d)
+    const uuid = fields.get('uuid') ? str(this.c, fields.get('uuid')!, 'uuid', '3f1c…') : id
+    const azLoc = d.pick('availability_zone')
+    const az = azLoc ? str(this.c, azLoc, 'availability_zone', 'rack-b') : DEFAULT_AVAILABILITY_ZONE
+    const password = this.password(d)
+    const keys = this.publicKeys(d)
+    const meta = this.meta(d)
+    const interfaces = this.interfaces(d)
+    const mac = this.primaryMac(d, interfaces)
     const vars: Record<string, unknown> = {
       ...meta,
       meta,
@@ -455,36 +397,10 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
       profile: profileName ?? '',
       availability_zone: az,
     }
-    const render = (what: 'user_data' | 'vendor_data'): string | undefined => {
-      const l = pick(what)
-      if (!l) return undefined
-      const ps = parts(c, l, what)
-      if (!ps) return undefined
-      const rendered: UserDataPart[] = []
-      for (const p of ps) {
-        try {
-          rendered.push({
-            content: renderTemplate(p.content, vars),
-            ...(p.type === undefined ? {} : {type: p.type}),
-            ...(p.filename === undefined ? {} : {filename: p.filename}),
-          })
-        } catch (err) {
-          if (!(err instanceof TemplateError)) throw err
-          const offset = scalarOffset(p.loc, err.offset)
-          const key = `${p.loc.file}:${offset}:${err.message}`
-          if (templateErrorsSeen.has(key)) continue
-          templateErrorsSeen.add(key)
-          const from = fields.get(what) ? `instance \`${id}\`` : `profile \`${profileName}\` (rendering instance \`${id}\`)`
-          c.error(p.loc, `${what} of ${from}: ${err.message}`, err.hint, offset)
-        }
-      }
-      return assembleUserData(rendered)
-    }
-    const userData = render('user_data')
-    const vendorData = render('vendor_data')
-
-    const where = c.at(loc)
-    out.push({
+    const userData = this.render(d, 'user_data', vars)
+    const vendorData = this.render(d, 'vendor_data', vars)
+    const where = this.c.at(loc)
+    return {
       id,
       uuid: uuid ?? id,
       hostname: hostname ?? id,
@@ -499,32 +415,218 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
       interfaces,
       ...(password === undefined ? {} : {password}),
       source: `${where.file}:${where.line}:${where.column}`,
-    })
-  })
+    }
+  }
 
-  if (instances.length === 0 && c.issues.length === 0) {
-    c.warnings.push({
-      file: docs[0]?.file ?? '<inventory>',
-      line: 1,
-      column: 1,
-      message: 'the inventory has no instances: every request will get 404',
+  /** The id: a string an instance-id can carry, unique. Undefined when it is not a string at all. */
+  private id(idLoc: Located): string | undefined {
+    const id = str(this.c, idLoc, 'id', 'waf-01')
+    if (id === undefined) return undefined
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id)) {
+      this.c.error(
+        idLoc,
+        `id \`${id}\` has characters an instance-id cannot carry`,
+        'letters, digits and . _ : - (no spaces or slashes), e.g. waf-01',
+      )
+    }
+    const first = this.seenIds.get(id)
+    if (first) {
+      const p = this.c.at(first)
+      this.c.error(idLoc, `duplicate id \`${id}\``, `first used at ${p.file}:${p.line}:${p.column}; ids must be unique`)
+    } else this.seenIds.set(id, idLoc)
+    return id
+  }
+
+  private profileOf(fields: Fields): {profile: Record_ | undefined; profileName: string | undefined} {
+    const pLoc = fields.get('profile')
+    if (!pLoc) return {profile: undefined, profileName: undefined}
+    const profileName = str(this.c, pLoc, 'profile', 'waf')
+    if (profileName === undefined) return {profile: undefined, profileName}
+    const profile = this.profiles.get(profileName)
+    if (!profile) {
+      const guess = nearest(profileName, [...this.profiles.keys()])
+      this.c.error(
+        pLoc,
+        `unknown profile \`${profileName}\``,
+        guess ? `did you mean \`${guess}\`?` : `defined profiles: ${[...this.profiles.keys()].join(', ') || 'none'}`,
+      )
+    }
+    return {profile, profileName}
+  }
+
+  /** The address the VM asks from (its identity): a bare address, unique. '' when missing or wrong. */
+  private ip({fields, id, idLoc}: Draft): string {
+    const ipLoc = fields.get('ip')
+    if (!ipLoc) {
+      this.c.error(idLoc, `instance \`${id}\` has no \`ip:\``, 'the address the VM asks from is its identity, e.g. ip: 10.0.0.2')
+      return ''
+    }
+    const raw = str(this.c, ipLoc, 'ip', '10.0.0.2')
+    if (raw === undefined) return ''
+    if (ipFamily(normalizeIp(raw)) === 0 || raw.includes('/')) {
+      this.c.error(
+        ipLoc,
+        `ip \`${raw}\` is not an IPv4 or IPv6 address`,
+        raw.includes('/') ? `write the bare address: ip: ${raw.split('/')[0]}` : 'e.g. 10.0.0.2 or fd00::2',
+      )
+      return ''
+    }
+    const ip = normalizeIp(raw)
+    const first = this.seenIps.get(ip)
+    if (first) {
+      const p = this.c.at(first)
+      this.c.error(
+        ipLoc,
+        `ip ${ip} is already used by another instance`,
+        `first at ${p.file}:${p.line}:${p.column}; two VMs on one address would get each other's data`,
+      )
+    } else this.seenIps.set(ip, ipLoc)
+    return ip
+  }
+
+  private hostname({fields, id, idLoc}: Draft): string | undefined {
+    const hostname = fields.get('hostname') ? str(this.c, fields.get('hostname')!, 'hostname', 'waf-01') : id
+    if (
+      hostname !== undefined &&
+      !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(hostname)
+    ) {
+      this.c.error(
+        fields.get('hostname') ?? idLoc,
+        `hostname \`${hostname}\` is not a valid host name`,
+        'letters, digits and -, labels of 1-63 characters, e.g. waf-01',
+      )
+    }
+    return hostname
+  }
+
+  private password({pick}: Draft): string | undefined {
+    const pwLoc = pick('password')
+    if (!pwLoc) return undefined
+    const v = js(pwLoc)
+    if (typeof v === 'string' && v !== '') return v
+    if (v !== null) this.c.error(pwLoc, 'password must be a string', 'it is served once by the CloudStack password server')
+    return undefined
+  }
+
+  /** A key, a list of keys or a map name → key; a key's name is its map key, else its comment. */
+  private publicKeys({pick}: Draft): Array<{name: string; key: string}> {
+    const keys: Array<{name: string; key: string}> = []
+    const kLoc = pick('public_keys')
+    if (!kLoc || js(kLoc) === null) return keys
+    const v = js(kLoc)
+    const add = (name: string | undefined, key: unknown, at: Located, i: number) => {
+      if (typeof key !== 'string' || !/^(ssh-|ecdsa-|sk-)[\w@.-]+ [A-Za-z0-9+/=]+/.test(key.trim())) {
+        this.c.error(at, 'a public key must be an OpenSSH public key line', 'e.g. "ssh-ed25519 AAAAC3Nz… ops@bastion"')
+        return
+      }
+      const comment = key.trim().split(/\s+/)[2]
+      keys.push({name: name ?? comment ?? `key-${i}`, key: key.trim()})
+    }
+    if (typeof v === 'string') add(undefined, v, kLoc, 0)
+    else if (isSeq(kLoc.node)) kLoc.node.items.forEach((it, i) => add(undefined, js(child(kLoc, it)), child(kLoc, it), i))
+    else if (isMap(kLoc.node)) entries(kLoc).forEach(([name, , vl], i) => add(name, js(vl), vl, i))
+    else this.c.error(kLoc, 'public_keys must be a key, a list of keys, or a map name → key')
+    return keys
+  }
+
+  /** meta_data: the profile's, then the instance's keys over it. */
+  private meta({fields, profile}: Draft): Record<string, unknown> {
+    const meta: Record<string, unknown> = {}
+    for (const mLoc of [profile?.fields.get('meta_data'), fields.get('meta_data')]) {
+      if (!mLoc || js(mLoc) === null) continue
+      if (!isMap(mLoc.node)) {
+        this.c.error(mLoc, 'meta_data must be a mapping', 'e.g. meta_data: {role: waf, rack: b12}')
+        continue
+      }
+      Object.assign(meta, js(mLoc) as Record<string, unknown>)
+    }
+    return meta
+  }
+
+  /** interfaces: merged by name, each validated; MACs unique across instances, device names within one. */
+  private interfaces({fields, loc, id, idLoc, profile, profileName}: Draft): InstanceInterface[] {
+    const pIfaces = profile?.fields.get('interfaces')
+    const nics = mergeInterfaces(this.c, pIfaces, fields.get('interfaces'))
+    const interfaces: InstanceInterface[] = []
+    nics.forEach(({f, loc: nl}, index) => {
+      const inherited = pIfaces !== undefined && isFromLoc({loc: nl}, pIfaces)
+      const nic = validateInterface(this.c, f, nl, index, {
+        id,
+        ...(inherited ? {at: fields.get('interfaces') ?? idLoc, profile: profileName ?? ''} : {}),
+      })
+      if (!nic) return
+      const macAt = f.get('mac') ?? nl
+      const prev = this.seenMacs.get(nic.mac)
+      if (prev && prev.id !== id) {
+        const p = this.c.at(prev.loc)
+        this.c.error(
+          macAt,
+          `mac ${nic.mac} is already used by instance \`${prev.id}\``,
+          `first at ${p.file}:${p.line}:${p.column}; MACs must be unique`,
+        )
+      } else if (prev) this.c.error(macAt, `mac ${nic.mac} is used twice in instance \`${id}\``)
+      else this.seenMacs.set(nic.mac, {loc: macAt, id})
+      interfaces.push(nic)
     })
+    const devices = new Set<string>()
+    for (const n of interfaces) {
+      if (devices.has(n.device))
+        this.c.error(loc, `two interfaces of \`${id}\` use device name ${n.device}`, 'give each a distinct `device:`')
+      devices.add(n.device)
+    }
+    return interfaces
   }
-  if (c.issues.length > 0) {
-    const order = new Map(docs.map((d, i) => [d.file, i]))
-    c.issues.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line || a.column - b.column)
-    const shown = c.issues.slice(0, 20).map(formatIssue)
-    const more = c.issues.length > 20 ? [`… and ${c.issues.length - 20} more`] : []
-    throw new InventoryError(
-      `invalid inventory (${c.issues.length} problem${c.issues.length === 1 ? '' : 's'}):\n${[...shown, ...more].join('\n')}`,
-      {
-        suggestions: ['fix the lines above, then check with: netops metadata validate --inventory <file>'],
-        details: {issues: c.issues},
-      },
-    )
+
+  /** `mac:` (one of the interfaces' MACs), else the first interface's. */
+  private primaryMac({fields, id}: Draft, interfaces: InstanceInterface[]): string | undefined {
+    const macLoc = fields.get('mac')
+    if (!macLoc) return interfaces[0]?.mac
+    const raw = shownValue(js(macLoc))
+    const m = normalizeMac(raw)
+    if (!m) {
+      this.c.error(macLoc, `mac \`${raw}\` is not a MAC address`, 'e.g. 52:54:00:00:00:01')
+      return interfaces[0]?.mac
+    }
+    if (interfaces.length > 0 && !interfaces.some((n) => n.mac === m)) {
+      this.c.error(
+        macLoc,
+        `mac ${m} is not the MAC of any of \`${id}\`'s interfaces`,
+        `the primary MAC must be one of: ${interfaces.map((n) => n.mac).join(', ')}`,
+      )
+    }
+    return m
   }
-  shareStrings(out)
-  return {instances: out, files: docs.map((d) => d.file), warnings: c.warnings}
+
+  /** user_data / vendor_data: each part rendered as a template with the instance's values, then assembled. */
+  private render(
+    {fields, id, profileName, pick}: Draft,
+    what: 'user_data' | 'vendor_data',
+    vars: Record<string, unknown>,
+  ): string | undefined {
+    const l = pick(what)
+    if (!l) return undefined
+    const ps = parts(this.c, l, what)
+    if (!ps) return undefined
+    const rendered: UserDataPart[] = []
+    for (const p of ps) {
+      try {
+        rendered.push({
+          content: renderTemplate(p.content, vars),
+          ...(p.type === undefined ? {} : {type: p.type}),
+          ...(p.filename === undefined ? {} : {filename: p.filename}),
+        })
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err
+        const offset = scalarOffset(p.loc, err.offset)
+        const key = `${p.loc.file}:${offset}:${err.message}`
+        if (this.templateErrorsSeen.has(key)) continue
+        this.templateErrorsSeen.add(key)
+        const from = fields.get(what) ? `instance \`${id}\`` : `profile \`${profileName}\` (rendering instance \`${id}\`)`
+        this.c.error(p.loc, `${what} of ${from}: ${err.message}`, err.hint, offset)
+      }
+    }
+    return assembleUserData(rendered)
+  }
 }
 
 /**
@@ -623,6 +725,14 @@ function isFromLoc(entry: {loc: Located}, parent: Located): boolean {
   return r !== undefined && e !== undefined && entry.loc.file === parent.file && e[0] >= r[0] && e[0] <= r[2]
 }
 
+/** One interface's fields, its location and name: what each validation step below reads. */
+interface IfaceFields {
+  c: Collector
+  f: Fields
+  loc: Located
+  name: string
+}
+
 function validateInterface(
   c: Collector,
   f: Fields,
@@ -630,9 +740,48 @@ function validateInterface(
   index: number,
   owner: {id: string; at?: Located; profile?: string},
 ): InstanceInterface | undefined {
-  const name = String(js(f.get('name')!))
+  const i: IfaceFields = {c, f, loc, name: String(js(f.get('name')!))}
+  const mac = ifaceMac(i, owner)
+  const addresses = ifaceAddresses(i)
+  const gateway = ifaceAddress(i, 'gateway', 4)
+  const gateway6 = ifaceAddress(i, 'gateway6', 6)
+  const dns = ifaceDns(i)
+  const dhcp4 = ifaceBool(i, 'dhcp4') ?? ifaceBool(i, 'dhcp') ?? false
+  const dhcp6 = ifaceBool(i, 'dhcp6') ?? false
+  const mode = ifaceMode(i)
+  if (mode === 'inline' && (addresses.length > 0 || dhcp4 || dhcp6)) {
+    c.error(
+      f.get('mode') ?? loc,
+      `interface \`${i.name}\` is inline but has an address`,
+      'an inline port carries no address: drop address/dhcp or the mode',
+    )
+  }
+  if (gateway !== undefined && !addresses.some((a) => !a.includes(':')) && !dhcp4) {
+    c.error(f.get('gateway')!, `interface \`${i.name}\` has a gateway but no IPv4 address`, 'add address: x.x.x.x/nn or remove the gateway')
+  }
+  const mtu = ifaceMtu(i)
+  const routes = ifaceRoutes(i)
+  const device = ifaceDevice(i, index)
+  if (!mac) return undefined
+  return {
+    name: i.name,
+    device,
+    mac,
+    addresses,
+    ...(gateway === undefined ? {} : {gateway}),
+    ...(gateway6 === undefined ? {} : {gateway6}),
+    dns,
+    dhcp4,
+    dhcp6,
+    mode,
+    ...(mtu === undefined ? {} : {mtu}),
+    routes,
+  }
+}
+
+/** Every NIC needs its MAC (network config matches NICs by MAC); one inherited from a profile is the instance's to give. */
+function ifaceMac({c, f, loc, name}: IfaceFields, owner: {id: string; at?: Located; profile?: string}): string | undefined {
   const macLoc = f.get('mac')
-  let mac: string | undefined
   if (!macLoc) {
     const from = owner.profile !== undefined ? ` (from profile \`${owner.profile}\`)` : ''
     c.error(
@@ -640,19 +789,24 @@ function validateInterface(
       `interface \`${name}\`${from} of instance \`${owner.id}\` has no \`mac:\``,
       `network config matches NICs by MAC; add - {name: ${name}, mac: "52:54:00:xx:xx:xx"} to the instance's interfaces`,
     )
-  } else {
-    const raw = js(macLoc)
-    mac = typeof raw === 'string' ? normalizeMac(raw) : undefined
-    if (!mac) {
-      c.error(
-        macLoc,
-        `mac \`${String(raw)}\` of interface \`${name}\` is not a MAC address`,
-        typeof raw === 'number'
-          ? 'quote it: YAML read it as a number (sexagesimal); mac: "52:54:00:00:01:01"'
-          : 'six hex pairs, e.g. "52:54:00:00:01:01"',
-      )
-    }
+    return undefined
   }
+  const raw = js(macLoc)
+  const mac = typeof raw === 'string' ? normalizeMac(raw) : undefined
+  if (!mac) {
+    c.error(
+      macLoc,
+      `mac \`${String(raw)}\` of interface \`${name}\` is not a MAC address`,
+      typeof raw === 'number'
+        ? 'quote it: YAML read it as a number (sexagesimal); mac: "52:54:00:00:01:01"'
+        : 'six hex pairs, e.g. "52:54:00:00:01:01"',
+    )
+  }
+  return mac
+}
+
+/** `address:` and `addresses:`, each in CIDR form, normalised. */
+function ifaceAddresses({c, f, name}: IfaceFields): string[] {
   const addresses: string[] = []
   for (const key of ['address', 'addresses']) {
     const l = f.get(key)
@@ -673,70 +827,70 @@ function validateInterface(
       } else addresses.push(`${p.address}/${p.prefix}`)
     })
   }
-  const ipField = (key: string, family: 4 | 6): string | undefined => {
-    const l = f.get(key)
-    if (!l) return undefined
-    const v = String(js(l))
-    const fam = ipFamily(normalizeIp(v))
-    if (fam !== family) {
-      c.error(
-        l,
-        `${key} \`${v}\` of interface \`${name}\` is not an IPv${family} address`,
-        family === 4 ? 'e.g. gateway: 10.1.0.1 (use gateway6 for IPv6)' : 'e.g. gateway6: fd00:1::1',
-      )
-      return undefined
-    }
-    return normalizeIp(v)
+  return addresses
+}
+
+/** `gateway` (IPv4) or `gateway6` (IPv6): one address of that family. */
+function ifaceAddress({c, f, name}: IfaceFields, key: string, family: 4 | 6): string | undefined {
+  const l = f.get(key)
+  if (!l) return undefined
+  const v = String(js(l))
+  const fam = ipFamily(normalizeIp(v))
+  if (fam !== family) {
+    c.error(
+      l,
+      `${key} \`${v}\` of interface \`${name}\` is not an IPv${family} address`,
+      family === 4 ? 'e.g. gateway: 10.1.0.1 (use gateway6 for IPv6)' : 'e.g. gateway6: fd00:1::1',
+    )
+    return undefined
   }
-  const gateway = ipField('gateway', 4)
-  const gateway6 = ipField('gateway6', 6)
+  return normalizeIp(v)
+}
+
+function ifaceDns({c, f}: IfaceFields): string[] {
   const dns: string[] = []
   const dnsLoc = f.get('dns')
-  if (dnsLoc) {
-    const v = js(dnsLoc)
-    for (const d of Array.isArray(v) ? v : [v]) {
-      if (typeof d !== 'string' || ipFamily(normalizeIp(d)) === 0)
-        c.error(dnsLoc, `dns entry \`${String(d)}\` is not an IP address`, 'e.g. dns: [10.0.0.1, 1.1.1.1]')
-      else dns.push(normalizeIp(d))
-    }
+  if (!dnsLoc) return dns
+  const v = js(dnsLoc)
+  for (const d of Array.isArray(v) ? v : [v]) {
+    if (typeof d !== 'string' || ipFamily(normalizeIp(d)) === 0)
+      c.error(dnsLoc, `dns entry \`${String(d)}\` is not an IP address`, 'e.g. dns: [10.0.0.1, 1.1.1.1]')
+    else dns.push(normalizeIp(d))
   }
-  const bool = (key: string): boolean | undefined => {
-    const l = f.get(key)
-    if (!l) return undefined
-    const v = js(l)
-    if (typeof v !== 'boolean') {
-      c.error(l, `${key} must be true or false`)
-      return undefined
-    }
-    return v
+  return dns
+}
+
+function ifaceBool({c, f}: IfaceFields, key: string): boolean | undefined {
+  const l = f.get(key)
+  if (!l) return undefined
+  const v = js(l)
+  if (typeof v !== 'boolean') {
+    c.error(l, `${key} must be true or false`)
+    return undefined
   }
-  const dhcp4 = bool('dhcp4') ?? bool('dhcp') ?? false
-  const dhcp6 = bool('dhcp6') ?? false
-  let mode: 'routed' | 'inline' = 'routed'
+  return v
+}
+
+function ifaceMode({c, f}: IfaceFields): 'routed' | 'inline' {
   const modeLoc = f.get('mode')
-  if (modeLoc) {
-    const v = js(modeLoc)
-    if (v === 'inline' || v === 'routed') mode = v
-    else c.error(modeLoc, `mode \`${String(v)}\` is not known`, 'mode is `routed` (default) or `inline` (an L2 port with no address)')
-  }
-  if (mode === 'inline' && (addresses.length > 0 || dhcp4 || dhcp6)) {
-    c.error(
-      modeLoc ?? loc,
-      `interface \`${name}\` is inline but has an address`,
-      'an inline port carries no address: drop address/dhcp or the mode',
-    )
-  }
-  if (gateway !== undefined && !addresses.some((a) => !a.includes(':')) && !dhcp4) {
-    c.error(f.get('gateway')!, `interface \`${name}\` has a gateway but no IPv4 address`, 'add address: x.x.x.x/nn or remove the gateway')
-  }
-  let mtu: number | undefined
+  if (!modeLoc) return 'routed'
+  const v = js(modeLoc)
+  if (v === 'inline' || v === 'routed') return v
+  c.error(modeLoc, `mode \`${String(v)}\` is not known`, 'mode is `routed` (default) or `inline` (an L2 port with no address)')
+  return 'routed'
+}
+
+function ifaceMtu({c, f}: IfaceFields): number | undefined {
   const mtuLoc = f.get('mtu')
-  if (mtuLoc) {
-    const v = js(mtuLoc)
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 68 || v > 65535)
-      c.error(mtuLoc, `mtu must be an integer 68-65535`, 'e.g. mtu: 9000')
-    else mtu = v
-  }
+  if (!mtuLoc) return undefined
+  const v = js(mtuLoc)
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 68 && v <= 65535) return v
+  c.error(mtuLoc, `mtu must be an integer 68-65535`, 'e.g. mtu: 9000')
+  return undefined
+}
+
+/** `routes:` a list of {to: CIDR, via: address of the same family}. */
+function ifaceRoutes({c, f}: IfaceFields): Array<{to: string; via: string}> {
   const routes: Array<{to: string; via: string}> = []
   const rLoc = f.get('routes')
   if (rLoc && isSeq(rLoc.node)) {
@@ -750,25 +904,16 @@ function validateInterface(
       } else routes.push({to: `${to.address}/${to.prefix}`, via})
     }
   } else if (rLoc && js(rLoc) !== null) c.error(rLoc, 'routes must be a list', 'e.g. routes: [{to: 10.2.0.0/16, via: 10.1.0.1}]')
+  return routes
+}
+
+/** `device:` a Linux interface name; eth<index> when not given. */
+function ifaceDevice({c, f}: IfaceFields, index: number): string {
   const devLoc = f.get('device')
   const device = devLoc ? String(js(devLoc)) : `eth${index}`
   if (devLoc && !/^[A-Za-z0-9_.-]{1,15}$/.test(device))
     c.error(devLoc, `device \`${device}\` is not a Linux interface name`, '1-15 characters, e.g. eth1 or ens4')
-  if (!mac) return undefined
-  return {
-    name,
-    device,
-    mac,
-    addresses,
-    ...(gateway === undefined ? {} : {gateway}),
-    ...(gateway6 === undefined ? {} : {gateway6}),
-    dns,
-    dhcp4,
-    dhcp6,
-    mode,
-    ...(mtu === undefined ? {} : {mtu}),
-    routes,
-  }
+  return device
 }
 
 /** Read a YAML file, or every *.yaml / *.yml of a directory (name order). */

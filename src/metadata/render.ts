@@ -1,6 +1,7 @@
 import {InstanceNotFoundError} from '../errors.js'
 import {renderAllDocuments} from './documents.js'
-import {normalizeIp, normalizeMac} from './net.js'
+import {normalizeIp} from './ip.js'
+import {normalizeMac} from './net.js'
 import {normalizePath} from './server.js'
 import type {FlavorName, Instance} from './types.js'
 

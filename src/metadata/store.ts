@@ -1,5 +1,5 @@
 import type {Instance} from './types.js'
-import {normalizeIp} from './net.js'
+import {normalizeIp} from './ip.js'
 
 /**
  * Where instance records come from. A file now; a shared store (several server replicas) later.

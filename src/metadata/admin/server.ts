@@ -1,5 +1,5 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
-import {ipFamily, normalizeIp} from '../net.js'
+import {ipFamily, normalizeIp} from '../ip.js'
 import type {CallbackCounters} from '../progress/callbacks.js'
 import {STATES, type InstanceProgress, type ProgressTracker, type UnknownRequester} from '../progress/tracker.js'
 import type {Instance} from '../types.js'

@@ -1,5 +1,6 @@
 import type {FlavorContext, FlavorResponse, Instance} from '../types.js'
-import {addTree, dir, JSON_TYPE, lookup, networkV4, networkV6, ok, OCTETS, splitCidr, type Dir, type Documents} from './common.js'
+import {networkV4, networkV6, splitCidr} from '../ip.js'
+import {addTree, dir, JSON_TYPE, lookup, ok, OCTETS, type Dir, type Documents} from './common.js'
 
 /**
  * EC2 flavour: `/` lists the versions; each version has `meta-data/` and (when there is one)

@@ -1,6 +1,7 @@
 import {stringify} from 'yaml'
 import type {FlavorContext, FlavorResponse, Instance} from '../types.js'
-import {lookup, netmaskV4, ok, OCTETS, splitCidr, YAML_TYPE, type Documents} from './common.js'
+import {netmaskV4, splitCidr} from '../ip.js'
+import {lookup, ok, OCTETS, YAML_TYPE, type Documents} from './common.js'
 
 /**
  * NoCloud flavour at `/nocloud/`: meta-data (YAML with instance-id, local-hostname, public-keys

@@ -1,5 +1,6 @@
 import type {FlavorContext, FlavorResponse, Instance, InstanceInterface} from '../types.js'
-import {json, lookup, netmaskV4, ok, OCTETS, splitCidr, type Documents} from './common.js'
+import {netmaskV4, splitCidr} from '../ip.js'
+import {json, lookup, ok, OCTETS, type Documents} from './common.js'
 
 /**
  * OpenStack flavour: `/openstack` lists the dated versions cloud-init knows (up to 2018-08-27)

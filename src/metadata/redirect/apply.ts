@@ -13,17 +13,28 @@ import {
   METADATA_ADDRESS,
   NFT_DELETE_TABLE,
   NFT_FAMILY,
-  NFT_PRIORITY,
   NFT_TABLE,
   RULE_COMMENT,
   iptablesCheck,
   iptablesDelete,
   iptablesSpec,
-  nftRuleText,
   type RedirectBackend,
   type RedirectMode,
   type RedirectPlan,
 } from './plan.js'
+import {
+  describeNftRule,
+  hasOurRule,
+  hasOurTable,
+  isMetadataNat as isMetadataNatRule,
+  isOurs,
+  ourRuleExpr,
+  ourTableIsUpToDate,
+  parseNftJson,
+  usesXt,
+  type NftRule,
+  type NftRuleset,
+} from './nft.js'
 
 type RedirectAction = 'print' | 'apply' | 'remove'
 
@@ -200,20 +211,69 @@ function conflictError(lines: string[], backend: RedirectBackend, extraSuggestio
   })
 }
 
-/**
- * What nftables shows besides iptables' view (tolerant: nft may be missing or not allowed; then
- * iptables' own listing is all we check). iptables-nft rules show up here too (in `table ip nat`);
- * our own iptables rule is recognised by its comment.
- */
-async function nftView(executor: Executor): Promise<{lines: NftRuleLine[]; ourTable: boolean} | undefined> {
-  const res = await executor.run(['nft', 'list', 'ruleset'], {timeoutMs: TIMEOUT_MS})
-  if (res.exitCode !== 0) return undefined
-  return {lines: parseNftRuleset(res.stdout), ourTable: hasOurNftTable(res.stdout)}
+/** The output of an `nft -j` listing, or a RedirectCommandError when it is not nft's JSON. */
+function nftJson(argv: string[], res: ExecResult): NftRuleset {
+  try {
+    return parseNftJson(res.stdout)
+  } catch (err) {
+    throw new RedirectCommandError(`${shellQuote(argv)} printed no nft JSON: ${(err as Error).message}`, {
+      suggestions: [
+        'nft 0.9.1 or later with JSON support is needed (Debian: apt-get install nftables)',
+        'run the command by hand to see it',
+      ],
+      details: {command: argv, stdout: res.stdout.slice(0, 500)},
+    })
+  }
 }
 
-/** `table ip netops_metadata {` in a listing (also when it is empty). */
-function hasOurNftTable(listing: string): boolean {
-  return listing.split('\n').some((l) => new RegExp(`^table ${NFT_FAMILY} ${NFT_TABLE}(\\s*\\{)?$`).test(l.trim()))
+const NFT_LIST_RULESET = ['nft', '-j', 'list', 'ruleset']
+const NFT_LIST_TABLES = ['nft', '-j', 'list', 'tables']
+
+async function listNft(executor: Executor, argv: string[]): Promise<NftRuleset> {
+  return nftJson(argv, await runChecked(executor, argv))
+}
+
+/**
+ * What nftables shows besides iptables' view (tolerant: nft may be missing or not allowed, or print
+ * no JSON; then iptables' own listing is all we check). iptables-nft rules show up here too (in
+ * `table ip nat`); our own iptables rule is recognised by its comment.
+ */
+async function nftView(executor: Executor): Promise<NftRuleset | undefined> {
+  const res = await executor.run(NFT_LIST_RULESET, {timeoutMs: TIMEOUT_MS})
+  if (res.exitCode !== 0) return undefined
+  try {
+    return parseNftJson(res.stdout)
+  } catch {
+    return undefined
+  }
+}
+
+/** iptables-nft's own table, already read through `iptables -t nat -S`. */
+function isIptablesNat(r: {family: string; table: string}): boolean {
+  return r.family === 'ip' && r.table === 'nat'
+}
+
+/**
+ * Conflict lines for nft rules. nft -j leaves out where iptables-nft's `xt` targets send traffic;
+ * for those in `table ip nat` the matching `iptables -t nat -S` line says it (the chain's rules in
+ * the same order), when iptables can be asked.
+ */
+async function describeNftConflicts(foreign: NftRule[], all: NftRuleset, executor: Executor): Promise<string[]> {
+  let iptables: IptablesRule[] | undefined
+  if (foreign.some((r) => usesXt(r) && isIptablesNat(r))) {
+    const res = await executor.run(['iptables', '-t', 'nat', '-S'], {timeoutMs: TIMEOUT_MS})
+    if (res.exitCode === 0) iptables = parseIptablesRules(res.stdout)
+  }
+  return foreign.map((r) => {
+    const where = `table ${r.family} ${r.table} chain ${r.chain}`
+    if (iptables !== undefined && usesXt(r) && isIptablesNat(r)) {
+      const inChain = all.rules.filter((x) => isIptablesNat(x) && x.chain === r.chain)
+      const lines = iptables.filter((x) => x.chain === r.chain)
+      const line = lines.length === inChain.length ? lines[inChain.indexOf(r)]?.line : undefined
+      if (line !== undefined) return `${where}: ${line}`
+    }
+    return `${where}: ${describeNftRule(r)}`
+  })
 }
 
 async function applyIptables(plan: RedirectPlan, executor: Executor): Promise<Pick<RedirectResult, 'applied' | 'removed' | 'unchanged'>> {
@@ -226,19 +286,15 @@ async function applyIptables(plan: RedirectPlan, executor: Executor): Promise<Pi
       'iptables',
     )
   const nft = await nftView(executor)
-  if (nft?.ourTable) {
+  if (nft !== undefined && hasOurTable(nft)) {
     throw conflictError([`table ${NFT_FAMILY} ${NFT_TABLE} (netops's nft rules)`], 'iptables', [
       'netops already redirects with nftables here: remove that first with netops metadata redirect --remove --nft, or keep using --nft',
     ])
   }
   // `table ip nat` is iptables-nft's own table (already read through iptables -S; nft does not
   // even print iptables' comments, so our own rule would look foreign there).
-  const nftForeign = (nft?.lines ?? []).filter((l) => !(l.family === 'ip' && l.table === 'nat') && isMetadataNatText(l.text))
-  if (nftForeign.length > 0)
-    throw conflictError(
-      nftForeign.map((l) => `table ${l.family} ${l.table} chain ${l.chain}: ${l.text}`),
-      'nft',
-    )
+  const nftForeign = (nft?.rules ?? []).filter((r) => !isIptablesNat(r) && isMetadataNatRule(r))
+  if (nft !== undefined && nftForeign.length > 0) throw conflictError(await describeNftConflicts(nftForeign, nft, executor), 'nft')
   const removed: string[][] = []
   let keptOne = false
   for (const r of rules.filter(isOurIptablesRule)) {
@@ -289,82 +345,24 @@ async function removeIptables(executor: Executor): Promise<string[][]> {
 
 /* ------------------------------------------------------------------ nft */
 
-export interface NftRuleLine {
-  family: string
-  table: string
-  chain: string | null
-  /** The rule as printed, without `counter packets N bytes M` and `# handle N`. */
-  text: string
-}
-
-/** Rule and chain-header lines of `nft list ruleset`, with the table they are in. */
-export function parseNftRuleset(text: string): NftRuleLine[] {
-  const out: NftRuleLine[] = []
-  let family = ''
-  let table = ''
-  let chain: string | null = null
-  for (const raw of text.split('\n')) {
-    const line = raw.trim()
-    const t = /^table\s+(\S+)\s+(\S+)\s*\{/.exec(line)
-    if (t) {
-      family = t[1]!
-      table = t[2]!
-      chain = null
-      continue
-    }
-    const c = /^chain\s+(\S+)\s*\{/.exec(line)
-    if (c) {
-      chain = c[1]!
-      continue
-    }
-    if (line === '' || line === '}' || table === '' || chain === null) continue
-    out.push({
-      family,
-      table,
-      chain,
-      text: line
-        .replace(/\s*counter packets \d+ bytes \d+/, '')
-        .replace(/\s*# handle \d+$/, '')
-        .replace(/\s+/g, ' '),
-    })
-  }
-  return out
-}
-
-function isOurNftTable(l: {family: string; table: string}): boolean {
-  return l.family === NFT_FAMILY && l.table === NFT_TABLE
-}
-
-function isMetadataNatText(text: string): boolean {
-  return text.includes(METADATA_ADDRESS) && /\bdport 80\b/.test(text) && /\b(dnat|redirect)\b/.test(text)
-}
-
 async function applyNft(plan: RedirectPlan, executor: Executor): Promise<Pick<RedirectResult, 'applied' | 'removed' | 'unchanged'>> {
-  const lines = parseNftRuleset((await runChecked(executor, ['nft', 'list', 'ruleset'])).stdout)
-  const foreign = lines.filter((l) => !isOurNftTable(l) && isMetadataNatText(l.text))
+  const ruleset = await listNft(executor, NFT_LIST_RULESET)
+  const foreign = ruleset.rules.filter((r) => !isOurs(r) && isMetadataNatRule(r))
   if (foreign.length > 0) {
     // nft does not show iptables-nft's comments: a rule in `table ip nat` may be netops's own iptables rule.
-    const viaIptables = foreign.some((l) => (l.family === 'ip' && l.table === 'nat') || l.text.includes(`comment "${RULE_COMMENT}"`))
+    const viaIptables = foreign.some((r) => isIptablesNat(r) || usesXt(r) || r.comment === RULE_COMMENT)
     throw conflictError(
-      foreign.map((l) => `table ${l.family} ${l.table} chain ${l.chain}: ${l.text}`),
+      await describeNftConflicts(foreign, ruleset, executor),
       'nft',
       viaIptables
         ? ["if it is netops's own iptables rule: remove it with netops metadata redirect --remove (no --nft), or keep using iptables"]
         : [],
     )
   }
-  const ours = lines.filter(isOurNftTable)
-  const header = `type nat hook prerouting priority ${NFT_PRIORITY}; policy accept;`
-  const want = nftRuleText(plan.mode, plan.target, plan.bridge)
-  const tableExists = hasOurNftTable((await runChecked(executor, ['nft', 'list', 'tables'])).stdout)
-  const upToDate =
-    tableExists &&
-    ours.length === 2 &&
-    ours.some((l) => l.chain === 'prerouting' && l.text === header) &&
-    ours.some((l) => l.chain === 'prerouting' && l.text === want)
-  if (upToDate) return {applied: [], removed: [], unchanged: plan.rules}
+  const want = ourRuleExpr(plan.mode, plan.target, plan.bridge)
+  if (ourTableIsUpToDate(ruleset, want)) return {applied: [], removed: [], unchanged: plan.rules}
   const removed: string[][] = []
-  if (tableExists) {
+  if (hasOurTable(ruleset)) {
     await runChecked(executor, NFT_DELETE_TABLE)
     removed.push(NFT_DELETE_TABLE)
   }
@@ -373,18 +371,18 @@ async function applyNft(plan: RedirectPlan, executor: Executor): Promise<Pick<Re
     await runChecked(executor, argv)
     applied.push(argv)
   }
-  const after = parseNftRuleset((await runChecked(executor, ['nft', 'list', 'table', NFT_FAMILY, NFT_TABLE])).stdout)
-  if (!after.some((l) => l.text === want)) {
+  const after = await listNft(executor, ['nft', '-j', 'list', 'table', NFT_FAMILY, NFT_TABLE])
+  if (!hasOurRule(after, want)) {
     throw new VerificationError(`the nft rule was added but reads back differently (${executor.where})`, {
       suggestions: [`look: nft list table ${NFT_FAMILY} ${NFT_TABLE}`],
-      details: {expected: want, found: after.map((l) => l.text)},
+      details: {expected: describeNftRule({expr: want, comment: RULE_COMMENT}), found: after.rules.map(describeNftRule)},
     })
   }
   return {applied, removed, unchanged: []}
 }
 
 async function removeNft(executor: Executor): Promise<string[][]> {
-  const exists = async () => hasOurNftTable((await runChecked(executor, ['nft', 'list', 'tables'])).stdout)
+  const exists = async () => hasOurTable(await listNft(executor, NFT_LIST_TABLES))
   if (!(await exists())) return []
   await runChecked(executor, NFT_DELETE_TABLE)
   if (await exists()) {

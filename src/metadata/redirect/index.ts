@@ -5,7 +5,6 @@ export {
   describeRedirect,
   removeRedirect,
   parseIptablesRules,
-  parseNftRuleset,
   splitRuleLine,
   sameRuleSpec,
   type RedirectResult,

@@ -18,6 +18,7 @@
  *   own table `ip netops_metadata` (nft).
  */
 import {UsageError} from '../../errors.js'
+import {isIPv4, isLoopbackV4} from '../ip.js'
 
 export const METADATA_ADDRESS = '169.254.169.254'
 export const METADATA_PORT = 80
@@ -26,7 +27,7 @@ export const NFT_FAMILY = 'ip'
 export const NFT_TABLE = 'netops_metadata'
 const NFT_CHAIN = 'prerouting'
 /** Before iptables-nft's nat chains (dstnat = -100), so ours wins. */
-export const NFT_PRIORITY = 'dstnat - 10'
+const NFT_PRIORITY = 'dstnat - 10'
 
 export type RedirectBackend = 'iptables' | 'nft'
 export type RedirectMode = 'redirect' | 'dnat'
@@ -65,17 +66,8 @@ export interface RedirectPlan {
   notes: string[]
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
 /** Linux interface names: at most 15 bytes, no whitespace, `/` or quotes. */
 const IFNAME = /^[A-Za-z0-9_.:@+-]{1,15}$/
-
-function isIPv4(s: string): boolean {
-  return IPV4.test(s)
-}
-
-function isLoopbackV4(s: string): boolean {
-  return isIPv4(s) && s.startsWith('127.')
-}
 
 /** Parse `HOST:PORT` (IPv4 literal only). */
 export function parseTarget(to: string): RedirectTarget {
@@ -192,11 +184,6 @@ function nftRuleExpr(mode: RedirectMode, target: RedirectTarget, bridge: string 
     'comment',
     `"${RULE_COMMENT}"`,
   ]
-}
-
-/** How `nft list table` prints our rule (used to tell an up-to-date table from a stale one). */
-export function nftRuleText(mode: RedirectMode, target: RedirectTarget, bridge: string | null): string {
-  return nftRuleExpr(mode, target, bridge).join(' ')
 }
 
 export function nftAddCommands(mode: RedirectMode, target: RedirectTarget, bridge: string | null): string[][] {

@@ -232,7 +232,7 @@ test('cloudstack: latest/meta-data/ has a top-level availability-zone and crawls
 })
 
 test('custom namespace: /NAME/latest/meta_data.json and user_data, nothing without a namespace', () => {
-  assert.equal(JSON.parse(body(custom(waf, '/nsfocus/latest/meta_data.json', {namespace: 'nsfocus'}))).uuid, 'waf-01')
+  assert.equal((JSON.parse(body(custom(waf, '/nsfocus/latest/meta_data.json', {namespace: 'nsfocus'}))) as {uuid: string}).uuid, 'waf-01')
   assert.equal(body(custom(waf, '/nsfocus/latest/user_data', {namespace: 'nsfocus'})).startsWith('#!/bin/sh'), true)
   assert.equal(custom(bare, '/nsfocus/latest/user_data', {namespace: 'nsfocus'}).status, 404)
   assert.equal(custom(waf, '/nsfocus/latest/meta_data.json').status, 404)

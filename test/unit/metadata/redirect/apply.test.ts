@@ -1,34 +1,40 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {DependencyError, PermissionError, RedirectCommandError, RedirectConflictError} from '../../../../src/errors.js'
+import {DependencyError, PermissionError, RedirectCommandError, RedirectConflictError, VerificationError} from '../../../../src/errors.js'
 import type {ExecResult, Executor} from '../../../../src/ovs/executor.js'
 import {
   applyRedirect,
   parseIptablesRules,
-  parseNftRuleset,
   planRedirect,
   removeRedirect,
   splitRuleLine,
   sameRuleSpec,
 } from '../../../../src/metadata/redirect/index.js'
 import {renderRedirect} from '../../../../src/cli/render/redirect.js'
+import {nftFixture, onlyTables} from '../../../helpers/nft-fixtures.js'
 
-/** A stateful stand-in for iptables (nat table, -S/-C/-I/-D) and `nft list tables`. */
+const EMPTY_NFT = nftFixture('empty.ruleset.json')
+
+/** A stateful stand-in for iptables (nat table, -S/-C/-I/-D); `nft -j list ruleset` answers `nft` (JSON). */
 class FakeIptables implements Executor {
   readonly where = 'local'
   readonly calls: string[][] = []
   rules: string[]
-  nftTables: string[] = []
-  nftRules: string[] = []
+  nft = EMPTY_NFT
   constructor(rules: string[] = []) {
     this.rules = [...rules]
   }
-  async run(argv: string[]): Promise<ExecResult> {
+  run(argv: string[]): Promise<ExecResult> {
+    return Promise.resolve(this.answer(argv))
+  }
+  private answer(argv: string[]): ExecResult {
     this.calls.push(argv)
     const ok = (stdout = ''): ExecResult => ({command: argv, exitCode: 0, stdout, stderr: '', signal: null})
     const fail = (exitCode: number, stderr: string): ExecResult => ({command: argv, exitCode, stdout: '', stderr, signal: null})
-    if (argv[0] === 'nft')
-      return ok(this.nftTables.map((t) => `table ${t} {\n\tchain c {\n${this.nftRules.map((r) => `\t\t${r}\n`).join('')}\t}\n}\n`).join(''))
+    if (argv[0] === 'nft') {
+      assert.deepEqual(argv, ['nft', '-j', 'list', 'ruleset'])
+      return ok(this.nft)
+    }
     const [, t, nat, op, chain, ...rest] = argv
     assert.equal(t, '-t')
     assert.equal(nat, 'nat')
@@ -53,7 +59,9 @@ class FakeIptables implements Executor {
     }
     throw new Error(`unexpected ${argv.join(' ')}`)
   }
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return Promise.resolve()
+  }
 }
 
 const OURS =
@@ -115,7 +123,7 @@ describe('redirect apply/remove with iptables (fake iptables)', () => {
   })
   test("netops's own nft table while asking for iptables is a conflict naming --remove --nft", async () => {
     const ex = new FakeIptables([])
-    ex.nftTables = ['ip netops_metadata']
+    ex.nft = onlyTables(nftFixture('ours-redirect-and-sets.ruleset.json'), 'ip netops_metadata')
     await assert.rejects(
       applyRedirect(plan(), ex),
       (e: unknown) => e instanceof RedirectConflictError && e.suggestions.some((s) => s.includes('--remove --nft')),
@@ -123,11 +131,14 @@ describe('redirect apply/remove with iptables (fake iptables)', () => {
   })
   test('a native nft rule redirecting 169.254.169.254:80 is a conflict for the iptables backend too', async () => {
     const ex = new FakeIptables([])
-    ex.nftTables = ['inet other']
-    ex.nftRules = ['ip daddr 169.254.169.254 tcp dport 80 dnat ip to 10.0.0.9:8775']
-    await assert.rejects(applyRedirect(plan(), ex), (e: unknown) => e instanceof RedirectConflictError && /inet other/.test(e.message))
-    ex.nftTables = ['ip nat']
-    ex.nftRules = ['iifname "br-md" ip daddr 169.254.169.254 tcp dport 80 counter packets 0 bytes 0 redirect to :8807']
+    const captured = nftFixture('iptables-nft-and-inet-other.ruleset.json')
+    ex.nft = onlyTables(captured, 'inet other')
+    await assert.rejects(applyRedirect(plan(), ex), (e: unknown) => {
+      assert.ok(e instanceof RedirectConflictError)
+      assert.match(e.message, /table inet other chain pre: ip daddr 169\.254\.169\.254 tcp dport 80 dnat ip to 10\.0\.0\.9:8775$/)
+      return true
+    })
+    ex.nft = onlyTables(captured, 'ip nat')
     assert.equal(
       (await applyRedirect(plan(), ex)).changed,
       true,
@@ -157,8 +168,8 @@ describe('redirect apply/remove with iptables (fake iptables)', () => {
 describe('redirect errors from the programs', () => {
   const replying = (exitCode: number, stderr: string): Executor => ({
     where: 'local',
-    run: async (argv) => ({command: argv, exitCode, stdout: '', stderr, signal: null}),
-    close: async () => {},
+    run: (argv) => Promise.resolve({command: argv, exitCode, stdout: '', stderr, signal: null}),
+    close: () => Promise.resolve(),
   })
   test('iptables not installed (exit 127) is a DependencyError (exit 13) naming the Debian package', async () => {
     await assert.rejects(applyRedirect(plan(), replying(127, 'iptables: command not found')), (e: unknown) => {
@@ -211,31 +222,139 @@ describe('redirect parsers', () => {
     assert.equal(rules.length, 1)
     assert.equal(rules[0]!.chain, 'PREROUTING')
   })
-  test('nft list ruleset: rules carry their table and chain, counters dropped', () => {
-    const lines = parseNftRuleset(`table ip nat {
-\tchain PREROUTING {
-\t\ttype nat hook prerouting priority dstnat; policy accept;
-\t\tip daddr 169.254.169.254 tcp dport 80 counter packets 3 bytes 180 redirect to :8807
-\t}
+})
+
+/** A scripted nft: each argv answers the next of its replies (the last one repeats); changes answer ''. */
+class ScriptedNft implements Executor {
+  readonly where = 'local'
+  readonly calls: string[][] = []
+  constructor(private readonly replies: Record<string, Array<string | {exitCode: number; stderr: string}>>) {}
+  run(argv: string[]): Promise<ExecResult> {
+    this.calls.push(argv)
+    const list = this.replies[argv.join(' ')]
+    const reply = list === undefined ? '' : list.length > 1 ? list.shift()! : list[0]!
+    const res: ExecResult =
+      typeof reply === 'string'
+        ? {command: argv, exitCode: 0, stdout: reply, stderr: '', signal: null}
+        : {command: argv, exitCode: reply.exitCode, stdout: '', stderr: reply.stderr, signal: null}
+    return Promise.resolve(res)
+  }
+  close(): Promise<void> {
+    return Promise.resolve()
+  }
 }
-table ip netops_metadata {
-\tchain prerouting {
-\t\tiifname "br-md" ip daddr 169.254.169.254 tcp dport 80 redirect to :8807 comment "netops-metadata"
-\t}
-}
-`)
-    assert.deepEqual(
-      lines.map((l) => [l.table, l.chain, l.text]),
-      [
-        ['nat', 'PREROUTING', 'type nat hook prerouting priority dstnat; policy accept;'],
-        ['nat', 'PREROUTING', 'ip daddr 169.254.169.254 tcp dport 80 redirect to :8807'],
-        [
-          'netops_metadata',
-          'prerouting',
-          'iifname "br-md" ip daddr 169.254.169.254 tcp dport 80 redirect to :8807 comment "netops-metadata"',
-        ],
-      ],
-    )
+
+describe('redirect apply/remove with nft (captured nft -j output)', () => {
+  const RULESET = 'nft -j list ruleset'
+  const OUR_TABLE = 'nft -j list table ip netops_metadata'
+  const TABLES = 'nft -j list tables'
+  const redirectOurs = onlyTables(nftFixture('ours-redirect-and-sets.ruleset.json'), 'ip netops_metadata')
+  const nftPlan = (to = '127.0.0.1:8807', bridge: string | null = 'br-md') =>
+    planRedirect({to, backend: 'nft', ...(bridge === null ? {} : {bridge})})
+  const ran = (ex: ScriptedNft) => ex.calls.map((c) => c.slice(0, 4).join(' '))
+
+  test('an up-to-date table is left alone: one listing, nothing else run', async () => {
+    const ex = new ScriptedNft({[RULESET]: [redirectOurs]})
+    const r = await applyRedirect(nftPlan(), ex)
+    assert.equal(r.changed, false)
+    assert.deepEqual(r.unchanged, nftPlan().rules)
+    assert.deepEqual(ex.calls, [['nft', '-j', 'list', 'ruleset']])
+  })
+  test('a stale table is deleted and the plan added, then read back', async () => {
+    const ex = new ScriptedNft({[RULESET]: [redirectOurs], [OUR_TABLE]: [nftFixture('ours-dnat.table.json')]})
+    const r = await applyRedirect(nftPlan('10.9.0.5:8807', null), ex)
+    assert.equal(r.changed, true)
+    assert.deepEqual(r.removed, [['nft', 'delete', 'table', 'ip', 'netops_metadata']])
+    assert.deepEqual(r.applied, nftPlan('10.9.0.5:8807', null).rules)
+    assert.deepEqual(ran(ex), [
+      RULESET,
+      'nft delete table ip',
+      'nft add table ip',
+      'nft add chain ip',
+      'nft add rule ip',
+      'nft -j list table',
+    ])
+  })
+  test('on an empty ruleset the plan is added without a delete', async () => {
+    const ex = new ScriptedNft({[RULESET]: [nftFixture('empty.ruleset.json')], [OUR_TABLE]: [redirectOurs]})
+    const r = await applyRedirect(nftPlan(), ex)
+    assert.deepEqual(r.removed, [])
+    assert.equal(r.applied.length, 3)
+  })
+  test('a rule that reads back differently is a VerificationError (exit 6)', async () => {
+    const ex = new ScriptedNft({[RULESET]: [nftFixture('empty.ruleset.json')], [OUR_TABLE]: [nftFixture('ours-dnat.table.json')]})
+    await assert.rejects(applyRedirect(nftPlan(), ex), (e: unknown) => {
+      assert.ok(e instanceof VerificationError)
+      assert.equal(e.exitCode, 6)
+      assert.equal(
+        e.details?.['expected'],
+        'iifname "br-md" ip daddr 169.254.169.254 tcp dport 80 redirect to :8807 comment "netops-metadata"',
+      )
+      return true
+    })
+  })
+  test("iptables-nft's DNAT of the metadata address is a conflict described by its iptables -S line", async () => {
+    const ex = new ScriptedNft({
+      [RULESET]: [nftFixture('iptables-nft-and-inet-other.ruleset.json')],
+      'iptables -t nat -S': [nftFixture('iptables-nft-and-inet-other.iptables-S.txt')],
+    })
+    await assert.rejects(applyRedirect(nftPlan(), ex), (e: unknown) => {
+      assert.ok(e instanceof RedirectConflictError)
+      assert.equal(e.exitCode, 12)
+      assert.deepEqual(e.details?.['rules'], [
+        'table ip nat chain PREROUTING: -A PREROUTING -d 169.254.169.254/32 -i br-md -p tcp -m tcp --dport 80 -m comment --comment netops-metadata -j REDIRECT --to-ports 8807',
+        'table ip nat chain PREROUTING: -A PREROUTING -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.201.0.2:8775',
+        'table inet other chain pre: ip daddr 169.254.169.254 tcp dport 80 dnat ip to 10.0.0.9:8775',
+      ])
+      assert.ok(e.suggestions.some((s) => s.includes('--remove (no --nft)')))
+      return true
+    })
+    assert.ok(!ex.calls.some((c) => c[1] === 'add' || c[1] === 'delete'), 'nothing changed')
+  })
+  test('when iptables cannot be asked, the xt rule is described from the JSON alone', async () => {
+    const ex = new ScriptedNft({
+      [RULESET]: [onlyTables(nftFixture('iptables-nft-and-inet-other.ruleset.json'), 'ip nat')],
+      'iptables -t nat -S': [{exitCode: 127, stderr: 'iptables: not found'}],
+    })
+    await assert.rejects(applyRedirect(nftPlan(), ex), (e: unknown) => {
+      assert.ok(e instanceof RedirectConflictError)
+      assert.match(e.message, /table ip nat chain PREROUTING: ip daddr 169\.254\.169\.254 tcp dport 80 xt target "DNAT"/)
+      return true
+    })
+  })
+  test('a foreign table matching the metadata address through a set or a prefix is a conflict', async () => {
+    const ex = new ScriptedNft({[RULESET]: [nftFixture('ours-redirect-and-sets.ruleset.json')]})
+    await assert.rejects(applyRedirect(nftPlan(), ex), (e: unknown) => {
+      assert.ok(e instanceof RedirectConflictError)
+      assert.deepEqual(e.details?.['rules'], [
+        'table inet sets chain pre: ip daddr { 10.0.0.1, 169.254.169.254 } tcp dport { 80, 443 } redirect to :1',
+        'table inet sets chain pre: ip daddr 169.254.0.0/16 tcp dport 80-90 dnat ip to 10.0.0.7',
+      ])
+      assert.ok(!e.suggestions.some((s) => s.includes('--remove (no --nft)')), 'native rules: no iptables hint')
+      return true
+    })
+  })
+  test('--remove deletes our table and checks it is gone; without it nothing is run', async () => {
+    const ex = new ScriptedNft({[TABLES]: [nftFixture('ours-redirect-and-sets.tables.json'), nftFixture('empty.tables.json')]})
+    const r = await removeRedirect('nft', ex)
+    assert.equal(r.changed, true)
+    assert.deepEqual(ran(ex), [TABLES, 'nft delete table ip', TABLES])
+    const none = new ScriptedNft({[TABLES]: [nftFixture('empty.tables.json')]})
+    assert.equal((await removeRedirect('nft', none)).changed, false)
+    assert.deepEqual(ran(none), [TABLES])
+  })
+  test('a table still there after the delete is a VerificationError', async () => {
+    const ex = new ScriptedNft({[TABLES]: [nftFixture('ours-redirect-and-sets.tables.json')]})
+    await assert.rejects(removeRedirect('nft', ex), (e: unknown) => e instanceof VerificationError && /still there/.test(e.message))
+  })
+  test('nft printing something that is not JSON is NETOPS_METADATA_REDIRECT_FAILED (exit 4)', async () => {
+    const ex = new ScriptedNft({[RULESET]: ['table ip nat {\n}\n']})
+    await assert.rejects(applyRedirect(nftPlan(), ex), (e: unknown) => {
+      assert.ok(e instanceof RedirectCommandError)
+      assert.equal(e.exitCode, 4)
+      assert.match(e.message, /^nft -j list ruleset printed no nft JSON: not JSON/)
+      return true
+    })
   })
 })
 
