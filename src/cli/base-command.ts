@@ -95,7 +95,10 @@ export abstract class BaseCommand extends Command {
 
 /** Map anything thrown to a NetopsError: oclif parse errors become usage errors. */
 function toNetopsError(err: unknown, commandId?: string): NetopsError {
-  if (err instanceof NetopsError) return err
+  if (err instanceof NetopsError) {
+    err.message = withoutFlagParseFrame(err.message)
+    return err
+  }
   if (err instanceof Error) {
     const oclifExit = (err as {oclif?: {exit?: number}}).oclif?.exit
     if (oclifExit !== undefined || err.name.endsWith('ParseError') || /Flag|argument|Expected/.test(err.name)) {
@@ -113,6 +116,15 @@ function toNetopsError(err: unknown, commandId?: string): NetopsError {
     })
   }
   return new UnexpectedError(String(err))
+}
+
+/**
+ * oclif re-words an error thrown by a Flags.custom parse function as
+ * `Parsing --flag \n\t<message>\nSee more help with --help`; ours already name the flag.
+ */
+export function withoutFlagParseFrame(message: string): string {
+  const m = /^Parsing --\S+ \n\t([\s\S]*)\nSee more help with --help$/.exec(message)
+  return m?.[1] ?? message
 }
 
 function formatError(error: NetopsError): string {

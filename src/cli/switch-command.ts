@@ -8,7 +8,7 @@ import {ask, canPrompt} from './prompt.js'
 import {renderHostTable} from './render/table.js'
 import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
 import {InputError, UsageError} from '../errors.js'
-import type {PlatformName} from '../platforms/types.js'
+import {isPlatformName, type PlatformName} from '../platforms/types.js'
 import {SwitchDevice} from '../switch/device.js'
 import {DEFAULT_RECOVERY_INTERVAL} from '../switch/planner.js'
 import type {SessionLogEntry} from '../session/cli-session.js'
@@ -74,7 +74,7 @@ function readSwitchInventory(file: string): Array<Partial<SwitchJob> & {host: st
     if (e.port !== undefined) job.port = String(e.port)
     if (e.ssh_port !== undefined) job.sshPort = Number(e.ssh_port)
     if (typeof e.username === 'string') job.username = e.username
-    if (e.platform === 'ios' || e.platform === 'nxos' || e.platform === 'auto') job.platform = e.platform
+    if (e.platform === 'auto' || isPlatformName(e.platform)) job.platform = e.platform
     return job
   })
 }

@@ -6,6 +6,7 @@
  * (`Gi1/0/19`); NX-OS prints `Ethernet1/19` and `Eth1/19`. Users type anything in between
  * (`gi1/0/19`, `g1/0/19`, `19`). Everything that compares interfaces goes through here.
  */
+import type {PlatformName} from './types.js'
 
 export interface InterfaceName {
   /** Long form as the device prints it in `show interfaces`: `GigabitEthernet1/0/19`. */
@@ -20,7 +21,7 @@ export interface InterfaceName {
 
 export interface NormalizeOptions {
   /** NX-OS spells port channels `port-channel5`; IOS `Port-channel5` (default). */
-  platform?: 'ios' | 'nxos'
+  platform?: PlatformName
 }
 
 interface TypeSpec {

@@ -17,6 +17,7 @@ import {arg, helpAt, kw, leaf, match, tokenize, type Args, type Node} from './gr
 import * as ios from './show-ios.js'
 import * as nxos from './show-nxos.js'
 import {NXOS_COPYRIGHT} from './show-nxos.js'
+import type {PlatformName} from '../../platforms/types.js'
 
 export type Mode = 'user' | 'exec' | 'config' | 'config-if'
 
@@ -96,7 +97,7 @@ export class CliSession {
     this.mode = this.device.platform === 'nxos' ? 'exec' : 'user'
   }
 
-  get platform(): 'ios' | 'nxos' {
+  get platform(): PlatformName {
     return this.device.platform
   }
 
@@ -568,7 +569,7 @@ function parseFilter(text: string): {apply: (t: string) => string} | {error: 'in
 
 const treeCache = new Map<string, Array<Node<Handler>>>()
 
-function treesFor(platform: 'ios' | 'nxos', mode: Mode): Array<Node<Handler>> {
+function treesFor(platform: PlatformName, mode: Mode): Array<Node<Handler>> {
   const key = platform + ':' + mode
   let t = treeCache.get(key)
   if (!t) {
@@ -582,7 +583,7 @@ function port(s: CliSession, a: Args, key = 'if'): PortState {
   return s.device.port(String(a[key]))
 }
 
-function buildTrees(platform: 'ios' | 'nxos', mode: Mode): Array<Node<Handler>> {
+function buildTrees(platform: PlatformName, mode: Mode): Array<Node<Handler>> {
   if (mode === 'user') return [userTree()]
   if (mode === 'exec') return [platform === 'ios' ? iosExecTree() : nxosExecTree()]
   const global = configTree(platform)
@@ -590,7 +591,7 @@ function buildTrees(platform: 'ios' | 'nxos', mode: Mode): Array<Node<Handler>> 
   return [ifTree(platform), global]
 }
 
-const terminalTree = (platform: 'ios' | 'nxos'): Node<Handler> =>
+const terminalTree = (platform: PlatformName): Node<Handler> =>
   kw({
     length: arg(
       {name: 'n', kind: 'int', min: 0, max: 512},
@@ -797,7 +798,7 @@ function nxosExecTree(): Node<Handler> {
   })
 }
 
-function configTree(platform: 'ios' | 'nxos'): Node<Handler> {
+function configTree(platform: PlatformName): Node<Handler> {
   const [min, max] = RECOVERY_RANGE[platform]
   const causes: Record<string, Node<Handler>> = {}
   const noCauses: Record<string, Node<Handler>> = {}
@@ -851,7 +852,7 @@ function doExec(s: CliSession, a: Args): void | Promise<void> {
   return m.run(s, m.args)
 }
 
-function ifTree(platform: 'ios' | 'nxos'): Node<Handler> {
+function ifTree(platform: PlatformName): Node<Handler> {
   const cur = (s: CliSession): string => s.iface!.name
   const common: Record<string, Node<Handler>> = {
     shutdown: leaf((s) => s.device.setShutdown(cur(s), true)),

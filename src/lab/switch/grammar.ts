@@ -4,7 +4,8 @@
  * words, the rest of the line, interface names), and the three failure kinds the CLI reports:
  * invalid input at a character position (for the caret), ambiguous prefix, incomplete command.
  */
-import {commonPrefix, parseInterfaceRef, type Platform} from './ports.js'
+import {commonPrefix, parseInterfaceRef} from './ports.js'
+import type {PlatformName} from '../../platforms/types.js'
 
 export interface Token {
   text: string
@@ -44,7 +45,7 @@ export function tokenize(line: string): Token[] {
 export function match<H>(
   root: Node<H>,
   line: string,
-  platform: Platform,
+  platform: PlatformName,
   portExists: (name: string) => boolean = () => true,
 ): MatchResult<H> {
   const toks = tokenize(line)
@@ -134,7 +135,7 @@ export function arg<H>(spec: Omit<ArgSpec<H>, 'next'>, next: Node<H>): Node<H> {
  * Context help (`?`): what may come next after `line`. With a partial last word, the keywords it
  * starts; otherwise every keyword of the node reached, the argument placeholder and `<cr>`.
  */
-export function helpAt<H>(root: Node<H>, line: string, platform: Platform): {partial: boolean; words: string[]} | undefined {
+export function helpAt<H>(root: Node<H>, line: string, platform: PlatformName): {partial: boolean; words: string[]} | undefined {
   const toks = tokenize(line)
   const partial = line.length > 0 && !/\s$/.test(line)
   const walk = partial ? toks.slice(0, -1) : toks
