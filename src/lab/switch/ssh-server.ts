@@ -1,13 +1,13 @@
 /**
  * The SSH front-end of the lab switch: an ssh2 Server that authenticates with the configured
- * credentials (password, keyboard-interactive, optionally public keys) and runs one CliSession
+ * credentials (password, keyboard-interactive, optionally public keys) and runs one SimulatedCli
  * per interactive shell. An `exec` request runs a single command and closes, as Cisco IOS does.
  */
 import {createHash, getCiphers, timingSafeEqual} from 'node:crypto'
 import type {AddressInfo} from 'node:net'
 import ssh2 from 'ssh2'
 import type {AuthContext, Connection, ServerConfig} from 'ssh2'
-import {CliSession, type LabFaults} from './cli.js'
+import {SimulatedCli, type LabFaults} from './cli.js'
 import type {Device} from './device.js'
 import type {HostKey} from './host-key.js'
 
@@ -140,7 +140,7 @@ export function startSshFront(o: SshFrontOptions): Promise<SshFront> {
         session.on('env', (accept) => accept?.())
         session.on('shell', (accept) => {
           const stream = accept()
-          const cli = new CliSession({
+          const cli = new SimulatedCli({
             device: o.device,
             username: user,
             enablePassword: o.enablePassword,
@@ -170,7 +170,7 @@ export function startSshFront(o: SshFrontOptions): Promise<SshFront> {
         session.on('exec', (accept, _reject, req) => {
           const stream = accept()
           let out = ''
-          const cli = new CliSession({
+          const cli = new SimulatedCli({
             device: o.device,
             username: user,
             enablePassword: o.enablePassword,

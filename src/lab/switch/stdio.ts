@@ -12,7 +12,7 @@
 import {realpathSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 import {pathToFileURL} from 'node:url'
-import {CliSession} from './cli.js'
+import {SimulatedCli} from './cli.js'
 import {Device, SCENARIOS, type Scenario} from './device.js'
 import {bindStateFile, readState} from './state-file.js'
 import {isPlatformName, type PlatformName} from '../../platforms/types.js'
@@ -61,7 +61,7 @@ export function runStdio(o: StdioOptions = {}): Promise<void> {
       if ('pause' in input && typeof input.pause === 'function') input.pause()
       resolve()
     }
-    const cli = new CliSession({
+    const cli = new SimulatedCli({
       device,
       username: o.username ?? 'admin',
       enablePassword: o.enablePassword ?? 'cisco',

@@ -19,7 +19,10 @@ test('parseTimeScale takes a positive number and refuses anything else as an inp
 })
 
 test('authorizedKeyLines keeps one key per line and skips blanks and comments', () => {
-  assert.deepEqual(authorizedKeyLines('# mine\nssh-ed25519 AAAA a@b\n\n  ssh-rsa BBBB c@d  \r\n'), ['ssh-ed25519 AAAA a@b', 'ssh-rsa BBBB c@d'])
+  assert.deepEqual(authorizedKeyLines('# mine\nssh-ed25519 AAAA a@b\n\n  ssh-rsa BBBB c@d  \r\n'), [
+    'ssh-ed25519 AAAA a@b',
+    'ssh-rsa BBBB c@d',
+  ])
 })
 
 test('readInputFile returns the text, and names what the file was for when it cannot be read', () => {
@@ -37,6 +40,9 @@ test('readInputFile returns the text, and names what the file was for when it ca
 })
 
 test('withoutFlagParseFrame undoes the frame oclif puts around a custom flag parse error, and leaves other text alone', () => {
-  assert.equal(withoutFlagParseFrame('Parsing --time-scale \n\t--time-scale must be a number > 0, got x\nSee more help with --help'), '--time-scale must be a number > 0, got x')
+  assert.equal(
+    withoutFlagParseFrame('Parsing --time-scale \n\t--time-scale must be a number > 0, got x\nSee more help with --help'),
+    '--time-scale must be a number > 0, got x',
+  )
   assert.equal(withoutFlagParseFrame('no switch given'), 'no switch given')
 })
