@@ -69,14 +69,14 @@ export abstract class BaseCommand extends Command {
     return {error: toNetopsError(err, this.id).toJSON()}
   }
 
-  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+  protected override catch(err: Error & {exitCode?: number}): Promise<unknown> {
     // this.exit() and --help/--version use oclif's ExitError: let oclif handle it.
-    if (err instanceof Errors.ExitError) throw err
+    if (err instanceof Errors.ExitError) return Promise.reject(err)
     const error = toNetopsError(err, this.id)
     process.exitCode = error.exitCode
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(error))
-      return
+      return Promise.resolve(undefined)
     }
     try {
       ux.action.stop(color.red('failed'))
@@ -85,7 +85,7 @@ export abstract class BaseCommand extends Command {
     }
     process.stderr.write(formatError(error))
     if (process.env.NETOPS_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
-    return undefined
+    return Promise.resolve(undefined)
   }
 }
 

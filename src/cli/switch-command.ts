@@ -69,7 +69,12 @@ function readSwitchInventory(file: string): Array<Partial<SwitchJob> & {host: st
       throw new InputError(`${file}: switches[${i}] has no host`, {suggestions: ['each entry needs `host: NAME_OR_ADDRESS`']})
     }
     const job: Partial<SwitchJob> & {host: string} = {host: e.host}
-    if (e.port !== undefined) job.port = String(e.port)
+    if (typeof e.port === 'string' || typeof e.port === 'number') job.port = String(e.port)
+    else if (e.port != null) {
+      throw new InputError(`${file}: switches[${i}].port must be a port name or number`, {
+        suggestions: ['e.g. `port: 19` or `port: Gi1/0/19`'],
+      })
+    }
     if (e.ssh_port !== undefined) job.sshPort = Number(e.ssh_port)
     if (typeof e.username === 'string') job.username = e.username
     if (e.platform === 'auto' || isPlatformName(e.platform)) job.platform = e.platform
@@ -158,7 +163,7 @@ export abstract class SwitchCommand extends BaseCommand {
 }
 
 /** A switch's name in the per-host table and --json: `host`, or `host:sshPort` when an SSH port is given. */
-export function jobLabel(job: SwitchJob): string {
+function jobLabel(job: SwitchJob): string {
   return job.sshPort === undefined ? job.host : `${job.host}:${job.sshPort}`
 }
 
