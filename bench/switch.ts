@@ -123,7 +123,7 @@ async function runNetops(f: Fleet, dir: string): Promise<RunResult> {
           wait: false,
           waitTimeoutMs: 0,
           pollIntervalMs: 1000,
-          confirm: async () => true,
+          confirm: () => Promise.resolve(true),
         })
         if (!r.verified || r.applied.length !== 4) throw new Error(`unexpected result: ${JSON.stringify(r.applied)}`)
       } finally {

@@ -1,9 +1,10 @@
-import {readFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {renderLabSwitch} from '../../src/cli/render/lab.js'
-import {InputError, ListenError} from '../../src/errors.js'
+import {authorizedKeysFileFlag, hostKeyFileFlag, timeScaleFlag} from '../../src/cli/lab-flags.js'
+import {ListenError} from '../../src/errors.js'
 import {SCENARIOS} from '../../src/lab/switch/device.js'
+import {PLATFORM_NAMES} from '../../src/platforms/types.js'
 import {LAB_DEFAULTS, startLabFleet, type LabSwitchOptions} from '../../src/lab/switch/index.js'
 import {describeLab, type LabSwitchReport} from '../../src/lab/switch/report.js'
 import {runStdio} from '../../src/lab/switch/stdio.js'
@@ -45,7 +46,7 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
     password: Flags.string({noCacheDefault: true, description: 'login password (default: admin)'}),
     'enable-password': Flags.string({noCacheDefault: true, description: 'enable secret (default: cisco)'}),
     platform: Flags.option({
-      options: ['ios', 'nxos'] as const,
+      options: PLATFORM_NAMES,
       default: 'ios' as const,
       description: 'Cisco IOS-XE (Catalyst 3850) or NX-OS (Nexus 9000)',
     })(),
@@ -56,15 +57,15 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
     })(),
     hostname: Flags.string({default: LAB_DEFAULTS.hostname, description: 'device hostname (prompt); with --count: <hostname>-<n>'}),
     scenario: Flags.option({options: SCENARIOS, default: 'loop' as const, description: 'what port 19 is doing'})(),
-    'time-scale': Flags.string({default: '1', description: 'multiply device timers: 0.01 makes the 300 s recovery timer 3 s'}),
+    'time-scale': timeScaleFlag(),
     'legacy-ssh': Flags.boolean({
       default: false,
       description: 'offer only what classic IOS (SSH-2.0-Cisco-1.25) offers: SHA-1 DH key exchange, ssh-rsa, CBC ciphers',
     }),
     count: Flags.integer({min: 1, max: 1000, default: 1, description: 'start a fleet of N switches (benchmarks); they share one host key'}),
     jitter: Flags.boolean({default: false, description: 'add up to 15 % random extra to the recovery timer, as real IOS does'}),
-    'host-key': Flags.string({description: 'private host key file to use (default: generated at start)'}),
-    'authorized-keys': Flags.string({description: 'authorized_keys file: also accept these public keys'}),
+    'host-key': hostKeyFileFlag(),
+    'authorized-keys': authorizedKeysFileFlag(),
     // test knobs
     stdio: Flags.boolean({hidden: true, default: false, description: 'run the CLI on stdin/stdout instead of SSH (OpenSSH ForceCommand)'}),
     'state-file': Flags.string({hidden: true, description: 'with --stdio: JSON file keeping the device state across logins'}),
@@ -76,10 +77,7 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
 
   async run(): Promise<LabSwitchReport | undefined> {
     const {flags} = await this.parse(LabSwitchCommand)
-    const timeScale = Number(flags['time-scale'])
-    if (!Number.isFinite(timeScale) || timeScale <= 0) {
-      throw new InputError(`--time-scale must be a number > 0, got ${flags['time-scale']}`, {suggestions: ['e.g. --time-scale 0.01']})
-    }
+    const timeScale = flags['time-scale']
     const password = flags.password ?? LAB_DEFAULTS.password
     const enablePassword = flags['enable-password'] ?? LAB_DEFAULTS.enablePassword
     const scenario = flags.scenario
@@ -117,13 +115,8 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
       },
     }
     if (flags.count === 1 || flags.hostname !== LAB_DEFAULTS.hostname) opts.hostname = flags.hostname
-    if (flags['host-key']) opts.hostKey = readInput(flags['host-key'], 'host key')
-    if (flags['authorized-keys']) {
-      opts.authorizedKeys = readInput(flags['authorized-keys'], 'authorized keys')
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('#'))
-    }
+    if (flags['host-key'] !== undefined) opts.hostKey = flags['host-key']
+    if (flags['authorized-keys'] !== undefined) opts.authorizedKeys = flags['authorized-keys']
 
     const fleet = await startLabFleet(flags.count, opts).catch((error: unknown) => {
       const code = (error as NodeJS.ErrnoException).code
@@ -146,13 +139,5 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
     this.info('stopped')
     // the document was printed when the switch started listening: nothing more on stdout
     return undefined
-  }
-}
-
-function readInput(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new InputError(`cannot read ${what} file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {cause: error})
   }
 }

@@ -1,5 +1,5 @@
 import type {MultiHostResult} from '../../src/cli/multi-host.js'
-import {renderDiagnosis} from '../../src/cli/render/switch.js'
+import {renderDiagnosis, summarizeDiagnosis} from '../../src/cli/render/switch.js'
 import {intervalFlag, SwitchCommand, switchFlags} from '../../src/cli/switch-command.js'
 import {diagnose} from '../../src/switch/diagnose.js'
 import type {Diagnosis} from '../../src/switch/types.js'
@@ -28,13 +28,9 @@ loopdetect, link-flap, ...), admin-down, healthy.`
 
   async run(): Promise<Diagnosis | MultiHostResult<Diagnosis>> {
     const {flags} = await this.parse(SwitchDiagnose)
-    const result = await this.onSwitches(
-      flags,
-      async (device, job) => diagnose(await device.readPort(job.port), device.platform, flags.interval),
-      (d) =>
-        `${d.interface} ${d.status} → ${d.verdict}${d.plan.length ? ` (${d.plan.length} line${d.plan.length === 1 ? '' : 's'} to send)` : ''}`,
+    const outcome = await this.onSwitches(flags, this.switchJobs(flags), async (device, job) =>
+      diagnose(await device.readPort(job.port), device.platform, flags.interval),
     )
-    if (!('hosts' in result)) this.render(renderDiagnosis, result)
-    return result
+    return this.finishTargets(outcome, renderDiagnosis, summarizeDiagnosis)
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import type {MultiHostResult} from '../../src/cli/multi-host.js'
 import {canPrompt, confirm} from '../../src/cli/prompt.js'
-import {renderFixResult, renderPlan} from '../../src/cli/render/switch.js'
+import {renderFixResult, renderPlan, summarizeFixResult} from '../../src/cli/render/switch.js'
 import {intervalFlag, SwitchCommand, switchFlags} from '../../src/cli/switch-command.js'
 import {ConfirmationRequiredError} from '../../src/errors.js'
 import {fixLoop, type FixLoopResult} from '../../src/switch/fix-loop.js'
@@ -37,7 +37,8 @@ If the session breaks mid-way it reports exactly which lines were applied.`
 
   async run(): Promise<FixLoopResult | MultiHostResult<FixLoopResult>> {
     const {flags} = await this.parse(SwitchFixLoop)
-    const several = this.jobsFrom(flags).length > 1
+    const jobs = this.switchJobs(flags)
+    const several = jobs.length > 1
     const interactive = canPrompt() && !this.jsonEnabled()
     if (!flags.yes && !flags['dry-run'] && (several || !interactive)) {
       throw new ConfirmationRequiredError(
@@ -47,28 +48,24 @@ If the session breaks mid-way it reports exactly which lines were applied.`
         {suggestions: ['netops switch fix-loop ... --dry-run', 'netops switch fix-loop ... --yes']},
       )
     }
-    const result = await this.onSwitches(
-      flags,
-      (device, job) =>
-        fixLoop(device, {
-          port: job.port,
-          intervalSeconds: flags.interval,
-          dryRun: flags['dry-run'],
-          bounce: flags.bounce,
-          save: flags.save,
-          wait: flags.wait,
-          waitTimeoutMs: flags['wait-timeout'] * 1000,
-          pollIntervalMs: 2000,
-          confirm: async (plan, before) => {
-            if (flags.yes) return true
-            this.info(renderPlan(plan, device.name, before.interface))
-            return confirm('apply this plan?')
-          },
-          progress: (m) => this.info(m),
-        }),
-      (r) => (r.dryRun ? `plan: ${r.plan.length} line(s)` : r.changed ? `applied ${r.applied.length} line(s)` : 'nothing to change'),
+    const outcome = await this.onSwitches(flags, jobs, (device, job) =>
+      fixLoop(device, {
+        port: job.port,
+        intervalSeconds: flags.interval,
+        dryRun: flags['dry-run'],
+        bounce: flags.bounce,
+        save: flags.save,
+        wait: flags.wait,
+        waitTimeoutMs: flags['wait-timeout'] * 1000,
+        pollIntervalMs: 2000,
+        confirm: async (plan, before) => {
+          if (flags.yes) return true
+          this.info(renderPlan(plan, device.name, before.interface))
+          return confirm('apply this plan?')
+        },
+        progress: (m) => this.info(m),
+      }),
     )
-    if (!('hosts' in result)) this.render(renderFixResult, result)
-    return result
+    return this.finishTargets(outcome, renderFixResult, summarizeFixResult)
   }
 }

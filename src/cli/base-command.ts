@@ -29,7 +29,7 @@ export abstract class BaseCommand extends Command {
 
   /** A warning on stderr; in --json mode it is still written to stderr, stdout stays clean. */
   protected warnLine(message: string): void {
-    process.stderr.write(color.yellow('warning: ') + message + '\n')
+    writeWarning(message)
   }
 
   /** Spinner on stderr around one awaited call (only on an interactive stderr, never in --json mode). */
@@ -46,15 +46,6 @@ export abstract class BaseCommand extends Command {
     }
   }
 
-  /** Several hosts: the per-host document is the result; any failed host makes the exit code 10. */
-  protected settleMany<R extends {failed: number; hosts: unknown[]}>(result: R): R {
-    if (result.failed > 0) {
-      process.exitCode = EXIT_CODES.partial
-      this.warnLine(`${result.failed} of ${result.hosts.length} hosts failed (exit ${EXIT_CODES.partial})`)
-    }
-    return result
-  }
-
   /** One target: render it and return its value. Several: the per-host table and document (exit 10 on any failure). */
   protected finishTargets<T>(
     outcome: TargetsOutcome<T>,
@@ -66,7 +57,12 @@ export abstract class BaseCommand extends Command {
       return outcome.value
     }
     this.render(() => renderHostTable(outcome.results, summarize), null)
-    return this.settleMany(multiHostJson(outcome.results))
+    const result = multiHostJson(outcome.results)
+    if (result.failed > 0) {
+      process.exitCode = EXIT_CODES.partial
+      this.warnLine(`${result.failed} of ${result.hosts.length} hosts failed (exit ${EXIT_CODES.partial})`)
+    }
+    return result
   }
 
   protected override toErrorJson(err: unknown): {error: ReturnType<NetopsError['toJSON']>} {
@@ -93,9 +89,17 @@ export abstract class BaseCommand extends Command {
   }
 }
 
+/** `warning: <message>` on stderr (also in --json mode: stdout stays clean). */
+export function writeWarning(message: string): void {
+  process.stderr.write(color.yellow('warning: ') + message + '\n')
+}
+
 /** Map anything thrown to a NetopsError: oclif parse errors become usage errors. */
 function toNetopsError(err: unknown, commandId?: string): NetopsError {
-  if (err instanceof NetopsError) return unwrapFlagParse(err)
+  if (err instanceof NetopsError) {
+    err.message = withoutFlagParseFrame(err.message)
+    return err
+  }
   if (err instanceof Error) {
     const oclifExit = (err as {oclif?: {exit?: number}}).oclif?.exit
     if (oclifExit !== undefined || err.name.endsWith('ParseError') || /Flag|argument|Expected/.test(err.name)) {
@@ -116,13 +120,12 @@ function toNetopsError(err: unknown, commandId?: string): NetopsError {
 }
 
 /**
- * oclif rewrites the message of an error thrown by a `Flags.custom` parse function to
- * `Parsing --flag \n\t<message>\nSee more help with --help`: give the NetopsError its own message back.
+ * oclif re-words an error thrown by a Flags.custom parse function as
+ * `Parsing --flag \n\t<message>\nSee more help with --help`; ours already name the flag.
  */
-function unwrapFlagParse(err: NetopsError): NetopsError {
-  const m = /^Parsing --[\w-]+ \n\t([\s\S]*)\nSee more help with --help$/.exec(err.message)
-  if (m?.[1] !== undefined) err.message = m[1]
-  return err
+export function withoutFlagParseFrame(message: string): string {
+  const m = /^Parsing --\S+ \n\t([\s\S]*)\nSee more help with --help$/.exec(message)
+  return m?.[1] ?? message
 }
 
 function formatError(error: NetopsError): string {

@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {PLATFORM_NAMES} from '../platforms/types.js'
 
 /** SSH connection flags shared by every command that reaches a device or node over SSH. */
 export const sshFlags = {
@@ -38,7 +39,7 @@ export const switchConnectionFlags = {
     description: 'enable secret (prefer the NETOPS_ENABLE_PASSWORD env var)',
   }),
   platform: Flags.option({
-    options: ['auto', 'ios', 'nxos'] as const,
+    options: ['auto', ...PLATFORM_NAMES] as const,
     default: 'auto' as const,
     description: 'device OS; auto reads show version',
   })(),

@@ -1,5 +1,11 @@
+/**
+ * The one way a command runs against several hosts (`switch ...` with several --host / --inventory
+ * entries, `ovs stp ...` with several --host): repeated hosts dropped with a warning, one host run
+ * as is (its errors thrown), several through runMany, then BaseCommand.finishTargets renders the
+ * per-host table and returns `{hosts, ok, failed}` (exit 10 on any failure).
+ */
 import type {NetopsError} from '../errors.js'
-import type {RunManyResult} from '../util/run-many.js'
+import {runMany, type RunManyResult} from '../util/run-many.js'
 
 /** The `--json` shape of a command run against several hosts. */
 export interface MultiHostResult<T> {
@@ -18,3 +24,42 @@ export function multiHostJson<T>(results: Array<RunManyResult<T>>): MultiHostRes
 
 /** A command's targets: one (its value, errors thrown) or several (every host's outcome). */
 export type TargetsOutcome<T> = {multi: false; value: T} | {multi: true; results: Array<RunManyResult<T>>}
+
+/**
+ * Targets in the order given, each once: a target whose `identity` was already seen is dropped
+ * with a warning (`node7 listed more than once: running it once`).
+ */
+export function uniqueTargets<J>(targets: readonly J[], identity: (target: J) => string, warn: (message: string) => void): J[] {
+  const seen = new Set<string>()
+  const out: J[] = []
+  for (const t of targets) {
+    const id = identity(t)
+    if (seen.has(id)) {
+      warn(`${id} listed more than once: running it once`)
+      continue
+    }
+    seen.add(id)
+    out.push(t)
+  }
+  return out
+}
+
+export interface RunTargetsOptions<J> {
+  /** The HOST column and the `host` of the --json document. */
+  label: (target: J) => string
+  /** At most this many at once. */
+  concurrency: number
+}
+
+/** One target: `fn`'s value, its errors thrown as they are. Several: every target's outcome, in order (never rejects). */
+export async function runTargets<J, T>(
+  targets: readonly J[],
+  options: RunTargetsOptions<J>,
+  fn: (target: J) => Promise<T>,
+): Promise<TargetsOutcome<T>> {
+  const [only, ...rest] = targets
+  if (only === undefined) throw new RangeError('runTargets: no target')
+  if (rest.length === 0) return {multi: false, value: await fn(only)}
+  const results = await runMany(targets.map(options.label), options.concurrency, (_label, i) => fn(targets[i] as J))
+  return {multi: true, results}
+}

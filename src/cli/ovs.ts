@@ -9,8 +9,8 @@ import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
 import {LocalExecutor, SshExecutor, type Executor, type RemoteShell} from '../ovs/executor.js'
 import {Vsctl} from '../ovs/vsctl.js'
 import type {SshTargetOptions} from '../ssh/types.js'
-import {runMany} from '../util/run-many.js'
-import type {TargetsOutcome} from './multi-host.js'
+import {writeWarning} from './base-command.js'
+import {runTargets, uniqueTargets, type TargetsOutcome} from './multi-host.js'
 import {UsageError} from '../errors.js'
 import {renderPlan} from './render/ovs.js'
 import type {StpPlan} from '../ovs/stp.js'
@@ -69,21 +69,22 @@ async function withVsctl<T>(
 
 /**
  * No --host: local. One --host: that host (errors propagate as they are). Several: in parallel,
- * at most --concurrency at once; every host's outcome is returned.
+ * at most --concurrency at once; every host's outcome is returned. A host given twice runs once.
  */
 export async function onTargets<T>(
   flags: OvsFlagValues,
   env: NodeJS.ProcessEnv,
   fn: (v: Vsctl, host: string | undefined) => Promise<T>,
+  warn: (message: string) => void = writeWarning,
 ): Promise<TargetsOutcome<T>> {
-  const hosts = [...new Set(flags.host ?? [])]
+  const hosts = uniqueTargets(flags.host ?? [], (h) => h, warn)
   if (flags.sudo && hosts.length === 0) {
     throw new UsageError('--sudo applies to --host only; locally, run netops itself as root (or with sudo)', {
       suggestions: ['sudo netops ovs stp ...'],
     })
   }
-  if (hosts.length <= 1) return {multi: false, value: await withVsctl(hosts[0], flags, env, (v) => fn(v, hosts[0]))}
-  return {multi: true, results: await runMany(hosts, flags.concurrency, (h) => withVsctl(h, flags, env, (v) => fn(v, h)))}
+  if (hosts.length === 0) return {multi: false, value: await withVsctl(undefined, flags, env, (v) => fn(v, undefined))}
+  return runTargets(hosts, {label: (h) => h, concurrency: flags.concurrency}, (h) => withVsctl(h, flags, env, (v) => fn(v, h)))
 }
 
 /**

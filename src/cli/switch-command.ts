@@ -3,16 +3,14 @@ import {Flags} from '@oclif/core'
 import {parse as parseYaml} from 'yaml'
 import {BaseCommand} from './base-command.js'
 import {switchConnectionFlags} from './flags.js'
-import {multiHostJson, type MultiHostResult} from './multi-host.js'
+import {runTargets, uniqueTargets, type TargetsOutcome} from './multi-host.js'
 import {ask, canPrompt} from './prompt.js'
-import {renderHostTable} from './render/table.js'
 import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
 import {InputError, UsageError} from '../errors.js'
-import type {PlatformName} from '../platforms/types.js'
+import {isPlatformName, type PlatformName} from '../platforms/types.js'
 import {SwitchDevice} from '../switch/device.js'
 import {DEFAULT_RECOVERY_INTERVAL} from '../switch/planner.js'
 import type {SessionLogEntry} from '../session/cli-session.js'
-import {runMany} from '../util/run-many.js'
 
 export const switchFlags = {
   ...switchConnectionFlags,
@@ -71,10 +69,15 @@ function readSwitchInventory(file: string): Array<Partial<SwitchJob> & {host: st
       throw new InputError(`${file}: switches[${i}] has no host`, {suggestions: ['each entry needs `host: NAME_OR_ADDRESS`']})
     }
     const job: Partial<SwitchJob> & {host: string} = {host: e.host}
-    if (e.port !== undefined) job.port = String(e.port)
+    if (typeof e.port === 'string' || typeof e.port === 'number') job.port = String(e.port)
+    else if (e.port != null) {
+      throw new InputError(`${file}: switches[${i}].port must be a port name or number`, {
+        suggestions: ['e.g. `port: 19` or `port: Gi1/0/19`'],
+      })
+    }
     if (e.ssh_port !== undefined) job.sshPort = Number(e.ssh_port)
     if (typeof e.username === 'string') job.username = e.username
-    if (e.platform === 'ios' || e.platform === 'nxos' || e.platform === 'auto') job.platform = e.platform
+    if (e.platform === 'auto' || isPlatformName(e.platform)) job.platform = e.platform
     return job
   })
 }
@@ -113,43 +116,59 @@ export abstract class SwitchCommand extends BaseCommand {
     flags.password = await ask('SSH password: ', true)
   }
 
-  /** Open each switch, run `fn`, close it. One host: its result (errors thrown). Several: a per-host document, exit 10 on any failure. */
+  /** The switches to work on (see jobsFrom), each once: the same host, SSH port and switch port listed twice runs once, with a warning. */
+  protected switchJobs(flags: SwitchFlagValues): SwitchJob[] {
+    return uniqueTargets(
+      this.jobsFrom(flags),
+      (j) => `${jobLabel(j)} port ${j.port}`,
+      (m) => this.warnLine(m),
+    )
+  }
+
+  /**
+   * Open each switch, run `fn`, close it; finish with BaseCommand.finishTargets. One switch: its
+   * value (errors thrown). Several: in parallel (--concurrency), every switch's outcome.
+   */
   protected async onSwitches<T>(
     flags: SwitchFlagValues,
+    jobs: SwitchJob[],
     fn: (device: SwitchDevice, job: SwitchJob) => Promise<T>,
-    describe: (value: T) => string,
-  ): Promise<T | MultiHostResult<T>> {
-    const jobs = this.jobsFrom(flags)
+  ): Promise<TargetsOutcome<T>> {
     await this.ensurePassword(flags)
-    const runOne = async (job: SwitchJob): Promise<T> => {
-      const target = sshTargetFromFlags(job.host, {...flags, 'ssh-port': job.sshPort, username: job.username})
-      const debug = Boolean(process.env.NETOPS_DEBUG)
-      const device = await SwitchDevice.open({
-        target,
-        enablePassword: flags['enable-password'],
-        platform: job.platform,
-        timeoutMs: flags.timeout * 1000,
-        // NETOPS_DEBUG=1: the CLI transcript on stderr (the session layer already masks secrets).
-        ...(debug
-          ? {
-              log: (e: SessionLogEntry) =>
-                process.stderr.write(`[${job.host}] ${e.direction === 'sent' ? '>>' : '<<'} ${JSON.stringify(e.text)}\n`),
-            }
-          : {}),
-      })
-      for (const w of device.warnings) this.warnLine(`${job.host}: ${w}`)
-      try {
-        return await fn(device, job)
-      } finally {
-        await device.close()
-      }
+    return runTargets(jobs, {label: jobLabel, concurrency: flags.concurrency}, (job) => this.withSwitch(flags, job, fn))
+  }
+
+  /** Open one switch (its connection warnings on stderr), run `fn`, always close it. */
+  private async withSwitch<T>(
+    flags: SwitchFlagValues,
+    job: SwitchJob,
+    fn: (device: SwitchDevice, job: SwitchJob) => Promise<T>,
+  ): Promise<T> {
+    const target = sshTargetFromFlags(job.host, {...flags, 'ssh-port': job.sshPort, username: job.username})
+    const device = await SwitchDevice.open({
+      target,
+      enablePassword: flags['enable-password'],
+      platform: job.platform,
+      timeoutMs: flags.timeout * 1000,
+      // NETOPS_DEBUG=1: the CLI transcript on stderr (the session layer already masks secrets).
+      ...(process.env.NETOPS_DEBUG ? {log: debugTranscript(job.host)} : {}),
+    })
+    for (const w of device.warnings) this.warnLine(`${job.host}: ${w}`)
+    try {
+      return await fn(device, job)
+    } finally {
+      await device.close()
     }
-    if (jobs.length === 1) {
-      return runOne(jobs[0] as SwitchJob)
-    }
-    const labels = jobs.map((j) => (j.sshPort === undefined ? j.host : `${j.host}:${j.sshPort}`))
-    const results = await runMany(labels, flags.concurrency, (_host, i) => runOne(jobs[i] as SwitchJob))
-    this.render(() => renderHostTable(results, describe), null)
-    return this.settleMany(multiHostJson(results))
+  }
+}
+
+/** A switch's name in the per-host table and --json: `host`, or `host:sshPort` when an SSH port is given. */
+function jobLabel(job: SwitchJob): string {
+  return job.sshPort === undefined ? job.host : `${job.host}:${job.sshPort}`
+}
+
+function debugTranscript(host: string): (e: SessionLogEntry) => void {
+  return (e) => {
+    process.stderr.write(`[${host}] ${e.direction === 'sent' ? '>>' : '<<'} ${JSON.stringify(e.text)}\n`)
   }
 }

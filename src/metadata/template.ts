@@ -10,6 +10,7 @@
  * An unknown variable is an error that names the nearest known one. A text whose first line is
  * `## template: jinja` is left untouched: cloud-init renders it inside the VM.
  */
+import {editDistance} from '../util/edit-distance.js'
 
 import {singleQuote} from '../ssh/quote.js'
 
@@ -59,26 +60,11 @@ function knownNames(vars: Vars, prefix = ''): string[] {
   return out
 }
 
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const d = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!
-    d[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = tmp
-    }
-  }
-  return d[b.length]!
-}
-
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined
   let bestD = Infinity
   for (const c of candidates) {
-    const dd = distance(word, c)
+    const dd = editDistance(word, c)
     if (dd < bestD) {
       best = c
       bestD = dd

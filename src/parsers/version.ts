@@ -3,6 +3,7 @@
  */
 
 import {outputLines} from './text.js'
+import type {PlatformName} from '../platforms/types.js'
 
 type OsFamily = 'ios' | 'iosxe' | 'nxos'
 
@@ -36,7 +37,7 @@ export interface ShowVersion {
 }
 
 /** `nxos` for NX-OS output, `ios` for IOS and IOS-XE (same CLI dialect here), null when neither. */
-export function detectPlatform(text: string): 'ios' | 'nxos' | null {
+export function detectPlatform(text: string): PlatformName | null {
   if (/Cisco Nexus Operating System|\bNX-OS\b|^\s*NXOS:\s+version|^\s*(?:kickstart|system):\s+version|cisco Nexus/im.test(text))
     return 'nxos'
   if (/Cisco IOS Software|Cisco IOS XE Software|IOS-XE|Cisco Internetwork Operating System/i.test(text)) return 'ios'

@@ -6,6 +6,10 @@
  * (`Gi1/0/19`); NX-OS prints `Ethernet1/19` and `Eth1/19`. Users type anything in between
  * (`gi1/0/19`, `g1/0/19`, `19`). Everything that compares interfaces goes through here.
  */
+import type {PlatformName} from './types.js'
+import {editDistance} from '../util/edit-distance.js'
+
+const IGNORE_CASE = {ignoreCase: true}
 
 export interface InterfaceName {
   /** Long form as the device prints it in `show interfaces`: `GigabitEthernet1/0/19`. */
@@ -20,7 +24,7 @@ export interface InterfaceName {
 
 export interface NormalizeOptions {
   /** NX-OS spells port channels `port-channel5`; IOS `Port-channel5` (default). */
-  platform?: 'ios' | 'nxos'
+  platform?: PlatformName
 }
 
 interface TypeSpec {
@@ -155,22 +159,6 @@ export function matchPort(query: string, known: string[]): PortMatch {
   return {kind: 'none', nearest: nearestPorts(q, known)}
 }
 
-/** Levenshtein distance, case-insensitive. */
-function editDistance(a: string, b: string): number {
-  const s = a.toLowerCase()
-  const t = b.toLowerCase()
-  let prev = Array.from({length: t.length + 1}, (_, i) => i)
-  for (let i = 1; i <= s.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= t.length; j++) {
-      const cost = s[i - 1] === t[j - 1] ? 0 : 1
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost)
-    }
-    prev = cur
-  }
-  return prev[t.length] ?? 0
-}
-
 /** Up to `limit` known names closest to `query`: same type, same slot/module, nearby port number, then spelling. */
 export function nearestPorts(query: string, known: string[], limit = 5): string[] {
   const q = query.trim()
@@ -185,7 +173,7 @@ export function nearestPorts(query: string, known: string[], limit = 5): string[
     const prefixPenalty = qPrefix !== null && kPrefix !== qPrefix ? 1 : 0
     const kLast = nk ? Number(lastElement(nk.path)) : NaN
     const numDist = Number.isFinite(qLast) && Number.isFinite(kLast) ? Math.abs(qLast - kLast) : 1e6
-    const spell = Math.min(editDistance(q, k), nk ? editDistance(nq?.short ?? q, nk.short) : Infinity)
+    const spell = Math.min(editDistance(q, k, IGNORE_CASE), nk ? editDistance(nq?.short ?? q, nk.short, IGNORE_CASE) : Infinity)
     return {k, key: [typePenalty, prefixPenalty, numDist, spell] as const}
   })
   scored.sort((a, b) => {

@@ -2,7 +2,14 @@
  * Platforms are data: how to talk to a device family over an interactive CLI.
  * The session layer (src/session) is generic and reads everything platform-specific from here.
  */
-export type PlatformName = 'ios' | 'nxos'
+/** Every platform netops speaks, once: flag options and inventory validation read this list. */
+export const PLATFORM_NAMES = ['ios', 'nxos'] as const
+
+export type PlatformName = (typeof PLATFORM_NAMES)[number]
+
+export function isPlatformName(value: unknown): value is PlatformName {
+  return (PLATFORM_NAMES as readonly unknown[]).includes(value)
+}
 
 export type CliMode = 'user' | 'privileged' | 'config'
 

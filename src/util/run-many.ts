@@ -18,7 +18,7 @@ export async function runMany<T>(
   concurrency: number,
   fn: (target: string, index: number) => Promise<T>,
 ): Promise<Array<RunManyResult<T>>> {
-  const results: Array<RunManyResult<T>> = new Array(targets.length)
+  const results: Array<RunManyResult<T>> = new Array<RunManyResult<T>>(targets.length)
   let next = 0
   const worker = async (): Promise<void> => {
     for (;;) {

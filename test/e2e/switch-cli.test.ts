@@ -123,6 +123,19 @@ describe('netops switch (built CLI against lab switches)', () => {
     assert.equal(j.hosts[2]?.error?.code, 'NETOPS_SSH_UNREACHABLE')
   })
 
+  test('a switch listed twice (--host and the inventory) runs once, with a warning', async () => {
+    const lab = labs[0] as LabSwitch
+    const inv = join(dir, 'twice.yaml')
+    writeFileSync(inv, ['switches:', `  - {host: ${lab.host}, ssh_port: ${lab.port}, port: 19, username: ${lab.username}}`].join('\n'))
+    const r = await runCli(['switch', 'diagnose', ...conn(lab), '--port', '19', '--host', lab.host, '--inventory', inv, '--json'], {env})
+    assert.equal(r.code, 0, r.stderr)
+    const d = JSON.parse(r.stdout) as Record<string, unknown>
+    assert.ok(!('hosts' in d), 'one switch: its own document, not the per-host one')
+    assert.equal(d.interface, 'GigabitEthernet1/0/19')
+    assert.equal(r.stderr.match(/listed more than once: running it once/g)?.length, 2, r.stderr)
+    assert.match(r.stderr, new RegExp(`${lab.host}:${lab.port} port 19 listed more than once`))
+  })
+
   test('distinct exit codes: unreachable 3, auth 7, unknown port 5, usage 2', async () => {
     const lab = labs[1] as LabSwitch
     const dead = await freePort()

@@ -1,17 +1,17 @@
 /**
  * Drive the lab switch CLI engine over an in-memory stream (no SSH):
  *
- *   const d = labCli({scenario: 'loop'})           // Device on a FakeClock + CliSession, banner written
+ *   const d = labCli({scenario: 'loop'})           // Device on a FakeClock + SimulatedCli, banner written
  *   const out = await d.send('show clock\r')       // keystrokes in; what the terminal showed since, CRLF → LF
  */
 import {FakeClock} from '../../src/lab/clock.js'
-import {CliSession, type CliSessionOptions} from '../../src/lab/switch/cli.js'
+import {SimulatedCli, type SimulatedCliOptions} from '../../src/lab/switch/cli.js'
 import {Device, type DeviceOptions} from '../../src/lab/switch/device.js'
 
 export interface LabCli {
   device: Device
   clock: FakeClock
-  session: CliSession
+  session: SimulatedCli
   /** Everything written so far (raw, CRLF). */
   readonly raw: string
   readonly closed: boolean
@@ -20,13 +20,13 @@ export interface LabCli {
 }
 
 export function labCli(
-  opts: DeviceOptions & Partial<Pick<CliSessionOptions, 'faults' | 'enablePassword' | 'username' | 'saveDelayMs' | 'banner'>> = {},
+  opts: DeviceOptions & Partial<Pick<SimulatedCliOptions, 'faults' | 'enablePassword' | 'username' | 'saveDelayMs' | 'banner'>> = {},
 ): LabCli {
   const clock = (opts.clock as FakeClock | undefined) ?? new FakeClock()
   const device = new Device({...opts, clock})
   let raw = ''
   let closed = false
-  const session = new CliSession({
+  const session = new SimulatedCli({
     device,
     username: opts.username ?? 'admin',
     enablePassword: opts.enablePassword ?? 'cisco',

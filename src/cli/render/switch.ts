@@ -146,3 +146,15 @@ function wrap(text: string, pad: number, width = 100): string {
   if (line) lines.push(line)
   return lines.map((l) => ' '.repeat(pad) + l).join('\n')
 }
+
+/** One switch's row in the per-host table of `switch diagnose`. */
+export function summarizeDiagnosis(d: Diagnosis): string {
+  const lines = d.plan.length ? ` (${d.plan.length} line${d.plan.length === 1 ? '' : 's'} to send)` : ''
+  return `${d.interface} ${d.status} → ${d.verdict}${lines}`
+}
+
+/** One switch's row in the per-host table of `switch fix-loop`. */
+export function summarizeFixResult(r: FixLoopResult): string {
+  if (r.dryRun) return `plan: ${r.plan.length} line(s)`
+  return r.changed ? `applied ${r.applied.length} line(s)` : 'nothing to change'
+}

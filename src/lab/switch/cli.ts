@@ -13,10 +13,11 @@
  * - save prompts and delays; test faults (reject a line, drop after a line, delay, stuck paging).
  */
 import {recoveryCauseKeywords, RECOVERY_RANGE, type Device, type PortState} from './device.js'
-import {arg, helpAt, kw, leaf, match, tokenize, type Args, type Node} from './grammar.js'
+import {arg, helpAt, kw, leaf, match, tokenize, type Args, type GrammarNode} from './grammar.js'
 import * as ios from './show-ios.js'
 import * as nxos from './show-nxos.js'
 import {NXOS_COPYRIGHT} from './show-nxos.js'
+import type {PlatformName} from '../../platforms/types.js'
 
 export type Mode = 'user' | 'exec' | 'config' | 'config-if'
 
@@ -31,7 +32,7 @@ export interface LabFaults {
   stuckPaging?: boolean
 }
 
-export interface CliSessionOptions {
+export interface SimulatedCliOptions {
   device: Device
   username: string
   enablePassword: string
@@ -49,7 +50,7 @@ export interface CliSessionOptions {
   beforeCommand?: () => void
 }
 
-type Handler = (s: CliSession, a: Args) => void | Promise<void>
+type Handler = (s: SimulatedCli, a: Args) => void | Promise<void>
 type State = 'idle' | 'busy' | 'more' | 'ask' | 'closed'
 
 const MORE = ' --More-- '
@@ -69,7 +70,7 @@ const NXOS_BANNER = ['', ...NXOS_COPYRIGHT, '(netops lab switch: SIMULATED Nexus
 const norm = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase()
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-export class CliSession {
+export class SimulatedCli {
   readonly device: Device
   mode: Mode
   iface: PortState | null = null
@@ -83,20 +84,20 @@ export class CliSession {
   private out: string[] = []
   private pager: {lines: string[]; idx: number} | null = null
   private pendingAsk: {prompt: string; echo: boolean; cb: (answer: string) => void | Promise<void>} | null = null
-  private readonly opts: CliSessionOptions
+  private readonly opts: SimulatedCliOptions
   private readonly faults: LabFaults
   private pumping = false
   private started = false
   private idleWaiters: Array<() => void> = []
 
-  constructor(opts: CliSessionOptions) {
+  constructor(opts: SimulatedCliOptions) {
     this.opts = opts
     this.device = opts.device
     this.faults = opts.faults ?? {}
     this.mode = this.device.platform === 'nxos' ? 'exec' : 'user'
   }
 
-  get platform(): 'ios' | 'nxos' {
+  get platform(): PlatformName {
     return this.device.platform
   }
 
@@ -496,7 +497,7 @@ export class CliSession {
   // ---- things handlers need ------------------------------------------------------------------------
 
   /** The options the session was made with (handlers read the enable secret and the user from here). */
-  get settings(): CliSessionOptions {
+  get settings(): SimulatedCliOptions {
     return this.opts
   }
 
@@ -566,9 +567,9 @@ function parseFilter(text: string): {apply: (t: string) => string} | {error: 'in
 
 // ---- command trees ----------------------------------------------------------------------------------
 
-const treeCache = new Map<string, Array<Node<Handler>>>()
+const treeCache = new Map<string, Array<GrammarNode<Handler>>>()
 
-function treesFor(platform: 'ios' | 'nxos', mode: Mode): Array<Node<Handler>> {
+function treesFor(platform: PlatformName, mode: Mode): Array<GrammarNode<Handler>> {
   const key = platform + ':' + mode
   let t = treeCache.get(key)
   if (!t) {
@@ -578,11 +579,11 @@ function treesFor(platform: 'ios' | 'nxos', mode: Mode): Array<Node<Handler>> {
   return t
 }
 
-function port(s: CliSession, a: Args, key = 'if'): PortState {
+function port(s: SimulatedCli, a: Args, key = 'if'): PortState {
   return s.device.port(String(a[key]))
 }
 
-function buildTrees(platform: 'ios' | 'nxos', mode: Mode): Array<Node<Handler>> {
+function buildTrees(platform: PlatformName, mode: Mode): Array<GrammarNode<Handler>> {
   if (mode === 'user') return [userTree()]
   if (mode === 'exec') return [platform === 'ios' ? iosExecTree() : nxosExecTree()]
   const global = configTree(platform)
@@ -590,7 +591,7 @@ function buildTrees(platform: 'ios' | 'nxos', mode: Mode): Array<Node<Handler>> 
   return [ifTree(platform), global]
 }
 
-const terminalTree = (platform: 'ios' | 'nxos'): Node<Handler> =>
+const terminalTree = (platform: PlatformName): GrammarNode<Handler> =>
   kw({
     length: arg(
       {name: 'n', kind: 'int', min: 0, max: 512},
@@ -609,7 +610,7 @@ const terminalTree = (platform: 'ios' | 'nxos'): Node<Handler> =>
 
 const exitSession: Handler = (s) => s.close()
 
-function userTree(): Node<Handler> {
+function userTree(): GrammarNode<Handler> {
   return kw({
     show: kw({
       version: leaf((s) => s.print(ios.showVersion(s.device))),
@@ -624,7 +625,7 @@ function userTree(): Node<Handler> {
   })
 }
 
-function enableHandler(s: CliSession): void {
+function enableHandler(s: SimulatedCli): void {
   const secret = s.settings.enablePassword
   let tries = 0
   const askPwd = (): void =>
@@ -640,7 +641,7 @@ function enableHandler(s: CliSession): void {
   askPwd()
 }
 
-function iosShowInterfaces(): Node<Handler> {
+function iosShowInterfaces(): GrammarNode<Handler> {
   const errd = leaf<Handler>((s) => s.print(ios.showInterfacesStatusErrDisabled(s.device)))
   const all: Handler = (s) => s.print(s.device.ports.map((p) => ios.showInterface(s.device, p)).join(''))
   return {
@@ -661,7 +662,7 @@ function iosShowInterfaces(): Node<Handler> {
   }
 }
 
-function iosSave(s: CliSession): Promise<void> {
+function iosSave(s: SimulatedCli): Promise<void> {
   s.print('Building configuration...\n')
   s.flush()
   return sleep(s.saveDelay()).then(() => {
@@ -670,7 +671,7 @@ function iosSave(s: CliSession): Promise<void> {
   })
 }
 
-function iosExecTree(): Node<Handler> {
+function iosExecTree(): GrammarNode<Handler> {
   return kw({
     show: kw({
       version: leaf((s) => s.print(ios.showVersion(s.device))),
@@ -732,12 +733,12 @@ function iosInventory(members: number[]): string {
     .join('')
 }
 
-function enterConfig(s: CliSession): void {
+function enterConfig(s: SimulatedCli): void {
   s.print('Enter configuration commands, one per line.  End with CNTL/Z.\n')
   s.setMode('config')
 }
 
-function nxosExecTree(): Node<Handler> {
+function nxosExecTree(): GrammarNode<Handler> {
   const statusAll = kw<Handler>({'err-disabled': leaf((s) => s.print(nxos.showInterfaceStatusErrDisabled(s.device)))}, (s) =>
     s.print(nxos.showInterfaceStatus(s.device)),
   )
@@ -797,10 +798,10 @@ function nxosExecTree(): Node<Handler> {
   })
 }
 
-function configTree(platform: 'ios' | 'nxos'): Node<Handler> {
+function configTree(platform: PlatformName): GrammarNode<Handler> {
   const [min, max] = RECOVERY_RANGE[platform]
-  const causes: Record<string, Node<Handler>> = {}
-  const noCauses: Record<string, Node<Handler>> = {}
+  const causes: Record<string, GrammarNode<Handler>> = {}
+  const noCauses: Record<string, GrammarNode<Handler>> = {}
   for (const c of recoveryCauseKeywords(platform)) {
     causes[c] = leaf((s) => s.device.setRecoveryCause(c, true))
     noCauses[c] = leaf((s) => s.device.setRecoveryCause(c, false))
@@ -841,7 +842,7 @@ function configTree(platform: 'ios' | 'nxos'): Node<Handler> {
   })
 }
 
-function doExec(s: CliSession, a: Args): void | Promise<void> {
+function doExec(s: SimulatedCli, a: Args): void | Promise<void> {
   const tree = treesFor(s.platform, 'exec')[0]!
   const m = match(tree, String(a.cmd), s.platform, (n) => s.device.findPort(n) !== undefined)
   if (!m.ok) {
@@ -851,9 +852,9 @@ function doExec(s: CliSession, a: Args): void | Promise<void> {
   return m.run(s, m.args)
 }
 
-function ifTree(platform: 'ios' | 'nxos'): Node<Handler> {
-  const cur = (s: CliSession): string => s.iface!.name
-  const common: Record<string, Node<Handler>> = {
+function ifTree(platform: PlatformName): GrammarNode<Handler> {
+  const cur = (s: SimulatedCli): string => s.iface!.name
+  const common: Record<string, GrammarNode<Handler>> = {
     shutdown: leaf((s) => s.device.setShutdown(cur(s), true)),
     description: arg(
       {name: 'text', kind: 'rest'},
@@ -872,7 +873,7 @@ function ifTree(platform: 'ios' | 'nxos'): Node<Handler> {
     end: leaf((s) => s.setMode('exec')),
     do: arg({name: 'cmd', kind: 'rest'}, leaf(doExec)),
   }
-  const no: Record<string, Node<Handler>> = {
+  const no: Record<string, GrammarNode<Handler>> = {
     shutdown: leaf((s) => s.device.setShutdown(cur(s), false)),
     description: {
       run: (s) => s.device.setDescription(cur(s), null),
@@ -883,7 +884,7 @@ function ifTree(platform: 'ios' | 'nxos'): Node<Handler> {
       bpduguard: leaf((s) => s.device.setBpduguard(cur(s), false)),
     }),
   }
-  const stp: Record<string, Node<Handler>> = {
+  const stp: Record<string, GrammarNode<Handler>> = {
     portfast: leaf((s) => s.device.setPortfast(cur(s), true)),
     bpduguard: kw({
       enable: leaf((s) => s.device.setBpduguard(cur(s), true)),
@@ -906,7 +907,7 @@ function ifTree(platform: 'ios' | 'nxos'): Node<Handler> {
     no.loopdetect = leaf((s) => s.device.setLoopdetect(cur(s), false))
   } else {
     stp.port = kw({type: kw({edge: leaf((s) => s.device.setPortfast(cur(s), true))})})
-    ;(no['spanning-tree']!.kw as Record<string, Node<Handler>>).port = kw({
+    ;(no['spanning-tree']!.kw as Record<string, GrammarNode<Handler>>).port = kw({
       type: kw({edge: leaf((s) => s.device.setPortfast(cur(s), false))}),
     })
   }

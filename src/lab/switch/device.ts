@@ -8,7 +8,8 @@
  * clock timer per device exists, and only while something is pending, so idle fleets cost nothing.
  */
 import {systemClock, type Clock, type TimerHandle} from '../clock.js'
-import {buildPorts, findPort as findPortIn, type Platform, type PortSpec, type SwitchModel} from './ports.js'
+import {buildPorts, findPort as findPortIn, type PortSpec, type SwitchModel} from './ports.js'
+import type {PlatformName} from '../../platforms/types.js'
 
 export type Scenario = 'loop' | 'flapping' | 'healthy' | 'bpduguard'
 export type PortStatus = 'connected' | 'notconnect' | 'disabled' | 'err-disabled'
@@ -49,7 +50,7 @@ export interface LogEntry {
 }
 
 export interface DeviceOptions {
-  platform?: Platform
+  platform?: PlatformName
   hostname?: string
   model?: SwitchModel
   scenario?: Scenario
@@ -65,7 +66,7 @@ export interface DeviceOptions {
 
 export interface DeviceSnapshot {
   version: 1
-  platform: Platform
+  platform: PlatformName
   hostname: string
   model: SwitchModel
   scenario: Scenario
@@ -85,7 +86,7 @@ const BPDU_HELLO_S = 2
 export const RECOVERY_RANGE = {ios: [30, 86400], nxos: [30, 65535]} as const
 
 export class Device {
-  readonly platform: Platform
+  readonly platform: PlatformName
   readonly model: SwitchModel
   readonly scenario: Scenario
   readonly timeScale: number
@@ -553,7 +554,7 @@ export class Device {
   }
 }
 
-function initialPort(spec: PortSpec, platform: Platform, boot: number): PortState {
+function initialPort(spec: PortSpec, platform: PlatformName, boot: number): PortState {
   const access = spec.media !== 'SFP-10GBase-SR' || platform === 'nxos'
   const n = Number(spec.numbers.split('/').at(-1))
   const member1 = platform === 'nxos' || spec.numbers.startsWith('1/')
@@ -628,7 +629,7 @@ export const NXOS_RECOVERY_CAUSES = [
 ]
 
 /** The configuration keyword behind a `show errdisable recovery` row (`storm-ctrl` → `storm-control`). */
-export function causeKeyword(platform: Platform, display: string): string {
+export function causeKeyword(platform: PlatformName, display: string): string {
   const word = display.split(' ')[0]!
   if (platform === 'nxos') {
     return (
@@ -644,7 +645,7 @@ export function causeKeyword(platform: Platform, display: string): string {
 }
 
 /** Causes the `errdisable recovery cause <x>` command accepts (keywords, not display names). */
-export function recoveryCauseKeywords(platform: Platform): string[] {
+export function recoveryCauseKeywords(platform: PlatformName): string[] {
   if (platform === 'nxos') {
     return [
       'all',

@@ -4,7 +4,8 @@
  * words, the rest of the line, interface names), and the three failure kinds the CLI reports:
  * invalid input at a character position (for the caret), ambiguous prefix, incomplete command.
  */
-import {commonPrefix, parseInterfaceRef, type Platform} from './ports.js'
+import {commonPrefix, parseInterfaceRef} from './ports.js'
+import type {PlatformName} from '../../platforms/types.js'
 
 export interface Token {
   text: string
@@ -18,11 +19,11 @@ export interface ArgSpec<H> {
   kind: 'int' | 'word' | 'rest' | 'iface'
   min?: number
   max?: number
-  next: Node<H>
+  next: GrammarNode<H>
 }
 
-export interface Node<H> {
-  kw?: Record<string, Node<H>>
+export interface GrammarNode<H> {
+  kw?: Record<string, GrammarNode<H>>
   arg?: ArgSpec<H>
   run?: H
 }
@@ -42,9 +43,9 @@ export function tokenize(line: string): Token[] {
 
 /** Match `line` (already without any `| filter`) against the tree. */
 export function match<H>(
-  root: Node<H>,
+  root: GrammarNode<H>,
   line: string,
-  platform: Platform,
+  platform: PlatformName,
   portExists: (name: string) => boolean = () => true,
 ): MatchResult<H> {
   const toks = tokenize(line)
@@ -118,15 +119,15 @@ export function match<H>(
 }
 
 /** Builder helpers so trees read like the CLI. */
-export function kw<H>(children: Record<string, Node<H>>, run?: H): Node<H> {
+export function kw<H>(children: Record<string, GrammarNode<H>>, run?: H): GrammarNode<H> {
   return run === undefined ? {kw: children} : {kw: children, run}
 }
 
-export function leaf<H>(run: H): Node<H> {
+export function leaf<H>(run: H): GrammarNode<H> {
   return {run}
 }
 
-export function arg<H>(spec: Omit<ArgSpec<H>, 'next'>, next: Node<H>): Node<H> {
+export function arg<H>(spec: Omit<ArgSpec<H>, 'next'>, next: GrammarNode<H>): GrammarNode<H> {
   return {arg: {...spec, next}}
 }
 
@@ -134,11 +135,11 @@ export function arg<H>(spec: Omit<ArgSpec<H>, 'next'>, next: Node<H>): Node<H> {
  * Context help (`?`): what may come next after `line`. With a partial last word, the keywords it
  * starts; otherwise every keyword of the node reached, the argument placeholder and `<cr>`.
  */
-export function helpAt<H>(root: Node<H>, line: string, platform: Platform): {partial: boolean; words: string[]} | undefined {
+export function helpAt<H>(root: GrammarNode<H>, line: string, platform: PlatformName): {partial: boolean; words: string[]} | undefined {
   const toks = tokenize(line)
   const partial = line.length > 0 && !/\s$/.test(line)
   const walk = partial ? toks.slice(0, -1) : toks
-  let node: Node<H> | undefined = root
+  let node: GrammarNode<H> | undefined = root
   for (let i = 0; i < walk.length && node; i++) {
     const t = walk[i]!
     const lower = t.text.toLowerCase()

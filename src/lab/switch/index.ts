@@ -11,6 +11,7 @@ import {Device, type Scenario} from './device.js'
 import {generateHostKey, loadHostKey, type HostKey} from './host-key.js'
 import type {SwitchModel} from './ports.js'
 import {startSshFront} from './ssh-server.js'
+import type {PlatformName} from '../../platforms/types.js'
 
 export const LAB_DEFAULTS = {
   host: '127.0.0.1',
@@ -21,7 +22,7 @@ export const LAB_DEFAULTS = {
 } as const
 
 export interface LabSwitchOptions {
-  platform?: 'ios' | 'nxos'
+  platform?: PlatformName
   /** Listen address (default 127.0.0.1). */
   host?: string
   /** 0 = any free port. */
@@ -60,7 +61,7 @@ export interface LabSwitch {
   username: string
   password: string
   enablePassword: string
-  platform: 'ios' | 'nxos'
+  platform: PlatformName
   hostKeyFingerprint: string
   hostPublicKey: string
   /** The model: inspect or change state in tests. */

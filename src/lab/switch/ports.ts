@@ -3,7 +3,8 @@
  * CLI does it: any unique prefix of the type name (`g`, `gi`, `Gig`, `GigabitEthernet`), an
  * optional space, then the numbers (`int gi 1/0/19`, `interface GigabitEthernet1/0/19`).
  */
-export type Platform = 'ios' | 'nxos'
+import type {PlatformName} from '../../platforms/types.js'
+
 export type SwitchModel = 'single' | 'stack'
 
 export interface PortSpec {
@@ -41,12 +42,12 @@ const NXOS_TYPES: TypeDef[] = [
   {long: 'Vlan', short: 'Vlan'},
 ]
 
-function interfaceTypes(platform: Platform): TypeDef[] {
+function interfaceTypes(platform: PlatformName): TypeDef[] {
   return platform === 'ios' ? IOS_TYPES : NXOS_TYPES
 }
 
 /** The physical ports of a model, in the order the device lists them. */
-export function buildPorts(platform: Platform, model: SwitchModel): PortSpec[] {
+export function buildPorts(platform: PlatformName, model: SwitchModel): PortSpec[] {
   const ports: PortSpec[] = []
   const add = (type: string, short: string, numbers: string, media: string, speed: string): void => {
     ports.push({name: type + numbers, short: short + numbers, type, numbers, media, speed, index: ports.length + 1})
@@ -69,7 +70,7 @@ export function buildPorts(platform: Platform, model: SwitchModel): PortSpec[] {
  * the input stopped making sense, for the caret.
  */
 export function parseInterfaceRef(
-  platform: Platform,
+  platform: PlatformName,
   text: string,
 ): {ok: true; type: TypeDef; numbers: string; length: number} | {ok: false; offset: number} {
   const m = /^([A-Za-z-]+)( ?)([0-9][0-9/.]*)?/.exec(text)
@@ -94,7 +95,7 @@ export function commonPrefix(a: string, b: string): number {
 }
 
 /** Resolve any accepted spelling (long, short, abbreviated, any case) to a port of the list. */
-export function findPort<T extends {name: string}>(platform: Platform, ports: readonly T[], ref: string): T | undefined {
+export function findPort<T extends {name: string}>(platform: PlatformName, ports: readonly T[], ref: string): T | undefined {
   const r = parseInterfaceRef(platform, ref.trim())
   if (!r.ok || r.length !== ref.trim().length) return undefined
   const name = r.type.long + r.numbers

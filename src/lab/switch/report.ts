@@ -5,6 +5,7 @@
  */
 import {SCENARIO_PORT, type Scenario} from './device.js'
 import {LAB_DEFAULTS, type LabSwitch} from './index.js'
+import type {PlatformName} from '../../platforms/types.js'
 
 export interface LabSwitchReport {
   host: string
@@ -12,7 +13,7 @@ export interface LabSwitchReport {
   port: number
   /** Ports of all switches (one unless --count). */
   ports: number[]
-  platform: 'ios' | 'nxos'
+  platform: PlatformName
   model: 'single' | 'stack'
   scenario: Scenario
   timeScale: number

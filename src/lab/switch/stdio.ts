@@ -12,12 +12,13 @@
 import {realpathSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 import {pathToFileURL} from 'node:url'
-import {CliSession} from './cli.js'
+import {SimulatedCli} from './cli.js'
 import {Device, SCENARIOS, type Scenario} from './device.js'
 import {bindStateFile, readState} from './state-file.js'
+import {isPlatformName, type PlatformName} from '../../platforms/types.js'
 
 export interface StdioOptions {
-  platform?: 'ios' | 'nxos'
+  platform?: PlatformName
   stateFile?: string
   scenario?: Scenario
   model?: 'single' | 'stack'
@@ -60,7 +61,7 @@ export function runStdio(o: StdioOptions = {}): Promise<void> {
       if ('pause' in input && typeof input.pause === 'function') input.pause()
       resolve()
     }
-    const cli = new CliSession({
+    const cli = new SimulatedCli({
       device,
       username: o.username ?? 'admin',
       enablePassword: o.enablePassword ?? 'cisco',
@@ -93,7 +94,7 @@ function main(): void {
       'enable-password': {type: 'string', default: 'cisco'},
     },
   })
-  const platform = values.platform === 'nxos' ? 'nxos' : 'ios'
+  const platform = isPlatformName(values.platform) ? values.platform : 'ios'
   const scenario = (SCENARIOS as readonly string[]).includes(values.scenario ?? '') ? (values.scenario as Scenario) : 'loop'
   const remote = process.env.SSH_CLIENT?.split(' ')[0] ?? '127.0.0.1'
   void runStdio({

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import {execFile, execFileSync} from 'node:child_process'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
+import type {Device} from '../../../src/lab/switch/device.js'
 import {startLabSwitch, type LabSwitchOptions} from '../../../src/lab/switch/index.js'
 
 const PYTHON = '/usr/bin/python3'
@@ -36,10 +37,7 @@ interface DriveResult {
   steps: Record<string, number>
 }
 
-async function drive(
-  opts: LabSwitchOptions,
-  deviceType: 'cisco_ios' | 'cisco_nxos',
-): Promise<{result: DriveResult; device: import('../../../src/lab/switch/device.js').Device}> {
+async function drive(opts: LabSwitchOptions, deviceType: 'cisco_ios' | 'cisco_nxos'): Promise<{result: DriveResult; device: Device}> {
   const sw = await startLabSwitch(opts)
   try {
     // async execFile: the switch lives in this process's event loop

@@ -56,7 +56,7 @@ function fixOptions(over: Partial<FixLoopOptions> = {}): FixLoopOptions {
     wait: false,
     waitTimeoutMs: 10_000,
     pollIntervalMs: 100,
-    confirm: async () => true,
+    confirm: () => Promise.resolve(true),
     ...over,
   }
 }
@@ -147,7 +147,7 @@ describe('switch over SSH to the lab switch (IOS)', () => {
     await withLab({}, async (lab) => {
       const dev = await open(lab)
       try {
-        const r = await fixLoop(dev, fixOptions({dryRun: true, confirm: async () => assert.fail('dry run must not ask')}))
+        const r = await fixLoop(dev, fixOptions({dryRun: true, confirm: () => assert.fail('dry run must not ask')}))
         assert.equal(r.dryRun, true)
         assert.equal(r.changed, false)
         assert.equal(r.plan.length, 4)

@@ -33,5 +33,5 @@ test('runMany keeps input order, never exceeds the concurrency limit, and collec
 })
 
 test('runMany with no targets resolves to an empty list', async () => {
-  assert.deepEqual(await runMany([], 5, async () => 1), [])
+  assert.deepEqual(await runMany([], 5, () => Promise.resolve(1)), [])
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 import {FakeClock} from '../../../../src/lab/clock.js'
-import {Device} from '../../../../src/lab/switch/device.js'
+import {Device, type DeviceSnapshot} from '../../../../src/lab/switch/device.js'
 
 const P19 = 'GigabitEthernet1/0/19'
 const S = 1000
@@ -196,7 +196,7 @@ test('a saved state restored later catches up on the timers that fell due meanwh
   const clock = new FakeClock()
   const d = new Device({clock, scenario: 'loop'})
   d.setRecoveryCause('loopback', true)
-  const snap = JSON.parse(JSON.stringify(d.toJSON()))
+  const snap = JSON.parse(JSON.stringify(d.toJSON())) as DeviceSnapshot
   d.close()
   const recoverDue = clock.now() + 300 * S
   clock.advance(305 * S)

@@ -19,7 +19,7 @@ const fixturesSkip = sharedFixturesSkip()
 
 function textfsmSkip(): string | false {
   if (fixturesSkip) return fixturesSkip
-  let ok = false
+  let ok: boolean
   try {
     execFileSync(PYTHON, ['-c', 'import textfsm'], {stdio: 'ignore'})
     ok = true
@@ -44,7 +44,9 @@ function ntc(template: string, text: string): Array<Record<string, string | stri
     '    rows = t.ParseText(sys.stdin.read())',
     '    print(json.dumps([dict(zip([h.lower() for h in t.header], r)) for r in rows]))',
   ].join('\n')
-  return JSON.parse(execFileSync(PYTHON, ['-c', script, path], {input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe']}))
+  return JSON.parse(execFileSync(PYTHON, ['-c', script, path], {input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe']})) as Array<
+    Record<string, string | string[]>
+  >
 }
 
 const iosDev = (scenario: 'loop' | 'flapping' = 'loop'): Device => new Device({clock: new FakeClock(), scenario})
@@ -130,7 +132,7 @@ test('IOS show logging: the real header block, and every loop message parses wit
   const shape = (s: string): string[] => s.split('\n').slice(0, 9)
   assert.deepEqual(shape(ours).slice(1), shape(real).slice(1))
   const rows = ntc('cisco_ios_show_logging', ours)
-  const mnemonics = rows.map((r) => `${r.facility}-${r.severity}-${r.mnemonic}`)
+  const mnemonics = rows.map((r) => [r.facility, r.severity, r.mnemonic].map(String).join('-'))
   assert.ok(mnemonics.includes('ETHCNTR-3-LOOP_BACK_DETECTED'))
   assert.ok(mnemonics.includes('PM-4-ERR_DISABLE'))
   assert.ok(mnemonics.includes('PM-4-ERR_RECOVER'))
