@@ -116,9 +116,6 @@ export type MetadataServer = Server & {
 /** Distinct unknown addresses remembered one by one; beyond that they are counted under `other`. */
 const MAX_UNKNOWN_TRACKED = 10_000
 
-/** Backlog for `listen()`: every cloud-init request is a new TCP connection (boot storms). */
-export const LISTEN_BACKLOG = 4096
-
 const TEXT = 'text/plain; charset=utf-8'
 
 function plain(status: number, text: string, extra?: readonly string[]): Answer {
