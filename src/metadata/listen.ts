@@ -4,7 +4,7 @@ import type {AddressInfo} from 'node:net'
 import {ListenError, type NetopsErrorOptions} from '../errors.js'
 
 /** Backlog for `listen()`: every cloud-init request is a new TCP connection (boot storms). */
-export const LISTEN_BACKLOG = 4096
+const LISTEN_BACKLOG = 4096
 
 /** `host:port`, IPv6 hosts in brackets. */
 export function hostPort(host: string, port: number): string {
