@@ -1,7 +1,7 @@
 import {InstanceNotFoundError} from '../errors.js'
 import {renderAllDocuments} from './documents.js'
 import {normalizeIp, normalizeMac} from './net.js'
-import {normalizePath} from './server.js'
+import {normalizePath} from './decide.js'
 import type {FlavorName, Instance} from './types.js'
 
 /** `metadata render`: exactly the documents one VM receives, for one flavour or one path. */
