@@ -5,6 +5,7 @@ import type {GuestConfig} from '../../metadata/guest-config.js'
 import type {RenderResult} from '../../metadata/render.js'
 import type {StatusView} from '../../metadata/admin/client.js'
 import type {ServeStartup} from '../../metadata/lifecycle.js'
+import type {ReloadResult} from '../../metadata/reload.js'
 
 const BORDERLESS = {
   chars: {
@@ -97,6 +98,20 @@ export function renderGuestConfig(g: GuestConfig): string {
   }
   out.push('', '## host side', ...g.hostSide.map((h) => `# ${h}`))
   return out.join('\n')
+}
+
+/** The JSON log line (stderr) of one inventory reload. */
+export function renderReloadLogLine(r: ReloadResult, time: Date): string {
+  return JSON.stringify({
+    time: time.toISOString(),
+    event: 'reload',
+    trigger: r.trigger,
+    ok: r.ok,
+    source: r.source,
+    instances: r.instances,
+    ms: r.ms,
+    ...(r.ok ? {} : {error: r.error}),
+  })
 }
 
 export function renderServeStartup(s: ServeStartup): string {
