@@ -15,17 +15,18 @@ export interface ListenAddress {
  * error thrown while parsing a flag ("Parsing --x …See more help with --help"); the message is kept as is.
  */
 function usageParse<T>(parse: (input: string) => T): (input: string) => Promise<T> {
-  return (input) => {
-    try {
-      return Promise.resolve(parse(input))
-    } catch (err) {
-      if (err instanceof UsageError) {
-        const message = err.message
-        Object.defineProperty(err, 'message', {get: () => message, set: () => undefined, configurable: true})
+  return (input) =>
+    new Promise<T>((resolve) => {
+      try {
+        resolve(parse(input))
+      } catch (err) {
+        if (err instanceof UsageError) {
+          const message = err.message
+          Object.defineProperty(err, 'message', {get: () => message, set: () => undefined, configurable: true})
+        }
+        throw err
       }
-      return Promise.reject(err as Error)
-    }
-  }
+    })
 }
 
 function listenAddress(flag: string, input: string, example: string): ListenAddress {
