@@ -53,7 +53,7 @@ export function guestConfig(opts: GuestConfigOptions): GuestConfig {
   const i = opts.instance
   const warnings: string[] = []
   const smbios: GuestConfig['smbios'] = {manufacturer: 'netops', product: 'netops VM'}
-  let cloudCfg = ''
+  let cloudCfg: string
   if (opts.flavor === 'nocloud') {
     // the seed URL must end in "/" and the prefix must be ds=nocloud-net on 22.4
     smbios.serial = `ds=nocloud-net;s=${base}/nocloud/`

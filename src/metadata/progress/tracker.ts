@@ -25,10 +25,12 @@ export const STATES: readonly ProgressState[] = ['waiting', 'booting', 'done', '
 export interface WebhookEvent {
   name: string
   description?: string
-  event_type: 'start' | 'finish' | string
+  /** `start` or `finish` (anything else is kept as sent). */
+  event_type: string
   origin?: string
   timestamp?: number
-  result?: 'SUCCESS' | 'WARN' | 'FAIL' | string
+  /** `SUCCESS`, `WARN` or `FAIL` (anything else is kept as sent). */
+  result?: string
 }
 
 export interface ProgressRecord {
