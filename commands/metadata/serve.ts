@@ -1,16 +1,22 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {renderServeStartup} from '../../src/cli/render/metadata.js'
+import {renderReloadLogLine, renderServeStartup} from '../../src/cli/render/metadata.js'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
-import {UsageError} from '../../src/errors.js'
-import {NAMESPACE_PATTERN, RESERVED_NAMESPACES} from '../../src/metadata/flavors/custom.js'
+import {
+  adminListenFlag,
+  checkAdminListen,
+  isAddress,
+  listenFlag,
+  namespaceFlag,
+  passwordPortFlag,
+  trustProxyFlag,
+} from '../../src/cli/metadata-flags.js'
 import {
   DEFAULT_ADMIN_LISTEN,
   DEFAULT_CALLBACK_BASE,
   exampleInventoryPath,
   formatIssue,
-  isLoopbackHost,
   loadInventoryIsolated,
   runUntilSignal,
   serveStartup,
@@ -18,8 +24,6 @@ import {
   type ReloadResult,
   type StartMetadataServerOptions,
 } from '../../src/metadata/index.js'
-import {CidrSet} from '../../src/metadata/ip.js'
-import {parseListen} from '../../src/metadata/net.js'
 
 /** ${XDG_STATE_HOME:-~/.local/state}/netops/metadata: where provisioning progress is kept. */
 function defaultDataDir(): string {
@@ -60,9 +64,9 @@ document is printed on stdout once listening.`
 
   static override flags = {
     inventory: Flags.string({description: 'inventory YAML file or directory (default: the built-in example inventory)'}),
-    listen: Flags.string({default: '0.0.0.0:8807', description: 'HOST:PORT to listen on (PORT 0 = any free port)'}),
-    namespace: Flags.string({description: 'also serve /NAME/latest/meta_data.json and /NAME/latest/user_data'}),
-    'trust-proxy': Flags.string({multiple: true, description: 'CIDR of a proxy whose X-Forwarded-For is honoured (repeatable)'}),
+    listen: listenFlag({default: '0.0.0.0:8807', description: 'HOST:PORT to listen on (PORT 0 = any free port)'}),
+    namespace: namespaceFlag({description: 'also serve /NAME/latest/meta_data.json and /NAME/latest/user_data'}),
+    'trust-proxy': trustProxyFlag({description: 'CIDR of a proxy whose X-Forwarded-For is honoured (repeatable)'}),
     'proxy-shared-secret': Flags.string({
       env: 'NETOPS_METADATA_PROXY_SECRET',
       noCacheDefault: true,
@@ -73,14 +77,14 @@ document is printed on stdout once listening.`
       default: 'optional' as const,
       description: 'IMDSv2 tokens: optional (default) or required on EC2 paths',
     })(),
-    'cloudstack-password-port': Flags.string({default: '8080', description: 'port of the CloudStack password server, or off'}),
+    'cloudstack-password-port': passwordPortFlag({default: '8080', description: 'port of the CloudStack password server, or off'}),
     quiet: Flags.boolean({default: false, description: 'no per-request log lines'}),
     watch: Flags.boolean({
       default: true,
       allowNo: true,
       description: 'reload the inventory when the file (or a file in the directory) changes; SIGHUP always reloads',
     }),
-    'admin-listen': Flags.string({
+    'admin-listen': adminListenFlag({
       default: DEFAULT_ADMIN_LISTEN,
       description: 'HOST:PORT of the admin API (progress JSON, /healthz, /metrics), loopback only; off to disable',
     }),
@@ -105,34 +109,12 @@ document is printed on stdout once listening.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(MetadataServe)
-    const where = parseListen(flags.listen)
-    if (!where)
-      throw new UsageError(`--listen ${flags.listen} is not HOST:PORT`, {
-        suggestions: ['e.g. --listen 0.0.0.0:8807, --listen 127.0.0.1:0 or --listen [::]:8807'],
-      })
-    const ns = flags.namespace
-    if (ns !== undefined && (!NAMESPACE_PATTERN.test(ns) || RESERVED_NAMESPACES.includes(ns))) {
-      throw new UsageError(`--namespace ${ns} cannot be used`, {
-        suggestions: ['lower-case letters, digits, - and _, starting with a letter; not openstack, nocloud, latest or an EC2 version'],
-      })
-    }
-    let pwPort: number | undefined
-    if (flags['cloudstack-password-port'] !== 'off') {
-      pwPort = Number(flags['cloudstack-password-port'])
-      if (!Number.isInteger(pwPort) || pwPort < 0 || pwPort > 65535) {
-        throw new UsageError(`--cloudstack-password-port ${flags['cloudstack-password-port']} is not a port`, {
-          suggestions: ['a port number (8080) or off'],
-        })
-      }
-    }
+    const where = flags.listen
+    const admin = flags['admin-listen'] || undefined
+    if (admin) checkAdminListen(admin, flags['admin-listen-public'])
     const trustProxy = flags['trust-proxy'] ?? []
-    try {
-      new CidrSet(trustProxy)
-    } catch (err) {
-      throw new UsageError(`--trust-proxy: ${(err as Error).message}`, {
-        suggestions: ['e.g. --trust-proxy 10.0.0.0/24 --trust-proxy 127.0.0.1'],
-      })
-    }
+    const ns = flags.namespace
+    const pwPort = flags['cloudstack-password-port'] === false ? undefined : flags['cloudstack-password-port']
 
     const builtIn = flags.inventory === undefined
     const source = flags.inventory ?? exampleInventoryPath()
@@ -143,27 +125,8 @@ document is printed on stdout once listening.`
     const inv = await loadInventoryIsolated(source) // parsed in a child: the YAML peak is not the server's
     for (const w of inv.warnings) this.warnLine(formatIssue(w))
 
-    // admin listener: loopback only unless explicitly public; `off` disables it
-    const adminDefault = flags['admin-listen'] === DEFAULT_ADMIN_LISTEN
-    let admin: {host: string; port: number} | undefined
-    if (flags['admin-listen'] !== 'off') {
-      admin = parseListen(flags['admin-listen'])
-      if (!admin)
-        throw new UsageError(`--admin-listen ${flags['admin-listen']} is not HOST:PORT`, {
-          suggestions: ['e.g. --admin-listen 127.0.0.1:8808, or off'],
-        })
-      if (!isLoopbackHost(admin.host) && !flags['admin-listen-public']) {
-        throw new UsageError(
-          `--admin-listen ${flags['admin-listen']} is not a loopback address: the admin API must not be reachable by the VMs`,
-          {
-            suggestions: [
-              'use 127.0.0.1:PORT and reach it through SSH (ssh -L 8808:127.0.0.1:8808 host)',
-              'or add --admin-listen-public if this address is on a management network the VMs cannot reach',
-            ],
-          },
-        )
-      }
-    }
+    // the default admin listener, when busy, is dropped (anything asked for fails as usual)
+    const adminDefault = isAddress(admin, DEFAULT_ADMIN_LISTEN)
     // progress store: one server per data dir; the default dir, when busy, falls back to memory
     const dataDirDefault = flags['data-dir'] === undefined
     const dataDir = flags['data-dir'] === 'none' ? undefined : (flags['data-dir'] ?? defaultDataDir())
@@ -171,18 +134,7 @@ document is printed on stdout once listening.`
     const log = flags.quiet ? undefined : (entry: object) => process.stderr.write(JSON.stringify(entry) + '\n')
     const note = (text: string) => process.stderr.write(text + '\n')
     const onReload = (r: ReloadResult) => {
-      process.stderr.write(
-        JSON.stringify({
-          time: new Date().toISOString(),
-          event: 'reload',
-          trigger: r.trigger,
-          ok: r.ok,
-          source: r.source,
-          instances: r.instances,
-          ms: r.ms,
-          ...(r.ok ? {} : {error: r.error}),
-        }) + '\n',
-      )
+      process.stderr.write(renderReloadLogLine(r, new Date()) + '\n')
       if (!r.ok) this.warnLine(`${r.trigger}: inventory refused, still serving the previous ${r.instances} instances:\n${r.error ?? ''}`)
     }
     const options: StartMetadataServerOptions = {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {renderStatus} from '../../src/cli/render/metadata.js'
-import {fetchStatus, statusChanges, type StatusView} from '../../src/metadata/admin/client.js'
+import {renderStatus, renderStatusChanges, renderStatusFrame, renderWatchSummary} from '../../src/cli/render/metadata.js'
+import {fetchStatus, type StatusView} from '../../src/metadata/admin/client.js'
 import {EXIT_CODES, ProvisioningTimeoutError} from '../../src/errors.js'
 
 export default class MetadataStatus extends BaseCommand {
@@ -42,13 +42,10 @@ any failed) or --timeout passes (exit 8); when stdout is not a terminal it print
       return view
     }
     const deadline = Date.now() + flags.timeout * 1000
-    const human = !this.jsonEnabled()
-    const tty = human && Boolean(process.stdout.isTTY)
+    const tty = Boolean(process.stdout.isTTY)
     let prev: StatusView | undefined
     const draw = () => {
-      if (!human) return
-      if (tty) process.stdout.write('\x1b[H\x1b[2J' + renderStatus(view) + '\n')
-      else for (const line of statusChanges(prev, view)) process.stdout.write(line + '\n')
+      this.render((v) => (tty ? renderStatusFrame(v) : renderStatusChanges(prev, v)), view)
       prev = view
     }
     draw()
@@ -67,8 +64,7 @@ any failed) or --timeout passes (exit 8); when stdout is not a terminal it print
         details: {status: view},
       })
     }
-    if (human && !tty)
-      process.stdout.write(`${view.provisioned}/${view.total} provisioned${view.summary.failed ? `, ${view.summary.failed} failed` : ''}\n`)
+    if (!tty) this.render(renderWatchSummary, view)
     if (view.summary.failed > 0) {
       process.exitCode = EXIT_CODES.partial
       this.warnLine(

@@ -37,13 +37,13 @@ interface FastReply {
 
 export interface FastHttpOptions {
   /** Answer a request (synchronously). `undefined` = hand the request over to node:http. */
-  answer(req: FastRequest): FastReply | undefined
+  answer: (req: FastRequest) => FastReply | undefined
   /** Called after the answer was queued on the socket. */
-  answered?(req: FastRequest, reply: FastReply): void
+  answered?: (req: FastRequest, reply: FastReply) => void
   /** Give the socket to node:http; `rest` is what was read and not yet answered (to be re-read first). */
-  handover(socket: Socket, rest: Buffer | undefined): void
+  handover: (socket: Socket, rest: Buffer | undefined) => void
   /** The client closed its side in the middle of a request head (node:http answers that with a 400). */
-  truncated(socket: Socket): void
+  truncated: (socket: Socket) => void
   /** A request head must be complete within this (slowloris); then 408 and close. */
   headersTimeoutMs: number
   /** An idle connection is closed after this. */

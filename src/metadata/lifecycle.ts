@@ -1,7 +1,7 @@
 /** The life of a long-running metadata server (`metadata serve`): start past busy defaults, describe it, stop on a signal. */
-import {ListenError, UsageError} from '../errors.js'
-import {DEFAULT_CALLBACK_BASE} from './progress/vendor-data.js'
-import {startMetadataServer, type StartMetadataServerOptions, type StartedMetadataServer} from './index.js'
+import {BindError} from './listen.js'
+import {DataDirBusyError} from './progress/journal.js'
+import {phoneHomeBase, startMetadataServer, type StartMetadataServerOptions, type StartedMetadataServer} from './start.js'
 
 export interface FallbackOptions {
   /** opts.dataDir is the default one, not asked for: when another server holds it, keep progress in memory. */
@@ -19,13 +19,10 @@ export interface ServeRun {
   admin: {host: string; port: number} | undefined
 }
 
-const dirBusy = (err: unknown): err is UsageError => err instanceof UsageError && /in use by another metadata server/.test(err.message)
+const dirBusy = (err: unknown): err is DataDirBusyError => err instanceof DataDirBusyError
 /** The admin listener's own address is taken (not the metadata port: that one is never a fallback). */
-const adminBusy = (err: unknown, admin: {host: string; port: number} | undefined): err is ListenError =>
-  admin !== undefined &&
-  err instanceof ListenError &&
-  /EADDRINUSE/.test(err.message) &&
-  err.message.includes(`cannot listen on ${admin.host.includes(':') ? `[${admin.host}]` : admin.host}:${admin.port}:`)
+const adminBusy = (err: unknown, admin: {host: string; port: number} | undefined): err is BindError =>
+  admin !== undefined && err instanceof BindError && err.errno === 'EADDRINUSE' && err.host === admin.host && err.port === admin.port
 
 /**
  * Start once; a busy default (data dir held by another server, admin port taken) is dropped with a warning
@@ -119,7 +116,7 @@ export function serveStartup(run: ServeRun, o: ServeStartupOptions): ServeStartu
     admin: started.adminUrl ?? null,
     progress: {
       dataDir: run.dataDir ?? null,
-      phoneHome: o.phoneHome === undefined || o.phoneHome === false ? null : o.phoneHome === true ? DEFAULT_CALLBACK_BASE : o.phoneHome,
+      phoneHome: phoneHomeBase(o.phoneHome) ?? null,
       watch: o.watch ?? false,
     },
     pid: o.pid,

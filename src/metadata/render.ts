@@ -2,7 +2,7 @@ import {InstanceNotFoundError} from '../errors.js'
 import {renderAllDocuments} from './documents.js'
 import {normalizeIp} from './ip.js'
 import {normalizeMac} from './net.js'
-import {normalizePath} from './server.js'
+import {normalizePath} from './decide.js'
 import type {FlavorName, Instance} from './types.js'
 
 /** `metadata render`: exactly the documents one VM receives, for one flavour or one path. */

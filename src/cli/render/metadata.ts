@@ -3,8 +3,9 @@ import Table from 'cli-table3'
 import {color} from '../colors.js'
 import type {GuestConfig} from '../../metadata/guest-config.js'
 import type {RenderResult} from '../../metadata/render.js'
-import type {StatusView} from '../../metadata/admin/client.js'
+import {statusChanges, type StatusView} from '../../metadata/admin/client.js'
 import type {ServeStartup} from '../../metadata/lifecycle.js'
+import type {ReloadResult} from '../../metadata/reload.js'
 
 const BORDERLESS = {
   chars: {
@@ -97,6 +98,20 @@ export function renderGuestConfig(g: GuestConfig): string {
   }
   out.push('', '## host side', ...g.hostSide.map((h) => `# ${h}`))
   return out.join('\n')
+}
+
+/** The JSON log line (stderr) of one inventory reload. */
+export function renderReloadLogLine(r: ReloadResult, time: Date): string {
+  return JSON.stringify({
+    time: time.toISOString(),
+    event: 'reload',
+    trigger: r.trigger,
+    ok: r.ok,
+    source: r.source,
+    instances: r.instances,
+    ms: r.ms,
+    ...(r.ok ? {} : {error: r.error}),
+  })
 }
 
 export function renderServeStartup(s: ServeStartup): string {
@@ -197,4 +212,24 @@ export function renderStatus(v: StatusView, opts: {now?: number; bar?: boolean} 
       ),
     )
   return out.join('\n')
+}
+
+/** Clear the terminal and move the cursor home: a --watch frame replaces the previous one. */
+const CLEAR_SCREEN = '\x1b[H\x1b[2J'
+
+/** One --watch frame on a terminal: the whole status page, drawn over the previous one. */
+export function renderStatusFrame(v: StatusView): string {
+  return CLEAR_SCREEN + renderStatus(v) + '\n'
+}
+
+/** --watch when stdout is not a terminal: one line per change since the previous view (nothing when none). */
+export function renderStatusChanges(prev: StatusView | undefined, v: StatusView): string {
+  return statusChanges(prev, v)
+    .map((line) => line + '\n')
+    .join('')
+}
+
+/** --watch when stdout is not a terminal: the closing line. */
+export function renderWatchSummary(v: StatusView): string {
+  return `${v.provisioned}/${v.total} provisioned${v.summary.failed ? `, ${v.summary.failed} failed` : ''}\n`
 }

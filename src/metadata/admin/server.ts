@@ -38,7 +38,7 @@ export interface UnknownDocument {
   forgedCallbacks: number
 }
 
-export interface HealthDocument {
+interface HealthDocument {
   status: 'ok'
   instances: number
   uptimeSeconds: number
@@ -56,7 +56,7 @@ export function isLoopbackHost(host: string): boolean {
   return ip === '::1'
 }
 
-export function instancesDocument(src: AdminSource): InstancesDocument {
+function instancesDocument(src: AdminSource): InstancesDocument {
   const instances = src.progress.list(src.instances())
   const summary = {waiting: 0, booting: 0, done: 0, failed: 0}
   for (const i of instances) summary[i.state]++

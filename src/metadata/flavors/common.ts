@@ -24,18 +24,19 @@ export function lookup(docs: Documents, path: string): FlavorResponse {
  * lines the directory lists (public-keys lists `0=name` while serving `0/openssh-key`).
  */
 export interface Dir {
-  entries: Map<string, Node>
+  entries: Map<string, TreeNode>
   listing?: string[]
 }
-export type Node = string | Dir
+/** A node of an EC2-style metadata tree: a leaf (its text) or a directory. */
+export type TreeNode = string | Dir
 
-export function dir(entries: Array<[string, Node | undefined]>, listing?: string[]): Dir {
-  const map = new Map<string, Node>()
+export function dir(entries: Array<[string, TreeNode | undefined]>, listing?: string[]): Dir {
+  const map = new Map<string, TreeNode>()
   for (const [k, v] of entries) if (v !== undefined) map.set(k, v)
   return listing === undefined ? {entries: map} : {entries: map, listing}
 }
 
-function isDir(node: Node): node is Dir {
+function isDir(node: TreeNode): node is Dir {
   return typeof node !== 'string'
 }
 
@@ -49,7 +50,7 @@ function listingOf(d: Dir): string {
  * Serve a tree at `base` (no trailing slash): each directory with and without its slash,
  * each leaf without a slash.
  */
-export function addTree(docs: Documents, base: string, node: Node, leafType = TEXT): void {
+export function addTree(docs: Documents, base: string, node: TreeNode, leafType = TEXT): void {
   if (!isDir(node)) {
     docs.set(base, ok(node, leafType))
     return

@@ -95,6 +95,16 @@ export class Journal<T> {
   }
 }
 
+/** The data dir is locked by another live metadata server (a UsageError: same code, exit code and JSON). */
+export class DataDirBusyError extends UsageError {
+  constructor(dir: string, owner: number) {
+    super(`the progress data dir ${dir} is in use by another metadata server (pid ${owner})`, {
+      suggestions: ['give each server its own --data-dir', `or stop pid ${owner}`],
+    })
+    this.name = 'UsageError'
+  }
+}
+
 /**
  * One server per data dir: `<dir>/lock` holds the owner's pid. A lock whose process is gone is taken
  * over; a live one is a UsageError. Returns the release function.
@@ -119,9 +129,7 @@ export function lockDataDir(dir: string, pid = process.pid): () => void {
         }
       }
       if (alive) {
-        throw new UsageError(`the progress data dir ${dir} is in use by another metadata server (pid ${owner})`, {
-          suggestions: ['give each server its own --data-dir', `or stop pid ${owner}`],
-        })
+        throw new DataDirBusyError(dir, owner)
       }
       rmSync(path, {force: true})
     }

@@ -6,7 +6,7 @@ import {Journal, lockDataDir} from './journal.js'
  * `modules-final` finish event from its webhook reporter). Steps are recorded once (the first
  * time); webhook events update `lastStep`. State survives a restart through a Journal in `dataDir`.
  */
-export const STEPS = ['firstRequest', 'metaData', 'userData', 'vendorData', 'done'] as const
+const STEPS = ['firstRequest', 'metaData', 'userData', 'vendorData', 'done'] as const
 export type Step = (typeof STEPS)[number]
 /** How a step is shown as `lastStep`. */
 const STEP_LABELS: Record<Step, string> = {
@@ -25,10 +25,12 @@ export const STATES: readonly ProgressState[] = ['waiting', 'booting', 'done', '
 export interface WebhookEvent {
   name: string
   description?: string
-  event_type: 'start' | 'finish' | string
+  /** `start` or `finish` (anything else is kept as sent). */
+  event_type: string
   origin?: string
   timestamp?: number
-  result?: 'SUCCESS' | 'WARN' | 'FAIL' | string
+  /** `SUCCESS`, `WARN` or `FAIL` (anything else is kept as sent). */
+  result?: string
 }
 
 export interface ProgressRecord {

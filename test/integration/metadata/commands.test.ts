@@ -96,7 +96,7 @@ describe('netops metadata commands (built CLI)', () => {
       'openstack/latest/meta_data.json',
       '--json',
     ])
-    assert.equal(JSON.parse(m.stdout).instance.id, 'waf-01')
+    assert.equal((JSON.parse(m.stdout) as {instance: {id: string}}).instance.id, 'waf-01')
   })
 
   test('render wants exactly one of --instance, --ip, --mac (usage error, exit 2)', () => {
@@ -117,7 +117,11 @@ describe('netops metadata commands (built CLI)', () => {
     assert.match(r.stderr, /bad\.yaml:4:27: unknown key `hostnme` in an instance \(did you mean `hostname`\?\)/)
     const j = run(['metadata', 'validate', '--inventory', bad, '--json'])
     assert.equal(j.status, 2)
-    const err = JSON.parse(j.stdout).error as {code: string; exitCode: number; details: {issues: Array<{line: number; column: number}>}}
+    const err = (JSON.parse(j.stdout) as {error: unknown}).error as {
+      code: string
+      exitCode: number
+      details: {issues: Array<{line: number; column: number}>}
+    }
     assert.equal(err.code, 'NETOPS_METADATA_INVENTORY_INVALID')
     assert.deepEqual(
       err.details.issues.map((i) => [i.line, i.column]),
@@ -175,7 +179,10 @@ describe('netops metadata commands (built CLI)', () => {
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString()
           try {
-            const doc = JSON.parse(out)
+            const doc = JSON.parse(out) as {
+              listening: {metadata: string; password: string}
+              inventory: {instances: number; builtIn: boolean}
+            }
             clearTimeout(timer)
             resolve(doc)
           } catch {

@@ -121,7 +121,7 @@ describe('metadata fast path vs node:http', () => {
           }),
         )
         const strip = (p: Parsed) => {
-          const {date, connection, 'keep-alive': _k, ...rest} = p.headers
+          const {date, connection: _c, 'keep-alive': _k, ...rest} = p.headers
           assert.match(date ?? '', /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/, 'a Date header')
           return {...p, headers: rest}
         }

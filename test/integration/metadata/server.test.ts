@@ -58,7 +58,7 @@ describe('metadata server over real sockets (source address = identity)', () => 
       from: '127.0.0.97',
       headers: {'X-Instance-ID': 'ips-02', 'X-Instance-ID-Signature': signInstanceId('ips-02', 'shared-hush')},
     })
-    assert.equal(JSON.parse(good.body).uuid, '6f1f3f1e-7d0b-4a4e-9a39-2c0d6c0d0002')
+    assert.equal((JSON.parse(good.body) as {uuid: string}).uuid, '6f1f3f1e-7d0b-4a4e-9a39-2c0d6c0d0002')
     const bad = await httpGet(`${s.url}/openstack/latest/meta_data.json`, {
       from: '127.0.0.23',
       headers: {'X-Instance-ID': 'ips-02', 'X-Instance-ID-Signature': signInstanceId('ips-02', 'guess')},
@@ -157,7 +157,10 @@ describe('metadata server over real sockets (source address = identity)', () => 
     assert.equal((await httpGet(`${s.url}/openstack/latest/vendor_data2.json`, {from: '127.0.0.25'})).status, 404)
     assert.match((await httpGet(`${s.url}/nocloud/meta-data`, {from: '127.0.0.25'})).body, /instance-id: bare-03/)
     assert.equal((await httpGet(`${s.url}/nocloud/vendor-data`, {from: '127.0.0.25'})).status, 200)
-    assert.equal(JSON.parse((await httpGet(`${s.url}/nsfocus/latest/meta_data.json`, {from: '127.0.0.23'})).body).hostname, 'waf-01')
+    assert.equal(
+      (JSON.parse((await httpGet(`${s.url}/nsfocus/latest/meta_data.json`, {from: '127.0.0.23'})).body) as {hostname: string}).hostname,
+      'waf-01',
+    )
   })
 
   test('CloudStack password server hands the password out until the VM says it saved it', async () => {

@@ -1,7 +1,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {canonicalPath, DocumentSnapshot, type Doc} from '../../../src/metadata/doc-cache.js'
-import {renderAllDocuments} from '../../../src/metadata/documents.js'
+import {renderAllDocuments, type Prebuilt} from '../../../src/metadata/documents.js'
 import {inventoryFromObject} from '../../../src/metadata/inventory.js'
 import type {FlavorContext, Instance} from '../../../src/metadata/types.js'
 import {withProgressVendorData} from '../../../src/metadata/progress/vendor-data.js'
@@ -48,7 +48,7 @@ function fleet(opts: {zoneOf?: (i: number) => string; hostOf?: (i: number) => st
 }
 
 /** What the server answered before: the rendered document of the path, else of its canonical path. */
-function reference(all: Map<string, import('../../../src/metadata/documents.js').Prebuilt>, path: string): Doc | undefined {
+function reference(all: Map<string, Prebuilt>, path: string): Doc | undefined {
   const p = all.get(path) ?? all.get(canonicalPath(path))
   return p === undefined ? undefined : {status: p.status, flavor: p.flavor, contentType: String(p.headers['content-type']), body: p.body}
 }

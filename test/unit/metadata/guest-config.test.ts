@@ -2,7 +2,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {guestConfig} from '../../../src/metadata/guest-config.js'
 import {renderInstance, selectInstance} from '../../../src/metadata/render.js'
-import {normalizePath} from '../../../src/metadata/server.js'
+import {normalizePath} from '../../../src/metadata/decide.js'
 import {sampleInstances} from '../../helpers/metadata.js'
 
 const [waf, ips] = sampleInstances()

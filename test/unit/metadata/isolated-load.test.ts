@@ -1,7 +1,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {stringify} from 'yaml'
-import {loadInventoryIsolated} from '../../../src/metadata/file-store.js'
+import {loadInventoryIsolated} from '../../../src/metadata/isolated-load.js'
 import {loadInventory} from '../../../src/metadata/inventory.js'
 import {KEY, tempDir} from '../../helpers/metadata.js'
 

@@ -1,0 +1,270 @@
+/** Starting a metadata server from an inventory: the store, the listeners (metadata, password, admin), reloads. */
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {createAdminServer} from './admin/server.js'
+import {Metrics} from './admin/metrics.js'
+import {createResolver, type Resolver} from './identity.js'
+import {loadInventory, type LoadedInventory} from './inventory.js'
+import {loadInventoryIsolated} from './isolated-load.js'
+import {closeServer, hostPort, listen} from './listen.js'
+import {createPasswordServer, type PasswordLogEntry, type PasswordServer} from './password-server.js'
+import {callbackKind, handleCallback, type CallbackCounters} from './progress/callbacks.js'
+import {ProgressTracker} from './progress/tracker.js'
+import {DEFAULT_CALLBACK_BASE, withProgressVendorData} from './progress/vendor-data.js'
+import {createReloader, InventoryWatcher, type ReloadResult} from './reload.js'
+import {createMetadataServer, type MetadataServer, type MetadataServerOptions, type MetadataStats, type RequestLogEntry} from './server.js'
+import {MemoryStore} from './store.js'
+import type {Instance} from './types.js'
+
+/** Where the built-in example inventory lives (works from src/ under tsx and from dist/). */
+export function exampleInventoryPath(): string {
+  const candidates = [
+    new URL('./examples/lab-inventory.yaml', import.meta.url),
+    new URL('../../../src/metadata/examples/lab-inventory.yaml', import.meta.url),
+  ]
+  for (const c of candidates) {
+    const p = fileURLToPath(c)
+    if (existsSync(p)) return p
+  }
+  return fileURLToPath(candidates[0]!)
+}
+
+export interface StartMetadataServerOptions {
+  /** A YAML file or directory, an inventory object, or an already-loaded inventory. Default: the built-in example. */
+  inventory?: string | Record<string, unknown> | LoadedInventory
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Default 0 (a free port). */
+  port?: number
+  namespace?: string
+  trustProxy?: string[]
+  proxySharedSecret?: string
+  imdsv2?: 'optional' | 'required'
+  /** Also start the CloudStack password server on this port (0 = free port). Default: not started. */
+  passwordPort?: number
+  logger?: (entry: RequestLogEntry) => void
+  passwordLogger?: (entry: PasswordLogEntry) => void
+  headersTimeoutMs?: number
+  requestTimeoutMs?: number
+  keepAliveTimeoutMs?: number
+  /** false = node:http only (see MetadataServerOptions.fastPath). */
+  fastPath?: boolean
+  /** The inventory already loaded from `inventory` (a path): skips the first load. */
+  loaded?: LoadedInventory
+  /** Parse the inventory file in a child process (no YAML peak in this process, no stall on reload). */
+  isolatedLoad?: boolean
+  /** With dataDir: forget the progress kept there. */
+  resetProgress?: boolean
+  /** Reload when the inventory file/directory changes (needs `inventory` to be a path). */
+  watch?: boolean
+  /** Debounce of the file watch, ms. Default 200. */
+  watchDebounceMs?: number
+  /** Called after every reload attempt (watch, SIGHUP via `reload()`), ok or refused. */
+  onReload?: (r: ReloadResult) => void
+  /** Keep provisioning progress here (a JSON-lines journal); default: in memory only. */
+  dataDir?: string
+  /** Add cloud-init phone_home + reporting webhook to every VM's vendor-data; a string is the base URL the VMs call (default http://169.254.169.254). */
+  phoneHome?: boolean | string
+  /** Also start the admin listener (progress JSON, /healthz, /metrics) here. */
+  admin?: {host: string; port: number}
+  /** See MetadataServerOptions.pinIdleMs / pinMaxMs. */
+  pinIdleMs?: number
+  pinMaxMs?: number
+}
+
+export interface StartedMetadataServer {
+  /** e.g. http://127.0.0.1:41234 (no trailing slash). */
+  url: string
+  host: string
+  port: number
+  /** Set when the password server was started. */
+  passwordUrl?: string
+  passwordPort?: number
+  inventory: LoadedInventory
+  server: MetadataServer
+  passwordServer?: PasswordServer
+  /** Set when the admin listener was started, e.g. http://127.0.0.1:8808. */
+  adminUrl?: string
+  progress: ProgressTracker
+  metrics: Metrics
+  /** The instances served now (after the last good reload). */
+  instances(): readonly Instance[]
+  /** Re-read the inventory now; an invalid one is refused and the current one keeps serving. */
+  reload(trigger?: ReloadResult['trigger']): Promise<ReloadResult>
+  stats(): MetadataStats
+  /** Stop accepting, let in-flight requests finish, close idle keep-alive connections. */
+  close(): Promise<void>
+}
+
+/** The base URL VMs call home to, or undefined when phone-home is off. */
+export function phoneHomeBase(phoneHome: boolean | string | undefined): string | undefined {
+  if (phoneHome === undefined || phoneHome === false) return undefined
+  return phoneHome === true ? DEFAULT_CALLBACK_BASE : phoneHome
+}
+
+function isLoaded(v: unknown): v is LoadedInventory {
+  return (
+    typeof v === 'object' && v !== null && Array.isArray((v as LoadedInventory).instances) && Array.isArray((v as LoadedInventory).files)
+  )
+}
+
+/** Everything one started server shares: the records, who asks, progress and counters. */
+interface Parts {
+  /** The inventory file or directory; undefined when given inline. */
+  path: string | undefined
+  load: (src: string | Record<string, unknown>) => Promise<LoadedInventory>
+  inventory: LoadedInventory
+  prepare: (list: readonly Instance[]) => readonly Instance[]
+  store: MemoryStore
+  resolver: Resolver
+  progress: ProgressTracker
+  metrics: Metrics
+  counters: CallbackCounters
+}
+
+/** Step 1: load the inventory (unless given loaded) and build the store, resolver and progress tracker. */
+async function prepareParts(opts: StartMetadataServerOptions): Promise<Parts> {
+  const source = opts.inventory ?? exampleInventoryPath()
+  const load = (src: string | Record<string, unknown>) =>
+    opts.isolatedLoad && typeof src === 'string' ? loadInventoryIsolated(src) : loadInventory(src)
+  const inventory = isLoaded(source) ? source : (opts.loaded ?? (await load(source)))
+  const base = phoneHomeBase(opts.phoneHome)
+  const prepare = (list: readonly Instance[]): readonly Instance[] => (base === undefined ? list : withProgressVendorData(list, base))
+  const resolver = createResolver({
+    ...(opts.trustProxy ? {trustProxy: opts.trustProxy} : {}),
+    ...(opts.proxySharedSecret ? {proxySharedSecret: opts.proxySharedSecret} : {}),
+  })
+  const progress = new ProgressTracker(
+    opts.dataDir === undefined ? {} : {dataDir: opts.dataDir, ...(opts.resetProgress ? {reset: true} : {})},
+  )
+  return {
+    path: typeof source === 'string' ? source : undefined,
+    load,
+    inventory,
+    prepare,
+    store: new MemoryStore(prepare(inventory.instances)),
+    resolver,
+    progress,
+    metrics: new Metrics(),
+    counters: {callbacks: {}},
+  }
+}
+
+/** The start options handed to createMetadataServer as they are. */
+const PASSED_TO_SERVER = [
+  'namespace',
+  'imdsv2',
+  'logger',
+  'headersTimeoutMs',
+  'requestTimeoutMs',
+  'keepAliveTimeoutMs',
+  'fastPath',
+  'pinIdleMs',
+  'pinMaxMs',
+] as const satisfies ReadonlyArray<keyof MetadataServerOptions>
+
+/** The options of `o` named in `keys` that are set (an absent option stays absent, never `undefined`). */
+function pickDefined<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {}
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k]
+  return out
+}
+
+/** Step 2: the metadata server, its answers counted in the metrics and the provisioning progress. */
+function metadataServer(opts: StartMetadataServerOptions, p: Parts): MetadataServer {
+  const {progress, metrics, counters} = p
+  return createMetadataServer({
+    store: p.store,
+    resolver: p.resolver,
+    ...pickDefined(opts, PASSED_TO_SERVER),
+    observer: (o) => {
+      metrics.observe(o.flavor ?? 'none', o.status, o.seconds)
+      if (o.flavor === 'callback') return // progress from callbacks is recorded by handleCallback; a forged one is no progress
+      if (o.who.instance !== undefined) progress.observe(o.who.instance.id, o.path ?? '', o.status)
+      else if (o.unknown) progress.observeUnknown(o.who.ip)
+    },
+    postHandler: (req, who, path) => (callbackKind(path) === undefined ? undefined : handleCallback(req, who, path, progress, counters)),
+  })
+}
+
+/** Step 3 (optional): the CloudStack password server on the metadata host. */
+async function startPasswordServer(opts: StartMetadataServerOptions, p: Parts, host: string, port: number) {
+  const server = createPasswordServer({store: p.store, resolver: p.resolver, ...(opts.passwordLogger ? {logger: opts.passwordLogger} : {})})
+  const bound = await listen(server, host, port)
+  return {server, port: bound.port}
+}
+
+/** Step 4 (optional): the admin listener (progress JSON, /healthz, /metrics). */
+async function startAdmin(admin: {host: string; port: number}, p: Parts, server: MetadataServer) {
+  const adminServer = createAdminServer({
+    instances: () => p.store.all(),
+    progress: p.progress,
+    metrics: p.metrics,
+    callbacks: p.counters,
+    source: p.path ?? '<inline inventory>',
+    warm: () => server.metadata.warm(),
+  })
+  const bound = await listen(adminServer, admin.host, admin.port)
+  return {server: adminServer, url: `http://${hostPort(admin.host, bound.port)}`}
+}
+
+/**
+ * Load an inventory and serve it (for the client harness, tests and demos).
+ * Resolves once listening; `close()` drains and stops every listener.
+ */
+export async function startMetadataServer(opts: StartMetadataServerOptions = {}): Promise<StartedMetadataServer> {
+  const p = await prepareParts(opts)
+  const {store, progress, metrics} = p
+  const host = opts.host ?? '127.0.0.1'
+  const server = metadataServer(opts, p)
+  const closers: Array<() => Promise<void>> = []
+  const cleanup = async () => {
+    await Promise.all(closers.map((c) => c()))
+    progress.close()
+  }
+  try {
+    const addr = await listen(server, host, opts.port ?? 0)
+    closers.push(() => closeServer(server))
+    const password = opts.passwordPort === undefined ? undefined : await startPasswordServer(opts, p, host, opts.passwordPort)
+    if (password) closers.push(() => closeServer(password.server))
+    const admin = opts.admin ? await startAdmin(opts.admin, p, server) : undefined
+    if (admin) closers.push(() => closeServer(admin.server))
+
+    const reload = createReloader({
+      source: p.path,
+      load: p.load,
+      apply: (next) => store.replace(p.prepare(next.instances)),
+      served: () => store.all().length,
+      onReload: (r) => {
+        metrics.reload(r.ok)
+        opts.onReload?.(r)
+      },
+    })
+    if (opts.watch && p.path !== undefined) {
+      const watcher = new InventoryWatcher(p.path, () => void reload('watch'), opts.watchDebounceMs ?? 200)
+      watcher.start()
+      closers.push(() => Promise.resolve(watcher.stop()))
+    }
+
+    return {
+      url: `http://${hostPort(host, addr.port)}`,
+      host,
+      port: addr.port,
+      ...(password
+        ? {passwordUrl: `http://${hostPort(host, password.port)}`, passwordPort: password.port, passwordServer: password.server}
+        : {}),
+      ...(admin ? {adminUrl: admin.url} : {}),
+      inventory: p.inventory,
+      server,
+      progress,
+      metrics,
+      instances: () => store.all(),
+      reload,
+      stats: () => server.metadata.stats(),
+      close: cleanup,
+    }
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+}
