@@ -11,23 +11,9 @@ export interface ListenAddress {
   port: number
 }
 
-/**
- * A flag parse function whose UsageError reaches the user as written: oclif prefixes the message of an
- * error thrown while parsing a flag ("Parsing --x …See more help with --help"); the message is kept as is.
- */
+/** A synchronous parse as oclif's async flag parser (BaseCommand takes off oclif's "Parsing --x" frame). */
 function usageParse<T>(parse: (input: string) => T): (input: string) => Promise<T> {
-  return (input) =>
-    new Promise<T>((resolve) => {
-      try {
-        resolve(parse(input))
-      } catch (err) {
-        if (err instanceof UsageError) {
-          const message = err.message
-          Object.defineProperty(err, 'message', {get: () => message, set: () => undefined, configurable: true})
-        }
-        throw err
-      }
-    })
+  return (input) => new Promise<T>((resolve) => resolve(parse(input)))
 }
 
 function listenAddress(flag: string, input: string, example: string): ListenAddress {
