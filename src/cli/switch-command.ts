@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
-import {parse as parseYaml} from 'yaml'
+import type * as Yaml from 'yaml'
 import {BaseCommand} from './base-command.js'
 import {switchConnectionFlags} from './flags.js'
 import {multiHostJson, type MultiHostResult} from './multi-host.js'
@@ -12,6 +12,7 @@ import type {PlatformName} from '../platforms/types.js'
 import {SwitchDevice} from '../switch/device.js'
 import {DEFAULT_RECOVERY_INTERVAL} from '../switch/planner.js'
 import type {SessionLogEntry} from '../session/cli-session.js'
+import {lazyRequire} from '../util/lazy-require.js'
 import {runMany} from '../util/run-many.js'
 
 export const switchFlags = {
@@ -50,11 +51,14 @@ export interface SwitchJob {
   platform: 'auto' | PlatformName
 }
 
+/** yaml is only needed for --inventory: loaded then, not at start-up. */
+const yaml = lazyRequire<typeof Yaml>('yaml')
+
 /** Read a small switch inventory: `switches: [{host, port?, ssh_port?, username?, platform?}]`, `defaults: {...}`. */
 function readSwitchInventory(file: string): Array<Partial<SwitchJob> & {host: string}> {
   let doc: unknown
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'))
+    doc = yaml().parse(readFileSync(file, 'utf8'))
   } catch (error) {
     throw new InputError(`cannot read inventory ${file}: ${(error as Error).message}`, {
       suggestions: ['the file is YAML: `switches:` followed by a list of `- host: sw1` entries'],
@@ -71,7 +75,8 @@ function readSwitchInventory(file: string): Array<Partial<SwitchJob> & {host: st
       throw new InputError(`${file}: switches[${i}] has no host`, {suggestions: ['each entry needs `host: NAME_OR_ADDRESS`']})
     }
     const job: Partial<SwitchJob> & {host: string} = {host: e.host}
-    if (e.port !== undefined) job.port = String(e.port)
+    if (typeof e.port === 'string' || typeof e.port === 'number') job.port = String(e.port)
+    else if (e.port !== undefined) job.port = JSON.stringify(e.port) // not a port: named as written in the error
     if (e.ssh_port !== undefined) job.sshPort = Number(e.ssh_port)
     if (typeof e.username === 'string') job.username = e.username
     if (e.platform === 'ios' || e.platform === 'nxos' || e.platform === 'auto') job.platform = e.platform
