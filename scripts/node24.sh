@@ -56,8 +56,12 @@ version="$("$tmp/node24/bin/node" --version)"
   exit 1
 }
 
-# Replace any previous copy: move it aside, move the new one in, then drop the old one.
-if [[ -e "$dir" ]]; then mv "$dir" "$tmp/old"; fi
-mv -T "$tmp/node24" "$dir" 2>/dev/null || [[ -x "$bin" ]] # another run won the race: use its copy
-echo "node24.sh: installed $version" >&2
+if [[ -x "$bin" && "${NETOPS_NODE24_REFRESH:-}" != 1 ]]; then
+  : # another run installed it meanwhile: keep that copy (its users may be running it)
+else
+  # Replace any previous copy: move it aside, move the new one in (rename: atomic), then drop the old one.
+  if [[ -e "$dir" ]]; then mv -T "$dir" "$tmp/old"; fi
+  mv -T "$tmp/node24" "$dir" 2>/dev/null || [[ -x "$bin" ]] # a run at the same moment won the race: use its copy
+  echo "node24.sh: installed $version" >&2
+fi
 printf '%s\n' "$bin"
