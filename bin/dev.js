@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx --no-warnings
 // Runs the TypeScript sources directly (tsx): commands load from ./commands instead of ./dist/commands.
 import {readFileSync} from 'node:fs'
-import {execute, settings} from '@oclif/core'
+import {Config, execute, Plugin, settings} from '@oclif/core'
 import {register} from 'tsx/esm/api'
 
 register()
@@ -13,4 +13,10 @@ pjson.oclif = {...pjson.oclif, commands: './commands'}
 settings.enableAutoTranspile = false
 settings.debug = false
 
-await execute({loadOptions: {root, pjson}})
+// `npm run build` writes oclif.manifest.json, which points at dist/: the sources are read instead.
+const rootPlugin = new Plugin({isRoot: true, root, pjson, ignoreManifest: true})
+await rootPlugin.load()
+const config = await Config.load({root, pjson, plugins: new Map([[rootPlugin.name, rootPlugin]])})
+await config.loadPluginsAndCommands({force: true}) // the core plugins (@oclif/plugin-help) as usual
+
+await execute({loadOptions: config})

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
-import {parse as parseYaml} from 'yaml'
+import type * as Yaml from 'yaml'
 import {BaseCommand} from './base-command.js'
 import {switchConnectionFlags} from './flags.js'
 import {runTargets, uniqueTargets, type TargetsOutcome} from './multi-host.js'
@@ -11,6 +11,7 @@ import {isPlatformName, type PlatformName} from '../platforms/types.js'
 import {SwitchDevice} from '../switch/device.js'
 import {DEFAULT_RECOVERY_INTERVAL} from '../switch/planner.js'
 import type {SessionLogEntry} from '../session/cli-session.js'
+import {lazyRequire} from '../util/lazy-require.js'
 
 export const switchFlags = {
   ...switchConnectionFlags,
@@ -48,11 +49,14 @@ export interface SwitchJob {
   platform: 'auto' | PlatformName
 }
 
+/** yaml is only needed for --inventory: loaded then, not at start-up. */
+const yaml = lazyRequire<typeof Yaml>('yaml')
+
 /** Read a small switch inventory: `switches: [{host, port?, ssh_port?, username?, platform?}]`, `defaults: {...}`. */
 function readSwitchInventory(file: string): Array<Partial<SwitchJob> & {host: string}> {
   let doc: unknown
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'))
+    doc = yaml().parse(readFileSync(file, 'utf8'))
   } catch (error) {
     throw new InputError(`cannot read inventory ${file}: ${(error as Error).message}`, {
       suggestions: ['the file is YAML: `switches:` followed by a list of `- host: sw1` entries'],

@@ -1,7 +1,11 @@
 /** Table helpers shared by every human renderer: borderless cli-table3, uncoloured upper-case headers. */
-import Table from 'cli-table3'
+import type CliTable3 from 'cli-table3'
 import {color} from '../colors.js'
+import {lazyRequire} from '../../util/lazy-require.js'
 import type {RunManyResult} from '../../util/run-many.js'
+
+/** Loaded on the first table drawn: start-up (--help, the first SSH byte) does not pay for it. */
+const Table = lazyRequire<typeof CliTable3>('cli-table3')
 
 const BORDERLESS = {
   chars: {
@@ -25,7 +29,7 @@ const BORDERLESS = {
 }
 
 export function table(head: string[], rows: string[][]): string {
-  const t = new Table({head, ...BORDERLESS})
+  const t = new (Table())({head, ...BORDERLESS})
   t.push(...rows)
   return t
     .toString()
