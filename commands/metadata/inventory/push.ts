@@ -20,7 +20,7 @@ code is 12 ("changed since you read it"). Pushing what is already published chan
   static override flags = {
     ...storeFlags,
     inventory: Flags.string({required: true, description: 'inventory YAML file or directory of *.yaml files'}),
-    'dry-run': Flags.boolean({description: 'show the diff only; write nothing'}),
+    'dry-run': Flags.boolean({default: false, description: 'show the diff only; write nothing'}),
   }
 
   async run(): Promise<PushResult> {

@@ -242,7 +242,7 @@ export class EtcdInventoryStore {
         cause: err,
       })
     if (err instanceof GRPCGenericError || (err instanceof Error && /^(GRPC|ClientRuntime|BrokenCircuit)/.test(err.name)))
-      return new StoreUnreachableError(`cannot reach the etcd store at ${url}: ${err.message}`, {
+      return new StoreUnreachableError(`cannot reach the etcd store at ${url}: ${grpcMessage(err.message)}`, {
         suggestions: [
           `check that etcd answers: etcdctl --endpoints=${endpoints} endpoint health`,
           'check --store (or NETOPS_METADATA_STORE), and --store-ca/--store-cert/--store-key when the cluster uses TLS',
@@ -251,4 +251,12 @@ export class EtcdInventoryStore {
       })
     return err
   }
+}
+
+/** grpc-js's message without its status number and its empty resolver note. */
+function grpcMessage(message: string): string {
+  return message
+    .replace(/\s*Resolution note:[\s\S]*$/, '')
+    .replace(/^\d+ (?=[A-Z_]+:)/, '')
+    .trim()
 }

@@ -87,7 +87,7 @@ export interface InventoryDiff {
   changed: string[]
   removed: string[]
   unchanged: number
-  /** The profiles as written differ (their instances, when affected, are listed as changed). */
+  /** The profiles as written differ from the published ones (their instances, when affected, are listed as changed). */
   profilesChanged: boolean
   /** Same instances, another order (launch indexes move). */
   orderChanged: boolean
@@ -115,7 +115,7 @@ export function diffGenerations(before: Generation | undefined, after: Generatio
     changed: sort(changed),
     removed: sort(removed),
     unchanged,
-    profilesChanged: canonicalJson(before?.profiles ?? {}) !== canonicalJson(after.profiles),
+    profilesChanged: before !== undefined && canonicalJson(before.profiles) !== canonicalJson(after.profiles),
     orderChanged,
   }
 }

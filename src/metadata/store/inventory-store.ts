@@ -46,7 +46,7 @@ export async function pushInventory(store: EtcdInventoryStore, input: PreparedIn
   const result = (published: boolean, to: number | null): PushResult => ({
     store: o.storeText,
     prefix: store.keys.prefix,
-    dryRun: o.dryRun,
+    dryRun: o.dryRun === true,
     changed,
     published,
     from: current.generation ?? null,

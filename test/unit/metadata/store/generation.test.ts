@@ -71,7 +71,10 @@ describe('diffGenerations', () => {
 
   test('into an empty store, everything is added', () => {
     const d = diffGenerations(undefined, base)
-    assert.deepEqual([d.added, d.changed, d.removed, d.unchanged, d.orderChanged], [['a', 'b', 'c'], [], [], 0, false])
+    assert.deepEqual(
+      [d.added, d.changed, d.removed, d.unchanged, d.orderChanged, d.profilesChanged],
+      [['a', 'b', 'c'], [], [], 0, false, false],
+    )
   })
 
   test('added, changed and removed by id, each sorted', () => {
