@@ -15,6 +15,7 @@ APT_PACKAGES=(
   python3-yaml python3-jinja2 python3-requests python3-configobj python3-jsonpatch  # cloud-init's
   python3-jsonschema python3-netifaces python3-oauthlib python3-serial wget           # own client code
   debootstrap                     # the full-boot test's Debian 12 root (scripts/debootstrap-root.sh)
+  etcd-server                     # a real 3-member etcd cluster for the inventory store tests (/usr/bin/etcd)
 )
 
 missing=()

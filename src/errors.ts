@@ -110,6 +110,11 @@ export class RedirectConflictError extends kind('NETOPS_METADATA_REDIRECT_CONFLI
 export class RedirectCommandError extends kind('NETOPS_METADATA_REDIRECT_FAILED', 'refused') {}
 export class AdminUnreachableError extends kind('NETOPS_METADATA_ADMIN_UNREACHABLE', 'unreachable') {}
 export class ProvisioningTimeoutError extends kind('NETOPS_METADATA_PROVISIONING_TIMEOUT', 'timeout') {}
+export class StoreUnreachableError extends kind('NETOPS_METADATA_STORE_UNREACHABLE', 'unreachable') {}
+export class StoreAuthError extends kind('NETOPS_METADATA_STORE_AUTH', 'auth') {}
+export class StoreConflictError extends kind('NETOPS_METADATA_STORE_CONFLICT', 'precondition') {}
+export class StoreDataError extends kind('NETOPS_METADATA_STORE_DATA', 'refused') {}
+export class StoreEmptyError extends kind('NETOPS_METADATA_STORE_EMPTY', 'notFound') {}
 
 /** Every error class, for the catalogue check and the README table. */
 export const ERROR_CATALOGUE = [
@@ -146,4 +151,9 @@ export const ERROR_CATALOGUE = [
   RedirectCommandError,
   AdminUnreachableError,
   ProvisioningTimeoutError,
+  StoreUnreachableError,
+  StoreAuthError,
+  StoreConflictError,
+  StoreDataError,
+  StoreEmptyError,
 ] as const

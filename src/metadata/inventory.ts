@@ -917,7 +917,7 @@ function ifaceDevice({c, f}: IfaceFields, index: number): string {
 }
 
 /** Read a YAML file, or every *.yaml / *.yml of a directory (name order). */
-async function readInventorySource(path: string): Promise<RawDoc[]> {
+export async function readInventorySource(path: string): Promise<RawDoc[]> {
   let st
   try {
     st = await stat(path)

@@ -1,0 +1,262 @@
+import {
+  EtcdAuthenticationFailedError,
+  EtcdPermissionDeniedError,
+  Etcd3,
+  GRPCGenericError,
+  GRPCUnauthenticatedError,
+  type IKeyValue,
+  type IOptions,
+  type IRequestOp,
+} from 'etcd3'
+import {NetopsError, StoreAuthError, StoreDataError, StoreUnreachableError} from '../../errors.js'
+import {planBatches, type BatchLimits, type Generation, type KeyValue, type StoredInstance, DEFAULT_BATCH_LIMITS} from './generation.js'
+import {prefixEnd, storeKeys, type StoreKeys} from './layout.js'
+import {endpointText, type StoreUrl} from './url.js'
+
+/**
+ * The inventory in etcd (key layout: layout.ts). Every call has a deadline; etcd3's own retry policy
+ * moves a failed call to another member. Errors leave as NetopsErrors: unreachable (exit 3),
+ * authentication (exit 7), unreadable data (exit 4).
+ */
+
+export interface StoreConnectionOptions {
+  url: StoreUrl
+  prefix: string
+  tls?: {ca: Buffer; cert?: Buffer; key?: Buffer}
+  auth?: {user: string; password: string}
+  /** Deadline of each etcd call (default 5000 ms). */
+  callTimeoutMs?: number
+  batchLimits?: BatchLimits
+  /** Batches written at once (default 4). */
+  writeConcurrency?: number
+}
+
+export interface Manifest {
+  generation: number
+  count: number
+  digest: string
+  /** The generation this one replaced (kept while replicas may still read it), null for the first. */
+  previous: number | null
+  createdAt: string
+}
+
+/** `current` as read: the generation it names (undefined: nothing published) and the revisions to pin reads and the flip on. */
+export interface CurrentPointer {
+  generation: number | undefined
+  /** Mod revision of `current` (0 when absent): the flip compares it. */
+  modRevision: string
+  /** Store revision of the read: the generation is read at this revision. */
+  revision: string
+}
+
+const PAGE = 500
+
+export class EtcdInventoryStore {
+  readonly keys: StoreKeys
+  private readonly client: Etcd3
+  private readonly limits: BatchLimits
+  private readonly concurrency: number
+
+  constructor(private readonly o: StoreConnectionOptions) {
+    this.keys = storeKeys(o.prefix)
+    this.limits = o.batchLimits ?? DEFAULT_BATCH_LIMITS
+    this.concurrency = o.writeConcurrency ?? 4
+    const timeout = o.callTimeoutMs ?? 5000
+    const scheme = o.tls ? 'https' : 'http'
+    const options: IOptions = {
+      hosts: o.url.endpoints.map((e) => `${scheme}://${endpointText(e)}`),
+      dialTimeout: timeout,
+      defaultCallOptions: () => ({deadline: Date.now() + timeout}),
+      grpcOptions: {'grpc.max_receive_message_length': 64 * 1024 * 1024},
+    }
+    if (o.tls)
+      options.credentials = {
+        rootCertificate: o.tls.ca,
+        ...(o.tls.key ? {privateKey: o.tls.key} : {}),
+        ...(o.tls.cert ? {certChain: o.tls.cert} : {}),
+      }
+    if (o.auth) options.auth = {username: o.auth.user, password: o.auth.password}
+    this.client = new Etcd3(options)
+  }
+
+  close(): void {
+    this.client.close()
+  }
+
+  /** Read `current` and, when set, its manifest, at one revision. */
+  async readCurrent(): Promise<CurrentPointer & {manifest: Manifest | undefined}> {
+    const res = await this.call(() => this.client.kv.range({key: Buffer.from(this.keys.current)}))
+    const kv = res.kvs[0]
+    const pointer: CurrentPointer = {
+      generation: kv ? this.generationNumber(kv) : undefined,
+      modRevision: kv?.mod_revision ?? '0',
+      revision: res.header.revision,
+    }
+    if (pointer.generation === undefined) return {...pointer, manifest: undefined}
+    const m = await this.call(() =>
+      this.client.kv.range({key: Buffer.from(this.keys.manifest(pointer.generation!)), revision: pointer.revision}),
+    )
+    return {...pointer, manifest: m.kvs[0] ? this.json<Manifest>(m.kvs[0]) : undefined}
+  }
+
+  /** A whole generation, read page by page at `revision` (a consistent snapshot even while pushes go on). */
+  async readGeneration(n: number, revision: string): Promise<Generation> {
+    const p = await this.call(() => this.client.kv.range({key: Buffer.from(this.keys.profiles(n)), revision}))
+    const profiles = p.kvs[0] ? this.json<{profiles: Record<string, unknown>}>(p.kvs[0]).profiles : {}
+    const instances: StoredInstance[] = []
+    const end = prefixEnd(this.keys.instances(n))
+    let from = Buffer.from(this.keys.instances(n))
+    for (;;) {
+      const page = await this.call(() => this.client.kv.range({key: from, range_end: end, limit: PAGE, revision}))
+      for (const kv of page.kvs) instances.push(this.json<StoredInstance>(kv))
+      const last = page.kvs.at(-1)
+      if (!page.more || !last) break
+      from = Buffer.concat([last.key, Buffer.from([0])])
+    }
+    instances.sort((a, b) => a.index - b.index)
+    return {profiles, instances}
+  }
+
+  /** A generation number no other push has: `seq` + 1, by compare-and-swap (retried on a race). */
+  async allocateGeneration(): Promise<number> {
+    const key = Buffer.from(this.keys.seq)
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.call(() => this.client.kv.range({key}))
+      const kv = res.kvs[0]
+      const next = (kv ? Number(kv.value.toString()) || 0 : 0) + 1
+      const txn = await this.call(() =>
+        this.client.kv.txn({
+          compare: [{key, target: 'Mod', result: 'Equal', mod_revision: kv?.mod_revision ?? '0'}],
+          success: [{request_put: {key, value: Buffer.from(String(next))}}],
+        }),
+      )
+      if (txn.succeeded) return next
+      if (attempt >= 20)
+        throw new StoreDataError(`could not allocate a generation number under ${this.keys.seq}: too many concurrent pushes`)
+    }
+  }
+
+  /** Write every key of generation `n` (not yet visible: `current` does not name it), in batched transactions. */
+  async writeGeneration(n: number, g: Generation): Promise<{batches: number; bytes: number}> {
+    const items: KeyValue[] = [{key: this.keys.profiles(n), value: Buffer.from(JSON.stringify({profiles: g.profiles}))}]
+    for (const i of g.instances) items.push({key: this.keys.instance(n, i.record.id), value: Buffer.from(JSON.stringify(i))})
+    const batches = planBatches(items, this.limits)
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < batches.length) {
+        const batch = batches[next++]!
+        const success: IRequestOp[] = batch.map((kv) => ({request_put: {key: Buffer.from(kv.key), value: kv.value}}))
+        await this.call(() => this.client.kv.txn({success}))
+      }
+    }
+    await Promise.all(Array.from({length: Math.min(this.concurrency, batches.length)}, worker))
+    return {batches: batches.length, bytes: items.reduce((s, kv) => s + kv.value.length, 0)}
+  }
+
+  /**
+   * Publish generation `n`: one transaction that sets `current` and writes the manifest, only if `current`
+   * is still at `expectModRevision`. False when another push changed it since. A flip whose answer was
+   * lost (and retried) is recognised by reading `current` back.
+   */
+  async flip(n: number, expectModRevision: string, manifest: Manifest): Promise<boolean> {
+    const current = Buffer.from(this.keys.current)
+    try {
+      const res = await this.call(() =>
+        this.client.kv.txn({
+          compare: [{key: current, target: 'Mod', result: 'Equal', mod_revision: expectModRevision}],
+          success: [
+            {request_put: {key: Buffer.from(this.keys.manifest(n)), value: Buffer.from(JSON.stringify(manifest))}},
+            {request_put: {key: current, value: Buffer.from(String(n))}},
+          ],
+        }),
+      )
+      if (res.succeeded) return true
+    } catch (err) {
+      if (!(err instanceof StoreUnreachableError)) throw err
+      // the answer may have been lost after the flip was applied: look before reporting a failure
+      const now = await this.readCurrent().catch(() => undefined)
+      if (now?.generation === n) return true
+      throw err
+    }
+    const now = await this.readCurrent()
+    return now.generation === n
+  }
+
+  /** Remove one generation's keys (a push that lost its race). */
+  async deleteGeneration(n: number): Promise<void> {
+    await this.call(() => this.client.kv.deleteRange({key: Buffer.from(this.keys.gen(n)), range_end: prefixEnd(this.keys.gen(n))}))
+  }
+
+  /** After publishing `n` over `previous`: delete every generation below `n` except `previous` (one transaction). */
+  async deleteOlderGenerations(n: number, previous: number | undefined): Promise<void> {
+    const ops: IRequestOp[] = []
+    const from = Buffer.from(this.keys.gens)
+    if (previous === undefined || previous >= n) {
+      ops.push({request_delete_range: {key: from, range_end: Buffer.from(this.keys.gen(n))}})
+    } else {
+      ops.push({request_delete_range: {key: from, range_end: Buffer.from(this.keys.gen(previous))}})
+      ops.push({request_delete_range: {key: prefixEnd(this.keys.gen(previous)), range_end: Buffer.from(this.keys.gen(n))}})
+    }
+    await this.call(() => this.client.kv.txn({success: ops}))
+  }
+
+  private generationNumber(kv: IKeyValue): number {
+    const n = Number(kv.value.toString())
+    if (!Number.isInteger(n) || n < 1)
+      throw new StoreDataError(`${kv.key.toString()} holds \`${kv.value.toString().slice(0, 40)}\`, not a generation number`, {
+        suggestions: ['another program writes under this prefix: use another --store-prefix, or push again to repair'],
+      })
+    return n
+  }
+
+  private json<T>(kv: IKeyValue): T {
+    try {
+      return JSON.parse(kv.value.toString()) as T
+    } catch (err) {
+      throw new StoreDataError(`${kv.key.toString()} does not hold JSON`, {
+        suggestions: ['another program writes under this prefix: use another --store-prefix, or push again to repair'],
+        cause: err,
+      })
+    }
+  }
+
+  /** One etcd call, its failure turned into a NetopsError that names the store. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw this.wrap(err)
+    }
+  }
+
+  private wrap(err: unknown): unknown {
+    if (err instanceof NetopsError) return err
+    const url = this.o.url.text
+    const endpoints = this.o.url.endpoints.map(endpointText).join(',')
+    if (err instanceof EtcdAuthenticationFailedError || err instanceof GRPCUnauthenticatedError || err instanceof EtcdPermissionDeniedError)
+      return new StoreAuthError(`the etcd store at ${url} refused the credentials: ${err.message}`, {
+        suggestions: [
+          'check NETOPS_METADATA_STORE_USER and NETOPS_METADATA_STORE_PASSWORD',
+          `the user needs read and write on ${this.o.prefix} (etcdctl role grant-permission --prefix)`,
+        ],
+        cause: err,
+      })
+    if (err instanceof GRPCGenericError || (err instanceof Error && /^(GRPC|ClientRuntime|BrokenCircuit)/.test(err.name)))
+      return new StoreUnreachableError(`cannot reach the etcd store at ${url}: ${grpcMessage(err.message)}`, {
+        suggestions: [
+          `check that etcd answers: etcdctl --endpoints=${endpoints} endpoint health`,
+          'check --store (or NETOPS_METADATA_STORE), and --store-ca/--store-cert/--store-key when the cluster uses TLS',
+        ],
+        cause: err,
+      })
+    return err
+  }
+}
+
+/** grpc-js's message without its status number and its empty resolver note. */
+function grpcMessage(message: string): string {
+  return message
+    .replace(/\s*Resolution note:[\s\S]*$/, '')
+    .replace(/^\d+ (?=[A-Z_]+:)/, '')
+    .trim()
+}
