@@ -10,7 +10,7 @@ describe('error catalogue', () => {
     const codes = ERROR_CATALOGUE.map((c) => c.code)
     assert.equal(new Set(codes).size, codes.length)
     for (const c of ERROR_CATALOGUE) {
-      const row = readme.split('\n').find((l) => l.includes(`\`${c.code}\``))
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${c.code}\` |`))
       assert.ok(row, `README lists ${c.code}`)
       assert.match(row, new RegExp(`\\|\\s*${c.exitCode}\\s*\\|`), `README gives ${c.code} exit code ${c.exitCode}`)
     }
