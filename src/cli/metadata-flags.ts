@@ -22,12 +22,19 @@ function listenAddress(flag: string, input: string, example: string): ListenAddr
   return where
 }
 
+/**
+ * A flag default that help shows as `text`: oclif writes defaults into its manifest as JSON, and a
+ * static default (not a function) lets `--help` come from the manifest without loading the command.
+ */
+function shownAs<T extends object>(value: T, text: string): T {
+  return Object.defineProperty(value, 'toJSON', {value: () => text, enumerable: false})
+}
+
 /** `--listen HOST:PORT`. */
 export const listenFlag = (o: {default: string; description: string}) =>
   Flags.custom<ListenAddress>({
     parse: usageParse((input) => listenAddress('listen', input, 'e.g. --listen 0.0.0.0:8807, --listen 127.0.0.1:0 or --listen [::]:8807')),
-    default: () => Promise.resolve(listenAddress('listen', o.default, '')),
-    defaultHelp: () => Promise.resolve(o.default),
+    default: shownAs(listenAddress('listen', o.default, ''), o.default),
     description: o.description,
   })()
 
@@ -37,8 +44,7 @@ export const adminListenFlag = (o: {default: string; description: string}) => {
     input === 'off' ? false : listenAddress('admin-listen', input, 'e.g. --admin-listen 127.0.0.1:8808, or off')
   return Flags.custom<ListenAddress | false>({
     parse: usageParse(parse),
-    default: () => Promise.resolve(parse(o.default)),
-    defaultHelp: () => Promise.resolve(o.default),
+    default: ((d) => (d === false ? d : shownAs(d, o.default)))(parse(o.default)),
     description: o.description,
   })()
 }
@@ -83,8 +89,7 @@ export const passwordPortFlag = (o: {default: string; description: string}) => {
   }
   return Flags.custom<number | false>({
     parse: usageParse(parse),
-    default: () => Promise.resolve(parse(o.default)),
-    defaultHelp: () => Promise.resolve(o.default),
+    default: parse(o.default),
     description: o.description,
   })()
 }

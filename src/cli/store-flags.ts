@@ -19,8 +19,7 @@ export const storeFlags = {
   })(),
   'store-prefix': Flags.custom<string>({
     parse: parsed(parseStorePrefix),
-    default: () => Promise.resolve(DEFAULT_STORE_PREFIX),
-    defaultHelp: () => Promise.resolve(DEFAULT_STORE_PREFIX),
+    default: DEFAULT_STORE_PREFIX,
     description: 'key prefix of this metadata service in etcd',
   })(),
   'store-ca': Flags.file({exists: true, description: 'CA certificate of the etcd cluster (turns TLS on)'}),
