@@ -47,8 +47,6 @@ export interface StartMetadataServerOptions {
   headersTimeoutMs?: number
   requestTimeoutMs?: number
   keepAliveTimeoutMs?: number
-  /** false = node:http only (see MetadataServerOptions.fastPath). */
-  fastPath?: boolean
   /** The inventory already loaded from `inventory` (a path): skips the first load. */
   loaded?: LoadedInventory
   /** Parse the inventory file in a child process (no YAML peak in this process, no stall on reload). */
@@ -158,7 +156,6 @@ const PASSED_TO_SERVER = [
   'headersTimeoutMs',
   'requestTimeoutMs',
   'keepAliveTimeoutMs',
-  'fastPath',
   'pinIdleMs',
   'pinMaxMs',
 ] as const satisfies ReadonlyArray<keyof MetadataServerOptions>
