@@ -94,16 +94,16 @@ describe('metadata server over raw connections', () => {
     const cases: Array<[string, number, string | RegExp | undefined, number]> = [
       [get('/latest/meta-data/instance-id'), 200, 'waf-01', 404],
       [get('/2009-04-04/meta-data/'), 200, /^hostname\ninstance-id\n/, 404],
-      [get('/latest/user-data'), 200, /^#!\/bin\/sh\n.*waf-01 ready in b12/, 404],
+      [get('/latest/user-data'), 200, /#!\/bin\/sh\n.*waf-01 ready in b12/, 404],
       [get('/openstack/latest/meta_data.json'), 200, /"uuid":/, 404],
       [get('/nsfocus/latest/meta_data.json'), 200, /"waf-01"/, 404],
       [get('/latest/meta-data/nope'), 404, undefined, 404],
       [get('/latest/../etc/passwd'), 400, undefined, 400],
       [get('/%zz'), 400, undefined, 400],
       [get(`/${'a'.repeat(1100)}`), 414, undefined, 414],
-      [get('/latest/meta-data/instance-id', 'X-aws-ec2-metadata-token: forged\r\n'), 401, undefined, 401],
-      ['PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nX-aws-ec2-metadata-token-ttl-seconds: 99999\r\n\r\n', 400, undefined, 400],
-      ['PUT /latest/meta-data/instance-id HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n', 405, undefined, 405],
+      [get('/latest/meta-data/instance-id', 'X-aws-ec2-metadata-token: forged\r\n'), 401, undefined, 404],
+      ['PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nX-aws-ec2-metadata-token-ttl-seconds: 99999\r\n\r\n', 400, undefined, 404],
+      ['PUT /latest/meta-data/instance-id HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n', 405, undefined, 404],
       ['HEAD /latest/meta-data/hostname HTTP/1.1\r\nHost: x\r\n\r\n', 200, '', 404],
       [get('/latest/meta-data/instance-id?x=1'), 200, 'waf-01', 404],
     ]
@@ -143,6 +143,14 @@ describe('metadata server over raw connections', () => {
       r.map((x) => x.body),
       ['waf-01', 'waf-01', '127.0.0.23'],
     )
+    c.sock.destroy()
+  })
+
+  test('repeated X-Forwarded-For headers from the trusted proxy are one chain (the nearest untrusted hop is the VM)', async () => {
+    const c = await open(server.port, '127.0.0.2')
+    c.sock.write(get('/latest/meta-data/instance-id', 'X-Forwarded-For: 127.0.0.23\r\nx-forwarded-for: 127.0.0.24\r\n'))
+    const [r] = await c.waitFor(1)
+    assert.equal(r!.body, 'ips-02')
     c.sock.destroy()
   })
 
