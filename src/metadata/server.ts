@@ -251,8 +251,11 @@ function httpFront(
   core: MetadataCore,
   maxUrl: number,
   postHandler: MetadataServerOptions['postHandler'],
+  listening: () => boolean,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const write = (res: ServerResponse, answer: Answer, method: string) => {
+    // once close() was called, an answer ends its connection (node:http would keep it open until idle)
+    if (!listening()) res.setHeader('connection', 'close')
     res.writeHead(answer.status, rawHeaders(answer))
     res.end(method === 'HEAD' ? undefined : answer.body)
   }
@@ -338,7 +341,10 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     },
   }
 
-  const server = createServer(http, httpFront(core, maxUrl, postHandler)) as MetadataServer
+  const server: MetadataServer = createServer(
+    http,
+    httpFront(core, maxUrl, postHandler, () => server.listening),
+  ) as MetadataServer
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     stats.clientError()
     answerClientError(err, socket, logger, clock)
