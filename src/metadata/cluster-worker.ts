@@ -19,6 +19,7 @@ import type {Instance} from './types.js'
 /** Answered requests are sent to the primary at least this often (and at most this many at once). */
 const BATCH_MS = 20
 const BATCH_MAX = 512
+const WARM_REPORT_MS = 250
 /** A callback the primary does not confirm in this time is answered 503 (cloud-init tries again). */
 const DURABLE_TIMEOUT_MS = 10_000
 
@@ -78,6 +79,15 @@ class Worker {
   async listen(settings: WorkerSettings): Promise<void> {
     const addr = await listen(this.server, settings.host, settings.port)
     send({type: 'listening', port: addr.port})
+    // the background prewarm's progress, for the primary's /healthz (also sent with every batch)
+    let last = -1
+    const warmth = setInterval(() => {
+      const warm = this.server.metadata.warm()
+      if (warm.rendered !== last) send({type: 'warm', warm})
+      last = warm.rendered
+    }, WARM_REPORT_MS)
+    warmth.unref()
+    this.server.on('close', () => clearInterval(warmth))
   }
 
   private seen(row: SeenRequest): void {

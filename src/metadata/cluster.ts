@@ -57,6 +57,7 @@ export type FromWorker =
   | {type: 'ready'}
   | {type: 'listening'; port: number}
   | {type: 'seen'; rows: SeenRequest[]; warm: {rendered: number; total: number}}
+  | {type: 'warm'; warm: {rendered: number; total: number}}
   | {type: 'callback'; seq: number; calls: CallbackCall[]; forged: number; counts: CallbackCounters['callbacks']}
   | {type: 'stopped'; clientErrors: number}
 
@@ -138,7 +139,8 @@ class WorkerPool {
       this.stats.seen(m.rows)
       this.p.metrics.workerRequests.set(w.id, (this.p.metrics.workerRequests.get(w.id) ?? 0) + m.rows.length)
       this.warmth.set(w.id, m.warm)
-    } else if (m.type === 'callback') {
+    } else if (m.type === 'warm') this.warmth.set(w.id, m.warm)
+    else if (m.type === 'callback') {
       applyCallback(this.p, m)
       this.p.progress.flush() // durable before the worker answers 200
       w.send({type: 'durable', seq: m.seq} satisfies ToWorker)
