@@ -191,6 +191,10 @@ export async function startMetadataCluster(opts: StartMetadataServerOptions): Pr
     ...(opts.proxySharedSecret ? {proxySharedSecret: opts.proxySharedSecret} : {}),
     log: logger !== undefined,
   }
+  // the workers accept on the shared socket themselves (the kernel spreads the connections): with
+  // node's default round-robin the primary accepts every connection and hands it over, and on a new
+  // connection per request (cloud-init) that hand-over costs more than the answer (bench:metadata part 3)
+  if (process.env['NODE_CLUSTER_SCHED_POLICY'] === undefined) cluster.schedulingPolicy = cluster.SCHED_NONE
   // a worker runs this module (not the CLI with the primary's arguments) and gets structured clones
   cluster.setupPrimary({exec: fileURLToPath(import.meta.url), args: [], serialization: 'advanced'})
   const pool = new WorkerPool(p, settings, (line) => process.stderr.write(line + '\n'))
