@@ -53,8 +53,8 @@ export interface MetadataServerOptions {
   /** A client must finish its headers within this (slowloris). Default 10 s. */
   headersTimeoutMs?: number
   /**
-   * Whole request. Default 15 s. Also how long a connection may stay with nothing moving either way
-   * while a request is being answered (a client that stops reading its answers is cut after it).
+   * Whole request. Default 15 s. Also how long a connection whose answers back up (a client that
+   * stopped reading them) may stay with nothing moving either way before it is cut.
    */
   requestTimeoutMs?: number
   /** Idle keep-alive connections are closed after this. Default 5 s. */
@@ -252,12 +252,18 @@ function httpFront(
   maxUrl: number,
   postHandler: MetadataServerOptions['postHandler'],
   listening: () => boolean,
+  stalledMs: number,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const write = (res: ServerResponse, answer: Answer, method: string) => {
     // once close() was called, an answer ends its connection (node:http would keep it open until idle)
     if (!listening()) res.setHeader('connection', 'close')
     res.writeHead(answer.status, rawHeaders(answer))
     res.end(method === 'HEAD' ? undefined : answer.body)
+    // a client that pipelines and does not read its answers: node:http stops reading it once its
+    // answers back up, and they wait in the socket; if nothing moves for a request timeout, cut it.
+    // (Armed only then: a socket timeout on every connection costs throughput and tail latency.)
+    const socket = res.socket
+    if (socket?.writableNeedDrain && socket.timeout === 0) socket.setTimeout(stalledMs)
   }
   return (req, res) => {
     const started = core.timed ? performance.now() : 0
@@ -343,15 +349,12 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
 
   const server: MetadataServer = createServer(
     http,
-    httpFront(core, maxUrl, postHandler, () => server.listening),
+    httpFront(core, maxUrl, postHandler, () => server.listening, http.requestTimeout),
   ) as MetadataServer
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     stats.clientError()
     answerClientError(err, socket, logger, clock)
   })
-  // a connection on which nothing moves either way while a request is answered (a client that pipelines
-  // and never reads its answers: node:http stops reading it, its answers wait in the socket) is cut
-  server.timeout = http.requestTimeout
 
   const sweeper = setInterval(() => snapshots.sweep(), Math.max(1000, pins.pinIdleMs)).unref()
   server.on('close', () => {
