@@ -1,7 +1,9 @@
 -- wrk script for npm run bench:metadata: every request is one VM (X-Forwarded-For rotated over
 -- NETOPS_BENCH_VMS addresses 10.A.B.C, the same ones the inventory and nginx's tree use) asking
--- one of the EC2 / OpenStack documents cloud-init reads.
+-- one of the EC2 / OpenStack documents cloud-init reads. NETOPS_BENCH_CLOSE=1: every request on a new
+-- connection (Connection: close, as cloud-init's one-connection-per-request crawl).
 local n = tonumber(os.getenv("NETOPS_BENCH_VMS") or "10000")
+local close = os.getenv("NETOPS_BENCH_CLOSE") == "1"
 local paths = {
   "/latest/meta-data/instance-id",
   "/latest/meta-data/hostname",
@@ -20,5 +22,8 @@ request = function()
   i = i + 1
   local ip = ips[(i % n) + 1]
   local p = paths[(math.floor(i / n) + i) % #paths + 1]
+  if close then
+    return wrk.format("GET", p, {["X-Forwarded-For"] = ip, ["Connection"] = "close"})
+  end
   return wrk.format("GET", p, {["X-Forwarded-For"] = ip})
 end

@@ -11,9 +11,14 @@
  *    bench/metadata.lua), side by side with nginx (one worker, its own prefix in a temp dir) serving
  *    the same per-VM documents as static files (root per X-Forwarded-For). Both servers are pinned
  *    to core 1 (taskset -c 1), wrk and the storm clients to core 0.
+ * 3. New connections (cloud-init's pattern: a new TCP connection per request): the same wrk load with
+ *    `Connection: close` on every request (wrk -c64 reconnects each time), one server process beside
+ *    one nginx worker (both on core 1), then `metadata serve --workers 2` beside nginx with 2 workers
+ *    (both servers free to use every core).
  *
  * Targets (issue 5): ≥ 50 % of nginx's requests/s, p99 < 10 ms, peak RSS < 200 MB with 10,000 instances.
- * BENCH_WRK_SECONDS (default 10) sets each wrk run's length; BENCH_ONLY=storm or BENCH_ONLY=wrk runs one part.
+ * Targets (issue 12): on new connections ≥ 0.8x one nginx worker, and --workers 2 ≥ 0.8x nginx with 2 workers.
+ * BENCH_WRK_SECONDS (default 10) sets each wrk run's length; BENCH_ONLY=storm, wrk or conn runs one part.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -41,7 +46,10 @@ const WRK_PATHS = [
 ]
 const ONLY = process.env['BENCH_ONLY'] ?? ''
 const CORES = cpus().length
-const pin = (core: number, argv: string[]) => (CORES > 1 ? ['taskset', '-c', String(core), ...argv] : argv)
+/** Run on these cores (`1`, `0-1`); on one core nothing is pinned. */
+const pin = (core: number | string, argv: string[]) => (CORES > 1 ? ['taskset', '-c', String(core), ...argv] : argv)
+/** Every core of the machine (the --workers 2 and nginx 2-worker rows). */
+const ALL_CORES = `0-${CORES - 1}`
 
 function need(cmd: string, pkg: string): void {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0)
@@ -84,8 +92,8 @@ interface Served {
   admin: string
 }
 
-function startServe(inventoryFile: string, extra: string[]): Promise<Served> {
-  const argv = pin(1, [
+function startServe(inventoryFile: string, extra: string[], cores: number | string = 1): Promise<Served> {
+  const argv = pin(cores, [
     process.execPath,
     join(REPO, 'bin/run.js'),
     'metadata',
@@ -319,11 +327,12 @@ function ms(v: string, unit: string): number {
   return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n
 }
 
-async function runWrk(url: string, seconds: number): Promise<WrkResult> {
+/** wrk with bench/metadata.lua; `close`: every request on a new connection (Connection: close, -c64). */
+async function runWrk(url: string, seconds: number, close = false): Promise<WrkResult> {
   const argv = pin(0, [
     'wrk',
     '-t1',
-    '-c256',
+    close ? '-c64' : '-c256',
     `-d${seconds}s`,
     '--latency',
     '--timeout',
@@ -333,7 +342,8 @@ async function runWrk(url: string, seconds: number): Promise<WrkResult> {
     url,
   ])
   const out = await new Promise<string>((resolve, reject) => {
-    const p = spawn(argv[0]!, argv.slice(1), {env: {...process.env, NETOPS_BENCH_VMS: String(WRK_VMS)}})
+    const env = {...process.env, NETOPS_BENCH_VMS: String(WRK_VMS), ...(close ? {NETOPS_BENCH_CLOSE: '1'} : {})}
+    const p = spawn(argv[0]!, argv.slice(1), {env})
     let o = ''
     p.stdout.on('data', (d: Buffer) => (o += d.toString()))
     p.stderr.on('data', (d: Buffer) => (o += d.toString()))
@@ -367,13 +377,13 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** nginx, one worker, its own prefix: www/<X-Forwarded-For>/<path> are the VM's documents. */
-async function startNginx(dir: string): Promise<Nginx> {
+/** nginx (one worker on core 1 by default), its own prefix: www/<X-Forwarded-For>/<path> are the VM's documents. */
+async function startNginx(dir: string, workers = 1, cores: number | string = 1): Promise<Nginx> {
   const prefix = join(dir, 'nginx')
   mkdirSync(join(prefix, 'logs'), {recursive: true})
   const port = await freePort()
   const conf = `
-worker_processes 1;
+worker_processes ${workers};
 daemon off;
 user root;
 error_log ${prefix}/logs/error.log warn;
@@ -396,7 +406,7 @@ http {
 }
 `
   writeFileSync(join(prefix, 'nginx.conf'), conf)
-  const argv = pin(1, ['nginx', '-p', prefix, '-c', join(prefix, 'nginx.conf')])
+  const argv = pin(cores, ['nginx', '-p', prefix, '-c', join(prefix, 'nginx.conf')])
   const proc = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'inherit', 'inherit']})
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 50))
@@ -460,7 +470,13 @@ interface ThroughputResult {
   sameBytes: boolean
 }
 
-async function throughput(dir: string): Promise<ThroughputResult> {
+/** The wrk inventory file and nginx's tree of the same documents (parts 2 and 3). */
+interface WrkData {
+  file: string
+  files: number
+}
+
+function wrkData(dir: string): WrkData {
   const obj = inventory(WRK_VMS, wrkIp)
   const file = join(dir, 'wrk.yaml')
   writeFileSync(file, stringify(obj))
@@ -478,7 +494,10 @@ async function throughput(dir: string): Promise<ThroughputResult> {
       files++
     }
   })
+  return {file, files}
+}
 
+async function throughput(dir: string, {file, files}: WrkData): Promise<ThroughputResult> {
   const t0 = performance.now()
   const s = await startServe(file, ['--trust-proxy', '127.0.0.0/8'])
   const startupSeconds = (performance.now() - t0) / 1000
@@ -514,6 +533,38 @@ async function throughput(dir: string): Promise<ThroughputResult> {
   } finally {
     await stop(s.proc)
   }
+}
+
+interface NewConnectionsResult {
+  one: {netops: WrkResult; nginx: WrkResult}
+  two: {netops: WrkResult; nginx: WrkResult}
+}
+
+/** wrk on new connections against one server (already warm), after a 2 s warm-up. */
+async function newConnectionRun(url: string): Promise<WrkResult> {
+  await runWrk(url, 2, true)
+  return runWrk(url, WRK_SECONDS, true)
+}
+
+/** Part 3: a new connection per request; one process vs one nginx worker, --workers 2 vs 2 nginx workers. */
+async function newConnections(dir: string, {file}: WrkData): Promise<NewConnectionsResult> {
+  const pair = async (workers: number, cores: number | string): Promise<{netops: WrkResult; nginx: WrkResult}> => {
+    const s = await startServe(file, ['--trust-proxy', '127.0.0.0/8', ...(workers > 1 ? ['--workers', String(workers)] : [])], cores)
+    let netops: WrkResult
+    try {
+      await waitWarm(s)
+      netops = await newConnectionRun(s.url)
+    } finally {
+      await stop(s.proc)
+    }
+    const ng = await startNginx(dir, workers, cores)
+    try {
+      return {netops, nginx: await newConnectionRun(`http://127.0.0.1:${ng.port}`)}
+    } finally {
+      await stop(ng.proc)
+    }
+  }
+  return {one: await pair(1, 1), two: await pair(2, ALL_CORES)}
 }
 
 function getVia(port: number, path: string, xff: string): Promise<string> {
@@ -559,7 +610,7 @@ async function main(): Promise<void> {
     console.log(
       `netops metadata bench — node ${process.version}, ${CORES} cores; servers pinned to core 1, clients to core 0${CORES > 1 ? '' : ' (1 core: no pinning)'}\n`,
     )
-    if (ONLY !== 'wrk') {
+    if (ONLY === '' || ONLY === 'storm') {
       const s = await bootStorm(dir)
       console.log(`1. boot storm: ${s.vms} VMs at once, cloud-init 22.4 Ec2 crawl + user-data, a new connection per request`)
       console.log(
@@ -601,8 +652,9 @@ async function main(): Promise<void> {
         ['every storm VM got its own data', `${s.wrong} wrong`, ok(s.wrong === 0)],
       )
     }
-    if (ONLY !== 'storm') {
-      const t = await throughput(dir)
+    const data = ONLY === 'storm' ? undefined : wrkData(dir)
+    if (data && (ONLY === '' || ONLY === 'wrk')) {
+      const t = await throughput(dir, data)
       const ratio = t.netops.rps / t.nginx.rps
       console.log(
         `2. throughput: wrk -t1 -c256 -d${WRK_SECONDS}s, ${WRK_VMS} instances, X-Forwarded-For rotated per request over ${WRK_VMS} VMs × ${WRK_PATHS.length} paths (${t.files} files for nginx)`,
@@ -656,6 +708,40 @@ async function main(): Promise<void> {
         ['p99 < 10 ms (wrk, 256 connections)', `${f2(t.netops.p99)} ms`, ok(t.netops.p99 < 10)],
         [`peak RSS < 200 MB (${WRK_VMS} instances)`, `${f1(t.netops.hwm)} MB`, ok(t.netops.hwm < 200)],
         ['wrk: all 2xx, same bytes as nginx', `${t.netops.non2xx} non-2xx`, ok(t.netops.non2xx === 0 && t.sameBytes)],
+      )
+    }
+    if (data && (ONLY === '' || ONLY === 'conn')) {
+      const c = await newConnections(dir, data)
+      console.log(
+        `\n3. new connections: wrk -t1 -c64 -d${WRK_SECONDS}s, Connection: close on every request (cloud-init's pattern), same ${WRK_VMS} instances and paths`,
+      )
+      const r1 = c.one.netops.rps / c.one.nginx.rps
+      const r2 = c.two.netops.rps / c.two.nginx.rps
+      const row = (name: string, w: WrkResult, ratio: string) => [
+        name,
+        f1(w.rps),
+        `${f2(w.p50)} ms`,
+        `${f2(w.p99)} ms`,
+        String(w.non2xx),
+        ratio,
+      ]
+      console.log(
+        table([
+          ['server', 'requests/s', 'p50', 'p99', 'non-2xx', 'netops/nginx'],
+          row('netops metadata serve (1 process, core 1)', c.one.netops, f2(r1)),
+          row('nginx (1 worker, core 1)', c.one.nginx, ''),
+          row(`netops metadata serve --workers 2 (cores ${ALL_CORES})`, c.two.netops, f2(r2)),
+          row(`nginx (2 workers, cores ${ALL_CORES})`, c.two.nginx, ''),
+        ]),
+      )
+      console.log('   wrk runs on core 0 throughout: with 2 workers the servers share that core with it')
+      const errs = [c.one.netops, c.one.nginx, c.two.netops, c.two.nginx].map((w) => w.errors).filter(Boolean)
+      if (errs.length) console.log(`   wrk: ${errs.join('; ')}`)
+      const non2xx = c.one.netops.non2xx + c.two.netops.non2xx
+      targets.push(
+        ['new connections: ≥ 0.8x one nginx worker', `${f2(r1)}x`, ok(r1 >= 0.8)],
+        ['new connections, --workers 2: ≥ 0.8x nginx with 2 workers', `${f2(r2)}x`, ok(r2 >= 0.8)],
+        ['new connections: all 2xx', `${non2xx} non-2xx`, ok(non2xx === 0)],
       )
     }
     console.log('\ntargets')

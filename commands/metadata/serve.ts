@@ -60,6 +60,7 @@ document is printed on stdout once listening.`
     '<%= config.bin %> <%= command.id %> --inventory inventory.d/ --namespace nsfocus --cloudstack-password-port off',
     '<%= config.bin %> <%= command.id %> --inventory vms.yaml --trust-proxy 10.0.0.0/24 --imdsv2 required --json',
     '<%= config.bin %> <%= command.id %> --inventory vms.yaml --phone-home --admin-listen 127.0.0.1:8808 --data-dir /var/lib/netops/metadata',
+    '<%= config.bin %> <%= command.id %> --inventory vms.yaml --workers 2',
   ]
 
   static override flags = {
@@ -100,6 +101,13 @@ document is printed on stdout once listening.`
       default: false,
       description:
         "add cloud-init phone_home and a reporting webhook to every VM's vendor-data (OpenStack, NoCloud) and to cloud-init user-data on the EC2 / CloudStack paths, so the server learns when each VM is done",
+    }),
+    workers: Flags.integer({
+      default: 1,
+      min: 1,
+      max: 64,
+      description:
+        'processes answering metadata requests (node:cluster, one shared listening socket). 1 serves from this process; use more only when one core is not enough for the server (a boot storm of thousands of VMs on a host with spare cores): the inventory, reloads, progress journal, admin API and password server stay in the main process',
     }),
     'callback-url': Flags.string({
       default: DEFAULT_CALLBACK_BASE,
@@ -154,6 +162,7 @@ document is printed on stdout once listening.`
       ...(dataDir === undefined ? {} : {dataDir, resetProgress: flags['reset-progress']}),
       ...(flags['phone-home'] ? {phoneHome: flags['callback-url']} : {}),
       ...(admin ? {admin} : {}),
+      ...(flags.workers > 1 ? {workers: flags.workers} : {}),
     }
     const run = await startWithFallbacks(options, {
       dataDirIsDefault: dataDirDefault,

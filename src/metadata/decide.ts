@@ -1,5 +1,5 @@
 /**
- * What the metadata server answers to one request, whichever front (node:http, the fast path) read it:
+ * What the metadata server answers to one request, as node:http read it:
  * the server's own answers, the request-target check, IMDSv2 tokens and the document lookup.
  */
 import type {Prebuilt} from './documents.js'

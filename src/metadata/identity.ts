@@ -29,7 +29,7 @@ export interface ResolverOptions {
   proxySharedSecret?: string
 }
 
-/** What identity needs of a request: node's IncomingMessage, or the fast path's parsed head. */
+/** What identity needs of a request: node's IncomingMessage (or a test's stand-in). */
 export interface RequestHead {
   headers: IncomingHttpHeaders
   socket: {remoteAddress?: string | undefined}

@@ -1,7 +1,8 @@
 /** The life of a long-running metadata server (`metadata serve`): start past busy defaults, describe it, stop on a signal. */
 import {BindError} from './listen.js'
 import {DataDirBusyError} from './progress/journal.js'
-import {phoneHomeBase, startMetadataServer, type StartMetadataServerOptions, type StartedMetadataServer} from './start.js'
+import {startMetadataCluster} from './cluster.js'
+import {phoneHomeBase, startMetadataServer, type RunningMetadataServer, type StartMetadataServerOptions} from './start.js'
 
 export interface FallbackOptions {
   /** opts.dataDir is the default one, not asked for: when another server holds it, keep progress in memory. */
@@ -13,7 +14,7 @@ export interface FallbackOptions {
 }
 
 export interface ServeRun {
-  started: StartedMetadataServer
+  started: RunningMetadataServer
   /** What was actually used: undefined when not asked for or fallen back from. */
   dataDir: string | undefined
   admin: {host: string; port: number} | undefined
@@ -33,7 +34,8 @@ export async function startWithFallbacks(opts: StartMetadataServerOptions, fb: F
   let dataDir = askedDir
   let admin = askedAdmin
   const start = async (): Promise<ServeRun> => {
-    const started = await startMetadataServer({
+    const start = (opts.workers ?? 1) > 1 ? startMetadataCluster : startMetadataServer
+    const started = await start({
       ...rest,
       ...(dataDir === undefined ? {} : {dataDir, ...(resetProgress === undefined ? {} : {resetProgress})}),
       ...(admin ? {admin} : {}),
@@ -133,7 +135,7 @@ export interface RunUntilSignalOptions {
 }
 
 /** Serve until SIGINT/SIGTERM, then drain and close; SIGHUP reloads the inventory. Resolves once stopped. */
-export function runUntilSignal(started: StartedMetadataServer, o: RunUntilSignalOptions): Promise<void> {
+export function runUntilSignal(started: RunningMetadataServer, o: RunUntilSignalOptions): Promise<void> {
   const signals = o.signals ?? process
   return new Promise<void>((resolve) => {
     const stop = async (signal: string) => {
@@ -142,14 +144,11 @@ export function runUntilSignal(started: StartedMetadataServer, o: RunUntilSignal
       signals.off('SIGHUP', onHup)
       o.note(`${signal}: draining in-flight requests (up to ${o.drainMs / 1000} s)…`)
       // a client that never finishes its request must not hold the stop forever
-      const force = setTimeout(() => {
-        started.server.closeAllConnections()
-        started.passwordServer?.closeAllConnections()
-      }, o.drainMs)
+      const force = setTimeout(() => started.closeAllConnections(), o.drainMs)
       force.unref()
       await started.close()
       clearTimeout(force)
-      const stats = started.server.metadata.stats()
+      const stats = started.stats()
       const unknown = Object.entries(stats.unknownRequesters)
       o.note(
         `served ${stats.requests} requests; ${unknown.length} unknown requester${unknown.length === 1 ? '' : 's'}${

@@ -1,17 +1,16 @@
 /**
  * The metadata server: an unstarted http.Server answering every flavour from pre-rendered, per-VM documents.
- * Its parts: snapshots.ts (which inventory snapshot a request sees), decide.ts (what to answer), the fronts
- * that read requests and write answers (node:http below, the fast path in fast-front.ts), and here the
+ * Its parts: snapshots.ts (which inventory snapshot a request sees), decide.ts (what to answer), and here
+ * node:http reading requests and writing answers, its guards (timeouts, header size, stalled readers), the
  * counters, the request log and the assembly.
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {Socket} from 'node:net'
 import type {Prebuilt} from './documents.js'
 import {ANSWERS, decide, normalizePath, plain, rawHeaders, toPrebuilt, type Answer, type AnswerFlavor, type Decision} from './decide.js'
-import {attachFastFront, type MetadataCore} from './fast-front.js'
-import {createResolver, type Requester, type Resolver} from './identity.js'
+import {createResolver, type RequestHead, type Requester, type Resolver} from './identity.js'
 import {normalizeIp} from './ip.js'
-import {ServedSnapshots} from './snapshots.js'
+import {ServedSnapshots, type Identified} from './snapshots.js'
 import type {Store} from './store.js'
 import {TokenIssuer} from './tokens.js'
 
@@ -53,7 +52,10 @@ export interface MetadataServerOptions {
   tokenIssuer?: TokenIssuer
   /** A client must finish its headers within this (slowloris). Default 10 s. */
   headersTimeoutMs?: number
-  /** Whole request. Default 15 s. */
+  /**
+   * Whole request. Default 15 s. Also how long a connection whose answers back up (a client that
+   * stopped reading them) may stay with nothing moving either way before it is cut.
+   */
   requestTimeoutMs?: number
   /** Idle keep-alive connections are closed after this. Default 5 s. */
   keepAliveTimeoutMs?: number
@@ -72,11 +74,6 @@ export interface MetadataServerOptions {
    * (bad signature) never reaches it.
    */
   postHandler?: (req: IncomingMessage, who: Requester, path: string) => Promise<{status: number; reason?: string}> | undefined
-  /**
-   * Answer plain GET / HEAD / PUT requests off the socket (see fast-http.ts); anything else still
-   * goes through node:http. Default true; false = node:http only (tests compare the two).
-   */
-  fastPath?: boolean
   /**
    * Reload consistency: a VM keeps the inventory snapshot its crawl started on while it keeps asking
    * (gaps under `pinIdleMs`, default 2000) for at most `pinMaxMs` (default 60000), so a crawl never
@@ -187,7 +184,7 @@ export function clientErrorStatus(code: string): {status: number; text: string} 
   return {status: 400, text: 'Bad Request'}
 }
 
-/** Answer a request node:http could not parse (or a truncated one from the fast path), close, and log it. */
+/** Answer a request node:http could not parse (or timed out), close, and log it. */
 function answerClientError(err: NodeJS.ErrnoException, socket: Socket, logger: MetadataServerOptions['logger'], clock: () => number): void {
   const code = err.code ?? ''
   const {status, text} = clientErrorStatus(code)
@@ -237,15 +234,36 @@ function pendingCallback(
   return pending === undefined || path === undefined ? undefined : {path, pending}
 }
 
-/** The node:http front: every request the fast path does not take, and every POST callback. */
+/** The decision logic as the node:http front calls it. */
+interface MetadataCore {
+  /** A logger or an observer wants timings: take `performance.now()` when a request starts. */
+  readonly timed: boolean
+  /** Who asks, on which snapshot (counts the request). */
+  identify(req: RequestHead): Identified
+  /** What to answer to a request without a body. */
+  decide(req: RequestHead, method: string, target: string, identified: Identified): Decision
+  /** Counters, observer and log line of a written answer. */
+  answered(d: Decision, method: string, started: number): void
+}
+
+/** The node:http front: every request, POST callbacks included. */
 function httpFront(
   core: MetadataCore,
   maxUrl: number,
   postHandler: MetadataServerOptions['postHandler'],
+  listening: () => boolean,
+  stalledMs: number,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const write = (res: ServerResponse, answer: Answer, method: string) => {
+    // once close() was called, an answer ends its connection (node:http would keep it open until idle)
+    if (!listening()) res.setHeader('connection', 'close')
     res.writeHead(answer.status, rawHeaders(answer))
     res.end(method === 'HEAD' ? undefined : answer.body)
+    // a client that pipelines and does not read its answers: node:http stops reading it once its
+    // answers back up, and they wait in the socket; if nothing moves for a request timeout, cut it.
+    // (Armed only then: a socket timeout on every connection costs throughput and tail latency.)
+    const socket = res.socket
+    if (socket?.writableNeedDrain && socket.timeout === 0) socket.setTimeout(stalledMs)
   }
   return (req, res) => {
     const started = core.timed ? performance.now() : 0
@@ -280,7 +298,6 @@ function settingsOf(options: MetadataServerOptions) {
     clock: options.clock ?? Date.now,
     tokens: options.tokenIssuer ?? new TokenIssuer(),
     maxUrl: options.maxUrlLength ?? 1024,
-    limits: {headersTimeoutMs, keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000, maxHeaderSize: options.maxHeaderSize ?? 8192},
     http: {
       maxHeaderSize: options.maxHeaderSize ?? 8192,
       headersTimeout: headersTimeoutMs,
@@ -295,7 +312,7 @@ function settingsOf(options: MetadataServerOptions) {
 
 /** An unstarted http.Server answering every flavour from pre-rendered, per-VM documents. */
 export function createMetadataServer(options: MetadataServerOptions): MetadataServer {
-  const {resolver, clock, tokens, maxUrl, limits, http, pins} = settingsOf(options)
+  const {resolver, clock, tokens, maxUrl, http, pins} = settingsOf(options)
   const {logger, observer, postHandler} = options
   const snapshots = new ServedSnapshots(options.store, options.namespace === undefined ? {} : {namespace: options.namespace}, pins)
   const stats = new StatsCounter()
@@ -330,12 +347,14 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     },
   }
 
-  const server = createServer(http, httpFront(core, maxUrl, postHandler)) as MetadataServer
+  const server: MetadataServer = createServer(
+    http,
+    httpFront(core, maxUrl, postHandler, () => server.listening, http.requestTimeout),
+  ) as MetadataServer
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     stats.clientError()
     answerClientError(err, socket, logger, clock)
   })
-  if (options.fastPath !== false) attachFastFront(server, core, limits)
 
   const sweeper = setInterval(() => snapshots.sweep(), Math.max(1000, pins.pinIdleMs)).unref()
   server.on('close', () => {

@@ -47,8 +47,6 @@ export interface StartMetadataServerOptions {
   headersTimeoutMs?: number
   requestTimeoutMs?: number
   keepAliveTimeoutMs?: number
-  /** false = node:http only (see MetadataServerOptions.fastPath). */
-  fastPath?: boolean
   /** The inventory already loaded from `inventory` (a path): skips the first load. */
   loaded?: LoadedInventory
   /** Parse the inventory file in a child process (no YAML peak in this process, no stall on reload). */
@@ -70,9 +68,15 @@ export interface StartMetadataServerOptions {
   /** See MetadataServerOptions.pinIdleMs / pinMaxMs. */
   pinIdleMs?: number
   pinMaxMs?: number
+  /**
+   * Serve from this many worker processes (node:cluster, one shared listening socket; see cluster.ts).
+   * Only startWithFallbacks / startMetadataCluster look at it; 1 or unset = this process serves.
+   */
+  workers?: number
 }
 
-export interface StartedMetadataServer {
+/** A running metadata server as `metadata serve` drives it: one process, or a primary with workers. */
+export interface RunningMetadataServer {
   /** e.g. http://127.0.0.1:41234 (no trailing slash). */
   url: string
   host: string
@@ -81,8 +85,6 @@ export interface StartedMetadataServer {
   passwordUrl?: string
   passwordPort?: number
   inventory: LoadedInventory
-  server: MetadataServer
-  passwordServer?: PasswordServer
   /** Set when the admin listener was started, e.g. http://127.0.0.1:8808. */
   adminUrl?: string
   progress: ProgressTracker
@@ -94,6 +96,13 @@ export interface StartedMetadataServer {
   stats(): MetadataStats
   /** Stop accepting, let in-flight requests finish, close idle keep-alive connections. */
   close(): Promise<void>
+  /** Cut every connection now (the drain deadline passed). */
+  closeAllConnections(): void
+}
+
+export interface StartedMetadataServer extends RunningMetadataServer {
+  server: MetadataServer
+  passwordServer?: PasswordServer
 }
 
 /** The base URL VMs call home to, or undefined when phone-home is off. */
@@ -109,7 +118,7 @@ function isLoaded(v: unknown): v is LoadedInventory {
 }
 
 /** Everything one started server shares: the records, who asks, progress and counters. */
-interface Parts {
+export interface Parts {
   /** The inventory file or directory; undefined when given inline. */
   path: string | undefined
   load: (src: string | Record<string, unknown>) => Promise<LoadedInventory>
@@ -123,7 +132,7 @@ interface Parts {
 }
 
 /** Step 1: load the inventory (unless given loaded) and build the store, resolver and progress tracker. */
-async function prepareParts(opts: StartMetadataServerOptions): Promise<Parts> {
+export async function prepareParts(opts: StartMetadataServerOptions): Promise<Parts> {
   const source = opts.inventory ?? exampleInventoryPath()
   const load = (src: string | Record<string, unknown>) =>
     opts.isolatedLoad && typeof src === 'string' ? loadInventoryIsolated(src) : loadInventory(src)
@@ -158,7 +167,6 @@ const PASSED_TO_SERVER = [
   'headersTimeoutMs',
   'requestTimeoutMs',
   'keepAliveTimeoutMs',
-  'fastPath',
   'pinIdleMs',
   'pinMaxMs',
 ] as const satisfies ReadonlyArray<keyof MetadataServerOptions>
@@ -170,42 +178,97 @@ function pickDefined<T extends object, K extends keyof T>(o: T, keys: readonly K
   return out
 }
 
+/** One answered request as the metrics and the progress tracker take it (in this process or sent by a worker). */
+export interface SeenRequest {
+  /** The VM's instance id, when the requester is one. */
+  instance: string | undefined
+  ip: string
+  unknown: boolean
+  path: string | undefined
+  status: number
+  flavor: string | undefined
+  seconds: number
+}
+
+/** Count an answered request in the metrics and the provisioning progress. */
+export function recordSeen(p: Pick<Parts, 'metrics' | 'progress'>, o: SeenRequest): void {
+  p.metrics.observe(o.flavor ?? 'none', o.status, o.seconds)
+  if (o.flavor === 'callback') return // progress from callbacks is recorded by handleCallback; a forged one is no progress
+  if (o.instance !== undefined) p.progress.observe(o.instance, o.path ?? '', o.status)
+  else if (o.unknown) p.progress.observeUnknown(o.ip)
+}
+
+/** The server options shared by this process's server and a cluster worker's. */
+export function serverSettings(opts: StartMetadataServerOptions): Partial<Pick<MetadataServerOptions, (typeof PASSED_TO_SERVER)[number]>> {
+  return pickDefined(opts, PASSED_TO_SERVER)
+}
+
 /** Step 2: the metadata server, its answers counted in the metrics and the provisioning progress. */
 function metadataServer(opts: StartMetadataServerOptions, p: Parts): MetadataServer {
-  const {progress, metrics, counters} = p
+  const {progress, counters} = p
   return createMetadataServer({
     store: p.store,
     resolver: p.resolver,
-    ...pickDefined(opts, PASSED_TO_SERVER),
-    observer: (o) => {
-      metrics.observe(o.flavor ?? 'none', o.status, o.seconds)
-      if (o.flavor === 'callback') return // progress from callbacks is recorded by handleCallback; a forged one is no progress
-      if (o.who.instance !== undefined) progress.observe(o.who.instance.id, o.path ?? '', o.status)
-      else if (o.unknown) progress.observeUnknown(o.who.ip)
-    },
-    postHandler: (req, who, path) => (callbackKind(path) === undefined ? undefined : handleCallback(req, who, path, progress, counters)),
+    ...serverSettings(opts),
+    observer: (o) => recordSeen(p, {...o, instance: o.who.instance?.id, ip: o.who.ip}),
+    postHandler: (req, who, path) =>
+      callbackKind(path) === undefined
+        ? undefined
+        : handleCallback(req, who, path, progress, counters).then((r) => {
+            progress.flush() // what a 200 acknowledges is written to the journal first
+            return r
+          }),
   })
 }
 
 /** Step 3 (optional): the CloudStack password server on the metadata host. */
-async function startPasswordServer(opts: StartMetadataServerOptions, p: Parts, host: string, port: number) {
+export async function startPasswordServer(opts: StartMetadataServerOptions, p: Parts, host: string, port: number) {
   const server = createPasswordServer({store: p.store, resolver: p.resolver, ...(opts.passwordLogger ? {logger: opts.passwordLogger} : {})})
   const bound = await listen(server, host, port)
   return {server, port: bound.port}
 }
 
 /** Step 4 (optional): the admin listener (progress JSON, /healthz, /metrics). */
-async function startAdmin(admin: {host: string; port: number}, p: Parts, server: MetadataServer) {
+export async function startAdmin(admin: {host: string; port: number}, p: Parts, warm: () => {rendered: number; total: number}) {
   const adminServer = createAdminServer({
     instances: () => p.store.all(),
     progress: p.progress,
     metrics: p.metrics,
     callbacks: p.counters,
     source: p.path ?? '<inline inventory>',
-    warm: () => server.metadata.warm(),
+    warm,
   })
   const bound = await listen(adminServer, admin.host, admin.port)
   return {server: adminServer, url: `http://${hostPort(admin.host, bound.port)}`}
+}
+
+/** Step 5: reloads (SIGHUP via the returned function, the file watch when asked); `afterApply` sees each new list. */
+export function startReloads(
+  opts: StartMetadataServerOptions,
+  p: Parts,
+  closers: Array<() => Promise<void>>,
+  afterApply?: (served: readonly Instance[]) => void,
+): (trigger?: ReloadResult['trigger']) => Promise<ReloadResult> {
+  const {store, metrics} = p
+  const reload = createReloader({
+    source: p.path,
+    load: p.load,
+    apply: (next) => {
+      store.replace(p.prepare(next.instances))
+      afterApply?.(store.all())
+    },
+    served: () => store.all().length,
+    onReload: (r) => {
+      metrics.reload(r.ok)
+      opts.onReload?.(r)
+    },
+  })
+  if (opts.watch && p.path !== undefined) {
+    const watcher = new InventoryWatcher(p.path, () => void reload('watch'), opts.watchDebounceMs ?? 200)
+    watcher.start()
+    closers.push(() => Promise.resolve(watcher.stop()))
+  }
+  return reload
 }
 
 /**
@@ -227,24 +290,9 @@ export async function startMetadataServer(opts: StartMetadataServerOptions = {})
     closers.push(() => closeServer(server))
     const password = opts.passwordPort === undefined ? undefined : await startPasswordServer(opts, p, host, opts.passwordPort)
     if (password) closers.push(() => closeServer(password.server))
-    const admin = opts.admin ? await startAdmin(opts.admin, p, server) : undefined
+    const admin = opts.admin ? await startAdmin(opts.admin, p, () => server.metadata.warm()) : undefined
     if (admin) closers.push(() => closeServer(admin.server))
-
-    const reload = createReloader({
-      source: p.path,
-      load: p.load,
-      apply: (next) => store.replace(p.prepare(next.instances)),
-      served: () => store.all().length,
-      onReload: (r) => {
-        metrics.reload(r.ok)
-        opts.onReload?.(r)
-      },
-    })
-    if (opts.watch && p.path !== undefined) {
-      const watcher = new InventoryWatcher(p.path, () => void reload('watch'), opts.watchDebounceMs ?? 200)
-      watcher.start()
-      closers.push(() => Promise.resolve(watcher.stop()))
-    }
+    const reload = startReloads(opts, p, closers)
 
     return {
       url: `http://${hostPort(host, addr.port)}`,
@@ -262,6 +310,10 @@ export async function startMetadataServer(opts: StartMetadataServerOptions = {})
       reload,
       stats: () => server.metadata.stats(),
       close: cleanup,
+      closeAllConnections() {
+        server.closeAllConnections()
+        password?.server.closeAllConnections()
+      },
     }
   } catch (err) {
     await cleanup()

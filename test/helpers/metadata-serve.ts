@@ -45,11 +45,15 @@ export interface ServeProcess {
   stop(): Promise<number | null>
 }
 
-/** Start `metadata serve --json` with these args (add --listen 127.0.0.1:0 yourself) and wait for its startup document. */
-export function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+/**
+ * Start `metadata serve --json` with these args (add --listen 127.0.0.1:0 yourself) and wait for its startup document.
+ * `detached`: in its own process group (kill it and its workers with `process.kill(-child.pid, signal)`).
+ */
+export function startServe(args: string[], env: Record<string, string> = {}, opts: {detached?: boolean} = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [RUN, 'metadata', 'serve', '--json', '--quiet', ...args], {
     cwd: REPO,
     env: {...process.env, NO_COLOR: '1', ...env},
+    ...(opts.detached ? {detached: true} : {}),
   })
   let out = ''
   let err = ''

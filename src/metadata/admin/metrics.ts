@@ -24,6 +24,8 @@ export class Metrics {
   reloadsFailed = 0
   lastReloadOk: number | undefined
   readonly startedAt = Date.now()
+  /** `metadata serve --workers N`: requests answered per worker (by its cluster id); empty in one process. */
+  readonly workerRequests = new Map<number, number>()
 
   /** One answered request: flavour (`none` when unknown / refused), HTTP status, seconds spent. */
   observe(flavor: string, status: number, seconds: number): void {
@@ -70,6 +72,12 @@ export class Metrics {
     out.push(`netops_metadata_request_duration_seconds_bucket{le="+Inf"} ${this.latencyCount}`)
     out.push(`netops_metadata_request_duration_seconds_sum ${this.latencySum}`)
     out.push(`netops_metadata_request_duration_seconds_count ${this.latencyCount}`)
+
+    if (this.workerRequests.size > 0) {
+      head('netops_metadata_worker_requests_total', 'counter', 'Requests answered, by worker process (metadata serve --workers).')
+      for (const [w, n] of [...this.workerRequests].sort((a, b) => a[0] - b[0]))
+        out.push(`netops_metadata_worker_requests_total{worker="${w}"} ${n}`)
+    }
 
     head('netops_metadata_instances', 'gauge', 'VMs in the inventory being served.')
     out.push(`netops_metadata_instances ${g.instances}`)

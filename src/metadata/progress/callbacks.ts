@@ -1,6 +1,6 @@
 import type {IncomingMessage} from 'node:http'
 import type {Requester} from '../identity.js'
-import type {ProgressTracker, WebhookEvent} from './tracker.js'
+import type {WebhookEvent} from './tracker.js'
 
 /**
  * The VM → server callbacks: cloud-init's `phone_home` (POST /phone-home/$INSTANCE_ID, form-encoded)
@@ -25,6 +25,14 @@ export interface CallbackResult {
 export interface CallbackCounters {
   /** kind → result (accepted | forged | invalid) → count. */
   callbacks: Record<string, number>
+}
+
+/** What a callback records: the ProgressTracker, or a cluster worker's relay to the primary's tracker. */
+export interface CallbackProgress {
+  /** Callbacks refused because they came from another address than the VM's own. */
+  forged: number
+  phoneHome(id: string): void
+  report(id: string, e: WebhookEvent): void
 }
 
 /** Is this POST path one of ours? */
@@ -54,7 +62,7 @@ export async function handleCallback(
   req: IncomingMessage,
   who: Requester,
   path: string,
-  progress: ProgressTracker,
+  progress: CallbackProgress,
   counters: CallbackCounters,
 ): Promise<CallbackResult> {
   const kind = callbackKind(path)
