@@ -1,28 +1,7 @@
 /** Human rendering of `netops lab switch`: pure functions returning strings. */
-import Table from 'cli-table3'
 import {color} from '../colors.js'
+import {table} from './table.js'
 import type {LabSwitchReport} from '../../lab/switch/report.js'
-
-const BORDERLESS = {
-  chars: {
-    top: '',
-    'top-mid': '',
-    'top-left': '',
-    'top-right': '',
-    bottom: '',
-    'bottom-mid': '',
-    'bottom-left': '',
-    'bottom-right': '',
-    left: '',
-    'left-mid': '',
-    mid: '',
-    'mid-mid': '',
-    right: '',
-    'right-mid': '',
-    middle: '  ',
-  },
-  style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
-}
 
 /**
  * Where the lab listens and how to log in. The passwords are shown here (the user needs them to
@@ -59,15 +38,12 @@ export function renderLabSwitch(r: LabSwitchReport, secrets: {password: string; 
       '  ssh:         legacy only, as SSH-2.0-Cisco-1.25: DH group14/group1 SHA-1, ssh-rsa, CBC ciphers, hmac-sha1 (not group-exchange-sha1: ssh2 cannot serve it)',
     )
   if (n > 1 && n <= 50) {
-    const t = new Table({head: ['HOSTNAME', 'ADDRESS', 'PORT'], ...BORDERLESS})
-    t.push(...r.switches.map((s) => [s.hostname, s.host, String(s.port)]))
     lines.push(
       '',
-      t
-        .toString()
-        .split('\n')
-        .map((l) => l.trimEnd())
-        .join('\n'),
+      table(
+        ['HOSTNAME', 'ADDRESS', 'PORT'],
+        r.switches.map((s) => [s.hostname, s.host, String(s.port)]),
+      ),
     )
   }
   return lines.join('\n')

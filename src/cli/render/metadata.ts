@@ -1,42 +1,11 @@
 /** Human renderings of `netops metadata ...` results: pure functions returning strings. */
-import Table from 'cli-table3'
 import {color} from '../colors.js'
+import {table} from './table.js'
 import type {GuestConfig} from '../../metadata/guest-config.js'
 import type {RenderResult} from '../../metadata/render.js'
 import {statusChanges, type StatusView} from '../../metadata/admin/client.js'
 import type {ServeStartup} from '../../metadata/lifecycle.js'
 import type {ReloadResult} from '../../metadata/reload.js'
-
-const BORDERLESS = {
-  chars: {
-    top: '',
-    'top-mid': '',
-    'top-left': '',
-    'top-right': '',
-    bottom: '',
-    'bottom-mid': '',
-    'bottom-left': '',
-    'bottom-right': '',
-    left: '',
-    'left-mid': '',
-    mid: '',
-    'mid-mid': '',
-    right: '',
-    'right-mid': '',
-    middle: '  ',
-  },
-  style: {head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0},
-}
-
-function table(head: string[], rows: string[][]): string {
-  const t = new Table({head, ...BORDERLESS})
-  t.push(...rows)
-  return t
-    .toString()
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .join('\n')
-}
 
 export interface ValidateResult {
   valid: true
