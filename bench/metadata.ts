@@ -29,6 +29,7 @@ import {fileURLToPath} from 'node:url'
 import {stringify} from 'yaml'
 import {renderAllDocuments} from '../src/metadata/documents.js'
 import {inventoryFromObject} from '../src/metadata/inventory.js'
+import {f2, ok, table} from './report.js'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const STORM_VMS = Number(process.env['BENCH_STORM_VMS'] ?? 1000)
@@ -580,20 +581,7 @@ function getVia(port: number, path: string, xff: string): Promise<string> {
 }
 
 // ---------------------------------------------------------------------------------------------
-function table(rows: string[][]): string {
-  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!)))
-        .join('   ')
-        .trimEnd(),
-    )
-    .join('\n')
-}
 const f1 = (n: number) => n.toFixed(1)
-const f2 = (n: number) => n.toFixed(2)
-const ok = (b: boolean) => (b ? 'ok' : 'MISSED')
 
 async function main(): Promise<void> {
   need('wrk', 'wrk')

@@ -20,6 +20,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {startLabSwitch, type LabSwitch} from '../src/lab/switch/index.js'
+import {f2, ok, table} from './report.js'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const RUN = join(REPO, 'bin/run.js')
@@ -111,20 +112,7 @@ function stats(xs: number[]): Stats {
   return {min: s[0]!, median, max: s[s.length - 1]!}
 }
 
-function table(rows: string[][]): string {
-  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!)))
-        .join('   ')
-        .trimEnd(),
-    )
-    .join('\n')
-}
 const ms = (n: number) => `${Math.round(n)} ms`
-const f2 = (n: number) => n.toFixed(2)
-const ok = (b: boolean) => (b ? 'ok' : 'MISSED')
 
 function node24(): string | undefined {
   if (!WITH_NODE24) return undefined
