@@ -74,7 +74,8 @@ async function withVsctl<T>(
 export async function onTargets<T>(
   flags: OvsFlagValues,
   env: NodeJS.ProcessEnv,
-  fn: (v: Vsctl, host: string | undefined) => Promise<T>,
+  /** `prefix` is `host: ` when several hosts run at once (for lines that must say which), else ''. */
+  fn: (v: Vsctl, prefix: string) => Promise<T>,
   warn: (message: string) => void = writeWarning,
 ): Promise<TargetsOutcome<T>> {
   const hosts = uniqueTargets(flags.host ?? [], (h) => h, warn)
@@ -83,8 +84,9 @@ export async function onTargets<T>(
       suggestions: ['sudo netops ovs stp ...'],
     })
   }
-  if (hosts.length === 0) return {multi: false, value: await withVsctl(undefined, flags, env, (v) => fn(v, undefined))}
-  return runTargets(hosts, {label: (h) => h, concurrency: flags.concurrency}, (h) => withVsctl(h, flags, env, (v) => fn(v, h)))
+  if (hosts.length === 0) return {multi: false, value: await withVsctl(undefined, flags, env, (v) => fn(v, ''))}
+  const prefix = (h: string) => (hosts.length > 1 ? `${h}: ` : '')
+  return runTargets(hosts, {label: (h) => h, concurrency: flags.concurrency}, (h) => withVsctl(h, flags, env, (v) => fn(v, prefix(h))))
 }
 
 /**

@@ -29,9 +29,7 @@ Re-running on a bridge that is already off reports changed: false.
 
   async run(): Promise<StpChangeResult | MultiHostResult<StpChangeResult>> {
     const {args, flags} = await this.parse(OvsStpOff)
-    const multi = (flags.host?.length ?? 0) > 1
-    const outcome = await onTargets(flags, process.env, async (vsctl, host) => {
-      const prefix = multi && host !== undefined ? `${host}: ` : ''
+    const outcome = await onTargets(flags, process.env, async (vsctl, prefix) => {
       // a dry run shows its command as the result ("would run"), not as "will run"
       const announce = planAnnouncer(prefix, flags['dry-run'] ? () => undefined : (m) => this.info(m), (m) => this.warnLine(m))
       const result = await stpOff(vsctl, args.bridge, {onPlan: (plan) => announce.onPlan(plan), dryRun: flags['dry-run']})

@@ -65,9 +65,7 @@ When ovs-vswitchd is not running the change is stored but not active, which is r
     if (flags['max-age'] !== undefined) opts.maxAge = flags['max-age']
     validateStpOptions(opts) // before anything is sent anywhere
 
-    const multi = (flags.host?.length ?? 0) > 1
-    const outcome = await onTargets(flags, process.env, async (vsctl, host) => {
-      const prefix = multi && host !== undefined ? `${host}: ` : ''
+    const outcome = await onTargets(flags, process.env, async (vsctl, prefix) => {
       // a dry run shows its command as the result ("would run"), not as "will run"
       const announce = planAnnouncer(prefix, flags['dry-run'] ? () => undefined : (m) => this.info(m), (m) => this.warnLine(m))
       const result = await stpOn(vsctl, args.bridge, opts, {onPlan: (plan) => announce.onPlan(plan), dryRun: flags['dry-run']})
