@@ -2,7 +2,7 @@
 import {readFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 import {UsageError} from '../errors.js'
-import type {StoreConnectionOptions} from '../metadata/store/etcd.js'
+import type {StoreConnectionOptions} from '../metadata/store/connection.js'
 import {DEFAULT_STORE_PREFIX, parseStorePrefix, parseStoreUrl, type StoreUrl} from '../metadata/store/url.js'
 
 const parsed =

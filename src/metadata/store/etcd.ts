@@ -1,35 +1,10 @@
-import {
-  EtcdAuthenticationFailedError,
-  EtcdPermissionDeniedError,
-  Etcd3,
-  GRPCGenericError,
-  GRPCUnauthenticatedError,
-  type IKeyValue,
-  type IOptions,
-  type IRequestOp,
-} from 'etcd3'
-import {NetopsError, StoreAuthError, StoreDataError, StoreUnreachableError} from '../../errors.js'
+import type {IKeyValue, IRequestOp} from 'etcd3'
+import {StoreDataError, StoreUnreachableError} from '../../errors.js'
+import {StoreConnection, type StoreConnectionOptions} from './connection.js'
 import {planBatches, type BatchLimits, type Generation, type KeyValue, type StoredInstance, DEFAULT_BATCH_LIMITS} from './generation.js'
 import {prefixEnd, storeKeys, type StoreKeys} from './layout.js'
-import {endpointText, type StoreUrl} from './url.js'
 
-/**
- * The inventory in etcd (key layout: layout.ts). Every call has a deadline; etcd3's own retry policy
- * moves a failed call to another member. Errors leave as NetopsErrors: unreachable (exit 3),
- * authentication (exit 7), unreadable data (exit 4).
- */
-
-export interface StoreConnectionOptions {
-  url: StoreUrl
-  prefix: string
-  tls?: {ca: Buffer; cert?: Buffer; key?: Buffer}
-  auth?: {user: string; password: string}
-  /** Deadline of each etcd call (default 5000 ms). */
-  callTimeoutMs?: number
-  batchLimits?: BatchLimits
-  /** Batches written at once (default 4). */
-  writeConcurrency?: number
-}
+/** The inventory in etcd (key layout: layout.ts), over one StoreConnection. Unreadable data is exit 4. */
 
 export interface Manifest {
   generation: number
@@ -53,34 +28,28 @@ const PAGE = 500
 
 export class EtcdInventoryStore {
   readonly keys: StoreKeys
-  private readonly client: Etcd3
+  /** The connection (shared with other users of the store when given one). */
+  readonly conn: StoreConnection
   private readonly limits: BatchLimits
   private readonly concurrency: number
+  private readonly owned: boolean
 
-  constructor(private readonly o: StoreConnectionOptions) {
-    this.keys = storeKeys(o.prefix)
-    this.limits = o.batchLimits ?? DEFAULT_BATCH_LIMITS
-    this.concurrency = o.writeConcurrency ?? 4
-    const timeout = o.callTimeoutMs ?? 5000
-    const scheme = o.tls ? 'https' : 'http'
-    const options: IOptions = {
-      hosts: o.url.endpoints.map((e) => `${scheme}://${endpointText(e)}`),
-      dialTimeout: timeout,
-      defaultCallOptions: () => ({deadline: Date.now() + timeout}),
-      grpcOptions: {'grpc.max_receive_message_length': 64 * 1024 * 1024},
-    }
-    if (o.tls)
-      options.credentials = {
-        rootCertificate: o.tls.ca,
-        ...(o.tls.key ? {privateKey: o.tls.key} : {}),
-        ...(o.tls.cert ? {certChain: o.tls.cert} : {}),
-      }
-    if (o.auth) options.auth = {username: o.auth.user, password: o.auth.password}
-    this.client = new Etcd3(options)
+  constructor(o: StoreConnectionOptions | StoreConnection) {
+    this.owned = !(o instanceof StoreConnection)
+    this.conn = o instanceof StoreConnection ? o : new StoreConnection(o)
+    const opts = this.conn.o
+    this.keys = storeKeys(opts.prefix)
+    this.limits = opts.batchLimits ?? DEFAULT_BATCH_LIMITS
+    this.concurrency = opts.writeConcurrency ?? 4
   }
 
+  private get client() {
+    return this.conn.client
+  }
+
+  /** Close the connection when this store opened it. */
   close(): void {
-    this.client.close()
+    if (this.owned) this.conn.close()
   }
 
   /** Read `current` and, when set, its manifest, at one revision. */
@@ -220,43 +189,7 @@ export class EtcdInventoryStore {
     }
   }
 
-  /** One etcd call, its failure turned into a NetopsError that names the store. */
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn()
-    } catch (err) {
-      throw this.wrap(err)
-    }
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return this.conn.call(fn)
   }
-
-  private wrap(err: unknown): unknown {
-    if (err instanceof NetopsError) return err
-    const url = this.o.url.text
-    const endpoints = this.o.url.endpoints.map(endpointText).join(',')
-    if (err instanceof EtcdAuthenticationFailedError || err instanceof GRPCUnauthenticatedError || err instanceof EtcdPermissionDeniedError)
-      return new StoreAuthError(`the etcd store at ${url} refused the credentials: ${err.message}`, {
-        suggestions: [
-          'check NETOPS_METADATA_STORE_USER and NETOPS_METADATA_STORE_PASSWORD',
-          `the user needs read and write on ${this.o.prefix} (etcdctl role grant-permission --prefix)`,
-        ],
-        cause: err,
-      })
-    if (err instanceof GRPCGenericError || (err instanceof Error && /^(GRPC|ClientRuntime|BrokenCircuit)/.test(err.name)))
-      return new StoreUnreachableError(`cannot reach the etcd store at ${url}: ${grpcMessage(err.message)}`, {
-        suggestions: [
-          `check that etcd answers: etcdctl --endpoints=${endpoints} endpoint health`,
-          'check --store (or NETOPS_METADATA_STORE), and --store-ca/--store-cert/--store-key when the cluster uses TLS',
-        ],
-        cause: err,
-      })
-    return err
-  }
-}
-
-/** grpc-js's message without its status number and its empty resolver note. */
-function grpcMessage(message: string): string {
-  return message
-    .replace(/\s*Resolution note:[\s\S]*$/, '')
-    .replace(/^\d+ (?=[A-Z_]+:)/, '')
-    .trim()
 }
