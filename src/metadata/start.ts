@@ -223,7 +223,11 @@ function metadataServer(opts: StartMetadataServerOptions, p: Parts): MetadataSer
         ? undefined
         : handleCallback(req, who, path, progress, counters).then((r) =>
             // what a 200 acknowledges is durable first (journal written, or committed in the store); else 503
-            durableCallback(r, () => progress.commit(), (why) => metrics.callbacksUnavailable[why]++),
+            durableCallback(
+              r,
+              () => progress.commit(),
+              (why) => metrics.callbacksUnavailable[why]++,
+            ),
           ),
   })
 }

@@ -46,10 +46,13 @@ export async function commitWithin(commit: () => Promise<void>, timeoutMs = COMM
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<CommitOutcome>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
   try {
-    return await Promise.race([commit().then(
-      (): CommitOutcome => 'ok',
-      (): CommitOutcome => 'error',
-    ), late])
+    return await Promise.race([
+      commit().then(
+        (): CommitOutcome => 'ok',
+        (): CommitOutcome => 'error',
+      ),
+      late,
+    ])
   } finally {
     clearTimeout(timer)
   }

@@ -100,6 +100,40 @@ export function stepForPath(path: string, status: number): Step | undefined {
   return undefined
 }
 
+/** The state a record (or no record: never asked) stands for. */
+export function recordState(r: ProgressRecord | undefined): ProgressState {
+  if (r === undefined) return 'waiting'
+  if (r.steps.done !== undefined) return 'done'
+  if (r.failedAt !== undefined) return 'failed'
+  return 'booting'
+}
+
+/** One VM of the inventory with its progress record, as the admin API shows it (durations up to `now` while booting). */
+export function instanceProgress(
+  i: {id: string; ip: string; hostname: string},
+  r: ProgressRecord | undefined,
+  now: number,
+): InstanceProgress {
+  const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString())
+  const steps: Partial<Record<Step, string>> = {}
+  if (r) for (const s of STEPS) if (r.steps[s] !== undefined) steps[s] = new Date(r.steps[s]).toISOString()
+  const first = r?.steps.firstRequest
+  const end = r?.steps.done ?? r?.failedAt ?? now
+  return {
+    id: i.id,
+    ip: i.ip,
+    hostname: i.hostname,
+    state: recordState(r),
+    lastStep: r?.lastStep ?? null,
+    lastStepAt: iso(r?.lastStepAt),
+    firstRequestAt: iso(first),
+    steps,
+    durationMs: first === undefined ? null : Math.max(0, end - first),
+    requests: r?.requests ?? 0,
+    events: r?.events ?? 0,
+  }
+}
+
 export class ProgressTracker {
   private readonly records = new Map<string, ProgressRecord>()
   private readonly unknown = new Map<string, {requests: number; first: number; last: number}>()
@@ -236,37 +270,13 @@ export class ProgressTracker {
   }
 
   stateOf(id: string): ProgressState {
-    const r = this.records.get(id)
-    if (r === undefined) return 'waiting'
-    if (r.steps.done !== undefined) return 'done'
-    if (r.failedAt !== undefined) return 'failed'
-    return 'booting'
+    return recordState(this.records.get(id))
   }
 
   /** Every VM of the inventory with its progress, in inventory order. */
   list(instances: ReadonlyArray<{id: string; ip: string; hostname: string}>): InstanceProgress[] {
     const now = this.clock()
-    const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString())
-    return instances.map((i) => {
-      const r = this.records.get(i.id)
-      const steps: Partial<Record<Step, string>> = {}
-      if (r) for (const s of STEPS) if (r.steps[s] !== undefined) steps[s] = new Date(r.steps[s]).toISOString()
-      const first = r?.steps.firstRequest
-      const end = r?.steps.done ?? r?.failedAt ?? now
-      return {
-        id: i.id,
-        ip: i.ip,
-        hostname: i.hostname,
-        state: this.stateOf(i.id),
-        lastStep: r?.lastStep ?? null,
-        lastStepAt: iso(r?.lastStepAt),
-        firstRequestAt: iso(first),
-        steps,
-        durationMs: first === undefined ? null : Math.max(0, end - first),
-        requests: r?.requests ?? 0,
-        events: r?.events ?? 0,
-      }
-    })
+    return instances.map((i) => instanceProgress(i, this.records.get(i.id), now))
   }
 
   unknownRequesters(): UnknownRequester[] {
