@@ -76,7 +76,7 @@ export function statusParts<I extends InstanceProgress>(
 }
 
 /** A live replica as `status --store` lists it. */
-export interface FleetReplica {
+interface FleetReplica {
   name: string
   hostname: string
   listen: string
@@ -123,7 +123,7 @@ export function statusChanges(prev: AnyStatusView | undefined, next: AnyStatusVi
 }
 
 /** Every VM is done or failed (and there is at least one). */
-export function allFinished(v: AnyStatusView): boolean {
+function allFinished(v: AnyStatusView): boolean {
   return v.total > 0 && v.provisioned + v.summary.failed === v.total
 }
 

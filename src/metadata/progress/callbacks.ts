@@ -36,7 +36,7 @@ export interface CallbackProgress {
 }
 
 /** A callback whose progress is not durable within this time is answered 503 (cloud-init's phone_home tries again). */
-export const COMMIT_TIMEOUT_MS = 5000
+const COMMIT_TIMEOUT_MS = 5000
 
 /** How committing a callback's progress ended: `ok`, or why its 200 became a 503. */
 export type CommitOutcome = 'ok' | 'timeout' | 'error'

@@ -101,7 +101,7 @@ export function stepForPath(path: string, status: number): Step | undefined {
 }
 
 /** The state a record (or no record: never asked) stands for. */
-export function recordState(r: ProgressRecord | undefined): ProgressState {
+function recordState(r: ProgressRecord | undefined): ProgressState {
   if (r === undefined) return 'waiting'
   if (r.steps.done !== undefined) return 'done'
   if (r.failedAt !== undefined) return 'failed'
