@@ -44,7 +44,10 @@ export function fleetView(s: FleetState, now: number): FleetStatusView {
 }
 
 /** The current generation's VMs (StoreEmptyError when nothing is published). */
-async function readInstances(inventory: EtcdInventoryStore, storeText: string): Promise<Pick<FleetState, 'generation' | 'instances'>> {
+async function readInstances(
+  inventory: EtcdInventoryStore,
+  storeText: string,
+): Promise<Pick<FleetState, 'generation' | 'instances'> & {revision: string}> {
   const current = await inventory.readCurrent()
   if (current.generation === undefined)
     throw new StoreEmptyError(`no inventory is published in ${storeText} under ${inventory.keys.prefix}`, {
@@ -52,6 +55,7 @@ async function readInstances(inventory: EtcdInventoryStore, storeText: string): 
     })
   const g = await inventory.readGeneration(current.generation, current.revision)
   return {
+    revision: current.revision,
     generation: current.generation,
     instances: g.instances.map((i) => ({id: i.record.id, ip: i.record.ip, hostname: i.record.hostname})),
   }
@@ -61,9 +65,9 @@ async function readInstances(inventory: EtcdInventoryStore, storeText: string): 
 export async function readFleetStatus(conn: StoreConnection, storeText: string, now: () => number = Date.now): Promise<FleetStatusView> {
   const inventory = new EtcdInventoryStore(conn)
   const progress = new EtcdProgressStore(conn)
-  const inv = await readInstances(inventory, storeText)
+  const {generation, instances} = await readInstances(inventory, storeText)
   const snap = await progress.readAll()
-  return fleetView({store: storeText, prefix: conn.o.prefix, ...inv, records: snap.records, replicas: snap.replicas}, now())
+  return fleetView({store: storeText, prefix: conn.o.prefix, generation, instances, records: snap.records, replicas: snap.replicas}, now())
 }
 
 /**
@@ -83,11 +87,11 @@ export class FleetStatusFollower {
   static async open(conn: StoreConnection, storeText: string, now: () => number = Date.now): Promise<FleetStatusFollower> {
     const inventory = new EtcdInventoryStore(conn)
     const progress = new EtcdProgressStore(conn)
-    const inv = await readInstances(inventory, storeText)
+    const {revision, generation, instances} = await readInstances(inventory, storeText)
     const snap = await progress.readAll()
     const records = new Map(snap.records)
     const replicas = new Map(snap.replicas)
-    const f = new FleetStatusFollower({store: storeText, prefix: conn.o.prefix, ...inv, records, replicas}, now)
+    const f = new FleetStatusFollower({store: storeText, prefix: conn.o.prefix, generation, instances, records, replicas}, now)
     const watch = await progress.watch(snap.revision, (c: ProgressChange) => {
       if (c.kind === 'progress') {
         if (c.progress) records.set(c.key, c.progress)
@@ -101,14 +105,14 @@ export class FleetStatusFollower {
       conn.client
         .watch()
         .key(inventory.keys.current)
-        .startRevision(String(BigInt(snap.revision) + 1n))
+        .startRevision(String(BigInt(revision) + 1n))
         .create(),
     )
     current.on('error', () => undefined) // reconnected by etcd3
     current.on('put', () => {
       readInstances(inventory, storeText).then(
         (next) => {
-          f.state = {...f.state, ...next}
+          f.state = {...f.state, generation: next.generation, instances: next.instances}
           f.changed()
         },
         () => undefined, // unreachable now: the next change or the caller's deadline
