@@ -112,6 +112,7 @@ export class FleetStatusFollower {
     current.on('put', () => {
       readInstances(inventory, storeText).then(
         (next) => {
+          if (next.generation < f.state.generation) return // an older read finishing late
           f.state = {...f.state, generation: next.generation, instances: next.instances}
           f.changed()
         },
