@@ -294,7 +294,7 @@ describe('provisioning progress in etcd (3-member cluster)', {skip}, () => {
     await b.close()
   })
 
-  test('etcd down: a phone-home is answered 503 (Retry-After) within about 5 s and counted; status --store exits 3; back up, the retry is 200 and in etcd', async () => {
+  test('etcd down: a phone-home is answered 503 (Retry-After) within about 5 s and counted; status --store exits 3; back up, the retry is 200 and in etcd; a restarted replica keeps its steps', async () => {
     const prefix = '/p5/'
     await publish(prefix, 1)
     const a = await replica('a', prefix, 1)
@@ -329,5 +329,14 @@ describe('provisioning progress in etcd (3-member cluster)', {skip}, () => {
     assert.equal(typeof stored.steps.done, 'number')
     assert.equal(typeof stored.steps.metaData, 'number')
     await a.close()
+
+    // the replica restarts: it starts from what it wrote (its next write does not lose the earlier steps)
+    const again2 = await replica('a', prefix, 1)
+    assert.deepEqual(
+      again2.sink.restored.map((r) => [r.id, typeof r.steps.metaData, typeof r.steps.done]),
+      [['vm-00', 'number', 'number']],
+    )
+    assert.equal(again2.server.progress.stateOf('vm-00'), 'done')
+    await again2.close()
   })
 })
