@@ -96,6 +96,7 @@ export class VerificationError extends kind('NETOPS_VERIFY_FAILED', 'verifyFaile
 
 export class OvsNotInstalledError extends kind('NETOPS_OVS_NOT_INSTALLED', 'dependency') {}
 export class OvsDbUnreachableError extends kind('NETOPS_OVS_DB_UNREACHABLE', 'dependency') {}
+export class OvsVswitchdDownError extends kind('NETOPS_OVS_VSWITCHD_DOWN', 'dependency') {}
 export class OvsCommandError extends kind('NETOPS_OVS_COMMAND_FAILED', 'refused') {}
 export class OvsBridgeNotFoundError extends kind('NETOPS_OVS_BRIDGE_NOT_FOUND', 'notFound') {}
 export class OvsConflictError extends kind('NETOPS_OVS_CONFLICT', 'precondition') {}
@@ -138,6 +139,7 @@ export const ERROR_CATALOGUE = [
   VerificationError,
   OvsNotInstalledError,
   OvsDbUnreachableError,
+  OvsVswitchdDownError,
   OvsCommandError,
   OvsBridgeNotFoundError,
   OvsConflictError,
