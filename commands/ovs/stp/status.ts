@@ -28,10 +28,15 @@ argument → a list of those; several --host → {hosts: [{host, ok, result | er
   async run(): Promise<StpBridgeStatus | StpBridgeStatus[] | MultiHostResult<StpBridgeStatus | StpBridgeStatus[]>> {
     const {args, flags} = await this.parse(OvsStpStatus)
     const outcome = await this.step('Reading spanning tree state', () =>
-      onTargets(flags, process.env, async (vsctl) => {
-        const list = await getStpStatus(vsctl, args.bridge)
-        return args.bridge === undefined ? list : (list[0] as StpBridgeStatus)
-      }),
+      onTargets(
+        flags,
+        process.env,
+        async (vsctl) => {
+          const list = await getStpStatus(vsctl, args.bridge)
+          return args.bridge === undefined ? list : (list[0] as StpBridgeStatus)
+        },
+        {askSecret: this.secretAsker()},
+      ),
     )
     const asList = (v: StpBridgeStatus | StpBridgeStatus[]): StpBridgeStatus[] => (Array.isArray(v) ? v : [v])
     if (!outcome.multi) for (const st of asList(outcome.value)) for (const w of st.warnings) this.warnLine(w)
