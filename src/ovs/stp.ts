@@ -236,13 +236,20 @@ function checkRange(name: string, v: number | undefined, min: number, max: numbe
     })
 }
 
+/** The valid priorities next to an invalid one: the two around it, or the one end of the range it is beyond. */
+export function nearestPriorities(p: number): number[] {
+  if (!(p > 0)) return [0]
+  if (p >= 61440) return [61440]
+  const lower = Math.floor(p / 4096) * 4096
+  return [lower, lower + 4096]
+}
+
 /** Checks that need no state: ranges, multiple of 4096, RSTP has no hello-time. Throws InputError. */
 export function validateStpOptions(o: StpOnOptions): void {
   if (o.priority !== undefined) {
     if (!Number.isInteger(o.priority) || o.priority < 0 || o.priority > 61440 || o.priority % 4096 !== 0) {
-      const lower = Math.max(0, Math.min(61440, Math.floor(o.priority / 4096) * 4096))
       throw new InputError(`--priority must be a multiple of 4096 from 0 to 61440 (got ${o.priority}); OVS would silently mangle it`, {
-        suggestions: [`use --priority ${lower} or ${Math.min(61440, lower + 4096)}`, 'lower wins the root election; the default is 32768'],
+        suggestions: [`use --priority ${nearestPriorities(o.priority).join(' or ')}`, 'lower wins the root election; the default is 32768'],
       })
     }
   }

@@ -31,6 +31,24 @@ test('priority must be a multiple of 4096 from 0 to 61440', () => {
   for (const p of [1, 5000, 65535, 70000, -4096]) assert.throws(() => validateStpOptions({priority: p}), InputError)
 })
 
+test('an invalid --priority suggests valid, distinct values', () => {
+  const suggestion = (p: number): string => {
+    try {
+      validateStpOptions({priority: p})
+    } catch (e) {
+      return (e as InputError).suggestions[0] ?? ''
+    }
+    return 'accepted'
+  }
+  assert.equal(suggestion(65536), 'use --priority 61440')
+  assert.equal(suggestion(70000), 'use --priority 61440')
+  assert.equal(suggestion(61441), 'use --priority 61440')
+  assert.equal(suggestion(5000), 'use --priority 4096 or 8192')
+  assert.equal(suggestion(1), 'use --priority 0 or 4096')
+  assert.equal(suggestion(-4096), 'use --priority 0')
+  assert.equal(suggestion(57345), 'use --priority 57344 or 61440')
+})
+
 test('timer ranges are enforced (hello 1-10, max-age 6-40, forward-delay 4-30)', () => {
   assert.throws(() => validateStpOptions({helloTime: 0}), InputError)
   assert.throws(() => validateStpOptions({maxAge: 41}), InputError)
