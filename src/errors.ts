@@ -30,6 +30,8 @@ export interface NetopsErrorOptions {
   suggestions?: string[]
   details?: Record<string, unknown>
   cause?: unknown
+  /** The user chose this outcome (declined a prompt): shown as a plain notice, not as an error. */
+  notice?: boolean
 }
 
 export class NetopsError extends Error {
@@ -37,6 +39,8 @@ export class NetopsError extends Error {
   readonly exitCode: number
   readonly suggestions: string[]
   readonly details: Record<string, unknown> | undefined
+  /** The user chose this outcome: human mode prints the message plainly (no red `error`), with the exit code. */
+  readonly notice: boolean
   /** oclif reads this to pick the process exit code in human mode. */
   readonly oclif: {exit: number}
 
@@ -47,6 +51,7 @@ export class NetopsError extends Error {
     this.exitCode = exitCode
     this.suggestions = options.suggestions ?? []
     this.details = options.details
+    this.notice = options.notice ?? false
     this.oclif = {exit: exitCode}
   }
 

@@ -137,6 +137,8 @@ export function withoutFlagParseFrame(message: string): string {
 }
 
 function formatError(error: NetopsError): string {
+  // The user's own choice (a declined prompt) is no failure to alarm about: a plain line and its exit code.
+  if (error.notice) return `${error.message} (exit ${error.exitCode})\n`
   const lines = [`${color.red('error')} ${color.dim(`[${error.code}]`)} ${error.message}`]
   for (const s of error.suggestions) lines.push(`  ${color.cyan('→')} ${s}`)
   return lines.join('\n') + '\n'
