@@ -41,13 +41,24 @@ export function flavorDocuments(instance: Instance, ctx: FlavorContext = {}): Do
 }
 
 /**
+ * The flavour a path of `sets[k]` is answered as (logs, /metrics): that flavour, except that the
+ * tree EC2 and CloudStack share (CloudStack's superset wins it) counts as `ec2`: a request for a
+ * shared path cannot say which it meant. CloudStack's own leaves (`vm-id`, ...) count as `cloudstack`.
+ */
+export function answeredAs(sets: readonly Documents[], k: number, path: string): FlavorName {
+  const flavor = FLAVOR_ORDER[k]!
+  return flavor === 'cloudstack' && sets[FLAVOR_ORDER.indexOf('ec2')]?.has(path) === true ? 'ec2' : flavor
+}
+
+/**
  * Every path one VM can fetch, all flavours on one port. Later flavours win on a shared path:
  * `/latest/...` is the CloudStack superset of the EC2 `latest` tree (extra leaves, all 200).
  */
 export function renderAllDocuments(instance: Instance, ctx: FlavorContext = {}): Map<string, Prebuilt> {
   const out = new Map<string, Prebuilt>()
-  flavorDocuments(instance, ctx).forEach((docs, k) => {
-    for (const [path, response] of docs) out.set(path, prebuild(FLAVOR_ORDER[k]!, response))
+  const sets = flavorDocuments(instance, ctx)
+  sets.forEach((docs, k) => {
+    for (const [path, response] of docs) out.set(path, prebuild(answeredAs(sets, k, path), response))
   })
   return out
 }
