@@ -1,4 +1,5 @@
 import type {AskSecret, HostKeyPolicy, SecretRequest, SshTargetOptions} from '../ssh/types.js'
+import {ux} from '@oclif/core'
 import {ask} from './prompt.js'
 
 /** The parsed values of `sshFlags` (src/cli/flags.ts). */
@@ -54,7 +55,10 @@ export function secretQuestion(r: SecretRequest): string {
  * Asks on the terminal (hidden input), one question at a time, and each question once: several
  * hosts connecting in parallel share the password typed for the first, and each key's passphrase.
  */
-export function terminalSecretAsker(read: (question: string) => Promise<string> = (q) => ask(q, true)): AskSecret {
+export function terminalSecretAsker(
+  // a running spinner (BaseCommand.step) pauses while the question is on screen
+  read: (question: string) => Promise<string> = (q) => ux.action.pauseAsync(() => ask(q, true)),
+): AskSecret {
   const answers = new Map<string, Promise<string>>()
   let queue: Promise<unknown> = Promise.resolve()
   return (r) => {
