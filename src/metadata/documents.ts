@@ -33,7 +33,7 @@ function prebuild(flavor: FlavorName, r: FlavorResponse): Prebuilt {
 }
 
 /** The order flavours are rendered in: a later flavour wins a path it shares with an earlier one. */
-export const FLAVOR_ORDER = ['ec2', 'cloudstack', 'openstack', 'nocloud', 'custom'] as const satisfies readonly FlavorName[]
+const FLAVOR_ORDER = ['ec2', 'cloudstack', 'openstack', 'nocloud', 'custom'] as const satisfies readonly FlavorName[]
 
 /** Each flavour's documents of one VM, in FLAVOR_ORDER (before any path is overridden). */
 export function flavorDocuments(instance: Instance, ctx: FlavorContext = {}): Documents[] {

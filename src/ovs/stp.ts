@@ -237,7 +237,7 @@ function checkRange(name: string, v: number | undefined, min: number, max: numbe
 }
 
 /** The valid priorities next to an invalid one: the two around it, or the one end of the range it is beyond. */
-export function nearestPriorities(p: number): number[] {
+function nearestPriorities(p: number): number[] {
   if (!(p > 0)) return [0]
   if (p >= 61440) return [61440]
   const lower = Math.floor(p / 4096) * 4096

@@ -133,7 +133,7 @@ export async function startLabSwitch(opts: LabSwitchOptions = {}): Promise<LabSw
  * ports consecutive from `port` when given, else any free ports.
  */
 /** A fleet listens on `port`..`port + count - 1`: all must be valid TCP ports (0 = any free ones). */
-export function checkFleetPorts(port: number, count: number): void {
+function checkFleetPorts(port: number, count: number): void {
   const last = port + count - 1
   if (port === 0 || last <= 65535) return
   throw new InputError(`--ssh-port ${port} with --count ${count} needs ports ${port}-${last}, past the last TCP port 65535`, {
