@@ -171,7 +171,7 @@ async function gatherCredentials(target: ResolvedTarget, warnings: string[]): Pr
   return {keys, agentSocket, problems}
 }
 
-/** Step 3: the known_hosts entries the host key is checked against (none when the policy is off). */
+/** Step 3: the known_hosts entries the host key is checked against (policy off: only to warn on a changed key). */
 function loadKnownHosts(target: ResolvedTarget): KnownHostEntry[] {
   try {
     return readKnownHostsFile(target.knownHostsFile)

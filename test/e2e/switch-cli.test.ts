@@ -198,6 +198,21 @@ describe('netops switch (built CLI against lab switches)', () => {
     assert.match(r.stderr, /NETOPS_SSH_HOSTKEY_UNKNOWN/)
   })
 
+  test('--host-key-policy off connects to a host whose known key changed, with a warning on stderr', async () => {
+    const lab = labs[0] as LabSwitch
+    const kh = join(dir, 'changed_known_hosts')
+    // the NX-OS lab's key recorded for the IOS lab's address: a changed key
+    const other = (labs[1] as LabSwitch).hostPublicKey.split(' ').slice(0, 2).join(' ')
+    writeFileSync(kh, `[${lab.host}]:${lab.port} ${other}\n`)
+    const r = await runCli(['switch', 'diagnose', ...conn(lab), '--port', '19', '--host-key-policy', 'off', '--known-hosts', kh], {env})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(
+      r.stderr,
+      /warning: .*HOST KEY has CHANGED for .*changed_known_hosts:1; connecting anyway because --host-key-policy is off/,
+    )
+    assert.doesNotMatch(r.stdout, /HOST KEY/)
+  })
+
   test('--help shows examples with long flags', async () => {
     for (const cmd of ['diagnose', 'fix-loop']) {
       const r = await runCli(['switch', cmd, '--help'])
