@@ -50,10 +50,7 @@ test('decide answers an address in no record 404 and counts it', () => {
 test('decide looks documents up on the snapshot; a missing one is 404 without a flavour; other methods 405', () => {
   const c = context()
   const d = decide(head(), 'GET', '/latest/meta-data/instance-id', known, snap, c)
-  assert.deepEqual(
-    [d.answer.status, d.answer.body.toString(), d.flavor, d.path],
-    [200, vm.id, 'ec2', '/latest/meta-data/instance-id'],
-  )
+  assert.deepEqual([d.answer.status, d.answer.body.toString(), d.flavor, d.path], [200, vm.id, 'ec2', '/latest/meta-data/instance-id'])
   const missing = decide(head(), 'GET', '/nope', known, snap, c)
   assert.deepEqual([missing.answer, missing.flavor], [ANSWERS.notFound, undefined])
   assert.equal(decide(head(), 'DELETE', '/latest/', known, snap, c).answer, ANSWERS.method)
