@@ -83,6 +83,8 @@ export class StoreFollower {
   private s: FollowState
   private closed = false
   private watch: CurrentWatch | undefined
+  /** Ends the watch in progress (close()). */
+  private stopWatch: (() => void) | undefined
   private wake: (() => void) | undefined
   /** The next pass reads `current` again instead of resuming the watch. */
   private resync = false
@@ -195,7 +197,7 @@ export class StoreFollower {
 
   async close(): Promise<void> {
     this.closed = true
-    this.watch?.close()
+    this.stopWatch?.()
     this.wake?.()
     await this.loop
     await this.cacheWrite
@@ -278,8 +280,10 @@ export class StoreFollower {
         done = true
         this.watch?.close()
         this.watch = undefined
+        this.stopWatch = undefined
         resolve(err)
       }
+      this.stopWatch = () => finish(undefined)
       const drain = async () => {
         if (busy) return
         busy = true
