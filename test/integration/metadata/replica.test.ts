@@ -24,6 +24,8 @@ const skip = etcdSkip()
 const VMS = 20
 const ip = (i: number) => `127.3.0.${i + 1}`
 const FAST = {initialMs: 100, maxMs: 1000}
+/** The server's default crawl-pin idle time: a VM that asked within it stays on its snapshot. */
+const PIN_IDLE_MS = 2000
 
 function inventoryText(gen: number, vms = VMS): string {
   return stringify({
@@ -43,6 +45,12 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await sleep(50)
   }
+}
+
+/** Wait until /healthz reports generation `n`, then until every crawl pinned to the previous one went idle. */
+async function servedGeneration(admin: string, n: number, timeoutMs = 20_000): Promise<void> {
+  await waitFor(`generation ${n} on /healthz`, async () => (await health(admin)).store.generation === n, timeoutMs)
+  await sleep(PIN_IDLE_MS + 100)
 }
 
 async function hostname(url: string, i = 0): Promise<string> {
@@ -219,7 +227,8 @@ describe('replicas (metadata serve --store) against a 3-member etcd cluster', {s
       assert.equal(h.store.degraded, 'no inventory published yet')
       assert.equal((await httpGet(`${server.url}/latest/meta-data/hostname`, {from: ip(0)})).status, 404)
       await push(prefix, 1)
-      await waitFor('the first push served', async () => (await hostname(server.url)) === 'vm-0-g1')
+      await servedGeneration(server.adminUrl!, 1)
+      assert.equal(await hostname(server.url), 'vm-0-g1')
       assert.equal((await health(server.adminUrl!)).status, 'ok')
     } finally {
       await server.close()
@@ -247,7 +256,8 @@ describe('replicas (metadata serve --store) against a 3-member etcd cluster', {s
       const rev = (await client.kv.range({key: Buffer.from(`${prefix}inventory/current`)})).header.revision
       await client.kv.compact({revision: rev, physical: true})
       await proxy.open()
-      await waitFor('generation 4 served', async () => (await hostname(server.url)) === 'vm-0-g4')
+      await servedGeneration(server.adminUrl!, 4)
+      assert.equal(await hostname(server.url), 'vm-0-g4')
       assert.ok(
         notes.some((n) => /compacted/.test(n)),
         notes.join('\n'),
@@ -276,7 +286,8 @@ describe('replicas (metadata serve --store) against a 3-member etcd cluster', {s
       assert.deepEqual(s.startup['store'], {url: etcd.url, prefix, replica: 'cli-1', generation: 1, instances: VMS, fromCache: false})
       assert.equal(await hostname(s.url), 'vm-0-g1')
       await push(prefix, 2)
-      await waitFor('generation 2 served', async () => (await hostname(s.url)) === 'vm-0-g2')
+      await servedGeneration(s.admin!, 2)
+      assert.equal(await hostname(s.url), 'vm-0-g2')
       assert.match(s.stderr(), /"event":"reload","trigger":"store","ok":true,"source":"[^"]+","generation":2,"instances":20/)
       const file = cacheFile(cache, prefix)
       await waitFor(
@@ -325,8 +336,9 @@ describe('replicas (metadata serve --store) against a 3-member etcd cluster', {s
         await etcd.restartAll()
         await push(prefix, 3)
         for (const r of [s, cached]) {
-          await waitFor('generation 3 served after the restart', async () => (await hostname(r.url)) === 'vm-0-g3', 30_000)
-          await waitFor('health ok again', async () => (await health(r.admin!)).status === 'ok')
+          await servedGeneration(r.admin!, 3, 30_000)
+          assert.equal(await hostname(r.url), 'vm-0-g3')
+          assert.equal((await health(r.admin!)).status, 'ok')
         }
         assert.match(s.stderr(), /store: reachable again after/)
       } finally {
@@ -389,8 +401,7 @@ describe('replicas (metadata serve --store) against a 3-member etcd cluster', {s
       }
       assert.equal(await hostname(s.url), 'vm-0-g1')
       await push(prefix, 2)
-      await waitFor('generation 2 served', async () => (await hostname(s.url)) === 'vm-0-g2')
-      await sleep(200)
+      await servedGeneration(s.admin!, 2)
       const before = await counters()
       // new connections spread over both workers: every answer is generation 2
       for (let n = 0; n < 60; n++) assert.equal(await hostname(s.url, n % VMS), `vm-${n % VMS}-g2`)
