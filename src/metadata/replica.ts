@@ -23,7 +23,7 @@ export function replicaName(given: string | undefined, host: () => string = host
 }
 
 /** The progress side of a replica: start options and one line saying where progress goes. */
-export interface ReplicaProgress {
+interface ReplicaProgress {
   options: Partial<StartMetadataServerOptions>
   note: string
 }

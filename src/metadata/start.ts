@@ -96,7 +96,7 @@ export interface StoreFollowSettings {
 }
 
 /** What a replica served first (the startup document). */
-export interface StoreStart {
+interface StoreStart {
   generation: number | null
   instances: number
   fromCache: boolean

@@ -4,7 +4,7 @@
  * follower.ts feeds it events; nothing here does I/O or reads a clock.
  */
 
-export type StoreState = 'connected' | 'unreachable'
+type StoreState = 'connected' | 'unreachable'
 
 export interface FollowState {
   state: StoreState
