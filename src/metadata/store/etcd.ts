@@ -1,4 +1,12 @@
-import {GRPCOutOfRangeError, type IDuplexStream, type IKeyValue, type IRequestOp, type IWatchRequest, type IWatchResponse} from 'etcd3'
+import {
+  castGrpcError,
+  GRPCOutOfRangeError,
+  type IDuplexStream,
+  type IKeyValue,
+  type IRequestOp,
+  type IWatchRequest,
+  type IWatchResponse,
+} from 'etcd3'
 import {StoreDataError, StoreUnreachableError} from '../../errors.js'
 import {StoreConnection, type StoreConnectionOptions} from './connection.js'
 import {planBatches, type BatchLimits, type Generation, type KeyValue, type StoredInstance, DEFAULT_BATCH_LIMITS} from './generation.js'
@@ -113,7 +121,7 @@ export class EtcdInventoryStore {
       stream.cancel()
       h.ended(err)
     }
-    stream.on('error', (err: unknown) => end(this.conn.wrap(err)))
+    stream.on('error', (err: Error) => end(this.conn.wrap(castGrpcError(err))))
     stream.on('end', () => end(this.conn.wrap(new StoreUnreachableError('etcd ended the watch stream'))))
     stream.on('data', (res: IWatchResponse) => {
       if (closed) return

@@ -16,8 +16,6 @@ export interface FollowState {
   revision: string | null
   /** The generation served came from the cache file, not from etcd (until the next load from etcd). */
   fromCache: boolean
-  /** Reconnect attempts since the last success (drives the backoff). */
-  attempts: number
 }
 
 export type FollowEvent =
@@ -31,16 +29,16 @@ export type FollowEvent =
   | {type: 'seen'; revision: string}
 
 export function initialFollowState(at: number): FollowState {
-  return {state: 'connected', since: at, generation: null, revision: null, fromCache: false, attempts: 0}
+  return {state: 'connected', since: at, generation: null, revision: null, fromCache: false}
 }
 
 /** The next state after one event. */
 export function followStep(s: FollowState, e: FollowEvent): FollowState {
   switch (e.type) {
     case 'connected':
-      return {...s, state: 'connected', since: s.state === 'connected' ? s.since : e.at, attempts: 0}
+      return s.state === 'connected' ? s : {...s, state: 'connected', since: e.at}
     case 'unreachable':
-      return {...s, state: 'unreachable', since: s.state === 'unreachable' ? s.since : e.at, attempts: s.attempts + 1}
+      return s.state === 'unreachable' ? s : {...s, state: 'unreachable', since: e.at}
     case 'loaded':
       return {...s, generation: e.generation, revision: e.revision, fromCache: false}
     case 'cached':

@@ -214,26 +214,45 @@ export class StoreFollower {
   }
 
   private async run(): Promise<void> {
+    let failures = 0
+    /**
+     * Immediate retries left while connected: when a stream breaks (its member went away), the other members
+     * are tried at once, before the replica calls the store unreachable and backs off. Renewed by a stream
+     * that lived a while (a member that accepts watches and drops them at once does not loop without pause).
+     */
+    let quick = this.o.store.conn.o.url.endpoints.length
     while (!this.closed) {
       let ended: unknown
+      let created = false
+      const opened = performance.now()
       try {
         if (this.resync) {
           await this.serial(() => this.fullReload('store', false))
           this.resync = false
         }
-        ended = await this.watchOnce()
+        ;({ended, created} = await this.watchOnce())
       } catch (err) {
         ended = err
       }
       if (this.closed) break
+      const lived = performance.now() - opened
       if (ended instanceof RevisionCompactedError) {
         this.compactions++
         this.o.note?.(`store: ${ended.message}; reading the current generation again`)
         this.resync = true
         continue
       }
-      this.lost(ended)
-      await this.sleep(backoffDelay(this.s.attempts, (this.o.random ?? Math.random)(), this.o.backoff ?? DEFAULT_BACKOFF))
+      if (created) failures = 0
+      if (created && lived >= 1000) quick = this.o.store.conn.o.url.endpoints.length
+      if (transient(ended) && quick > 0 && this.s.state === 'connected') {
+        quick--
+        continue
+      }
+      quick = 0
+      failures++
+      // bad data in the store was refused (and logged): the store itself is reachable
+      if (!(ended instanceof StoreDataError)) this.lost(ended)
+      await this.sleep(backoffDelay(failures, (this.o.random ?? Math.random)(), this.o.backoff ?? DEFAULT_BACKOFF))
     }
   }
 
@@ -268,20 +287,21 @@ export class StoreFollower {
     })
   }
 
-  /** One watch stream from the last revision seen; resolves with why it ended. */
-  private watchOnce(): Promise<unknown> {
+  /** One watch stream from the last revision seen; resolves with why it ended, and whether etcd had accepted it. */
+  private watchOnce(): Promise<{ended: unknown; created: boolean}> {
     const from = (BigInt(this.s.revision ?? '0') + 1n).toString()
-    return new Promise<unknown>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       let wanted: {generation: number | undefined; revision: string} | undefined
       let busy = false
       let done = false
+      let created = false
       const finish = (err: unknown) => {
         if (done) return
         done = true
         this.watch?.close()
         this.watch = undefined
         this.stopWatch = undefined
-        resolve(err)
+        resolve({ended: err, created})
       }
       this.stopWatch = () => finish(undefined)
       const drain = async () => {
@@ -300,7 +320,10 @@ export class StoreFollower {
       }
       this.o.store
         .watchCurrent(from, {
-          created: () => this.connected(),
+          created: () => {
+            created = true
+            this.connected()
+          },
           changed: (generation, revision) => {
             wanted = {generation, revision} // only the newest matters
             void drain()

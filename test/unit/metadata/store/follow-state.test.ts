@@ -13,7 +13,7 @@ test('backoff starts at 250 ms, doubles, stops at 5 s, and is jittered into [hal
   assert.equal(backoffDelay(3, 0.5, {initialMs: 100, maxMs: 300}), 225)
 })
 
-test('connected → unreachable keeps the time of the first failure; attempts count up and reset on reconnect', () => {
+test('connected → unreachable keeps the time of the first failure; since changes only with the state', () => {
   let s = initialFollowState(T0)
   s = followStep(s, {type: 'loaded', generation: 3, revision: '40'})
   assert.equal(degradedText(s), null)
@@ -21,11 +21,10 @@ test('connected → unreachable keeps the time of the first failure; attempts co
   s = followStep(s, {type: 'unreachable', at: T0 + 2000})
   assert.equal(s.state, 'unreachable')
   assert.equal(s.since, T0 + 1000)
-  assert.equal(s.attempts, 2)
   assert.equal(degradedText(s), 'store unreachable since 2026-12-04T10:00:01.000Z')
   assert.equal(s.generation, 3, 'the generation served is kept')
   s = followStep(s, {type: 'connected', at: T0 + 5000})
-  assert.deepEqual([s.state, s.since, s.attempts, degradedText(s)], ['connected', T0 + 5000, 0, null])
+  assert.deepEqual([s.state, s.since, degradedText(s)], ['connected', T0 + 5000, null])
   s = followStep(s, {type: 'connected', at: T0 + 9000})
   assert.equal(s.since, T0 + 5000, 'since changes only with the state')
 })
