@@ -152,7 +152,7 @@ is down.`
     try {
       await this.serve(flags, replica, note)
     } finally {
-      replica?.close()
+      await replica?.close()
     }
   }
 
@@ -186,6 +186,7 @@ is down.`
     const log = flags.quiet ? undefined : (entry: object) => process.stderr.write(JSON.stringify(entry) + '\n')
     const onReload = (r: ReloadResult) => {
       process.stderr.write(renderReloadLogLine(r, new Date()) + '\n')
+      if (r.ok && r.generation !== undefined) replica?.announce({generation: r.generation})
       if (!r.ok) this.warnLine(`${r.trigger}: inventory refused, still serving the previous ${r.instances} instances:\n${r.error ?? ''}`)
     }
     const options: StartMetadataServerOptions = {
@@ -212,7 +213,8 @@ is down.`
       warn: (line) => this.warnLine(line),
     })
     const restored = run.started.progress.recovered.records
-    if (restored > 0) note(`progress: ${restored} VMs' progress restored from ${run.dataDir ?? ''}`)
+    if (restored > 0) note(`progress: ${restored} VMs' progress restored from ${replica ? 'the store' : (run.dataDir ?? '')}`)
+    replica?.announce({listen: `${where.host}:${run.started.port}`, generation: run.started.store?.start.generation ?? null})
     const startup = serveStartup(run, {...options, source, builtIn, pid: process.pid})
     if (this.jsonEnabled()) this.logJson(startup)
     else this.render(renderServeStartup, startup)
