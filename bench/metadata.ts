@@ -460,7 +460,7 @@ s.listen({host: '127.0.0.1', port: 0, backlog: 4096}, () => console.log(s.addres
 `
 
 /** Start a one-file node server on core 1 (it prints its port), run `f` against it, stop it. */
-async function withNodeServer<T>(source: string, f: (url: string) => Promise<T>): Promise<T> {
+async function withNodeServer<T>(source: string, f: (url: string, pid: number) => Promise<T>): Promise<T> {
   const argv = pin(1, [process.execPath, '-e', source])
   const proc = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'pipe', 'inherit']})
   try {
@@ -468,7 +468,7 @@ async function withNodeServer<T>(source: string, f: (url: string) => Promise<T>)
       proc.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
       proc.once('exit', (code) => reject(new Error(`node server exited ${code}`)))
     })
-    return await f(`http://127.0.0.1:${port}`)
+    return await f(`http://127.0.0.1:${port}`, proc.pid!)
   } finally {
     await stop(proc)
     proc.stdout?.destroy() // a paused pipe would keep the bench alive
@@ -556,35 +556,42 @@ async function throughput(dir: string, {file, files}: WrkData): Promise<Throughp
 }
 
 interface NewConnectionsResult {
-  one: {netops: WrkResult; nginx: WrkResult; httpFloor: WrkResult}
-  two: {netops: WrkResult; nginx: WrkResult} | undefined
+  one: {netops: ConnRun; nginx: ConnRun; httpFloor: ConnRun}
+  two: {netops: ConnRun; nginx: ConnRun} | undefined
 }
 
 /** wrk on new connections against one server (already warm), after a 2 s warm-up. */
-async function newConnectionRun(url: string): Promise<WrkResult> {
+/** A new-connection run, with the server's CPU per answered request (µs) when its processes are given. */
+type ConnRun = WrkResult & {cpuUs: number}
+
+async function newConnectionRun(url: string, pids: () => number[] = () => []): Promise<ConnRun> {
   await runWrk(url, 2, true)
-  return runWrk(url, WRK_SECONDS, true)
+  const cpu = () => pids().reduce((a, p) => a + cpuSeconds(p), 0)
+  const c0 = cpu()
+  const w = await runWrk(url, WRK_SECONDS, true)
+  return {...w, cpuUs: pids().length > 0 && w.requests > 0 ? ((cpu() - c0) / w.requests) * 1e6 : NaN}
 }
 
 /** Part 3: a new connection per request; one process vs one nginx worker, --workers 2 vs 2 nginx workers. */
 async function newConnections(dir: string, {file}: WrkData): Promise<NewConnectionsResult> {
-  const pair = async (workers: number, cores: number | string): Promise<{netops: WrkResult; nginx: WrkResult}> => {
+  // CPU per request is counted for single processes only (a worker's CPU is not in its primary's /proc stat)
+  const pair = async (workers: number, cores: number | string): Promise<{netops: ConnRun; nginx: ConnRun}> => {
     const s = await startServe(file, ['--trust-proxy', '127.0.0.0/8', ...(workers > 1 ? ['--workers', String(workers)] : [])], cores)
-    let netops: WrkResult
+    let netops: ConnRun
     try {
       await waitWarm(s)
-      netops = await newConnectionRun(s.url)
+      netops = await newConnectionRun(s.url, () => (workers > 1 ? [] : [s.pid]))
     } finally {
       await stop(s.proc)
     }
     const ng = await startNginx(dir, workers, cores)
     try {
-      return {netops, nginx: await newConnectionRun(`http://127.0.0.1:${ng.port}`)}
+      return {netops, nginx: await newConnectionRun(`http://127.0.0.1:${ng.port}`, () => (workers > 1 ? [] : ng.pids()))}
     } finally {
       await stop(ng.proc)
     }
   }
-  const one = {...(await pair(1, 1)), httpFloor: await withNodeServer(HTTP_FLOOR_SERVER, newConnectionRun)}
+  const one = {...(await pair(1, 1)), httpFloor: await withNodeServer(HTTP_FLOOR_SERVER, (url, pid) => newConnectionRun(url, () => [pid]))}
   return {one, two: ONLY === 'conn1' ? undefined : await pair(2, ALL_CORES)}
 }
 
@@ -725,16 +732,17 @@ async function main(): Promise<void> {
       )
       const r1 = c.one.netops.rps / c.one.nginx.rps
       const rf = c.one.httpFloor.rps / c.one.nginx.rps
-      const row = (name: string, w: WrkResult, ratio: string) => [
+      const row = (name: string, w: ConnRun, ratio: string) => [
         name,
         f1(w.rps),
         `${f2(w.p50)} ms`,
         `${f2(w.p99)} ms`,
         String(w.non2xx),
+        Number.isFinite(w.cpuUs) ? `${f1(w.cpuUs)} µs` : '-',
         ratio,
       ]
       const rows = [
-        ['server', 'requests/s', 'p50', 'p99', 'non-2xx', 'x nginx'],
+        ['server', 'requests/s', 'p50', 'p99', 'non-2xx', 'CPU per request', 'x nginx'],
         row('netops metadata serve (1 process, core 1)', c.one.netops, f2(r1)),
         row('nginx (1 worker, core 1)', c.one.nginx, ''),
         row("floor: node:http, res.end('x') (core 1)", c.one.httpFloor, f2(rf)),
@@ -751,8 +759,9 @@ async function main(): Promise<void> {
         "   floor: node:http answering every request with res.end('x') (nothing of ours) — no node:http server can beat it on this core",
       )
       console.log(
-        `   netops / floor: ${f2(c.one.netops.rps / c.one.httpFloor.rps)}; wrk runs on core 0 throughout: with 2 workers the servers share that core with it`,
+        `   netops / floor: ${f2(c.one.netops.rps / c.one.httpFloor.rps)} in requests/s, ${f2(c.one.httpFloor.cpuUs / c.one.netops.cpuUs)} in CPU per request (server utime + stime / answers; steadier than requests/s when the machine is busy)`,
       )
+      console.log('   wrk runs on core 0 throughout: with 2 workers the servers share that core with it')
       const runs = [c.one.netops, c.one.nginx, c.one.httpFloor, ...(two ? [two.netops, two.nginx] : [])]
       const errs = runs.map((w) => w.errors).filter(Boolean)
       if (errs.length) console.log(`   wrk: ${errs.join('; ')}`)
