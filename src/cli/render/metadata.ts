@@ -98,9 +98,11 @@ export function renderServeStartup(s: ServeStartup): string {
     `IMDSv2 tokens ${s.imdsv2}; identity by source address${s.trustProxy.length ? `, X-Forwarded-For from ${s.trustProxy.join(', ')}` : ''}${s.signedProxyHeaders ? ', signed X-Instance-ID' : ''}`,
   )
   if (s.admin)
-    lines.push(`admin API ${s.admin} (/v1/instances, /v1/unknown, /healthz, /metrics); try: netops metadata status --admin ${s.admin}`)
+    lines.push(
+      `admin API ${s.admin} (/v1/instances, /v1/unknown, /healthz, /metrics); try: netops metadata status ${s.store ? `--store ${s.store.url} (the whole fleet)` : `--admin ${s.admin}`}`,
+    )
   lines.push(
-    `progress ${s.progress.dataDir ? `kept in ${s.progress.dataDir}` : 'in memory only'}${s.progress.phoneHome ? `; phone-home + reporting to ${s.progress.phoneHome}` : ''}; inventory ${s.store ? 'followed from the store (etcd watch; SIGHUP reads it again)' : s.progress.watch ? 'reloaded on change and SIGHUP' : 'reloaded on SIGHUP'}`,
+    `progress ${s.store ? `in etcd under ${s.store.prefix}progress/ (this replica's steps tagged ${s.store.replica})` : s.progress.dataDir ? `kept in ${s.progress.dataDir}` : 'in memory only'}${s.progress.phoneHome ? `; phone-home + reporting to ${s.progress.phoneHome}` : ''}; inventory ${s.store ? 'followed from the store (etcd watch; SIGHUP reads it again)' : s.progress.watch ? 'reloaded on change and SIGHUP' : 'reloaded on SIGHUP'}`,
   )
   lines.push('one JSON log line per request on stderr; Ctrl-C drains and stops')
   return lines.join('\n')
