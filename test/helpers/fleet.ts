@@ -18,10 +18,19 @@
  */
 import {request} from 'node:http'
 import {connect, createServer, type Server, type Socket} from 'node:net'
-import {startServe, type ServeProcess} from './metadata-serve.js'
+import {userDataText, type CrawlResult} from './cloud-init.js'
+import {runCli, startServe, type ServeProcess} from './metadata-serve.js'
 
 /** Every replica: loopback listeners, no password server, phone_home in the vendor-data, JSON startup document. */
-export const REPLICA_BASE_ARGS = ['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--cloudstack-password-port', 'off', '--phone-home']
+export const REPLICA_BASE_ARGS = [
+  '--listen',
+  '127.0.0.1:0',
+  '--admin-listen',
+  '127.0.0.1:0',
+  '--cloudstack-password-port',
+  'off',
+  '--phone-home',
+]
 
 export interface Replica {
   index: number
@@ -63,7 +72,9 @@ export async function startFleet(n: number, args: (i: number) => string[], env: 
       const r = replicas[i]!
       if (!r.alive) return
       r.alive = false
-      const gone = new Promise<void>((resolve) => (r.serve.child.exitCode !== null ? resolve() : r.serve.child.once('exit', () => resolve())))
+      const gone = new Promise<void>((resolve) =>
+        r.serve.child.exitCode !== null ? resolve() : r.serve.child.once('exit', () => resolve()),
+      )
       r.serve.child.kill('SIGKILL')
       await gone
     },
@@ -268,6 +279,84 @@ export function fleetInventory(vms: readonly FleetVm[], generation: string): Rec
       profile: 'node',
       interfaces: [{name: 'eth0', mac: vm.mac, dhcp: true}],
     })),
+  }
+}
+
+/** Every generation marker a crawl received (hostname suffix, user-data comment, meta_data): one element when consistent. */
+export function generationsSeen(r: CrawlResult): string[] {
+  const seen = new Set<string>()
+  const host = /-(g\d+)$/.exec(r.localHostname ?? '')
+  if (host) seen.add(host[1]!)
+  for (const m of (userDataText(r) ?? '').matchAll(/^# generation (g\d+)$/gm)) seen.add(m[1]!)
+  for (const m of JSON.stringify(r.metadata ?? {}).matchAll(/"generation":"(g\d+)"/g)) seen.add(m[1]!)
+  return [...seen].sort()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store side, through the built CLI and the admin API.
+
+/** `netops metadata inventory push --json`; throws unless it published. Resolves with the new generation number. */
+export async function pushInventoryCli(store: string, prefix: string, file: string): Promise<number> {
+  const r = await runCli(['metadata', 'inventory', 'push', '--store', store, '--store-prefix', prefix, '--inventory', file, '--json'])
+  if (r.status !== 0) throw new Error(`inventory push exited ${r.status}: ${r.stderr}${r.stdout}`)
+  const doc = JSON.parse(r.stdout) as {published: boolean; to: number | null}
+  if (!doc.published || doc.to === null) throw new Error(`inventory push published nothing: ${r.stdout}`)
+  return doc.to
+}
+
+/** One VM's record in `metadata status --store --json`. */
+export interface FleetStatusInstance {
+  id: string
+  ip: string
+  state: 'waiting' | 'booting' | 'done' | 'failed'
+  steps: Record<string, string | undefined>
+  replicas: string[]
+}
+
+/** `metadata status --store --json` (the contract's shape: the admin StatusView plus replicas and generation). */
+export interface FleetStatus {
+  total: number
+  provisioned: number
+  summary: Record<'waiting' | 'booting' | 'done' | 'failed', number>
+  instances: FleetStatusInstance[]
+  neverAsked: Array<{id: string}>
+  replicas: Array<{name: string; generation: number | null}>
+  generation: number | null
+}
+
+export async function fleetStatus(store: string, prefix: string): Promise<FleetStatus> {
+  const r = await runCli(['metadata', 'status', '--store', store, '--store-prefix', prefix, '--json'])
+  if (r.status !== 0) throw new Error(`metadata status --store exited ${r.status}: ${r.stderr}${r.stdout}`)
+  return JSON.parse(r.stdout) as FleetStatus
+}
+
+/** A replica's /healthz in store mode. */
+export interface ReplicaHealth {
+  status: 'ok' | 'degraded'
+  instances: number
+  store?: {state: 'connected' | 'unreachable'; generation: number | null; degraded: string | null; replica: string}
+}
+
+export async function health(admin: string): Promise<ReplicaHealth> {
+  const res = await fetch(`${admin}/healthz`, {signal: AbortSignal.timeout(5000)})
+  if (res.status !== 200) throw new Error(`${admin}/healthz answered ${res.status}`)
+  return (await res.json()) as ReplicaHealth
+}
+
+/** Poll `probe` until it returns a value (not undefined) or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await probe()
+      if (v !== undefined) return v
+    } catch (err) {
+      last = err
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`)
+    await new Promise((r) => setTimeout(r, everyMs))
   }
 }
 
