@@ -12,7 +12,7 @@
  *    taken from a real crawl's request log (Debian's cloud-init code, test/helpers/cloud-init.ts) and
  *    replayed by a node client per VM, a new connection per request, from the VM's own 127.62.x.y
  *    address, homed on replica i % 2 and failing over to the other one on a refused or reset
- *    connection (as a virtual IP would); replica 0 is SIGKILLed when half of the VMs are done.
+ *    connection (as a virtual IP would); replica 0 is SIGKILLed when half of the storm's requests are answered.
  *    A VM fails when a request fails on both replicas, an answer is not its own, or its phone-home
  *    is not answered 200 within cloud-init's 10 tries (3 s apart). Then `metadata status --store`
  *    must count every VM done.
@@ -140,10 +140,17 @@ async function fleetStorm(etcd: EtcdCluster, fleet: Fleet, vms: readonly FleetVm
 
   const ports = fleet.replicas.map((r) => r.port)
   let requests = 0
-  let finished = 0
   let killedAfter = 0
   let kill: Promise<void> | undefined
   const t0 = performance.now()
+  // half-way: when half of the storm's requests are answered (every VM is mid-crawl then)
+  const half = Math.ceil((vms.length * plan.length) / 2)
+  const count = () => {
+    if (++requests === half) {
+      killedAfter = (performance.now() - t0) / 1000
+      kill = fleet.kill(0)
+    }
+  }
   const one = async (vm: FleetVm): Promise<{failed: boolean; wrong: boolean; rerouted: boolean}> => {
     const home = vm.index % ports.length
     let rerouted = false
@@ -159,7 +166,7 @@ async function fleetStorm(etcd: EtcdCluster, fleet: Fleet, vms: readonly FleetVm
           for (let k = 0; k < 10 && status !== 200; k++) {
             if (k > 0) await sleep(3000)
             const r = await routedRequest(ports, home, vm.ip, 'POST', path, body, {'content-type': 'application/x-www-form-urlencoded'})
-            requests++
+            count()
             rerouted ||= r.rerouted > 0
             status = r.status
           }
@@ -167,7 +174,7 @@ async function fleetStorm(etcd: EtcdCluster, fleet: Fleet, vms: readonly FleetVm
           continue
         }
         const r = await routedRequest(ports, home, vm.ip, step.method, path)
-        requests++
+        count()
         rerouted ||= r.rerouted > 0
         if (r.status !== 200) return {failed: true, wrong, rerouted}
         if (path.endsWith('/meta-data/instance-id') && r.body !== vm.id) wrong = true
@@ -176,11 +183,6 @@ async function fleetStorm(etcd: EtcdCluster, fleet: Fleet, vms: readonly FleetVm
       return {failed: false, wrong, rerouted}
     } catch {
       return {failed: true, wrong, rerouted}
-    } finally {
-      if (++finished === Math.ceil(vms.length / 2)) {
-        killedAfter = (performance.now() - t0) / 1000
-        kill = fleet.kill(0)
-      }
     }
   }
   const results = await Promise.all(vms.map(one))
