@@ -47,14 +47,35 @@ export interface Fleet {
   replicas: Replica[]
   /** SIGKILL replica i (no clean shutdown) and wait until it is gone. */
   kill(i: number): Promise<void>
-  /** SIGTERM every live replica; resolves with their exit codes. */
+  /** SIGTERM every live replica; resolves with their exit codes. One still running 15 s later is SIGKILLed and reported (rejects). */
   stop(): Promise<Array<number | null>>
 }
 
 /** Start n replicas (`REPLICA_BASE_ARGS` + `args(i)`), one after another; every one is stopped again if one fails. */
 export async function startFleet(n: number, args: (i: number) => string[], env: Record<string, string> = {}): Promise<Fleet> {
   const replicas: Replica[] = []
-  const stop = async () => Promise.all(replicas.map(async (r) => (r.alive ? ((r.alive = false), await r.serve.stop()) : null)))
+  const stop = async () => {
+    const hung: string[] = []
+    const codes = await Promise.all(
+      replicas.map(async (r) => {
+        if (!r.alive) return null
+        r.alive = false
+        const timer = setTimeout(() => {
+          hung.push(
+            `replica ${r.index} (pid ${r.serve.child.pid}) did not exit within 15 s of SIGTERM; stderr:\n${r.serve.stderr().slice(-2000)}`,
+          )
+          r.serve.child.kill('SIGKILL')
+        }, 15_000)
+        try {
+          return await r.serve.stop()
+        } finally {
+          clearTimeout(timer)
+        }
+      }),
+    )
+    if (hung.length) throw new Error(hung.join('\n'))
+    return codes
+  }
   try {
     for (let i = 0; i < n; i++) {
       const serve = await startServe([...REPLICA_BASE_ARGS, ...args(i)], env)
@@ -62,7 +83,7 @@ export async function startFleet(n: number, args: (i: number) => string[], env: 
       replicas.push({index: i, serve, port: serve.port, admin: serve.admin, alive: true})
     }
   } catch (err) {
-    await stop()
+    await stop().catch(() => undefined)
     throw err
   }
   return {
@@ -92,6 +113,9 @@ export interface RouteStats {
   servedBy: Map<number, number>
   /** Connections that went to another replica than the home one (refused or reset there). */
   rerouted: number
+  /** When its first and its latest connection came (Date.now()). */
+  firstAt: number
+  lastAt: number
 }
 
 export interface VirtualIp {
@@ -118,7 +142,7 @@ export async function startVirtualIp(fleet: Fleet, home: (source: string) => num
   const vip = {address: '', stats, failed: 0, close: async () => {}}
   const statsOf = (source: string): RouteStats => {
     let s = stats.get(source)
-    if (!s) stats.set(source, (s = {servedBy: new Map(), rerouted: 0}))
+    if (!s) stats.set(source, (s = {servedBy: new Map(), rerouted: 0, firstAt: Date.now(), lastAt: 0}))
     return s
   }
 
@@ -126,6 +150,7 @@ export async function startVirtualIp(fleet: Fleet, home: (source: string) => num
     sockets.add(client)
     client.on('close', () => sockets.delete(client))
     const source = client.remoteAddress ?? '127.0.0.1'
+    statsOf(source).lastAt = Date.now()
     const sent: Buffer[] = []
     let clientEnded = false
     let upstream: Socket | undefined
@@ -211,13 +236,14 @@ export async function startVirtualIp(fleet: Fleet, home: (source: string) => num
 }
 
 /**
- * Run `crawlOne` for every VM, at most `concurrency` at a time; `atHalf` runs (without pausing the
- * storm) once half of the VMs have finished. Resolves with the results in VM order.
+ * Run `crawlOne` for every VM, at most `concurrency` at a time; `atHalf` runs once half of the VMs
+ * have finished, while the crawls in flight go on (with `pauseAtHalf`, no new crawl starts until it
+ * resolved). Resolves with the results in VM order.
  */
 export async function storm<V, R>(
   vms: readonly V[],
   crawlOne: (vm: V, index: number) => Promise<R>,
-  opts: {concurrency?: number; atHalf?: () => Promise<unknown>} = {},
+  opts: {concurrency?: number; atHalf?: () => Promise<unknown>; pauseAtHalf?: boolean} = {},
 ): Promise<R[]> {
   const results = new Array<R>(vms.length)
   let nextIndex = 0
@@ -225,6 +251,8 @@ export async function storm<V, R>(
   let half: Promise<unknown> | undefined
   const worker = async (): Promise<void> => {
     while (nextIndex < vms.length) {
+      if (opts.pauseAtHalf && half) await half
+      if (nextIndex >= vms.length) break
       const i = nextIndex++
       results[i] = await crawlOne(vms[i]!, i)
       finished++
