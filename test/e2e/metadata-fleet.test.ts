@@ -33,6 +33,10 @@ import {
 } from '../helpers/fleet.js'
 import {tempDir} from '../helpers/metadata.js'
 import {ensureBuilt} from '../helpers/metadata-serve.js'
+import {EtcdInventoryStore} from '../../src/metadata/store/etcd.js'
+import {prepareInventory} from '../../src/metadata/store/generation.js'
+import {pushInventory} from '../../src/metadata/store/inventory-store.js'
+import {parseStoreUrl} from '../../src/metadata/store/url.js'
 
 const skip = etcdSkip() || cloudInitSkip()
 const FLAVORS: CrawlFlavor[] = ['ec2', 'openstack', 'nocloud']
@@ -228,49 +232,66 @@ describe('a fleet of metadata replicas over a 3-member etcd cluster (built CLI, 
     const vms = fleetVms(40, 'fp', 64)
     await push(prefix, vms, 'g1')
     const {fleet: f, vip: v} = await startPair(prefix, vms)
-    let g2 = 0
-    let pushStart = 0
-    let pushEnd = 0
+    let flipAt = 0
+    let pushedAt = 0
     const started = new Map<number, number>()
-    const results = await storm(
-      vms,
-      (vm) => {
-        started.set(vm.index, Date.now())
-        return crawlVm(v, vm, false)
-      },
-      {
-        concurrency: CONCURRENCY,
-        // the crawls in flight go on through the push; the next ones start once both replicas serve it
-        pauseAtHalf: true,
-        atHalf: async () => {
-          pushStart = Date.now()
-          g2 = await push(prefix, vms, 'g2')
-          pushEnd = Date.now()
-          for (const r of f.replicas)
-            await waitFor(`replica ${r.index} on generation ${g2}`, async () =>
-              (await health(r.admin)).store?.generation === g2 ? true : undefined,
-            )
+    const finished = new Set<string>()
+    // VMs that asked already and are still crawling
+    const midCrawl = () => [...v.stats.keys()].filter((ip) => !finished.has(ip))
+    const store = new EtcdInventoryStore({url: parseStoreUrl(etcd.url), prefix})
+    try {
+      const g2input = await prepareInventory(t.write('fleet-push-g2.yaml', stringify(fleetInventory(vms, 'g2'))))
+      const results = await storm(
+        vms,
+        async (vm) => {
+          started.set(vm.index, Date.now())
+          const r = await crawlVm(v, vm, false)
+          finished.add(vm.ip)
+          return r
         },
-      },
-    )
-    const seen = results.map((r, i) => {
-      const where = `${vms[i]!.id} (${r.flavor})`
-      assert.equal(r.ok, true, `${where}: ${r.error ?? ''}`)
-      assert.equal(r.instanceId, vms[i]!.id, where)
-      const gens = generationsSeen(r)
-      assert.equal(gens.length, 1, `${where} got documents of ${gens.join(' and ')}`)
-      return gens[0]!
-    })
-    // crawls that asked before the push began and were still asking after it ended: each kept one generation
-    const straddling = vms.filter((vm) => {
-      const s = v.stats.get(vm.ip)
-      return s !== undefined && s.firstAt < pushStart && s.lastAt > pushEnd
-    })
-    assert.ok(straddling.length > 0, 'some crawls were in flight across the push')
-    vms.forEach((vm, i) => {
-      if (started.get(i)! > pushEnd) assert.equal(seen[i], 'g2', `${vm.id} started after the push`)
-    })
-    assert.ok(seen.includes('g1') && seen.includes('g2'), `generations seen: ${[...new Set(seen)].join(', ')}`)
+        {
+          concurrency: CONCURRENCY,
+          // the crawls in flight go on through the push; the next ones start once both replicas serve it
+          pauseAtHalf: true,
+          atHalf: async () => {
+            // in-process push, to flip `current` while crawls are mid-way (the CLI's start-up would miss them)
+            const r = await pushInventory(store, g2input, {
+              dryRun: false,
+              storeText: etcd.url,
+              beforeFlip: async () => {
+                await waitFor('a crawl in flight', () => Promise.resolve(midCrawl().length > 0 ? true : undefined), 10_000, 10)
+                flipAt = Date.now()
+              },
+            })
+            pushedAt = Date.now()
+            for (const rep of f.replicas)
+              await waitFor(`replica ${rep.index} on generation ${r.to}`, async () =>
+                (await health(rep.admin)).store?.generation === r.to ? true : undefined,
+              )
+          },
+        },
+      )
+      const seen = results.map((r, i) => {
+        const where = `${vms[i]!.id} (${r.flavor})`
+        assert.equal(r.ok, true, `${where}: ${r.error ?? ''}`)
+        assert.equal(r.instanceId, vms[i]!.id, where)
+        const gens = generationsSeen(r)
+        assert.equal(gens.length, 1, `${where} got documents of ${gens.join(' and ')}`)
+        return gens[0]!
+      })
+      // crawls that asked before the flip and again after it: each kept one generation (checked above)
+      const across = vms.filter((vm) => {
+        const s = v.stats.get(vm.ip)
+        return s !== undefined && s.firstAt < flipAt && s.lastAt > flipAt
+      })
+      assert.ok(across.length > 0, 'some crawls went on across the flip')
+      vms.forEach((vm, i) => {
+        if (started.get(i)! > pushedAt) assert.equal(seen[i], 'g2', `${vm.id} started after the push`)
+      })
+      assert.ok(seen.includes('g1') && seen.includes('g2'), `generations seen: ${[...new Set(seen)].join(', ')}`)
+    } finally {
+      store.close()
+    }
     await stopPair()
   })
 })
