@@ -239,7 +239,10 @@ export async function fleetBench(): Promise<string[][]> {
         row('push start → both replicas serve it', all(p.fromPush)),
       ]),
     )
-    console.log(`   push start: read current + write the ${VMS} instances' keys + flip (in-process, no CLI start-up)`)
+    console.log(
+      `   push start: read current + write the ${VMS} instances' keys + flip (in-process, no CLI start-up); p99 of ${PUSHES} pushes is the slowest`,
+    )
+    console.log('   nothing pinned: the replicas, the 3 etcd members and the pollers share every core')
     const p99 = pct(sorted(all(p.fromFlip)), 99)
 
     const s = await fleetStorm(etcd, fleet, vms, `g${PUSHES + 1}`)
