@@ -30,6 +30,8 @@ export interface NetopsErrorOptions {
   suggestions?: string[]
   details?: Record<string, unknown>
   cause?: unknown
+  /** The user chose this outcome (declined a prompt): shown as a plain notice, not as an error. */
+  notice?: boolean
 }
 
 export class NetopsError extends Error {
@@ -37,6 +39,8 @@ export class NetopsError extends Error {
   readonly exitCode: number
   readonly suggestions: string[]
   readonly details: Record<string, unknown> | undefined
+  /** The user chose this outcome: human mode prints the message plainly (no red `error`), with the exit code. */
+  readonly notice: boolean
   /** oclif reads this to pick the process exit code in human mode. */
   readonly oclif: {exit: number}
 
@@ -47,6 +51,7 @@ export class NetopsError extends Error {
     this.exitCode = exitCode
     this.suggestions = options.suggestions ?? []
     this.details = options.details
+    this.notice = options.notice ?? false
     this.oclif = {exit: exitCode}
   }
 
@@ -96,6 +101,7 @@ export class VerificationError extends kind('NETOPS_VERIFY_FAILED', 'verifyFaile
 
 export class OvsNotInstalledError extends kind('NETOPS_OVS_NOT_INSTALLED', 'dependency') {}
 export class OvsDbUnreachableError extends kind('NETOPS_OVS_DB_UNREACHABLE', 'dependency') {}
+export class OvsVswitchdDownError extends kind('NETOPS_OVS_VSWITCHD_DOWN', 'dependency') {}
 export class OvsCommandError extends kind('NETOPS_OVS_COMMAND_FAILED', 'refused') {}
 export class OvsBridgeNotFoundError extends kind('NETOPS_OVS_BRIDGE_NOT_FOUND', 'notFound') {}
 export class OvsConflictError extends kind('NETOPS_OVS_CONFLICT', 'precondition') {}
@@ -138,6 +144,7 @@ export const ERROR_CATALOGUE = [
   VerificationError,
   OvsNotInstalledError,
   OvsDbUnreachableError,
+  OvsVswitchdDownError,
   OvsCommandError,
   OvsBridgeNotFoundError,
   OvsConflictError,

@@ -2,10 +2,9 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {renderLabSwitch} from '../../src/cli/render/lab.js'
 import {authorizedKeysFileFlag, hostKeyFileFlag, timeScaleFlag} from '../../src/cli/lab-flags.js'
-import {ListenError} from '../../src/errors.js'
 import {SCENARIOS} from '../../src/lab/switch/device.js'
 import {PLATFORM_NAMES} from '../../src/platforms/types.js'
-import {LAB_DEFAULTS, startLabFleet, type LabSwitchOptions} from '../../src/lab/switch/index.js'
+import {LAB_DEFAULTS, labListenError, startLabFleet, type LabSwitchOptions} from '../../src/lab/switch/index.js'
 import {describeLab, type LabSwitchReport} from '../../src/lab/switch/report.js'
 import {runStdio} from '../../src/lab/switch/stdio.js'
 
@@ -119,12 +118,7 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
     if (flags['authorized-keys'] !== undefined) opts.authorizedKeys = flags['authorized-keys']
 
     const fleet = await startLabFleet(flags.count, opts).catch((error: unknown) => {
-      const code = (error as NodeJS.ErrnoException).code
-      throw new ListenError(`cannot listen on 127.0.0.1:${flags['ssh-port']}: ${code ?? (error as Error).message}`, {
-        suggestions:
-          code === 'EADDRINUSE' ? ['pick another --ssh-port, or 0 for any free port'] : ['check --host-key and --authorized-keys'],
-        cause: error,
-      })
+      throw labListenError(error, flags['ssh-port'])
     })
     const report = describeLab(fleet.switches, {scenario, timeScale, legacySsh: flags['legacy-ssh'], model: flags.model})
     if (this.jsonEnabled()) this.logJson(report)

@@ -3,6 +3,9 @@ import {color} from './colors.js'
 import {multiHostJson, type MultiHostResult, type TargetsOutcome} from './multi-host.js'
 import {renderHostTable} from './render/table.js'
 import {EXIT_CODES, NetopsError, UnexpectedError, UsageError} from '../errors.js'
+import type {AskSecret} from '../ssh/types.js'
+import {canPrompt} from './prompt.js'
+import {terminalSecretAsker} from './ssh-options.js'
 
 /**
  * Shared behaviour of every netops command:
@@ -30,6 +33,11 @@ export abstract class BaseCommand extends Command {
   /** A warning on stderr; in --json mode it is still written to stderr, stdout stays clean. */
   protected warnLine(message: string): void {
     writeWarning(message)
+  }
+
+  /** Asks for a missing SSH password or key passphrase on a terminal; undefined off a TTY and in --json mode. */
+  protected secretAsker(): AskSecret | undefined {
+    return canPrompt() && !this.jsonEnabled() ? terminalSecretAsker() : undefined
   }
 
   /** Spinner on stderr around one awaited call (only on an interactive stderr, never in --json mode). */
@@ -129,6 +137,8 @@ export function withoutFlagParseFrame(message: string): string {
 }
 
 function formatError(error: NetopsError): string {
+  // The user's own choice (a declined prompt) is no failure to alarm about: a plain line and its exit code.
+  if (error.notice) return `${error.message} (exit ${error.exitCode})\n`
   const lines = [`${color.red('error')} ${color.dim(`[${error.code}]`)} ${error.message}`]
   for (const s of error.suggestions) lines.push(`  ${color.cyan('→')} ${s}`)
   return lines.join('\n') + '\n'

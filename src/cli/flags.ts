@@ -16,6 +16,11 @@ export const sshFlags = {
     description: 'SSH password (prefer the NETOPS_PASSWORD env var; prompted on a TTY when needed)',
   }),
   'identity-file': Flags.string({char: 'i', description: 'private key file for SSH (default: ~/.ssh/config IdentityFile)'}),
+  'identity-passphrase': Flags.string({
+    env: 'NETOPS_IDENTITY_PASSPHRASE',
+    noCacheDefault: true,
+    description: 'passphrase of an encrypted identity file (prefer the NETOPS_IDENTITY_PASSPHRASE env var; prompted on a TTY when needed)',
+  }),
   'host-key-policy': Flags.option({
     options: ['strict', 'accept-new', 'off'] as const,
     default: 'accept-new' as const,

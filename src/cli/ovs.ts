@@ -8,7 +8,7 @@ import {sshFlags} from './flags.js'
 import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
 import {LocalExecutor, SshExecutor, type Executor, type RemoteShell} from '../ovs/executor.js'
 import {Vsctl} from '../ovs/vsctl.js'
-import type {SshTargetOptions} from '../ssh/types.js'
+import type {AskSecret, SshTargetOptions} from '../ssh/types.js'
 import {writeWarning} from './base-command.js'
 import {runTargets, uniqueTargets, type TargetsOutcome} from './multi-host.js'
 import {UsageError} from '../errors.js'
@@ -33,15 +33,23 @@ export interface OvsFlagValues extends SshFlagValues {
 }
 
 /** Connects the SSH engineer's transport (loaded lazily: local runs never load ssh2). */
-async function connectShell(opts: SshTargetOptions): Promise<RemoteShell> {
+async function connectShell(opts: SshTargetOptions, warn: (message: string) => void): Promise<RemoteShell> {
   const {SshTransport} = await import('../ssh/transport.js')
-  return SshTransport.connect(opts)
+  const transport = await SshTransport.connect(opts)
+  for (const w of transport.warnings) warn(`${opts.host}: ${w}`)
+  return transport
 }
 
-async function openExecutor(host: string | undefined, flags: OvsFlagValues, env: NodeJS.ProcessEnv): Promise<Executor> {
+async function openExecutor(host: string | undefined, flags: OvsFlagValues, env: NodeJS.ProcessEnv, io: TargetIo): Promise<Executor> {
   if (host === undefined) return new LocalExecutor({env: {...env}})
-  const shell = await connectShell(sshTargetFromFlags(host, flags, env))
+  const shell = await connectShell(sshTargetFromFlags(host, flags, env, io.askSecret), io.warn)
   return new SshExecutor(shell, {where: host, sudo: flags.sudo})
+}
+
+/** How target handling talks to the user: warnings, and (on a terminal) asking for a missing SSH secret. */
+export interface TargetIo {
+  warn: (message: string) => void
+  askSecret?: AskSecret | undefined
 }
 
 function vsctlFor(exec: Executor, flags: OvsFlagValues): Vsctl {
@@ -58,8 +66,9 @@ async function withVsctl<T>(
   flags: OvsFlagValues,
   env: NodeJS.ProcessEnv,
   fn: (v: Vsctl) => Promise<T>,
+  io: TargetIo,
 ): Promise<T> {
-  const exec = await openExecutor(host, flags, env)
+  const exec = await openExecutor(host, flags, env, io)
   try {
     return await fn(vsctlFor(exec, flags))
   } finally {
@@ -76,17 +85,20 @@ export async function onTargets<T>(
   env: NodeJS.ProcessEnv,
   /** `prefix` is `host: ` when several hosts run at once (for lines that must say which), else ''. */
   fn: (v: Vsctl, prefix: string) => Promise<T>,
-  warn: (message: string) => void = writeWarning,
+  io: Partial<TargetIo> = {},
 ): Promise<TargetsOutcome<T>> {
-  const hosts = uniqueTargets(flags.host ?? [], (h) => h, warn)
+  const full: TargetIo = {warn: io.warn ?? writeWarning, askSecret: io.askSecret}
+  const hosts = uniqueTargets(flags.host ?? [], (h) => h, full.warn)
   if (flags.sudo && hosts.length === 0) {
     throw new UsageError('--sudo applies to --host only; locally, run netops itself as root (or with sudo)', {
       suggestions: ['sudo netops ovs stp ...'],
     })
   }
-  if (hosts.length === 0) return {multi: false, value: await withVsctl(undefined, flags, env, (v) => fn(v, ''))}
+  if (hosts.length === 0) return {multi: false, value: await withVsctl(undefined, flags, env, (v) => fn(v, ''), full)}
   const prefix = (h: string) => (hosts.length > 1 ? `${h}: ` : '')
-  return runTargets(hosts, {label: (h) => h, concurrency: flags.concurrency}, (h) => withVsctl(h, flags, env, (v) => fn(v, prefix(h))))
+  return runTargets(hosts, {label: (h) => h, concurrency: flags.concurrency}, (h) =>
+    withVsctl(h, flags, env, (v) => fn(v, prefix(h)), full),
+  )
 }
 
 /**

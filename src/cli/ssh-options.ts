@@ -1,4 +1,6 @@
-import type {HostKeyPolicy, SshTargetOptions} from '../ssh/types.js'
+import type {AskSecret, HostKeyPolicy, SecretRequest, SshTargetOptions} from '../ssh/types.js'
+import {ux} from '@oclif/core'
+import {ask} from './prompt.js'
 
 /** The parsed values of `sshFlags` (src/cli/flags.ts). */
 export interface SshFlagValues {
@@ -7,6 +9,7 @@ export interface SshFlagValues {
   username?: string | undefined
   password?: string | undefined
   'identity-file'?: string | undefined
+  'identity-passphrase'?: string | undefined
   'host-key-policy': HostKeyPolicy
   'known-hosts'?: string | undefined
   'legacy-ssh': boolean
@@ -17,7 +20,12 @@ export interface SshFlagValues {
  * Turn parsed flags into transport options for one host. This is the one place the
  * environment is read for SSH (agent socket, config dir, local user).
  */
-export function sshTargetFromFlags(host: string, flags: SshFlagValues, env: NodeJS.ProcessEnv = process.env): SshTargetOptions {
+export function sshTargetFromFlags(
+  host: string,
+  flags: SshFlagValues,
+  env: NodeJS.ProcessEnv = process.env,
+  askSecret?: AskSecret,
+): SshTargetOptions {
   const o: SshTargetOptions = {
     host,
     hostKeyPolicy: flags['host-key-policy'],
@@ -28,10 +36,39 @@ export function sshTargetFromFlags(host: string, flags: SshFlagValues, env: Node
   if (flags.username !== undefined) o.username = flags.username
   if (flags.password !== undefined && flags.password !== '') o.password = flags.password
   if (flags['identity-file'] !== undefined) o.identityFile = flags['identity-file']
+  if (flags['identity-passphrase'] !== undefined && flags['identity-passphrase'] !== '') o.passphrase = flags['identity-passphrase']
+  if (askSecret !== undefined) o.askSecret = askSecret
   if (flags['known-hosts'] !== undefined) o.knownHostsFile = flags['known-hosts']
   if (env.SSH_AUTH_SOCK) o.agentSocket = env.SSH_AUTH_SOCK
   if (env.XDG_CONFIG_HOME) o.configDir = env.XDG_CONFIG_HOME
   if (env.NETOPS_SSH_CONFIG !== undefined) o.sshConfigFile = env.NETOPS_SSH_CONFIG
   if (env.USER) o.localUser = env.USER
   return o
+}
+
+/** The question for a missing secret; never contains the secret. */
+export function secretQuestion(r: SecretRequest): string {
+  return r.kind === 'password' ? `SSH password for ${r.target}: ` : `Passphrase for ${r.file}: `
+}
+
+/**
+ * Asks on the terminal (hidden input), one question at a time, and each question once: several
+ * hosts connecting in parallel share the password typed for the first, and each key's passphrase.
+ */
+export function terminalSecretAsker(
+  // a running spinner (BaseCommand.step) pauses while the question is on screen
+  read: (question: string) => Promise<string> = (q) => ux.action.pauseAsync(() => ask(q, true)),
+): AskSecret {
+  const answers = new Map<string, Promise<string>>()
+  let queue: Promise<unknown> = Promise.resolve()
+  return (r) => {
+    const key = r.kind === 'password' ? 'password' : `passphrase:${r.file}`
+    let answer = answers.get(key)
+    if (answer === undefined) {
+      answer = queue.then(() => read(secretQuestion(r)))
+      queue = answer.catch(() => undefined)
+      answers.set(key, answer)
+    }
+    return answer
+  }
 }

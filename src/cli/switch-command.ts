@@ -12,6 +12,7 @@ import {SwitchDevice} from '../switch/device.js'
 import {DEFAULT_RECOVERY_INTERVAL} from '../switch/planner.js'
 import type {SessionLogEntry} from '../session/cli-session.js'
 import {lazyRequire} from '../util/lazy-require.js'
+import type {AskSecret} from '../ssh/types.js'
 
 export const switchFlags = {
   ...switchConnectionFlags,
@@ -139,7 +140,8 @@ export abstract class SwitchCommand extends BaseCommand {
     fn: (device: SwitchDevice, job: SwitchJob) => Promise<T>,
   ): Promise<TargetsOutcome<T>> {
     await this.ensurePassword(flags)
-    return runTargets(jobs, {label: jobLabel, concurrency: flags.concurrency}, (job) => this.withSwitch(flags, job, fn))
+    const askSecret = this.secretAsker()
+    return runTargets(jobs, {label: jobLabel, concurrency: flags.concurrency}, (job) => this.withSwitch(flags, job, fn, askSecret))
   }
 
   /** Open one switch (its connection warnings on stderr), run `fn`, always close it. */
@@ -147,8 +149,9 @@ export abstract class SwitchCommand extends BaseCommand {
     flags: SwitchFlagValues,
     job: SwitchJob,
     fn: (device: SwitchDevice, job: SwitchJob) => Promise<T>,
+    askSecret: AskSecret | undefined,
   ): Promise<T> {
-    const target = sshTargetFromFlags(job.host, {...flags, 'ssh-port': job.sshPort, username: job.username})
+    const target = sshTargetFromFlags(job.host, {...flags, 'ssh-port': job.sshPort, username: job.username}, process.env, askSecret)
     const device = await SwitchDevice.open({
       target,
       enablePassword: flags['enable-password'],

@@ -46,7 +46,7 @@ class Worker {
   private rows: SeenRequest[] = []
   private timer: NodeJS.Timeout | undefined
   private seq = 0
-  private readonly waiting = new Map<number, () => void>()
+  private readonly waiting = new Map<number, (ok: boolean) => void>()
   private readonly store: MemoryStore
   private readonly server: MetadataServer
 
@@ -116,9 +116,9 @@ class Worker {
         this.waiting.delete(seq)
         resolve(false)
       }, DURABLE_TIMEOUT_MS)
-      this.waiting.set(seq, () => {
+      this.waiting.set(seq, (ok) => {
         clearTimeout(timer)
-        resolve(true)
+        resolve(ok)
       })
     })
     send({type: 'callback', seq, calls: relay.calls, forged: relay.forged, counts: counters.callbacks})
@@ -128,7 +128,7 @@ class Worker {
 
   onMessage(m: ToWorker): void {
     if (m.type === 'durable') {
-      this.waiting.get(m.seq)?.()
+      this.waiting.get(m.seq)?.(m.ok)
       this.waiting.delete(m.seq)
     } else if (m.type === 'inventory') this.store.replace(m.instances)
     else if (m.type === 'drain') this.drain()

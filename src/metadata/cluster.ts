@@ -14,7 +14,7 @@ import cluster, {type Worker} from 'node:cluster'
 import {fileURLToPath} from 'node:url'
 import {runWorker} from './cluster-worker.js'
 import {closeServer, hostPort} from './listen.js'
-import type {CallbackCounters} from './progress/callbacks.js'
+import {commitWithin, type CallbackCounters} from './progress/callbacks.js'
 import type {WebhookEvent} from './progress/tracker.js'
 import type {MetadataStats} from './server.js'
 import {
@@ -49,7 +49,7 @@ export type CallbackCall = {kind: 'phone-home'; id: string} | {kind: 'report'; i
 export type ToWorker =
   | {type: 'start'; settings: WorkerSettings; instances: readonly Instance[]}
   | {type: 'inventory'; instances: readonly Instance[]}
-  | {type: 'durable'; seq: number}
+  | {type: 'durable'; seq: number; ok: boolean}
   | {type: 'drain'}
   | {type: 'cut'}
 
@@ -142,8 +142,11 @@ class WorkerPool {
     } else if (m.type === 'warm') this.warmth.set(w.id, m.warm)
     else if (m.type === 'callback') {
       applyCallback(this.p, m)
-      this.p.progress.flush() // durable before the worker answers 200
-      w.send({type: 'durable', seq: m.seq} satisfies ToWorker)
+      // durable (journal written, or committed in the store) before the worker answers 200; else it answers 503
+      void commitWithin(() => this.p.progress.commit()).then((outcome) => {
+        if (outcome !== 'ok') this.p.metrics.callbacksUnavailable[outcome]++
+        if (w.isConnected()) w.send({type: 'durable', seq: m.seq, ok: outcome === 'ok'} satisfies ToWorker)
+      })
     } else if (m.type === 'stopped') this.stats.clientErrors(m.clientErrors)
   }
 

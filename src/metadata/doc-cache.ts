@@ -1,4 +1,4 @@
-import {FLAVOR_ORDER, flavorDocuments, renderAllDocuments} from './documents.js'
+import {answeredAs, flavorDocuments, renderAllDocuments} from './documents.js'
 import type {Documents} from './flavors/common.js'
 import {MemoryStore} from './store.js'
 import type {FlavorContext, FlavorName, Instance, InstanceInterface} from './types.js'
@@ -273,7 +273,7 @@ export class DocumentSnapshot {
           }
         }
         layout.paths.push(t)
-        layout.kinds.push(this.kindOf(r.status, FLAVOR_ORDER[k]!, r.contentType))
+        layout.kinds.push(this.kindOf(r.status, answeredAs(sets, k, path), r.contentType))
         layout.bodies.push(r.body)
       }
     }

@@ -33,11 +33,21 @@ function prebuild(flavor: FlavorName, r: FlavorResponse): Prebuilt {
 }
 
 /** The order flavours are rendered in: a later flavour wins a path it shares with an earlier one. */
-export const FLAVOR_ORDER = ['ec2', 'cloudstack', 'openstack', 'nocloud', 'custom'] as const satisfies readonly FlavorName[]
+const FLAVOR_ORDER = ['ec2', 'cloudstack', 'openstack', 'nocloud', 'custom'] as const satisfies readonly FlavorName[]
 
 /** Each flavour's documents of one VM, in FLAVOR_ORDER (before any path is overridden). */
 export function flavorDocuments(instance: Instance, ctx: FlavorContext = {}): Documents[] {
   return FLAVOR_ORDER.map((flavor) => FLAVOR_BUILDERS[flavor](instance, ctx))
+}
+
+/**
+ * The flavour a path of `sets[k]` is answered as (logs, /metrics): that flavour, except that the
+ * tree EC2 and CloudStack share (CloudStack's superset wins it) counts as `ec2`: a request for a
+ * shared path cannot say which it meant. CloudStack's own leaves (`vm-id`, ...) count as `cloudstack`.
+ */
+export function answeredAs(sets: readonly Documents[], k: number, path: string): FlavorName {
+  const flavor = FLAVOR_ORDER[k]!
+  return flavor === 'cloudstack' && sets[FLAVOR_ORDER.indexOf('ec2')]?.has(path) === true ? 'ec2' : flavor
 }
 
 /**
@@ -46,8 +56,9 @@ export function flavorDocuments(instance: Instance, ctx: FlavorContext = {}): Do
  */
 export function renderAllDocuments(instance: Instance, ctx: FlavorContext = {}): Map<string, Prebuilt> {
   const out = new Map<string, Prebuilt>()
-  flavorDocuments(instance, ctx).forEach((docs, k) => {
-    for (const [path, response] of docs) out.set(path, prebuild(FLAVOR_ORDER[k]!, response))
+  const sets = flavorDocuments(instance, ctx)
+  sets.forEach((docs, k) => {
+    for (const [path, response] of docs) out.set(path, prebuild(answeredAs(sets, k, path), response))
   })
   return out
 }

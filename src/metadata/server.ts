@@ -212,11 +212,15 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket, logger: M
   }
 }
 
+/** A callback whose progress is not durable yet: the client tries again (cloud-init's phone_home retries). */
+const UNAVAILABLE = plain(503, 'Service Unavailable', ['retry-after', '5'])
+
 /** The answer a POST callback's result becomes. */
 function callbackAnswer(status: number): Answer {
   if (status === 200) return ANSWERS.ok
   if (status === 403) return ANSWERS.forbidden
   if (status === 404) return ANSWERS.notFound
+  if (status === 503) return UNAVAILABLE
   return plain(status, 'Refused')
 }
 

@@ -8,7 +8,8 @@ import {loadInventory, type LoadedInventory} from './inventory.js'
 import {loadInventoryIsolated} from './isolated-load.js'
 import {closeServer, hostPort, listen} from './listen.js'
 import {createPasswordServer, type PasswordLogEntry, type PasswordServer} from './password-server.js'
-import {callbackKind, handleCallback, type CallbackCounters} from './progress/callbacks.js'
+import {callbackKind, durableCallback, handleCallback, type CallbackCounters} from './progress/callbacks.js'
+import type {ProgressSink} from './progress/sink.js'
 import {ProgressTracker} from './progress/tracker.js'
 import {DEFAULT_CALLBACK_BASE, withProgressVendorData} from './progress/vendor-data.js'
 import {createReloader, InventoryWatcher, type ReloadResult} from './reload.js'
@@ -61,6 +62,8 @@ export interface StartMetadataServerOptions {
   onReload?: (r: ReloadResult) => void
   /** Keep provisioning progress here (a JSON-lines journal); default: in memory only. */
   dataDir?: string
+  /** Keep provisioning progress in this sink (store mode: openProgressSink); `dataDir` is then not used. */
+  progressSink?: ProgressSink
   /** Add cloud-init phone_home + reporting webhook to every VM's vendor-data; a string is the base URL the VMs call (default http://169.254.169.254). */
   phoneHome?: boolean | string
   /** Also start the admin listener (progress JSON, /healthz, /metrics) here. */
@@ -144,7 +147,11 @@ export async function prepareParts(opts: StartMetadataServerOptions): Promise<Pa
     ...(opts.proxySharedSecret ? {proxySharedSecret: opts.proxySharedSecret} : {}),
   })
   const progress = new ProgressTracker(
-    opts.dataDir === undefined ? {} : {dataDir: opts.dataDir, ...(opts.resetProgress ? {reset: true} : {})},
+    opts.progressSink !== undefined
+      ? {sink: opts.progressSink}
+      : opts.dataDir === undefined
+        ? {}
+        : {dataDir: opts.dataDir, ...(opts.resetProgress ? {reset: true} : {})},
   )
   return {
     path: typeof source === 'string' ? source : undefined,
@@ -205,7 +212,7 @@ export function serverSettings(opts: StartMetadataServerOptions): Partial<Pick<M
 
 /** Step 2: the metadata server, its answers counted in the metrics and the provisioning progress. */
 function metadataServer(opts: StartMetadataServerOptions, p: Parts): MetadataServer {
-  const {progress, counters} = p
+  const {progress, counters, metrics} = p
   return createMetadataServer({
     store: p.store,
     resolver: p.resolver,
@@ -214,10 +221,14 @@ function metadataServer(opts: StartMetadataServerOptions, p: Parts): MetadataSer
     postHandler: (req, who, path) =>
       callbackKind(path) === undefined
         ? undefined
-        : handleCallback(req, who, path, progress, counters).then((r) => {
-            progress.flush() // what a 200 acknowledges is written to the journal first
-            return r
-          }),
+        : handleCallback(req, who, path, progress, counters).then((r) =>
+            // what a 200 acknowledges is durable first (journal written, or committed in the store); else 503
+            durableCallback(
+              r,
+              () => progress.commit(),
+              (why) => metrics.callbacksUnavailable[why]++,
+            ),
+          ),
   })
 }
 

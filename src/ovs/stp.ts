@@ -3,7 +3,7 @@
  * Reads come from ovsdb (authoritative for config and per-port state, works without
  * ovs-vswitchd) plus `ovs-appctl stp/show|rstp/show` (path cost, root port) when ovs-vswitchd runs.
  */
-import {ExecTimeoutError, InputError, OvsConflictError, VerificationError} from '../errors.js'
+import {ExecTimeoutError, InputError, OvsConflictError, OvsVswitchdDownError, VerificationError} from '../errors.js'
 import type {OvsdbAtom} from './ovsdb-json.js'
 import {parseStpShow, type StpShowBridge} from './stp-show.js'
 import {bridgeNotFound, type BridgeRow, type OvsSnapshot, type Vsctl} from './vsctl.js'
@@ -24,6 +24,8 @@ export interface StpPortStatus {
   portId: string | null
   pathCost: number | null
   bpdu: {rx: number; tx: number; errors: number} | null
+  /** state, role and bpdu are what ovsdb last stored, not live: ovs-vswitchd is not running to update them. */
+  stale: boolean
 }
 
 interface StpTimers {
@@ -147,6 +149,7 @@ function bridgeStatus(snap: OvsSnapshot, b: BridgeRow, show: StpShowBridge | und
       portId,
       pathCost: internal || mode === 'off' ? null : (shown?.cost ?? configuredCost),
       bpdu,
+      stale: !active && (state !== null || bpdu !== null),
     })
   }
   ports.sort((x, y) => x.name.localeCompare(y.name))
@@ -165,7 +168,10 @@ function bridgeStatus(snap: OvsSnapshot, b: BridgeRow, show: StpShowBridge | und
   }
   const isRoot = show !== undefined ? show.isRoot : bridgeId !== null && rootId !== null ? bridgeId === rootId : null
   if (mode !== 'off' && !active) {
-    warnings.push(`ovs-vswitchd is not running: ${mode.toUpperCase()} is configured on ${b.name} but not active (no live port states)`)
+    const stale = ports.some((p) => p.stale)
+    warnings.push(
+      `ovs-vswitchd is not running: ${mode.toUpperCase()} is configured on ${b.name} but not active (no live port states${stale ? '; the port states shown are stale, from when it last ran' : ''})`,
+    )
   }
   return {
     bridge: b.name,
@@ -230,13 +236,20 @@ function checkRange(name: string, v: number | undefined, min: number, max: numbe
     })
 }
 
+/** The valid priorities next to an invalid one: the two around it, or the one end of the range it is beyond. */
+function nearestPriorities(p: number): number[] {
+  if (!(p > 0)) return [0]
+  if (p >= 61440) return [61440]
+  const lower = Math.floor(p / 4096) * 4096
+  return [lower, lower + 4096]
+}
+
 /** Checks that need no state: ranges, multiple of 4096, RSTP has no hello-time. Throws InputError. */
 export function validateStpOptions(o: StpOnOptions): void {
   if (o.priority !== undefined) {
     if (!Number.isInteger(o.priority) || o.priority < 0 || o.priority > 61440 || o.priority % 4096 !== 0) {
-      const lower = Math.max(0, Math.min(61440, Math.floor(o.priority / 4096) * 4096))
       throw new InputError(`--priority must be a multiple of 4096 from 0 to 61440 (got ${o.priority}); OVS would silently mangle it`, {
-        suggestions: [`use --priority ${lower} or ${Math.min(61440, lower + 4096)}`, 'lower wins the root election; the default is 32768'],
+        suggestions: [`use --priority ${nearestPriorities(o.priority).join(' or ')}`, 'lower wins the root election; the default is 32768'],
       })
     }
   }
@@ -355,8 +368,17 @@ export function planStpOn(b: BridgeRow, o: StpOnOptions, where: string): StpPlan
     stp: mode === 'stp',
     rstp: mode === 'rstp',
     enabling,
-    warnings: enabling ? bpduWarnings(b.name, eff.forwardDelay, mode === 'rstp') : [],
+    warnings: enabling
+      ? bpduWarnings(b.name, eff.forwardDelay, mode === 'rstp')
+      : mode === 'stp' && b.rstpEnable
+        ? [reconvergeWarning(b.name, eff.forwardDelay)]
+        : [],
   }
+}
+
+/** --force replaces RSTP by STP: the whole tree starts over with 802.1D's slow timers. */
+function reconvergeWarning(bridge: string, forwardDelay: number): string {
+  return `replacing RSTP by STP on ${bridge} restarts spanning tree: every port goes back through listening and learning (2 x forward-delay = ${2 * forwardDelay} s) and forwards nothing meanwhile; RSTP peers fall back to STP on these links`
 }
 
 /** What `stp off` would change: spanning tree off entirely (STP and RSTP). */
@@ -398,18 +420,47 @@ export interface ChangeHooks {
   onPlan?: (plan: StpPlan) => void | Promise<void>
   /** Plan, probe and report the command, write nothing. */
   dryRun?: boolean
+  /**
+   * The caller will wait for the tree to settle (--wait): refuse before writing anything when
+   * ovs-vswitchd is not running, since nothing could converge.
+   */
+  requireActive?: boolean
+}
+
+/** ovs-vswitchd is down and the caller asked to wait for a convergence that cannot happen. */
+function cannotConverge(plan: StpPlan, where: string, reason: string | undefined): OvsVswitchdDownError {
+  const on = where === 'local' ? '' : ` on ${where}`
+  const what = plan.changed ? 'nothing was changed' : `${plan.stp ? 'STP' : plan.rstp ? 'RSTP' : 'spanning tree'} is stored but not active`
+  return new OvsVswitchdDownError(
+    `cannot wait for ${plan.bridge} to settle: ovs-vswitchd is not running${on} (${reason ?? 'no answer'}), so nothing can converge; ${what}`,
+    {
+      suggestions: [
+        'start it: systemctl start openvswitch-switch (or /usr/share/openvswitch/scripts/ovs-ctl start), then run this again',
+        'or drop --wait to store the setting now; it applies when ovs-vswitchd starts',
+      ],
+      details: {bridge: plan.bridge, changed: false, vswitchd: 'not running'},
+    },
+  )
 }
 
 async function applyPlan(vsctl: Vsctl, plan: StpPlan, bridges: string[], hooks: ChangeHooks): Promise<StpChangeResult> {
   await hooks.onPlan?.(plan)
   const warnings = [...plan.warnings]
   if (!plan.changed) {
+    const probe = await vsctl.probeVswitchd()
+    const on = plan.stp || plan.rstp
+    if (on && !probe.running) {
+      if (hooks.requireActive === true) throw cannotConverge(plan, vsctl.where, probe.reason)
+      warnings.push(
+        `ovs-vswitchd is not running${vsctl.where === 'local' ? '' : ` on ${vsctl.where}`} (${probe.reason ?? 'no answer'}): ${plan.rstp ? 'RSTP' : 'STP'} on ${plan.bridge} is stored in ovsdb but NOT active until ovs-vswitchd runs (systemctl start openvswitch-switch)`,
+      )
+    }
     return {
       bridge: plan.bridge,
       changed: false,
       stp: plan.stp,
       rstp: plan.rstp,
-      active: (await vsctl.probeVswitchd()).running,
+      active: probe.running,
       applied: {},
       command: null,
       dryRun: hooks.dryRun === true,
@@ -417,6 +468,7 @@ async function applyPlan(vsctl: Vsctl, plan: StpPlan, bridges: string[], hooks: 
     }
   }
   const probe = await vsctl.probeVswitchd()
+  if (!probe.running && hooks.requireActive === true && (plan.stp || plan.rstp)) throw cannotConverge(plan, vsctl.where, probe.reason)
   const notActive = (why: string): string =>
     `ovs-vswitchd ${why}${vsctl.where === 'local' ? '' : ` on ${vsctl.where}`}: the change is stored in ovsdb but NOT active until ovs-vswitchd runs (systemctl start openvswitch-switch)`
   if (hooks.dryRun) {

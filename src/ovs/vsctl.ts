@@ -3,7 +3,14 @@
  * `--timeout` (ovs-vsctl waits forever for ovs-vswitchd otherwise), reads with `--format=json`
  * and explicit `--columns`, and maps failures to typed NetopsErrors.
  */
-import {type NetopsError, OvsBridgeNotFoundError, OvsDbUnreachableError, OvsNotInstalledError, PermissionError} from '../errors.js'
+import {
+  ExecTimeoutError,
+  type NetopsError,
+  OvsBridgeNotFoundError,
+  OvsDbUnreachableError,
+  OvsNotInstalledError,
+  PermissionError,
+} from '../errors.js'
 import {ExecError, type ExecResult, type Executor} from './executor.js'
 import {bool, map, parseTables, set, str, type OvsdbAtom} from './ovsdb-json.js'
 
@@ -132,9 +139,29 @@ export function classifyFailure(res: ExecResult, ctx: FailureContext): NetopsErr
     const name = noBridge[1] ?? noBridge[2] ?? ''
     return bridgeNotFound(name, ctx)
   }
-  const last = lines.at(-1) ?? (isAlarm(res) ? 'killed by its --timeout' : `exit status ${res.exitCode}`)
+  if (isAlarm(res) && lines.length === 0) return timedOut(res, on)
+  const last = lines.at(-1) ?? `exit status ${res.exitCode}`
   return new ExecError(`${program} failed ${on}: ${last}`, res, {
     suggestions: ['see the ovs-vswitchd log for details (ovs-appctl vlog/list shows where it logs)'],
+  })
+}
+
+/**
+ * Killed by its own --timeout with nothing to say: the daemon it talks to never answered
+ * (ovs-vsctl: ovsdb-server, hung or stopped; ovs-appctl: ovs-vswitchd). A timeout, exit 8.
+ */
+function timedOut(res: ExecResult, on: string): ExecTimeoutError {
+  const program = res.command[0] ?? 'ovs-vsctl'
+  const secs = res.command.map((a) => /^--timeout=(\d+)$/.exec(a)?.[1]).find((x) => x !== undefined)
+  const daemon = program === 'ovs-appctl' ? 'ovs-vswitchd' : 'ovsdb-server'
+  const within = secs === undefined ? 'within its --timeout' : `within --timeout ${secs} s`
+  return new ExecTimeoutError(`${program} got no answer from ${daemon} ${within} ${on}: is ${daemon} hung or stopped?`, {
+    suggestions: [
+      `check ${daemon}: ovs-appctl -t ${daemon} version (a stopped or overloaded daemon answers nothing)`,
+      `restart it: systemctl restart openvswitch-switch`,
+      'or give it longer: --timeout N',
+    ],
+    details: {command: res.command, daemon, signal: res.signal},
   })
 }
 

@@ -115,7 +115,26 @@ export function shortName(name: string): string {
   return normalizeInterface(name)?.short ?? name
 }
 
-export type PortMatch = {kind: 'exact'; name: string} | {kind: 'ambiguous'; candidates: string[]} | {kind: 'none'; nearest: string[]}
+export type PortMatch =
+  | {kind: 'exact'; name: string}
+  | {kind: 'ambiguous'; candidates: string[]}
+  | {kind: 'none'; nearest: string[]}
+  /** A range (`Gi1/0/19-20`, `19-20`): `first` and `last` spelled as the user would type each end. */
+  | {kind: 'range'; first: string; last: string}
+
+/** `Gi1/0/19-20` → Gi1/0/19 and Gi1/0/20; `19-20` → 19 and 20; anything else: null. */
+export function splitRange(query: string): {first: string; last: string} | null {
+  const m = /^(.*?)(\d+)\s*-\s*(\d+)$/.exec(query.trim())
+  if (m === null) return null
+  const [, prefix = '', a = '', b = ''] = m
+  if (prefix !== '' && !/[/a-z]$/i.test(prefix)) return null
+  return {first: prefix + a, last: prefix + b}
+}
+
+/** Management ports (NX-OS mgmt0) carry no switching: never a port to suggest for --port. */
+function isManagement(name: string): boolean {
+  return normalizeInterface(name)?.type === 'mgmt'
+}
 
 function lastElement(path: string): string {
   const parts = path.split(/[/.:]/)
@@ -133,10 +152,13 @@ function unique(names: string[]): string[] {
  * - `19`: every port whose last path element is 19 (Gi1/0/19 and Gi2/0/19 → ambiguous).
  * - `1/0/19` (no type): ports whose path is, or ends with, that path.
  * - any interface spelling: the port with the same type and path.
- * `none` carries up to five nearest real names (same type and nearby numbers first).
+ * - a range (`Gi1/0/19-20`): `range`, with its two ends (one port at a time is what --port takes).
+ * `none` carries up to five nearest real names (same type and nearby numbers first; never mgmt0).
  */
 export function matchPort(query: string, known: string[]): PortMatch {
   const q = query.trim()
+  const range = splitRange(q)
+  if (range !== null) return {kind: 'range', ...range}
   let candidates: string[]
   if (/^\d+$/.test(q)) {
     const n = Number(q)
@@ -166,7 +188,7 @@ export function nearestPorts(query: string, known: string[], limit = 5): string[
   const qPath = nq ? nq.path : /^[\d/]+$/.test(q) ? q : null
   const qLast = qPath === null ? NaN : Number(lastElement(qPath))
   const qPrefix = qPath !== null && qPath.includes('/') ? qPath.slice(0, qPath.lastIndexOf('/')) : null
-  const scored = unique(known).map((k) => {
+  const scored = unique(known.filter((k) => !isManagement(k))).map((k) => {
     const nk = normalizeInterface(k)
     const typePenalty = nq && nk && nq.type.toLowerCase() !== nk.type.toLowerCase() ? 1 : 0
     const kPrefix = nk && nk.path.includes('/') ? nk.path.slice(0, nk.path.lastIndexOf('/')) : null

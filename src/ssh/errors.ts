@@ -23,6 +23,9 @@ export interface SshErrorContext {
   target: string
   /** The host (or alias) the user typed, for `ssh -v` suggestions. */
   alias: string
+  /** The port and user actually used, so the `ssh -v` suggestion tries the same thing. */
+  port: number
+  username: string
   phase: ConnectPhase
   timeoutMs: number
   legacySsh: boolean
@@ -68,10 +71,15 @@ interface ErrorFacts {
   raw: string
   /** SSH_MSG_DISCONNECT reason code, when the server hung up with one. */
   disconnectReason: number | undefined
-  /** `ssh -v <alias>`. */
+  /** `ssh -v -p PORT USER@ALIAS`. */
   verbose: string
   /** Options for a NetopsError: the suggestions, phase/level/errno details, and ssh2's error as the cause. */
   opts: (suggestions: string[], details?: Record<string, unknown>) => NetopsErrorOptions
+}
+
+/** The OpenSSH command that retries exactly this login verbosely: `ssh -v -p 2222 admin@sw1`. */
+export function sshVerboseHint(t: {alias: string; port: number; username: string}, flag = '-v'): string {
+  return `ssh ${flag} -p ${t.port} ${t.username}@${t.alias}`
 }
 
 /** Build a typed error for an ssh2 (or socket) error. Never throws. */
@@ -108,7 +116,7 @@ function readError(err: unknown, ctx: SshErrorContext): ErrorFacts {
     code,
     raw: redact(typeof e.message === 'string' ? e.message : String(err), ctx.secrets),
     disconnectReason: typeof e.code === 'number' ? e.code : undefined,
-    verbose: `ssh -v ${ctx.alias}`,
+    verbose: sshVerboseHint(ctx),
     opts,
   }
 }
@@ -195,7 +203,7 @@ function disconnectedDuringAuth(f: ErrorFacts): NetopsError {
 
 /** ssh2 gives handshake and protocol failures a level but no code: its own (English) message says which. */
 function handshakeFailed(f: ErrorFacts): NetopsError {
-  const {target: t, alias, legacySsh} = f.ctx
+  const {target: t, legacySsh} = f.ctx
   if (/no matching/i.test(f.raw)) {
     const what = /no matching (.*?)( algorithm| format)?$/i.exec(f.raw)?.[1] ?? 'algorithm'
     return new SshProtocolError(
@@ -204,7 +212,7 @@ function handshakeFailed(f: ErrorFacts): NetopsError {
         ...(legacySsh
           ? ['the device offers none of the algorithms netops supports, even with --legacy-ssh']
           : ['old devices (classic IOS) need SHA-1/CBC algorithms: try --legacy-ssh']),
-        `see what the device offers: ssh -vv ${alias}`,
+        `see what the device offers: ${sshVerboseHint(f.ctx, '-vv')}`,
       ]),
     )
   }

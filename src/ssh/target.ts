@@ -74,6 +74,7 @@ function resolveTargetSync(opts: SshTargetOptions): ResolvedTarget {
   if (opts.passphrase !== undefined) target.passphrase = opts.passphrase
   if (opts.agentSocket !== undefined && opts.agentSocket !== '') target.agentSocket = opts.agentSocket
   if (sshConfigFile !== undefined) target.sshConfigFile = sshConfigFile
+  if (opts.askSecret !== undefined) target.askSecret = opts.askSecret
   return target
 }
 

@@ -21,7 +21,7 @@ import type {
 import {
   ConnectionLostError,
   InputError,
-  type NetopsError,
+  NetopsError,
   SshAuthError,
   SshHostKeyChangedError,
   SshHostKeyUnknownError,
@@ -29,7 +29,8 @@ import {
   SshTimeoutError,
 } from '../errors.js'
 import {buildAlgorithms} from './algorithms.js'
-import {mapSshError, redact, type ConnectPhase} from './errors.js'
+import {mapSshError, redact, sshVerboseHint, type ConnectPhase} from './errors.js'
+import {probeProtocol} from './probe.js'
 import {
   appendKnownHost,
   checkHostKey,
@@ -99,11 +100,15 @@ function abandonChannel(channel: ClientChannel | undefined): void {
   }
 }
 
-/** Read and check the identity files; unusable ones are reported, not fatal (others may work). */
-function loadKeys(target: ResolvedTarget): {keys: LoadedKey[]; problems: string[]} {
+/**
+ * Read and check the identity files; unusable ones are reported, not fatal (others may work).
+ * `locked`: encrypted files for which no passphrase was given (the caller may ask for one).
+ */
+function loadKeys(files: string[], passphrase: string | undefined): {keys: LoadedKey[]; problems: string[]; locked: string[]} {
   const keys: LoadedKey[] = []
   const problems: string[] = []
-  for (const file of target.identityFiles) {
+  const locked: string[] = []
+  for (const file of files) {
     let data: Buffer
     try {
       data = readFileSync(file)
@@ -111,16 +116,12 @@ function loadKeys(target: ResolvedTarget): {keys: LoadedKey[]; problems: string[
       problems.push(`cannot read identity file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
       continue
     }
-    const parsed = utils.parseKey(data, target.passphrase)
+    const parsed = utils.parseKey(data, passphrase)
     if (parsed instanceof Error) {
       const encrypted = /encrypted|passphrase/i.test(parsed.message)
-      problems.push(
-        encrypted
-          ? target.passphrase === undefined
-            ? `identity file ${file} is encrypted and no passphrase was given`
-            : `identity file ${file}: wrong passphrase`
-          : `identity file ${file} is not a private key netops can read`,
-      )
+      if (encrypted && passphrase === undefined) locked.push(file)
+      else
+        problems.push(encrypted ? `identity file ${file}: wrong passphrase` : `identity file ${file} is not a private key netops can read`)
       continue
     }
     const first = (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey | undefined
@@ -130,7 +131,7 @@ function loadKeys(target: ResolvedTarget): {keys: LoadedKey[]; problems: string[
     }
     keys.push({file, key: first})
   }
-  return {keys, problems}
+  return {keys, problems, locked}
 }
 
 /** Credentials found for a target: parsed keys, a usable agent socket, and why others were skipped. */
@@ -145,26 +146,38 @@ interface Credentials {
  * Step 2: load the identity files and check the agent socket. Unusable ones become warnings;
  * with nothing left to try (and something was asked for) it throws SshAuthError.
  */
-function gatherCredentials(target: ResolvedTarget, warnings: string[]): Credentials {
-  const {keys, problems} = loadKeys(target)
+async function gatherCredentials(target: ResolvedTarget, warnings: string[]): Promise<Credentials> {
+  const {keys, problems, locked} = loadKeys(target.identityFiles, target.passphrase)
+  for (const file of locked) {
+    if (target.askSecret === undefined) {
+      problems.push(`identity file ${file} is encrypted and no passphrase was given`)
+      continue
+    }
+    const again = loadKeys([file], await target.askSecret({kind: 'passphrase', file}))
+    keys.push(...again.keys)
+    problems.push(...again.problems)
+  }
   const agentSocket = target.agentSocket !== undefined && existsSync(target.agentSocket) ? target.agentSocket : undefined
   if (target.agentSocket !== undefined && agentSocket === undefined)
     warnings.push(`ssh-agent socket ${target.agentSocket} does not exist; agent not used`)
   warnings.push(...problems)
   if (keys.length === 0 && target.password === undefined && agentSocket === undefined && problems.length > 0) {
     throw new SshAuthError(`no usable credentials for ${targetLabel(target)}: ${problems.join('; ')}`, {
-      suggestions: ['pass the key passphrase, another --identity-file, or --password (NETOPS_PASSWORD)'],
+      suggestions: [
+        'pass the key passphrase with --identity-passphrase (or NETOPS_IDENTITY_PASSPHRASE; asked on a terminal), another --identity-file, or --password (NETOPS_PASSWORD)',
+      ],
     })
   }
   return {keys, agentSocket, problems}
 }
 
-/** Step 3: the known_hosts entries the host key is checked against (none when the policy is off). */
+/** Step 3: the known_hosts entries the host key is checked against (policy off: only to warn on a changed key). */
 function loadKnownHosts(target: ResolvedTarget): KnownHostEntry[] {
-  if (target.hostKeyPolicy === 'off') return []
   try {
     return readKnownHostsFile(target.knownHostsFile)
   } catch (err) {
+    // policy off: known_hosts only feeds the changed-key warning; unreadable means nothing to compare
+    if (target.hostKeyPolicy === 'off') return []
     throw new InputError(`cannot read known_hosts file ${target.knownHostsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
       suggestions: ['check the file permissions or pass --known-hosts'],
       cause: err,
@@ -239,19 +252,23 @@ class HostKeyVerifier {
   private toSave: Buffer | undefined
   private known: KnownHostEntry[]
   private readonly target: ResolvedTarget
+  private readonly warnings: string[]
 
-  constructor(target: ResolvedTarget, known: KnownHostEntry[]) {
+  constructor(target: ResolvedTarget, known: KnownHostEntry[], warnings: string[]) {
     this.target = target
     this.known = known
+    this.warnings = warnings
   }
 
   readonly verify = (key: Buffer): boolean => {
     const info = {keyType: keyTypeOf(key), fingerprint: fingerprint(key)}
+    const check = checkHostKey(this.known, this.target.host, this.target.port, key)
     if (this.target.hostKeyPolicy === 'off') {
+      // off connects anyway, but never silently past a key that contradicts known_hosts
+      if (check.status === 'changed' || check.status === 'revoked') this.warnings.push(this.offWarning(check.status, check.entry, info))
       this.info = {...info, status: 'unchecked'}
       return true
     }
-    const check = checkHostKey(this.known, this.target.host, this.target.port, key)
     switch (check.status) {
       case 'known':
         this.info = {...info, status: 'known'}
@@ -285,6 +302,15 @@ class HostKeyVerifier {
     this.info = {...info, status: 'added'}
     this.known = [...this.known, {line: 0, hosts: hostToken(host.toLowerCase(), port), keyType: info.keyType, key: key.toString('base64')}]
     return true
+  }
+
+  private offWarning(status: 'changed' | 'revoked', entry: KnownHostEntry, info: {keyType: string; fingerprint: string}): string {
+    const what = status === 'revoked' ? 'is REVOKED' : 'has CHANGED'
+    return (
+      `HOST KEY ${what} for ${targetLabel(this.target)}: the server offered ${info.keyType} ${info.fingerprint}, ` +
+      `which does not match the ${entry.keyType} key recorded at ${this.target.knownHostsFile}:${entry.line}; ` +
+      `connecting anyway because --host-key-policy is off`
+    )
   }
 
   private mismatchError(status: 'changed' | 'revoked', entry: KnownHostEntry, info: {keyType: string; fingerprint: string}): NetopsError {
@@ -347,6 +373,7 @@ class Login {
   negotiated: NegotiatedAlgorithms | undefined
   private phase = 'tcp' as ConnectPhase // (`as`: callbacks change it; keep TS from narrowing)
   private settled = false
+  private probing = false
   private readonly args: LoginArgs
   private readonly label: string
   private readonly secrets: Array<string | undefined>
@@ -423,6 +450,8 @@ class Login {
     const mapped = mapSshError(err, {
       target: this.label,
       alias: target.alias,
+      port: target.port,
+      username: target.username,
       phase: this.phase,
       timeoutMs: target.timeoutMs,
       legacySsh: target.legacySsh,
@@ -430,7 +459,28 @@ class Login {
       secrets: this.secrets,
     })
     if (mapped instanceof SshAuthError && creds.problems.length > 0) mapped.suggestions.unshift(...creds.problems)
+    if (mapped instanceof SshProtocolError && this.phase === 'banner') return this.failAfterProbe(mapped)
     this.fail(mapped)
+  }
+
+  /** The port closed before saying SSH: find out whether another protocol answered, and say so. */
+  private failAfterProbe(err: NetopsError): void {
+    if (this.probing) return
+    this.probing = true
+    const {target} = this.args
+    void probeProtocol(target.host, target.port, Math.min(target.timeoutMs, 3000)).then((other) => {
+      if (other === undefined) return this.fail(err)
+      this.fail(
+        new SshProtocolError(`port ${target.port} of ${this.label} answered ${other}, not SSH`, {
+          suggestions: [
+            `check --ssh-port: ${target.port} is a ${other} port (SSH is usually 22; the lab switch prints its port)`,
+            sshVerboseHint(target),
+          ],
+          details: {phase: this.phase, protocol: other},
+          cause: err,
+        }),
+      )
+    })
   }
 
   private onClose(): void {
@@ -441,18 +491,18 @@ class Login {
         new SshAuthError(`${this.label} closed the connection during authentication`, {
           suggestions: [
             'the server may allow only a few attempts: check --username/--password, or pass --identity-file',
-            `ssh -v ${target.alias}`,
+            sshVerboseHint(target),
           ],
           details: {phase: this.phase, methodsTried: auth.methodsTried},
         }),
       )
     }
-    this.fail(
-      new SshProtocolError(`${this.label} closed the connection during the SSH handshake`, {
-        suggestions: ['the device may limit concurrent logins or filter by source address', `ssh -v ${target.alias}`],
-        details: {phase: this.phase},
-      }),
-    )
+    const closed = new SshProtocolError(`${this.label} closed the connection during the SSH handshake`, {
+      suggestions: ['the device may limit concurrent logins or filter by source address', sshVerboseHint(target)],
+      details: {phase: this.phase},
+    })
+    if (this.phase === 'banner') return this.failAfterProbe(closed)
+    this.fail(closed)
   }
 
   private onReady(): void {
@@ -521,6 +571,8 @@ export class SshTransport {
     return {
       target: this.label,
       alias: this.target.alias,
+      port: this.target.port,
+      username: this.target.username,
       phase,
       timeoutMs: this.target.timeoutMs,
       legacySsh: this.target.legacySsh,
@@ -559,14 +611,34 @@ export class SshTransport {
    */
   static async connect(opts: SshTargetOptions | ResolvedTarget): Promise<SshTransport> {
     const target = isResolvedTarget(opts) ? opts : await resolveTarget(opts)
+    const first = await SshTransport.login(target)
+    if (!(first instanceof Error)) return first
+    // Every key (the agent's included) was refused and no password was given: ask for one, once.
+    const tried = (first.details?.['methodsTried'] as string[] | undefined) ?? []
+    if (first instanceof SshAuthError && target.password === undefined && target.askSecret !== undefined && !tried.includes('password')) {
+      const password = await target.askSecret({kind: 'password', target: targetLabel(target)})
+      const second = await SshTransport.login({...target, password})
+      if (second instanceof Error) throw second
+      return second
+    }
+    throw first
+  }
+
+  /** One login attempt: the transport, or the typed error it failed with. */
+  private static async login(target: ResolvedTarget): Promise<SshTransport | NetopsError> {
     const warnings: string[] = []
-    const creds = gatherCredentials(target, warnings)
-    const known = loadKnownHosts(target)
-    const auth = new AuthSequence(authPlan(target, creds))
-    const hostKey = new HostKeyVerifier(target, known)
-    const login = new Login({target, creds, auth, hostKey, known, warnings})
-    await login.run()
-    return new SshTransport({target, client: login.client, negotiated: login.negotiated, hostKey: hostKey.info, warnings})
+    try {
+      const creds = await gatherCredentials(target, warnings)
+      const known = loadKnownHosts(target)
+      const auth = new AuthSequence(authPlan(target, creds))
+      const hostKey = new HostKeyVerifier(target, known, warnings)
+      const login = new Login({target, creds, auth, hostKey, known, warnings})
+      await login.run()
+      return new SshTransport({target, client: login.client, negotiated: login.negotiated, hostKey: hostKey.info, warnings})
+    } catch (err) {
+      if (err instanceof NetopsError) return err
+      throw err
+    }
   }
 
   /** The error for using a closed or lost connection; undefined while it is open. */

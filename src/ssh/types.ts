@@ -2,6 +2,12 @@
 
 export type HostKeyPolicy = 'strict' | 'accept-new' | 'off'
 
+/** A secret the transport is missing: the login password, or the passphrase of one key file. */
+export type SecretRequest = {kind: 'password'; target: string} | {kind: 'passphrase'; file: string}
+
+/** Asks the user for a missing secret (the CLI passes one only on a terminal). */
+export type AskSecret = (request: SecretRequest) => Promise<string>
+
 /** What a command collects from flags. Explicit options beat ~/.ssh/config, which beats defaults. */
 export interface SshTargetOptions {
   /** Name, IP address or ~/.ssh/config Host alias. */
@@ -31,6 +37,11 @@ export interface SshTargetOptions {
   configDir?: string
   /** Local user name for the default username; default os.userInfo().username. The caller may pass process.env.USER. */
   localUser?: string
+  /**
+   * Ask for what is missing: the passphrase of an encrypted identity file given none, and the
+   * password when every key (agent included) was refused and no password was given.
+   */
+  askSecret?: AskSecret
 }
 
 /** A target after merging explicit options, ssh_config and defaults. */
@@ -52,6 +63,7 @@ export interface ResolvedTarget {
   timeoutMs: number
   /** The ssh_config file that was read, if any. */
   sshConfigFile?: string
+  askSecret?: AskSecret
 }
 
 export interface NegotiatedAlgorithms {

@@ -1,4 +1,4 @@
-import {PortAmbiguousError, PortNotFoundError} from '../errors.js'
+import {InputError, PortAmbiguousError, PortNotFoundError} from '../errors.js'
 import {parseErrdisableRecovery} from '../parsers/errdisable.js'
 import {parseShowInterface} from '../parsers/interfaces.js'
 import {parseInterfacesStatus, parseInterfacesStatusErrDisabled, type InterfaceStatusRow} from '../parsers/interfaces-status.js'
@@ -6,7 +6,7 @@ import {parseLogging, type LogEvent} from '../parsers/logging.js'
 import {parseRunningConfigInterface} from '../parsers/running-config.js'
 import {detectPlatform, parseShowVersion, type ShowVersion} from '../parsers/version.js'
 import {PLATFORMS} from '../platforms/index.js'
-import {matchPort, sameInterface, shortName} from '../platforms/interface-names.js'
+import {matchPort, normalizeInterface, sameInterface, shortName} from '../platforms/interface-names.js'
 import type {PlatformName, PlatformSpec} from '../platforms/types.js'
 import {CliSession, type CliChannel, type SessionLogEntry} from '../session/cli-session.js'
 import {SshTransport} from '../ssh/transport.js'
@@ -128,10 +128,9 @@ export class SwitchDevice {
   /** Resolve `19`, `gi1/0/19`, `Eth1/19`... to one real port; refuse ambiguous and unknown names. */
   async resolvePort(query: string): Promise<InterfaceStatusRow> {
     const rows = await this.ports()
-    const m = matchPort(
-      query,
-      rows.map((r) => r.port),
-    )
+    const names = rows.map((r) => r.port)
+    const m = matchPort(query, names)
+    if (m.kind === 'range') throw this.rangeError(query, m, names)
     if (m.kind === 'ambiguous') {
       throw new PortAmbiguousError(`--port ${query} matches ${m.candidates.length} ports on ${this.name}: ${m.candidates.join(', ')}`, {
         suggestions: [`name one of them, e.g. --port ${m.candidates[0] ?? query}`],
@@ -139,14 +138,37 @@ export class SwitchDevice {
       })
     }
     if (m.kind === 'none') {
-      throw new PortNotFoundError(`no port ${query} on ${this.name}` + (m.nearest.length ? `; nearest: ${m.nearest.join(', ')}` : ''), {
-        suggestions: m.nearest.length ? [`did you mean --port ${m.nearest[0]}?`] : ['list the ports with `show interfaces status`'],
-        details: {nearest: m.nearest},
-      })
+      const type = normalizeInterface(query)?.type
+      const noneOfType = type !== undefined && !names.some((n) => normalizeInterface(n)?.type === type)
+      const why = noneOfType ? ` (it has no ${type} ports)` : ''
+      throw new PortNotFoundError(
+        `no port ${query} on ${this.name}${why}` + (m.nearest.length ? `; nearest: ${m.nearest.join(', ')}` : ''),
+        {
+          suggestions:
+            m.nearest.length === 0
+              ? ['list the ports with `show interfaces status`']
+              : noneOfType
+                ? [`name a port it has, e.g. --port ${m.nearest[0]}`]
+                : [`did you mean --port ${m.nearest[0]}?`],
+          details: {nearest: m.nearest},
+        },
+      )
     }
     const row = rows.find((r) => r.port === m.name)
     if (!row) throw new PortNotFoundError(`no port ${query} on ${this.name}`)
     return row
+  }
+
+  /** --port takes one port: a range is refused, with the real name of each end that exists. */
+  private rangeError(query: string, range: {first: string; last: string}, names: string[]): InputError {
+    const ends = [range.first, range.last].map((e) => matchPort(e, names)).flatMap((x) => (x.kind === 'exact' ? [x.name] : []))
+    return new InputError(`--port takes one port, and ${query} is a range`, {
+      suggestions:
+        ends.length > 0
+          ? [`run once per port: ${ends.map((e) => `--port ${e}`).join(', then ')}`]
+          : ['list the ports with `show interfaces status`'],
+      details: {first: range.first, last: range.last},
+    })
   }
 
   /** The port's status word now (`connected`, `err-disabled`, ...). */

@@ -100,6 +100,7 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
   if (!(await opts.confirm(plan, before))) {
     throw new ConfirmationRequiredError(`not confirmed: nothing was sent to ${device.name}`, {
       suggestions: ['run again and answer yes, or pass --yes'],
+      notice: true,
     })
   }
 

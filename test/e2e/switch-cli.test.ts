@@ -6,8 +6,10 @@ import {after, before, describe, test} from 'node:test'
 import {startLabSwitch, type LabSwitch} from '../../src/lab/switch/index.js'
 import {freePort} from '../helpers/sshd.js'
 import {runCli} from '../helpers/cli.js'
+import {generateKeyPair} from '../helpers/ssh-server.js'
 
 const SECRET = 'S3cret-lab-pw'
+const PASSPHRASE = 'k3y-pass-phrase-e2e'
 
 describe('netops switch (built CLI against lab switches)', () => {
   let dir: string
@@ -196,6 +198,43 @@ describe('netops switch (built CLI against lab switches)', () => {
     )
     assert.equal(r.code, 9)
     assert.match(r.stderr, /NETOPS_SSH_HOSTKEY_UNKNOWN/)
+  })
+
+  test('--host-key-policy off connects to a host whose known key changed, with a warning on stderr', async () => {
+    const lab = labs[0] as LabSwitch
+    const kh = join(dir, 'changed_known_hosts')
+    // the NX-OS lab's key recorded for the IOS lab's address: a changed key
+    const other = (labs[1] as LabSwitch).hostPublicKey.split(' ').slice(0, 2).join(' ')
+    writeFileSync(kh, `[${lab.host}]:${lab.port} ${other}\n`)
+    const r = await runCli(['switch', 'diagnose', ...conn(lab), '--port', '19', '--host-key-policy', 'off', '--known-hosts', kh], {env})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(
+      r.stderr,
+      /warning: .*HOST KEY has CHANGED for .*changed_known_hosts:1; connecting anyway because --host-key-policy is off/,
+    )
+    assert.doesNotMatch(r.stdout, /HOST KEY/)
+  })
+
+  test('an encrypted key: NETOPS_IDENTITY_PASSPHRASE (or --identity-passphrase) opens it; the passphrase is never printed', async () => {
+    const key = generateKeyPair('ed25519', PASSPHRASE)
+    const file = join(dir, 'id_encrypted')
+    writeFileSync(file, key.private, {mode: 0o600})
+    const lab = await startLabSwitch({timeScale: 0.01, authorizedKeys: [key.public]})
+    try {
+      const base = ['switch', 'diagnose', ...conn(lab), '--port', '19', '-i', file, '--json']
+      const keyEnv = {...env, NETOPS_PASSWORD: undefined}
+      const ok = await runCli(base, {env: {...keyEnv, NETOPS_IDENTITY_PASSPHRASE: PASSPHRASE}})
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+      const flag = await runCli([...base, '--identity-passphrase', PASSPHRASE], {env: keyEnv})
+      assert.equal(flag.code, 0, flag.stdout + flag.stderr)
+      const wrong = await runCli(base, {env: {...keyEnv, NETOPS_IDENTITY_PASSPHRASE: 'not-the-passphrase'}})
+      assert.equal(wrong.code, 7, wrong.stdout + wrong.stderr)
+      assert.match(wrong.stdout, /wrong passphrase/)
+      for (const r of [ok, flag, wrong])
+        assert.ok(!(r.stdout + r.stderr).includes(PASSPHRASE) && !(r.stdout + r.stderr).includes('not-the-passphrase'))
+    } finally {
+      await lab.close()
+    }
   })
 
   test('--help shows examples with long flags', async () => {

@@ -29,13 +29,18 @@ Re-running on a bridge that is already off reports changed: false.
 
   async run(): Promise<StpChangeResult | MultiHostResult<StpChangeResult>> {
     const {args, flags} = await this.parse(OvsStpOff)
-    const outcome = await onTargets(flags, process.env, async (vsctl, prefix) => {
-      // a dry run shows its command as the result ("would run"), not as "will run"
-      const announce = planAnnouncer(prefix, flags['dry-run'] ? () => undefined : (m) => this.info(m), (m) => this.warnLine(m))
-      const result = await stpOff(vsctl, args.bridge, {onPlan: (plan) => announce.onPlan(plan), dryRun: flags['dry-run']})
-      announce.after(result)
-      return result
-    })
+    const outcome = await onTargets(
+      flags,
+      process.env,
+      async (vsctl, prefix) => {
+        // a dry run shows its command as the result ("would run"), not as "will run"
+        const announce = planAnnouncer(prefix, flags['dry-run'] ? () => undefined : (m) => this.info(m), (m) => this.warnLine(m))
+        const result = await stpOff(vsctl, args.bridge, {onPlan: (plan) => announce.onPlan(plan), dryRun: flags['dry-run']})
+        announce.after(result)
+        return result
+      },
+      {askSecret: this.secretAsker()},
+    )
     return this.finishTargets(outcome, renderStpChange, summarizeChange)
   }
 }

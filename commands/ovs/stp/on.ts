@@ -20,7 +20,8 @@ export default class OvsStpOn extends BaseCommand {
 transaction. Before enabling it warns (stderr, and "warnings" in --json) what STP does on the wire:
 the node starts sending BPDUs, so a switch port with BPDU guard err-disables, and ports spend
 2 x forward-delay before forwarding. Refuses when RSTP is already on unless --rstp or --force.
-When ovs-vswitchd is not running the change is stored but not active, which is reported as a warning.
+When ovs-vswitchd is not running the change is stored but not active, which is reported as a warning;
+with --wait it is refused instead (nothing could converge), before anything is written.
 
 --dry-run plans, probes and prints the command without writing anything.
 
@@ -65,30 +66,39 @@ When ovs-vswitchd is not running the change is stored but not active, which is r
     if (flags['max-age'] !== undefined) opts.maxAge = flags['max-age']
     validateStpOptions(opts) // before anything is sent anywhere
 
-    const outcome = await onTargets(flags, process.env, async (vsctl, prefix) => {
-      // a dry run shows its command as the result ("would run"), not as "will run"
-      const announce = planAnnouncer(prefix, flags['dry-run'] ? () => undefined : (m) => this.info(m), (m) => this.warnLine(m))
-      const result = await stpOn(vsctl, args.bridge, opts, {onPlan: (plan) => announce.onPlan(plan), dryRun: flags['dry-run']})
-      announce.after(result)
-      if (flags.wait && result.active && (result.stp || result.rstp)) {
-        const [before] = await getStpStatus(vsctl, args.bridge)
-        let lastProgress = ''
-        result.status = await waitUntilSettled(vsctl, args.bridge, {
-          timeoutMs: waitBudgetMs(before, opts),
-          onProgress: (st, ms) => {
-            // One line per change of the port-state mix, not per poll.
-            const c =
-              Object.entries(stateCounts(st))
-                .map(([k, n]) => `${n} ${k}`)
-                .join(', ') || 'no STP ports'
-            if (c === lastProgress) return
-            lastProgress = c
-            this.info(`${prefix}waiting for ${st.bridge} to settle: ${c} (${(ms / 1000).toFixed(1)} s)`)
-          },
+    const outcome = await onTargets(
+      flags,
+      process.env,
+      async (vsctl, prefix) => {
+        // a dry run shows its command as the result ("would run"), not as "will run"
+        const announce = planAnnouncer(prefix, flags['dry-run'] ? () => undefined : (m) => this.info(m), (m) => this.warnLine(m))
+        const result = await stpOn(vsctl, args.bridge, opts, {
+          onPlan: (plan) => announce.onPlan(plan),
+          dryRun: flags['dry-run'],
+          requireActive: flags.wait,
         })
-      }
-      return result
-    })
+        announce.after(result)
+        if (flags.wait && result.active && (result.stp || result.rstp)) {
+          const [before] = await getStpStatus(vsctl, args.bridge)
+          let lastProgress = ''
+          result.status = await waitUntilSettled(vsctl, args.bridge, {
+            timeoutMs: waitBudgetMs(before, opts),
+            onProgress: (st, ms) => {
+              // One line per change of the port-state mix, not per poll.
+              const c =
+                Object.entries(stateCounts(st))
+                  .map(([k, n]) => `${n} ${k}`)
+                  .join(', ') || 'no STP ports'
+              if (c === lastProgress) return
+              lastProgress = c
+              this.info(`${prefix}waiting for ${st.bridge} to settle: ${c} (${(ms / 1000).toFixed(1)} s)`)
+            },
+          })
+        }
+        return result
+      },
+      {askSecret: this.secretAsker()},
+    )
     return this.finishTargets(outcome, renderStpChange, summarizeChange)
   }
 }

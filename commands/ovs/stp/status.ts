@@ -9,10 +9,11 @@ export default class OvsStpStatus extends BaseCommand {
   static override summary = 'show spanning tree state of Open vSwitch bridges, port by port'
   static override description = `Reads the bridge and port state from ovsdb (works even when ovs-vswitchd is down) and the
 live spanning-tree view from ovs-appctl stp/show or rstp/show. Internal ports never run STP and
-are shown as such. Without a bridge argument, every bridge is shown.
+are shown as such. Without a bridge argument, every bridge is shown. When ovs-vswitchd is not
+running, the port states ovsdb still holds are from when it last ran: marked "(stale)" (stale: true).
 
 --json: one bridge → {bridge, stp, rstp, mode, active, bridgeId, rootId, isRoot, rootPort, rootPathCost,
-config, ports: [{name, type, internal, state, role, portId, pathCost, bpdu}], warnings}; no bridge
+config, ports: [{name, type, internal, state, role, portId, pathCost, bpdu, stale}], warnings}; no bridge
 argument → a list of those; several --host → {hosts: [{host, ok, result | error}]}.`
 
   static override examples = [
@@ -28,10 +29,15 @@ argument → a list of those; several --host → {hosts: [{host, ok, result | er
   async run(): Promise<StpBridgeStatus | StpBridgeStatus[] | MultiHostResult<StpBridgeStatus | StpBridgeStatus[]>> {
     const {args, flags} = await this.parse(OvsStpStatus)
     const outcome = await this.step('Reading spanning tree state', () =>
-      onTargets(flags, process.env, async (vsctl) => {
-        const list = await getStpStatus(vsctl, args.bridge)
-        return args.bridge === undefined ? list : (list[0] as StpBridgeStatus)
-      }),
+      onTargets(
+        flags,
+        process.env,
+        async (vsctl) => {
+          const list = await getStpStatus(vsctl, args.bridge)
+          return args.bridge === undefined ? list : (list[0] as StpBridgeStatus)
+        },
+        {askSecret: this.secretAsker()},
+      ),
     )
     const asList = (v: StpBridgeStatus | StpBridgeStatus[]): StpBridgeStatus[] => (Array.isArray(v) ? v : [v])
     if (!outcome.multi) for (const st of asList(outcome.value)) for (const w of st.warnings) this.warnLine(w)

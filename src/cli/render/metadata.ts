@@ -3,7 +3,7 @@ import {color} from '../colors.js'
 import {table} from './table.js'
 import type {GuestConfig} from '../../metadata/guest-config.js'
 import type {RenderResult} from '../../metadata/render.js'
-import {statusChanges, type StatusView} from '../../metadata/admin/client.js'
+import {isFleetView, statusChanges, type AnyStatusView, type StatusView} from '../../metadata/admin/client.js'
 import type {ServeStartup} from '../../metadata/lifecycle.js'
 import type {ReloadResult} from '../../metadata/reload.js'
 
@@ -125,7 +125,7 @@ const STATE_COLOR: Record<StatusView['instances'][number]['state'], (s: string) 
 }
 
 /** The `metadata status` page: progress bar, the VMs that asked, then those that never did and unknown addresses. */
-export function renderStatus(v: StatusView, opts: {now?: number; bar?: boolean} = {}): string {
+export function renderStatus(v: AnyStatusView, opts: {now?: number; bar?: boolean} = {}): string {
   const now = opts.now ?? Date.parse(v.generatedAt)
   const when = (iso: string | null) => {
     if (iso === null) return '-'
@@ -137,8 +137,28 @@ export function renderStatus(v: StatusView, opts: {now?: number; bar?: boolean} 
   out.push(
     `${opts.bar === false ? `${v.provisioned}/${v.total} provisioned` : progressBar(v.provisioned, v.total)}  ${s.booting} booting, ${s.failed} failed, ${s.waiting} never asked`,
   )
+  const fleet = isFleetView(v) ? v : undefined
+  if (fleet)
+    out.push(
+      `generation ${fleet.generation} in ${fleet.store}; ${fleet.replicas.length} live replica${fleet.replicas.length === 1 ? '' : 's'}${fleet.replicas.length ? ': ' + fleet.replicas.map((r) => `${r.name} (${r.listen})`).join(', ') : ''}`,
+    )
   if (v.instances.length === 0) out.push('no VM has asked yet')
-  else {
+  else if (fleet) {
+    out.push(
+      table(
+        ['VM', 'ADDRESS', 'STATE', 'LAST STEP', 'WHEN', 'HOW LONG', 'REPLICA'],
+        fleet.instances.map((i) => [
+          i.id,
+          i.ip,
+          STATE_COLOR[i.state](i.state),
+          i.lastStep ?? '-',
+          when(i.lastStepAt),
+          formatDuration(i.durationMs),
+          i.replicas.join(','),
+        ]),
+      ),
+    )
+  } else {
     out.push(
       table(
         ['VM', 'ADDRESS', 'STATE', 'LAST STEP', 'WHEN', 'HOW LONG'],
@@ -187,18 +207,18 @@ export function renderStatus(v: StatusView, opts: {now?: number; bar?: boolean} 
 const CLEAR_SCREEN = '\x1b[H\x1b[2J'
 
 /** One --watch frame on a terminal: the whole status page, drawn over the previous one. */
-export function renderStatusFrame(v: StatusView): string {
+export function renderStatusFrame(v: AnyStatusView): string {
   return CLEAR_SCREEN + renderStatus(v) + '\n'
 }
 
 /** --watch when stdout is not a terminal: one line per change since the previous view (nothing when none). */
-export function renderStatusChanges(prev: StatusView | undefined, v: StatusView): string {
+export function renderStatusChanges(prev: AnyStatusView | undefined, v: AnyStatusView): string {
   return statusChanges(prev, v)
     .map((line) => line + '\n')
     .join('')
 }
 
 /** --watch when stdout is not a terminal: the closing line. */
-export function renderWatchSummary(v: StatusView): string {
+export function renderWatchSummary(v: AnyStatusView): string {
   return `${v.provisioned}/${v.total} provisioned${v.summary.failed ? `, ${v.summary.failed} failed` : ''}\n`
 }

@@ -8,6 +8,8 @@ import {shellQuote} from '../../ssh/quote.js'
 function stateText(p: StpPortStatus): string {
   if (p.internal) return color.dim('internal (no STP)')
   if (p.state === null) return '-'
+  // What ovsdb last stored while ovs-vswitchd ran: not the port's state now.
+  if (p.stale) return color.dim(`${p.state} (stale)`)
   if (p.state === 'forwarding') return color.green(p.state)
   if (p.state === 'blocking' || p.state === 'discarding' || p.state === 'disabled') return color.yellow(p.state)
   return color.cyan(p.state)
@@ -70,10 +72,11 @@ export function renderStpChange(r: StpChangeResult): string {
   if (r.dryRun && r.changed && r.command) {
     return `${r.bridge}: would turn ${what} (dry run: nothing was sent)\n  would run: ${shellQuote(r.command)}`
   }
+  const notActive = color.yellow(' (stored, not active: ovs-vswitchd is not running)')
   const lines = [
     r.changed
-      ? `${r.bridge}: ${what}${r.active ? '' : color.yellow(' (stored, not active: ovs-vswitchd is not running)')}`
-      : `${r.bridge}: already ${what}, nothing changed`,
+      ? `${r.bridge}: ${what}${r.active ? '' : notActive}`
+      : `${r.bridge}: already ${what}${r.active || (!r.stp && !r.rstp) ? '' : notActive}, nothing changed`,
   ]
   if (r.status !== undefined) lines.push('', renderBridgeStatus(r.status))
   return lines.join('\n')

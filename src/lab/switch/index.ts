@@ -5,6 +5,7 @@
  *
  * Default credentials are public lab defaults: admin / admin, enable secret `cisco`.
  */
+import {InputError, ListenError, NetopsError} from '../../errors.js'
 import type {Clock} from '../clock.js'
 import type {LabFaults} from './cli.js'
 import {Device, type Scenario} from './device.js'
@@ -131,7 +132,33 @@ export async function startLabSwitch(opts: LabSwitchOptions = {}): Promise<LabSw
  * fleet of one keeps `hostname`, default sw1),
  * ports consecutive from `port` when given, else any free ports.
  */
+/** A fleet listens on `port`..`port + count - 1`: all must be valid TCP ports (0 = any free ones). */
+function checkFleetPorts(port: number, count: number): void {
+  const last = port + count - 1
+  if (port === 0 || last <= 65535) return
+  throw new InputError(`--ssh-port ${port} with --count ${count} needs ports ${port}-${last}, past the last TCP port 65535`, {
+    suggestions: [`use --ssh-port ${65536 - count} or lower with --count ${count}`, 'or --ssh-port 0: any free ports'],
+    details: {port, count, last},
+  })
+}
+
+/** Why the lab could not start listening, named with the port that failed and what to change. */
+export function labListenError(error: unknown, port: number): NetopsError {
+  if (error instanceof NetopsError) return error
+  const e = error as NodeJS.ErrnoException & {port?: number}
+  const at = typeof e.port === 'number' && e.port !== 0 ? e.port : port
+  const code = e.code ?? e.message
+  const suggestions =
+    e.code === 'EADDRINUSE'
+      ? [`port ${at} is in use: pick another --ssh-port, or 0 for any free port`]
+      : e.code === 'EACCES'
+        ? ['ports below 1024 need root: pick --ssh-port 1024 or above, or 0 for any free port']
+        : ['check --host-key and --authorized-keys']
+  return new ListenError(`cannot listen on 127.0.0.1:${at}: ${code}`, {suggestions, cause: error})
+}
+
 export async function startLabFleet(count: number, opts: LabSwitchOptions = {}): Promise<{switches: LabSwitch[]; close(): Promise<void>}> {
+  checkFleetPorts(opts.port ?? 0, count)
   const hostKey = resolveHostKey(opts)
   const switches: LabSwitch[] = []
   const base = opts.port ?? 0

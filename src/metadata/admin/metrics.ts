@@ -24,6 +24,8 @@ export class Metrics {
   reloadsFailed = 0
   lastReloadOk: number | undefined
   readonly startedAt = Date.now()
+  /** Callbacks answered 503 because their progress was not durable in time (`timeout`) or not written (`error`). */
+  readonly callbacksUnavailable = {timeout: 0, error: 0}
   /** `metadata serve --workers N`: requests answered per worker (by its cluster id); empty in one process. */
   readonly workerRequests = new Map<number, number>()
 
@@ -102,6 +104,13 @@ export class Metrics {
       'Callbacks refused because they came from another address than the VM they name.',
     )
     out.push(`netops_metadata_forged_callbacks_total ${g.forgedCallbacks}`)
+    head(
+      'netops_metadata_callbacks_unavailable_total',
+      'counter',
+      'Callbacks answered 503 because their progress was not durable within 5 s (timeout) or could not be written (error).',
+    )
+    for (const [reason, n] of Object.entries(this.callbacksUnavailable))
+      out.push(`netops_metadata_callbacks_unavailable_total{reason="${reason}"} ${n}`)
     head('netops_metadata_reloads_total', 'counter', 'Inventory reloads, by result.')
     out.push(`netops_metadata_reloads_total{result="ok"} ${this.reloadsOk}`)
     out.push(`netops_metadata_reloads_total{result="failed"} ${this.reloadsFailed}`)

@@ -35,6 +35,51 @@ export interface CallbackProgress {
   report(id: string, e: WebhookEvent): void
 }
 
+/** A callback whose progress is not durable within this time is answered 503 (cloud-init's phone_home tries again). */
+const COMMIT_TIMEOUT_MS = 5000
+
+/** How committing a callback's progress ended: `ok`, or why its 200 became a 503. */
+export type CommitOutcome = 'ok' | 'timeout' | 'error'
+
+/** Wait for `commit()` (everything recorded so far durable), at most `timeoutMs`. Never rejects. */
+export async function commitWithin(commit: () => Promise<void>, timeoutMs = COMMIT_TIMEOUT_MS): Promise<CommitOutcome> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<CommitOutcome>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
+  try {
+    return await Promise.race([
+      commit().then(
+        (): CommitOutcome => 'ok',
+        (): CommitOutcome => 'error',
+      ),
+      late,
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * A handled callback, answered only once its progress is durable: 200 stays 200 when the commit
+ * succeeds, becomes 503 (with Retry-After) when it fails or takes longer than `timeoutMs`; other
+ * answers are kept. `onFailure` counts the 503s.
+ */
+export async function durableCallback(
+  r: CallbackResult,
+  commit: () => Promise<void>,
+  onFailure: (outcome: Exclude<CommitOutcome, 'ok'>) => void,
+  timeoutMs = COMMIT_TIMEOUT_MS,
+): Promise<CallbackResult> {
+  const outcome = await commitWithin(commit, timeoutMs)
+  if (outcome === 'ok' || r.status !== 200) return r
+  onFailure(outcome)
+  return {
+    status: 503,
+    kind: r.kind,
+    reason: outcome === 'timeout' ? `progress not durable within ${timeoutMs} ms` : 'progress could not be written',
+    ...(r.instance === undefined ? {} : {instance: r.instance}),
+  }
+}
+
 /** Is this POST path one of ours? */
 export function callbackKind(path: string): CallbackKind | undefined {
   if (path.startsWith(PHONE_HOME_PREFIX)) return 'phone-home'

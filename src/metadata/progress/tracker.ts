@@ -1,10 +1,12 @@
 import {Journal, lockDataDir} from './journal.js'
+import type {ProgressSink} from './sink.js'
 
 /**
  * Provisioning progress per VM, keyed by instance id: when it first asked, when it fetched its
  * meta-data, user-data and vendor-data, and when it finished (cloud-init's phone_home, or a
  * `modules-final` finish event from its webhook reporter). Steps are recorded once (the first
- * time); webhook events update `lastStep`. State survives a restart through a Journal in `dataDir`.
+ * time); webhook events update `lastStep`. State survives a restart through a Journal in `dataDir`,
+ * or, in store mode, through a ProgressSink (etcd) given as `sink`.
  */
 const STEPS = ['firstRequest', 'metaData', 'userData', 'vendorData', 'done'] as const
 export type Step = (typeof STEPS)[number]
@@ -81,6 +83,8 @@ export interface ProgressTrackerOptions {
   maxUnknown?: number
   /** Forget the progress kept in `dataDir` (a new rollout). */
   reset?: boolean
+  /** Keep progress in this sink (store mode) instead of a journal; `dataDir` is then not used. */
+  sink?: ProgressSink
 }
 
 const USER_DATA = /\/(?:user-data|user_data)$/
@@ -96,10 +100,45 @@ export function stepForPath(path: string, status: number): Step | undefined {
   return undefined
 }
 
+/** The state a record (or no record: never asked) stands for. */
+function recordState(r: ProgressRecord | undefined): ProgressState {
+  if (r === undefined) return 'waiting'
+  if (r.steps.done !== undefined) return 'done'
+  if (r.failedAt !== undefined) return 'failed'
+  return 'booting'
+}
+
+/** One VM of the inventory with its progress record, as the admin API shows it (durations up to `now` while booting). */
+export function instanceProgress(
+  i: {id: string; ip: string; hostname: string},
+  r: ProgressRecord | undefined,
+  now: number,
+): InstanceProgress {
+  const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString())
+  const steps: Partial<Record<Step, string>> = {}
+  if (r) for (const s of STEPS) if (r.steps[s] !== undefined) steps[s] = new Date(r.steps[s]).toISOString()
+  const first = r?.steps.firstRequest
+  const end = r?.steps.done ?? r?.failedAt ?? now
+  return {
+    id: i.id,
+    ip: i.ip,
+    hostname: i.hostname,
+    state: recordState(r),
+    lastStep: r?.lastStep ?? null,
+    lastStepAt: iso(r?.lastStepAt),
+    firstRequestAt: iso(first),
+    steps,
+    durationMs: first === undefined ? null : Math.max(0, end - first),
+    requests: r?.requests ?? 0,
+    events: r?.events ?? 0,
+  }
+}
+
 export class ProgressTracker {
   private readonly records = new Map<string, ProgressRecord>()
   private readonly unknown = new Map<string, {requests: number; first: number; last: number}>()
   private readonly journal: Journal<JournalEntry> | undefined
+  private readonly sink: ProgressSink | undefined
   private readonly unlock: (() => void) | undefined
   private readonly clock: () => number
   private readonly maxUnknown: number
@@ -111,7 +150,11 @@ export class ProgressTracker {
   constructor(opts: ProgressTrackerOptions = {}) {
     this.clock = opts.clock ?? Date.now
     this.maxUnknown = opts.maxUnknown ?? 10_000
-    if (opts.dataDir !== undefined) {
+    this.sink = opts.sink
+    if (opts.sink !== undefined) {
+      for (const rec of opts.sink.restored ?? []) this.records.set(rec.id, structuredClone(rec))
+      this.recovered = {records: this.records.size, skippedLines: 0}
+    } else if (opts.dataDir !== undefined) {
       this.unlock = lockDataDir(opts.dataDir)
       this.journal = new Journal<JournalEntry>({dir: opts.dataDir})
       if (!opts.reset) for (const e of this.journal.read()) this.apply(e)
@@ -164,7 +207,11 @@ export class ProgressTracker {
     }
   }
 
-  private write(entry: JournalEntry): void {
+  private write(r: ProgressRecord, entry: JournalEntry): void {
+    if (this.sink) {
+      this.sink.append(r)
+      return
+    }
     if (!this.journal) return
     this.journal.append(entry)
     if (this.journal.appended > Math.max(10_000, this.records.size * 8)) this.journal.compact(this.snapshotEntries())
@@ -177,11 +224,11 @@ export class ProgressTracker {
     if (r === undefined) {
       r = this.record(id, now)
       this.setStep(r, 'firstRequest', now)
-      this.write({t: now, id, step: 'firstRequest'})
+      this.write(r, {t: now, id, step: 'firstRequest'})
     }
     r.requests++
     const step = stepForPath(path, status)
-    if (step !== undefined && this.setStep(r, step, now)) this.write({t: now, id, step})
+    if (step !== undefined && this.setStep(r, step, now)) this.write(r, {t: now, id, step})
   }
 
   /** A request from an address that is in no record. */
@@ -204,7 +251,7 @@ export class ProgressTracker {
   phoneHome(id: string): void {
     const now = this.clock()
     const r = this.record(id, now)
-    if (this.setStep(r, 'done', now)) this.write({t: now, id, step: 'done'})
+    if (this.setStep(r, 'done', now)) this.write(r, {t: now, id, step: 'done'})
     r.lastStep = 'phone-home'
     r.lastStepAt = now
   }
@@ -215,7 +262,7 @@ export class ProgressTracker {
     const r = this.record(id, now)
     r.events++
     this.setEvent(r, e.name, e.event_type, e.result, now)
-    this.write({t: now, id, event: e.name, type: e.event_type, ...(e.result === undefined ? {} : {result: e.result})})
+    this.write(r, {t: now, id, event: e.name, type: e.event_type, ...(e.result === undefined ? {} : {result: e.result})})
   }
 
   get(id: string): ProgressRecord | undefined {
@@ -223,37 +270,13 @@ export class ProgressTracker {
   }
 
   stateOf(id: string): ProgressState {
-    const r = this.records.get(id)
-    if (r === undefined) return 'waiting'
-    if (r.steps.done !== undefined) return 'done'
-    if (r.failedAt !== undefined) return 'failed'
-    return 'booting'
+    return recordState(this.records.get(id))
   }
 
   /** Every VM of the inventory with its progress, in inventory order. */
   list(instances: ReadonlyArray<{id: string; ip: string; hostname: string}>): InstanceProgress[] {
     const now = this.clock()
-    const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString())
-    return instances.map((i) => {
-      const r = this.records.get(i.id)
-      const steps: Partial<Record<Step, string>> = {}
-      if (r) for (const s of STEPS) if (r.steps[s] !== undefined) steps[s] = new Date(r.steps[s]).toISOString()
-      const first = r?.steps.firstRequest
-      const end = r?.steps.done ?? r?.failedAt ?? now
-      return {
-        id: i.id,
-        ip: i.ip,
-        hostname: i.hostname,
-        state: this.stateOf(i.id),
-        lastStep: r?.lastStep ?? null,
-        lastStepAt: iso(r?.lastStepAt),
-        firstRequestAt: iso(first),
-        steps,
-        durationMs: first === undefined ? null : Math.max(0, end - first),
-        requests: r?.requests ?? 0,
-        events: r?.events ?? 0,
-      }
-    })
+    return instances.map((i) => instanceProgress(i, this.records.get(i.id), now))
   }
 
   unknownRequesters(): UnknownRequester[] {
@@ -266,6 +289,17 @@ export class ProgressTracker {
     this.journal?.flush()
   }
 
+  /**
+   * Resolves when everything recorded so far is durable: the journal is written (synchronously), or the
+   * sink committed it (store mode). What a callback's 200 acknowledges is committed first.
+   */
+  commit(): Promise<void> {
+    if (this.sink) return this.sink.commit()
+    this.flush()
+    return Promise.resolve()
+  }
+
+  /** Close the journal and release the data dir (a sink is closed by whoever opened it). */
   close(): void {
     this.journal?.close()
     this.unlock?.()

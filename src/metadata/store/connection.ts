@@ -38,7 +38,8 @@ export class StoreConnection {
     const options: IOptions = {
       hosts: o.url.endpoints.map((e) => `${scheme}://${endpointText(e)}`),
       dialTimeout: timeout,
-      defaultCallOptions: () => ({deadline: Date.now() + timeout}),
+      // a deadline on a stream (watch, lease keepalive) would end it after `timeout`: unary calls only
+      defaultCallOptions: (context) => (context.isStream ? {} : {deadline: Date.now() + timeout}),
       grpcOptions: {'grpc.max_receive_message_length': 64 * 1024 * 1024},
     }
     if (o.tls)

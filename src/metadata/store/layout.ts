@@ -14,8 +14,15 @@
  *                                                   filled), `source` the instance as written (for pull),
  *                                                   `index` its place in the inventory (launch index, order).
  *                                                   <id> is encodeURIComponent(id).
- *   <prefix>progress/...                            reserved: provisioning steps, written by replicas.
- *   <prefix>replicas/<name>                         reserved: replica presence (lease-bound).
+ *   <prefix>progress/<id>/<replica>                 {id, replica, steps: {firstRequest?, metaData?, userData?,
+ *                                                   vendorData?, done?} (epoch ms), failedAt?, lastStep, lastStepAt,
+ *                                                   requests, events, updatedAt}: what one replica saw of one VM.
+ *                                                   Each replica writes only its own keys; a VM's fleet record is the
+ *                                                   merge over replicas (progress-store.ts). <id> and <replica> are
+ *                                                   encodeURIComponent()ed.
+ *   <prefix>replicas/<replica>                      {name, pid, hostname, listen, startedAt, generation}: a live
+ *                                                   replica, bound to a lease (TTL 10 s, kept alive): a replica that
+ *                                                   dies disappears within the TTL.
  *
  * <N> in keys is zero-padded to 12 digits, so that key order is generation order and older generations
  * are removed with one range delete. A push writes gen/<N>/ in batches (at most MAX_TXN_OPS operations
@@ -38,6 +45,13 @@ export interface StoreKeys {
   profiles(n: number): string
   instances(n: number): string
   instance(n: number, id: string): string
+  /** `<prefix>progress/` */
+  progress: string
+  /** One VM's progress as one replica saw it. */
+  progressOf(id: string, replica: string): string
+  /** `<prefix>replicas/` */
+  replicas: string
+  replica(name: string): string
 }
 
 function padGeneration(n: number): string {
@@ -57,6 +71,10 @@ export function storeKeys(prefix: string): StoreKeys {
     profiles: (n) => `${gen(n)}profiles`,
     instances: (n) => `${gen(n)}instances/`,
     instance: (n, id) => `${gen(n)}instances/${encodeURIComponent(id)}`,
+    progress: `${prefix}progress/`,
+    progressOf: (id, replica) => `${prefix}progress/${encodeURIComponent(id)}/${encodeURIComponent(replica)}`,
+    replicas: `${prefix}replicas/`,
+    replica: (name) => `${prefix}replicas/${encodeURIComponent(name)}`,
   }
 }
 

@@ -117,3 +117,28 @@ test('a bad --time-scale is a usage error (exit 2) with a suggestion', async () 
   assert.equal(code, 2)
   assert.match(p.stderr(), /--time-scale must be a number > 0/)
 })
+
+test('--ssh-port 65535 --count 3: a usage error naming the ports past 65535 and a port that fits, not a --host-key hint', async () => {
+  const p = start(['--ssh-port', '65535', '--count', '3'])
+  const code = await p.exited
+  assert.equal(code, 2, p.stderr())
+  assert.match(p.stderr(), /--ssh-port 65535 with --count 3 needs ports 65535-65537, past the last TCP port 65535/)
+  assert.match(p.stderr(), /use --ssh-port 65533 or lower with --count 3/)
+  assert.doesNotMatch(p.stderr(), /--host-key/)
+})
+
+test('a fleet whose second port is busy names that port, not the first', async () => {
+  const {createServer} = await import('node:net')
+  const blocker = createServer()
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
+  const busy = (blocker.address() as {port: number}).port
+  try {
+    const p = start(['--ssh-port', String(busy - 1), '--count', '3'])
+    const code = await p.exited
+    assert.equal(code, 3, p.stderr())
+    assert.match(p.stderr(), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${busy}: EADDRINUSE`))
+    assert.match(p.stderr(), new RegExp(`port ${busy} is in use`))
+  } finally {
+    blocker.close()
+  }
+})

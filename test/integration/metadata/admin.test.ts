@@ -99,6 +99,20 @@ describe('metadata admin API (built CLI)', () => {
     assert.ok(!m.body.includes('s3cret-pw') && !inst.instances.some((i) => JSON.stringify(i).includes('ssh-ed25519')), 'no secrets')
   })
 
+  test('/metrics counts EC2 and CloudStack apart: the shared tree as ec2, CloudStack-only leaves as cloudstack', async () => {
+    const count = async (flavor: string): Promise<number> => {
+      const m = await httpGet(`${serve.admin}/metrics`)
+      const line = new RegExp(`^netops_metadata_requests_total\\{flavor="${flavor}",status="200"\\} (\\d+)$`, 'm').exec(m.body)
+      return Number(line?.[1] ?? 0)
+    }
+    const [ec2, cloudstack] = [await count('ec2'), await count('cloudstack')]
+    assert.equal((await httpGet(`${serve.url}/latest/meta-data/instance-id`, {from: '127.0.0.23'})).status, 200)
+    assert.equal((await httpGet(`${serve.url}/latest/meta-data/local-ipv4`, {from: '127.0.0.23'})).status, 200)
+    assert.equal((await httpGet(`${serve.url}/latest/meta-data/vm-id`, {from: '127.0.0.23'})).status, 200)
+    assert.equal(await count('ec2'), ec2 + 2)
+    assert.equal(await count('cloudstack'), cloudstack + 1)
+  })
+
   test('status --watch gives up after --timeout with exit 8 (timeout) and says how far it got', async () => {
     const r = await runCli(['metadata', 'status', '--admin', serve.admin!, '--watch', '--timeout', '1', '--interval', '1'])
     assert.equal(r.status, EXIT_CODES.timeout, r.stderr)

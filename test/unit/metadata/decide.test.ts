@@ -50,10 +50,7 @@ test('decide answers an address in no record 404 and counts it', () => {
 test('decide looks documents up on the snapshot; a missing one is 404 without a flavour; other methods 405', () => {
   const c = context()
   const d = decide(head(), 'GET', '/latest/meta-data/instance-id', known, snap, c)
-  assert.deepEqual(
-    [d.answer.status, d.answer.body.toString(), d.flavor, d.path],
-    [200, vm.id, 'cloudstack', '/latest/meta-data/instance-id'],
-  )
+  assert.deepEqual([d.answer.status, d.answer.body.toString(), d.flavor, d.path], [200, vm.id, 'ec2', '/latest/meta-data/instance-id'])
   const missing = decide(head(), 'GET', '/nope', known, snap, c)
   assert.deepEqual([missing.answer, missing.flavor], [ANSWERS.notFound, undefined])
   assert.equal(decide(head(), 'DELETE', '/latest/', known, snap, c).answer, ANSWERS.method)
@@ -71,7 +68,7 @@ test('IMDSv2: a token PUT needs a TTL; a presented token must verify; required t
   const path = '/latest/meta-data/instance-id'
   assert.equal(decide(head({'x-aws-ec2-metadata-token': token}), 'GET', path, known, snap, c).answer.status, 200)
   const forged = decide(head({'x-aws-ec2-metadata-token': 'forged'}), 'GET', path, known, snap, c)
-  assert.deepEqual([forged.answer, forged.reason, forged.flavor], [ANSWERS.unauthorized, 'bad or expired IMDSv2 token', 'cloudstack'])
+  assert.deepEqual([forged.answer, forged.reason, forged.flavor], [ANSWERS.unauthorized, 'bad or expired IMDSv2 token', 'ec2'])
   const required = context({requireToken: true})
   const none = decide(head(), 'GET', path, known, snap, required)
   assert.deepEqual([none.answer, none.reason], [ANSWERS.unauthorized, 'IMDSv2 token required'])

@@ -181,3 +181,16 @@ test('an instance that is in no record of the snapshot is answered, not kept', (
   assert.equal(snap.lookup(stranger!, '/latest/meta-data/hostname')?.body.toString(), 'stranger')
   assert.deepEqual(snap.warm(), {rendered: 0, total: 1})
 })
+
+test('the tree EC2 and CloudStack share is answered as ec2; CloudStack-only leaves as cloudstack (for /metrics)', () => {
+  const instances = fleet({count: 2})
+  const snap = new DocumentSnapshot(1, instances)
+  const vm = instances[1]!
+  for (const path of ['/latest/meta-data/', '/latest/meta-data/instance-id', '/latest/user-data', '/2009-04-04/meta-data/instance-id'])
+    assert.equal(snap.lookup(vm, path)?.flavor, 'ec2', path)
+  for (const path of ['/latest/meta-data/vm-id', '/latest/meta-data/service-offering', '/latest/meta-data/cloud-identifier'])
+    assert.equal(snap.lookup(vm, path)?.flavor, 'cloudstack', path)
+  assert.equal(renderAllDocuments(vm).get('/latest/meta-data/instance-id')?.flavor, 'ec2')
+  assert.equal(renderAllDocuments(vm).get('/latest/meta-data/vm-id')?.flavor, 'cloudstack')
+  assert.equal(snap.lookup(vm, '/openstack/latest/meta_data.json')?.flavor, 'openstack')
+})

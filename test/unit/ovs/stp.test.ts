@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {FakeExecutor} from '../../helpers/ovs.js'
 import {Vsctl, type BridgeRow} from '../../../src/ovs/vsctl.js'
 import {getStpStatus, isSettled, planStpOff, planStpOn, stpOn, validateStpOptions, waitUntilSettled} from '../../../src/ovs/stp.js'
-import {ExecTimeoutError, InputError, OvsBridgeNotFoundError, OvsConflictError} from '../../../src/errors.js'
+import {ExecTimeoutError, InputError, OvsBridgeNotFoundError, OvsConflictError, OvsVswitchdDownError} from '../../../src/errors.js'
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/ovs')
 const snapshotJson = readFileSync(join(fixtures, 'vsctl-list-bridge-port-interface-loop.json'), 'utf8')
@@ -29,6 +29,24 @@ function bridge(over: Partial<BridgeRow> = {}): BridgeRow {
 test('priority must be a multiple of 4096 from 0 to 61440', () => {
   for (const p of [0, 4096, 32768, 61440]) assert.doesNotThrow(() => validateStpOptions({priority: p}))
   for (const p of [1, 5000, 65535, 70000, -4096]) assert.throws(() => validateStpOptions({priority: p}), InputError)
+})
+
+test('an invalid --priority suggests valid, distinct values', () => {
+  const suggestion = (p: number): string => {
+    try {
+      validateStpOptions({priority: p})
+    } catch (e) {
+      return (e as InputError).suggestions[0] ?? ''
+    }
+    return 'accepted'
+  }
+  assert.equal(suggestion(65536), 'use --priority 61440')
+  assert.equal(suggestion(70000), 'use --priority 61440')
+  assert.equal(suggestion(61441), 'use --priority 61440')
+  assert.equal(suggestion(5000), 'use --priority 4096 or 8192')
+  assert.equal(suggestion(1), 'use --priority 0 or 4096')
+  assert.equal(suggestion(-4096), 'use --priority 0')
+  assert.equal(suggestion(57345), 'use --priority 57344 or 61440')
 })
 
 test('timer ranges are enforced (hello 1-10, max-age 6-40, forward-delay 4-30)', () => {
@@ -169,6 +187,54 @@ test('stpOn with ovs-vswitchd down writes with --no-wait and reports stored-but-
   assert.ok(r.warnings.some((w) => /stored in ovsdb but NOT active/.test(w)))
 })
 
+test('stp on --force (RSTP to STP) warns that the tree reconverges with the STP timers', () => {
+  const plan = planStpOn(bridge({rstpEnable: true}), {force: true}, 'local')
+  assert.equal(plan.enabling, false)
+  assert.ok(
+    plan.warnings.some((w) => /^replacing RSTP by STP on br0 restarts spanning tree: .*\(2 x forward-delay = 30 s\)/.test(w)),
+    plan.warnings.join('\n'),
+  )
+})
+
+test('with --wait (requireActive) and ovs-vswitchd down, stp on refuses before writing; already on warns instead of staying silent', async () => {
+  const down = {exitCode: 1, stderr: 'ovs-appctl: cannot read pidfile "/r/ovs-vswitchd.pid" (No such file or directory)'}
+  const off = snapshotJson.replace('["br0",true,false', '["br0",false,false')
+  const fake = new FakeExecutor([
+    ['list Bridge', {stdout: off}],
+    ['version', down],
+  ])
+  await assert.rejects(stpOn(new Vsctl(fake), 'br0', {}, {requireActive: true}), (e: unknown) => {
+    assert.ok(e instanceof OvsVswitchdDownError)
+    assert.equal(e.exitCode, 13)
+    assert.match(e.message, /cannot wait for br0 to settle: ovs-vswitchd is not running \(.*pidfile.*\).*nothing was changed/)
+    return true
+  })
+  assert.equal(fake.calls.filter((c) => c.includes('set')).length, 0)
+  const on = new FakeExecutor([
+    ['list Bridge', {stdout: snapshotJson}],
+    ['version', down],
+  ])
+  const r = await stpOn(new Vsctl(on), 'br0', {})
+  assert.deepEqual([r.changed, r.active], [false, false])
+  assert.ok(r.warnings.some((w) => /ovs-vswitchd is not running .*STP on br0 is stored in ovsdb but NOT active/.test(w)))
+  await assert.rejects(stpOn(new Vsctl(on), 'br0', {}, {requireActive: true}), OvsVswitchdDownError)
+})
+
+test('status with ovs-vswitchd down marks the port states read from ovsdb as stale', async () => {
+  const down = {exitCode: 1, stderr: 'ovs-appctl: cannot read pidfile "/r/ovs-vswitchd.pid" (No such file or directory)'}
+  const fake = new FakeExecutor([
+    ['list Bridge', {stdout: snapshotJson}],
+    ['stp/show', down],
+    ['version', down],
+  ])
+  const [br0] = await getStpStatus(new Vsctl(fake), 'br0')
+  const withState = br0?.ports.filter((p) => p.state !== null) ?? []
+  assert.ok(withState.length > 0)
+  assert.ok(withState.every((p) => p.stale))
+  assert.ok(br0?.ports.filter((p) => p.internal).every((p) => !p.stale))
+  assert.ok(br0?.warnings.some((w) => /port states shown are stale/.test(w)))
+})
+
 test('bad input is rejected before anything is sent', async () => {
   const fake = new FakeExecutor([])
   await assert.rejects(stpOn(new Vsctl(fake), 'br0', {priority: 5000}), InputError)
@@ -185,6 +251,7 @@ test('a port is settled when forwarding or blocking (RSTP: discarding only as al
     portId: null,
     pathCost: null,
     bpdu: null,
+    stale: false,
   })
   assert.equal(isSettled(p('forwarding'), 'stp'), true)
   assert.equal(isSettled(p('blocking', 'alternate'), 'stp'), true)

@@ -6,7 +6,13 @@ import {fileURLToPath} from 'node:url'
 import {FakeExecutor} from '../../helpers/ovs.js'
 import {classifyFailure, Vsctl} from '../../../src/ovs/vsctl.js'
 import {ExecError} from '../../../src/ovs/executor.js'
-import {OvsBridgeNotFoundError, OvsDbUnreachableError, OvsNotInstalledError, PermissionError} from '../../../src/errors.js'
+import {
+  ExecTimeoutError,
+  OvsBridgeNotFoundError,
+  OvsDbUnreachableError,
+  OvsNotInstalledError,
+  PermissionError,
+} from '../../../src/errors.js'
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/ovs')
 const snapshotJson = readFileSync(join(fixtures, 'vsctl-list-bridge-port-interface-loop.json'), 'utf8')
@@ -114,6 +120,24 @@ test('other ovs-vsctl failures become ExecError with the last real stderr line, 
   assert.doesNotMatch(e.message, /daemon_unix/)
   assert.equal(e.exitCode, 4)
   assert.equal(e.processExitCode, 1)
+})
+
+test('ovs-vsctl killed by its own --timeout (ovsdb-server hung) is a timeout, exit 8, naming ovsdb-server', () => {
+  const alarm = {
+    ...res('2026-12-04T15:05:42Z|00001|fatal_signal|WARN|terminating with signal 14 (Alarm clock)\n', 142, [
+      'ovs-vsctl',
+      '--timeout=2',
+      'list',
+      'Bridge',
+    ]),
+    signal: 'SIGALRM',
+  }
+  const e = classifyFailure(alarm, {where: 'node7'})
+  assert.ok(e instanceof ExecTimeoutError, e.constructor.name)
+  assert.equal(e.exitCode, 8)
+  assert.match(e.message, /^ovs-vsctl got no answer from ovsdb-server within --timeout 2 s on node7: is ovsdb-server hung or stopped\?$/)
+  const appctl = classifyFailure({...alarm, command: ['ovs-appctl', '--timeout=5', 'stp/show']}, {where: 'local'})
+  assert.match(appctl.message, /ovs-appctl got no answer from ovs-vswitchd within --timeout 5 s on this machine/)
 })
 
 test('setBridge sends all settings in ONE ovs-vsctl set and treats a SIGALRM death as stored-but-unconfirmed', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {matchPort, nearestPorts, normalizeInterface, sameInterface} from '../../../src/platforms/interface-names.js'
+import {matchPort, nearestPorts, normalizeInterface, sameInterface, splitRange} from '../../../src/platforms/interface-names.js'
 
 describe('normalizeInterface', () => {
   const cases: [string, string, string, string][] = [
@@ -109,4 +109,21 @@ describe('matchPort', () => {
 test('a spaced unknown word is not taken for an interface type', () => {
   assert.equal(normalizeInterface('Interface 1/0/19'), null)
   assert.equal(normalizeInterface('GigabitEthernet 1/0/19')?.long, 'GigabitEthernet1/0/19')
+})
+
+test('a range typed for --port is recognised as a range, with both ends; port-channel names are not ranges', () => {
+  assert.deepEqual(splitRange('Gi1/0/19-20'), {first: 'Gi1/0/19', last: 'Gi1/0/20'})
+  assert.deepEqual(splitRange('19-20'), {first: '19', last: '20'})
+  assert.deepEqual(splitRange('Eth1/19 - 20'), {first: 'Eth1/19', last: 'Eth1/20'})
+  assert.equal(splitRange('Port-channel5'), null)
+  assert.equal(splitRange('Gi1/0/19'), null)
+  assert.deepEqual(matchPort('Gi1/0/19-20', ['Gi1/0/10', 'Gi1/0/19', 'Gi1/0/20']), {kind: 'range', first: 'Gi1/0/19', last: 'Gi1/0/20'})
+})
+
+test('management ports are never suggested for --port', () => {
+  const nexus = ['mgmt0', 'Eth1/1', 'Eth1/2', 'Eth1/19']
+  const m = matchPort('Po1', nexus)
+  assert.ok(m.kind === 'none')
+  assert.ok(!m.nearest.includes('mgmt0'), m.nearest.join(', '))
+  assert.ok(!nearestPorts('0', nexus).includes('mgmt0'))
 })

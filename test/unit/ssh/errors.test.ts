@@ -7,6 +7,8 @@ const PASSWORD = 'Hunter2-secret!'
 const ctx = (over: Partial<SshErrorContext> = {}): SshErrorContext => ({
   target: 'admin@10.0.0.1:22',
   alias: 'sw1',
+  port: 22,
+  username: 'admin',
   phase: 'tcp',
   timeoutMs: 30_000,
   legacySsh: false,
@@ -171,4 +173,9 @@ test('a password that leaks into an underlying message is redacted, never shown'
 test('a NetopsError passes through unchanged', () => {
   const e = new UsageError('x')
   assert.equal(mapSshError(e, ctx()), e)
+})
+
+test('the ssh -v hint retries the same login: port and user included', () => {
+  const e = mapSshError(sshErr('connect ECONNREFUSED 10.0.0.1:2222', 'client-socket', 'ECONNREFUSED'), ctx({port: 2222, username: 'ops'}))
+  assert.ok(e.suggestions.includes('ssh -v -p 2222 ops@sw1'), e.suggestions.join('\n'))
 })

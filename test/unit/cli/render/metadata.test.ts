@@ -1,7 +1,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {renderStatus, renderStatusChanges, renderStatusFrame, renderWatchSummary} from '../../../../src/cli/render/metadata.js'
-import type {StatusView} from '../../../../src/metadata/admin/client.js'
+import type {FleetStatusView, StatusView} from '../../../../src/metadata/admin/client.js'
 
 const view = (over: Partial<StatusView> = {}): StatusView => ({
   admin: 'http://127.0.0.1:8808',
@@ -30,4 +30,36 @@ test('without a terminal, --watch prints one line per change and a closing summa
   assert.equal(renderStatusChanges(before, after), '2026-01-01T00:00:01.000Z unknown requester 10.9.9.9 (1 request)\n')
   assert.equal(renderWatchSummary(view({provisioned: 1, summary: {...before.summary, failed: 1}})), '1/2 provisioned, 1 failed\n')
   assert.equal(renderWatchSummary(view({provisioned: 2})), '2/2 provisioned\n')
+})
+
+test('status --store: a line with the generation and the live replicas, a REPLICA column, watch lines name the replicas', () => {
+  const vm = {
+    id: 'vm-1',
+    ip: '10.0.0.1',
+    hostname: 'vm-1',
+    state: 'done' as const,
+    lastStep: 'phone-home',
+    lastStepAt: '2026-01-01T00:00:00.000Z',
+    firstRequestAt: '2026-01-01T00:00:00.000Z',
+    steps: {},
+    durationMs: 1200,
+    requests: 5,
+    events: 0,
+    replicas: ['a', 'b'],
+  }
+  const {admin: _admin, ...rest} = view({provisioned: 1, summary: {waiting: 1, booting: 0, done: 1, failed: 0}})
+  const fleet: FleetStatusView = {
+    ...rest,
+    store: 'etcd://127.0.0.1:2379',
+    prefix: '/netops/metadata/',
+    generation: 4,
+    instances: [vm],
+    replicas: [{name: 'a', hostname: 'h1', listen: '10.1.0.1:80', generation: 4, startedAt: '2026-01-01T00:00:00.000Z'}],
+  }
+  const text = renderStatus(fleet)
+  assert.match(text, /^generation 4 in etcd:\/\/127\.0\.0\.1:2379; 1 live replica: a \(10\.1\.0\.1:80\)$/m)
+  assert.match(text, /^VM +ADDRESS +STATE +LAST STEP +WHEN +HOW LONG +REPLICA$/m)
+  assert.match(text, /^vm-1 +10\.0\.0\.1 +done +phone-home .* 1\.2s +a,b$/m)
+  assert.equal(renderStatusChanges(undefined, fleet), '2026-01-01T00:00:00.000Z vm-1 10.0.0.1 done phone-home (1/2 provisioned) on a,b\n')
+  assert.doesNotMatch(renderStatus(view()), /REPLICA|generation/)
 })

@@ -18,7 +18,7 @@ const st: StpBridgeStatus = {
   rootPathCost: 2,
   config: {priority: null, helloTime: 1, maxAge: 6, forwardDelay: 4},
   ports: [
-    {name: 'br0', type: 'internal', internal: true, state: null, role: null, portId: null, pathCost: null, bpdu: null},
+    {name: 'br0', type: 'internal', internal: true, state: null, role: null, portId: null, pathCost: null, bpdu: null, stale: false},
     {
       name: 'eth0',
       type: '',
@@ -28,6 +28,7 @@ const st: StpBridgeStatus = {
       portId: '8001',
       pathCost: 2,
       bpdu: {rx: 9, tx: 1, errors: 0},
+      stale: false,
     },
     {
       name: 'eth1',
@@ -38,6 +39,7 @@ const st: StpBridgeStatus = {
       portId: '8002',
       pathCost: 2,
       bpdu: {rx: 9, tx: 1, errors: 0},
+      stale: false,
     },
   ],
   warnings: [],
@@ -72,6 +74,27 @@ test('stored-but-not-active is said in the status header and the change line', (
   }
   assert.match(renderStpChange(change), /br0: STP on \(stored, not active/)
   assert.equal(renderStpChange({...change, changed: false, active: true}), 'br0: already STP on, nothing changed')
+})
+
+test('with ovs-vswitchd down, stored port states are marked stale and "already on" says it is not active', () => {
+  const down = {...st, active: false, ports: st.ports.map((p) => ({...p, stale: !p.internal}))}
+  const out = renderStpStatus([down])
+  assert.match(out, /eth0\s+forwarding \(stale\)\s+root/)
+  assert.match(out, /eth1\s+blocking \(stale\)\s+alternate/)
+  assert.match(out, /br0\s+internal \(no STP\)/)
+  const same = {
+    bridge: 'br0',
+    changed: false,
+    stp: true,
+    rstp: false,
+    active: false,
+    applied: {},
+    command: null,
+    dryRun: false,
+    warnings: [],
+  }
+  assert.equal(renderStpChange(same), 'br0: already STP on (stored, not active: ovs-vswitchd is not running), nothing changed')
+  assert.equal(renderStpChange({...same, stp: false}), 'br0: already spanning tree off, nothing changed')
 })
 
 test('a dry run says what would change and the exact command, shell-quoted', () => {

@@ -1,0 +1,31 @@
+import {test} from 'node:test'
+import assert from 'node:assert/strict'
+import {secretQuestion, sshTargetFromFlags, terminalSecretAsker} from '../../../src/cli/ssh-options.js'
+
+const flags = {'host-key-policy': 'accept-new' as const, 'legacy-ssh': false, timeout: 30}
+
+test('--identity-passphrase (or NETOPS_IDENTITY_PASSPHRASE through oclif) becomes the key passphrase; empty means none', () => {
+  assert.equal(sshTargetFromFlags('sw1', {...flags, 'identity-passphrase': 'pp'}, {}).passphrase, 'pp')
+  assert.equal('passphrase' in sshTargetFromFlags('sw1', {...flags, 'identity-passphrase': ''}, {}), false)
+})
+
+test('the terminal asker asks each question once, one at a time, and never shows the answer', async () => {
+  const questions: string[] = []
+  let open = 0
+  const ask = terminalSecretAsker(async (q) => {
+    assert.equal(open++, 0, 'one prompt at a time')
+    questions.push(q)
+    await new Promise((r) => setTimeout(r, 5))
+    open--
+    return q.startsWith('SSH password') ? 'pw' : 'pp'
+  })
+  const answers = await Promise.all([
+    ask({kind: 'password', target: 'ops@10.0.0.1:22'}),
+    ask({kind: 'password', target: 'ops@10.0.0.2:22'}),
+    ask({kind: 'passphrase', file: '/k/id'}),
+    ask({kind: 'passphrase', file: '/k/id'}),
+  ])
+  assert.deepEqual(answers, ['pw', 'pw', 'pp', 'pp'])
+  assert.deepEqual(questions, ['SSH password for ops@10.0.0.1:22: ', 'Passphrase for /k/id: '])
+  assert.equal(secretQuestion({kind: 'passphrase', file: '/k/id'}), 'Passphrase for /k/id: ')
+})
