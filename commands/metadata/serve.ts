@@ -1,5 +1,8 @@
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {serveStoreFlags, storeConnection} from '../../src/cli/store-flags.js'
+import {UsageError} from '../../src/errors.js'
+import {openReplica, replicaName, type ReplicaSetup} from '../../src/metadata/replica.js'
 import {renderReloadLogLine, renderServeStartup} from '../../src/cli/render/metadata.js'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
@@ -52,7 +55,13 @@ and its progress events (reporting webhook) to POST /phone-home/$INSTANCE_ID and
 only from the VM's own address.
 
 Without --inventory the built-in example inventory is served (and it says so). With --json, a startup
-document is printed on stdout once listening.`
+document is printed on stdout once listening.
+
+With --store (or NETOPS_METADATA_STORE) the server is a replica: it serves the inventory published in etcd
+with \`netops metadata inventory push\` and follows it (an etcd watch; each new generation is swapped in as a
+whole, logged as a reload with trigger "store"). When etcd is unreachable it keeps serving its last
+generation, /healthz says degraded, and it reconnects on its own. --store-cache DIR lets it start while etcd
+is down.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -61,6 +70,7 @@ document is printed on stdout once listening.`
     '<%= config.bin %> <%= command.id %> --inventory vms.yaml --trust-proxy 10.0.0.0/24 --imdsv2 required --json',
     '<%= config.bin %> <%= command.id %> --inventory vms.yaml --phone-home --admin-listen 127.0.0.1:8808 --data-dir /var/lib/netops/metadata',
     '<%= config.bin %> <%= command.id %> --inventory vms.yaml --workers 2',
+    '<%= config.bin %> <%= command.id %> --store etcd://10.0.0.5:2379,10.0.0.6:2379,10.0.0.7:2379 --store-cache /var/cache/netops --listen 169.254.169.254:80',
   ]
 
   static override flags = {
@@ -113,41 +123,74 @@ document is printed on stdout once listening.`
       default: DEFAULT_CALLBACK_BASE,
       description: 'base URL the VMs use for phone-home / reporting (the metadata address they already reach)',
     }),
+    ...serveStoreFlags,
   }
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(MetadataServe)
+    const {flags, raw} = await this.parse(MetadataServe)
+    const given = (name: string) => raw.some((t) => t.type === 'flag' && t.flag === name)
+    if (flags.store) {
+      const refuse = (flag: string) =>
+        new UsageError(`${flag} cannot be used with --store: a replica serves the inventory published in etcd`, {
+          suggestions: ['publish with netops metadata inventory push --store URL --inventory FILE'],
+        })
+      if (flags.inventory !== undefined) throw refuse('--inventory')
+      if (given('watch')) throw refuse('--watch / --no-watch')
+    }
+    const where = flags.listen
+    if (flags['admin-listen']) checkAdminListen(flags['admin-listen'], flags['admin-listen-public'])
+    const note = (text: string) => process.stderr.write(text + '\n')
+    const replica: ReplicaSetup | undefined = flags.store
+      ? await openReplica({
+          connection: storeConnection({...flags, store: flags.store}),
+          replica: replicaName(flags['replica-name']),
+          cacheDir: flags['store-cache'],
+          listen: `${where.host}:${where.port}`,
+          note,
+        })
+      : undefined
+    try {
+      await this.serve(flags, replica, note)
+    } finally {
+      await replica?.close()
+    }
+  }
+
+  private async serve(
+    flags: Interfaces.InferredFlags<typeof MetadataServe.flags>,
+    replica: ReplicaSetup | undefined,
+    note: (text: string) => void,
+  ) {
     const where = flags.listen
     const admin = flags['admin-listen'] || undefined
-    if (admin) checkAdminListen(admin, flags['admin-listen-public'])
     const trustProxy = flags['trust-proxy'] ?? []
     const ns = flags.namespace
     const pwPort = flags['cloudstack-password-port'] === false ? undefined : flags['cloudstack-password-port']
-
-    const builtIn = flags.inventory === undefined
-    const source = flags.inventory ?? exampleInventoryPath()
+    const builtIn = flags.inventory === undefined && !replica
+    const source = replica ? `${flags.store?.text ?? ''} ${flags['store-prefix']}` : (flags.inventory ?? exampleInventoryPath())
     if (builtIn)
       this.warnLine(
         `no --inventory: serving the built-in example inventory (${source}); try: curl --interface 127.0.0.11 http://127.0.0.1:${where.port}/latest/meta-data/`,
       )
-    const inv = await loadInventoryIsolated(source) // parsed in a child: the YAML peak is not the server's
-    for (const w of inv.warnings) this.warnLine(formatIssue(w))
+    const inv = replica ? undefined : await loadInventoryIsolated(source) // parsed in a child: the YAML peak is not the server's
+    for (const w of inv?.warnings ?? []) this.warnLine(formatIssue(w))
+    if (replica) note(replica.progress.note)
 
     // the default admin listener, when busy, is dropped (anything asked for fails as usual)
     const adminDefault = isAddress(admin, DEFAULT_ADMIN_LISTEN)
     // progress store: one server per data dir; the default dir, when busy, falls back to memory
     const dataDirDefault = flags['data-dir'] === undefined
-    const dataDir = flags['data-dir'] === 'none' ? undefined : (flags['data-dir'] ?? defaultDataDir())
+    // store mode: progress is the replica's (replicaProgress), not a journal in --data-dir
+    const dataDir = replica || flags['data-dir'] === 'none' ? undefined : (flags['data-dir'] ?? defaultDataDir())
     const secret = flags['proxy-shared-secret']
     const log = flags.quiet ? undefined : (entry: object) => process.stderr.write(JSON.stringify(entry) + '\n')
-    const note = (text: string) => process.stderr.write(text + '\n')
     const onReload = (r: ReloadResult) => {
       process.stderr.write(renderReloadLogLine(r, new Date()) + '\n')
+      if (r.ok && r.generation !== undefined) replica?.announce({generation: r.generation})
       if (!r.ok) this.warnLine(`${r.trigger}: inventory refused, still serving the previous ${r.instances} instances:\n${r.error ?? ''}`)
     }
     const options: StartMetadataServerOptions = {
-      inventory: source,
-      loaded: inv,
+      ...(replica ? {store: replica.store, ...replica.progress.options} : {inventory: source, ...(inv ? {loaded: inv} : {})}),
       isolatedLoad: true,
       host: where.host,
       port: where.port,
@@ -157,7 +200,7 @@ document is printed on stdout once listening.`
       ...(ns ? {namespace: ns} : {}),
       ...(pwPort === undefined ? {} : {passwordPort: pwPort}),
       ...(log ? {logger: log, passwordLogger: log} : {}),
-      watch: flags.watch,
+      watch: flags.watch && !replica,
       onReload,
       ...(dataDir === undefined ? {} : {dataDir, resetProgress: flags['reset-progress']}),
       ...(flags['phone-home'] ? {phoneHome: flags['callback-url']} : {}),
@@ -170,7 +213,8 @@ document is printed on stdout once listening.`
       warn: (line) => this.warnLine(line),
     })
     const restored = run.started.progress.recovered.records
-    if (restored > 0) note(`progress: ${restored} VMs' progress restored from ${run.dataDir ?? ''}`)
+    if (restored > 0) note(`progress: ${restored} VMs' progress restored from ${replica ? 'the store' : (run.dataDir ?? '')}`)
+    replica?.announce({listen: `${where.host}:${run.started.port}`, generation: run.started.store?.start.generation ?? null})
     const startup = serveStartup(run, {...options, source, builtIn, pid: process.pid})
     if (this.jsonEnabled()) this.logJson(startup)
     else this.render(renderServeStartup, startup)

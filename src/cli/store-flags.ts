@@ -10,13 +10,14 @@ const parsed =
   (input: string): Promise<T> =>
     new Promise<T>((resolve) => resolve(parse(input)))
 
+const storeUrlFlag = Flags.custom<StoreUrl>({
+  parse: parsed(parseStoreUrl),
+  env: 'NETOPS_METADATA_STORE',
+  description: 'etcd cluster: etcd://HOST:PORT[,HOST:PORT...] (user and password from NETOPS_METADATA_STORE_USER / _PASSWORD)',
+})
+
 export const storeFlags = {
-  store: Flags.custom<StoreUrl>({
-    parse: parsed(parseStoreUrl),
-    env: 'NETOPS_METADATA_STORE',
-    required: true,
-    description: 'etcd cluster: etcd://HOST:PORT[,HOST:PORT...] (user and password from NETOPS_METADATA_STORE_USER / _PASSWORD)',
-  })(),
+  store: storeUrlFlag({required: true}),
   'store-prefix': Flags.custom<string>({
     parse: parsed(parseStorePrefix),
     default: DEFAULT_STORE_PREFIX,
@@ -25,6 +26,19 @@ export const storeFlags = {
   'store-ca': Flags.file({exists: true, description: 'CA certificate of the etcd cluster (turns TLS on)'}),
   'store-cert': Flags.file({exists: true, dependsOn: ['store-key', 'store-ca'], description: 'client certificate for etcd'}),
   'store-key': Flags.file({exists: true, dependsOn: ['store-cert', 'store-ca'], description: 'client private key for etcd'}),
+}
+
+/** `metadata serve`: the same flags, --store optional (it turns replica mode on), and the replica's own. */
+export const serveStoreFlags = {
+  ...storeFlags,
+  store: storeUrlFlag({
+    description:
+      'follow the inventory published in this etcd cluster (netops metadata inventory push) instead of --inventory: etcd://HOST:PORT[,HOST:PORT...]',
+  }),
+  'replica-name': Flags.string({description: "this replica's name in the store and on /healthz (default: the host name)"}),
+  'store-cache': Flags.string({
+    description: 'keep the last generation loaded from etcd in this directory, so that the replica can start while etcd is down',
+  }),
 }
 
 export interface StoreFlagValues {

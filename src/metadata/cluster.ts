@@ -24,6 +24,7 @@ import {
   startAdmin,
   startPasswordServer,
   startReloads,
+  storeView,
   type Parts,
   type RunningMetadataServer,
   type SeenRequest,
@@ -226,6 +227,7 @@ export async function startMetadataCluster(opts: StartMetadataServerOptions): Pr
       metrics: p.metrics,
       instances: () => p.store.all(),
       reload,
+      ...storeView(p),
       stats: () => pool.stats.copy(),
       close: cleanup,
       closeAllConnections() {

@@ -45,10 +45,28 @@ export const ANSWERS = {
   refused: plain(409, 'Refused'),
 }
 
-/** The raw header list node's writeHead takes without copying. */
-export function rawHeaders(a: Answer): string[] {
-  const raw = ['content-type', a.contentType, 'content-length', String(a.body.length), 'cache-control', 'no-store']
-  if (a.extra) raw.push(...a.extra)
+/** Header lists already built, by content type and body length (documents without extra headers). */
+const HEADER_LISTS = new Map<string, Map<number, readonly string[]>>()
+/** Distinct body lengths kept per content type (beyond, that type's lists are built again). */
+const HEADER_LISTS_PER_TYPE = 4096
+
+/**
+ * The raw header list node's writeHead takes without copying (node only reads it). A document's list
+ * depends on its content type and length alone, so it is built once and shared by every answer alike.
+ */
+export function rawHeaders(a: Answer): readonly string[] {
+  if (a.extra) return ['content-type', a.contentType, 'content-length', String(a.body.length), 'cache-control', 'no-store', ...a.extra]
+  let byLength = HEADER_LISTS.get(a.contentType)
+  if (byLength === undefined) {
+    byLength = new Map()
+    HEADER_LISTS.set(a.contentType, byLength)
+  }
+  let raw = byLength.get(a.body.length)
+  if (raw === undefined) {
+    if (byLength.size >= HEADER_LISTS_PER_TYPE) byLength.clear()
+    raw = Object.freeze(['content-type', a.contentType, 'content-length', String(a.body.length), 'cache-control', 'no-store'])
+    byLength.set(a.body.length, raw)
+  }
   return raw
 }
 
@@ -154,7 +172,7 @@ function answerFor(req: RequestHead, method: string, path: string, who: Requeste
   if (method !== 'GET' && method !== 'HEAD') return {answer: ANSWERS.method}
   const doc = snap.lookup(instance, path)
   if (doc === undefined) return {answer: ANSWERS.notFound}
-  return {...checkToken(req, doc, instance.ip, c), flavor: doc.flavor}
+  return checkToken(req, doc, instance.ip, c)
 }
 
 /** IMDSv2: PUT /latest/api/token with a TTL header issues a token bound to the VM's address. */
@@ -171,7 +189,11 @@ function issueToken(req: RequestHead, ip: string, c: DecideContext): Outcome {
 /** IMDSv2: an EC2-style document needs a valid token when tokens are required or one is presented. */
 function checkToken(req: RequestHead, doc: Doc, ip: string, c: DecideContext): Outcome {
   const t = req.headers[TOKEN_HEADER]
-  if (!EC2_FLAVORS.has(doc.flavor) || (!c.requireToken && t === undefined)) return {answer: doc}
-  if (typeof t === 'string' && c.tokens.verify(t, ip, c.clock())) return {answer: doc}
-  return {answer: ANSWERS.unauthorized, reason: t === undefined ? 'IMDSv2 token required' : 'bad or expired IMDSv2 token'}
+  if (!EC2_FLAVORS.has(doc.flavor) || (!c.requireToken && t === undefined)) return {answer: doc, flavor: doc.flavor}
+  if (typeof t === 'string' && c.tokens.verify(t, ip, c.clock())) return {answer: doc, flavor: doc.flavor}
+  return {
+    answer: ANSWERS.unauthorized,
+    flavor: doc.flavor,
+    reason: t === undefined ? 'IMDSv2 token required' : 'bad or expired IMDSv2 token',
+  }
 }

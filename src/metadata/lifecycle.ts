@@ -84,6 +84,8 @@ export interface ServeStartup {
   admin: string | null
   progress: {dataDir: string | null; phoneHome: string | null; watch: boolean}
   pid: number
+  /** Store mode only (a replica): where the inventory comes from and what was served first. */
+  store?: {url: string; prefix: string; replica: string; generation: number | null; instances: number; fromCache: boolean}
 }
 
 export type ServeStartupOptions = Pick<
@@ -122,7 +124,13 @@ export function serveStartup(run: ServeRun, o: ServeStartupOptions): ServeStartu
       watch: o.watch ?? false,
     },
     pid: o.pid,
+    ...(started.store ? {store: storeStartup(started.store)} : {}),
   }
+}
+
+function storeStartup(s: NonNullable<RunningMetadataServer['store']>): NonNullable<ServeStartup['store']> {
+  const h = s.health()
+  return {url: h.url, prefix: h.prefix, replica: h.replica, ...s.start}
 }
 
 export interface RunUntilSignalOptions {

@@ -7,8 +7,12 @@ import type {InventoryIssue, LoadedInventory} from './inventory.js'
 /** What one reload did (logged as a JSON line by `metadata serve`). */
 export interface ReloadResult {
   ok: boolean
-  trigger: 'watch' | 'SIGHUP' | 'api'
+  /** `store`: a new generation published in etcd (metadata serve --store). */
+  trigger: 'watch' | 'SIGHUP' | 'api' | 'store'
+  /** The etcd source: `etcd://… <prefix>`; a file source: the inventory path. */
   source: string
+  /** Store mode: the generation served after this reload. */
+  generation?: number
   /** Instances now served (the new count when ok, the kept count when refused). */
   instances: number
   ms: number

@@ -261,7 +261,7 @@ function httpFront(
   const write = (res: ServerResponse, answer: Answer, method: string) => {
     // once close() was called, an answer ends its connection (node:http would keep it open until idle)
     if (!listening()) res.setHeader('connection', 'close')
-    res.writeHead(answer.status, rawHeaders(answer))
+    res.writeHead(answer.status, rawHeaders(answer) as string[]) // shared: node only reads it
     res.end(method === 'HEAD' ? undefined : answer.body)
     // a client that pipelines and does not read its answers: node:http stops reading it once its
     // answers back up, and they wait in the socket; if nothing moves for a request timeout, cut it.

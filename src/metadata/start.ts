@@ -15,6 +15,10 @@ import {DEFAULT_CALLBACK_BASE, withProgressVendorData} from './progress/vendor-d
 import {createReloader, InventoryWatcher, type ReloadResult} from './reload.js'
 import {createMetadataServer, type MetadataServer, type MetadataServerOptions, type MetadataStats, type RequestLogEntry} from './server.js'
 import {MemoryStore} from './store.js'
+import type {StoreConnection} from './store/connection.js'
+import {EtcdInventoryStore} from './store/etcd.js'
+import type {BackoffOptions} from './store/follow-state.js'
+import {StoreFollower, type StoreHealth} from './store/follower.js'
 import type {Instance} from './types.js'
 
 /** Where the built-in example inventory lives (works from src/ under tsx and from dist/). */
@@ -76,6 +80,29 @@ export interface StartMetadataServerOptions {
    * Only startWithFallbacks / startMetadataCluster look at it; 1 or unset = this process serves.
    */
   workers?: number
+  /** Follow the inventory published in etcd instead of reading `inventory` (metadata serve --store). */
+  store?: StoreFollowSettings
+}
+
+/** A replica: where the store is, who this replica is, where its cache is. */
+export interface StoreFollowSettings {
+  /** The connection to etcd (the caller closes it). */
+  connection: StoreConnection
+  /** --replica-name. */
+  replica: string
+  /** --store-cache DIR. */
+  cacheDir?: string
+  /** Lifecycle lines (unreachable, reachable again, compacted, started from the cache). */
+  note?: (line: string) => void
+  /** Reconnect backoff (default 250 ms doubling to 5 s). */
+  backoff?: BackoffOptions
+}
+
+/** What a replica served first (the startup document). */
+interface StoreStart {
+  generation: number | null
+  instances: number
+  fromCache: boolean
 }
 
 /** A running metadata server as `metadata serve` drives it: one process, or a primary with workers. */
@@ -101,6 +128,8 @@ export interface RunningMetadataServer {
   close(): Promise<void>
   /** Cut every connection now (the drain deadline passed). */
   closeAllConnections(): void
+  /** Store mode: what was served first, and the store part of /healthz. */
+  store?: {start: StoreStart; health(): StoreHealth}
 }
 
 export interface StartedMetadataServer extends RunningMetadataServer {
@@ -132,16 +161,63 @@ export interface Parts {
   progress: ProgressTracker
   metrics: Metrics
   counters: CallbackCounters
+  /** Store mode: the follower of the inventory in etcd (instead of the file reloads). */
+  follower?: StoreFollower
+  storeStart?: StoreStart
+  /** Store mode: called with the served list after each new generation is swapped in. */
+  afterStoreApply: Array<(served: readonly Instance[]) => void>
+}
+
+/** Store mode, step 1: the follower and its first load (etcd, or the cache while etcd is down). */
+async function followStore(
+  opts: StartMetadataServerOptions,
+  s: StoreFollowSettings,
+  serve: (list: readonly Instance[]) => void,
+  metrics: Metrics,
+): Promise<{follower: StoreFollower; inventory: LoadedInventory; start: StoreStart}> {
+  const follower = new StoreFollower({
+    store: new EtcdInventoryStore(s.connection),
+    storeText: s.connection.o.url.text,
+    replica: s.replica,
+    ...(s.cacheDir === undefined ? {} : {cacheDir: s.cacheDir}),
+    apply: serve,
+    onReload: (r) => {
+      metrics.reload(r.ok)
+      opts.onReload?.(r)
+    },
+    ...(s.note ? {note: s.note} : {}),
+    ...(s.backoff ? {backoff: s.backoff} : {}),
+  })
+  const first = await follower.load()
+  return {
+    follower,
+    inventory: {instances: first.instances, files: [], warnings: []},
+    start: {generation: first.generation, instances: first.instances.length, fromCache: first.fromCache},
+  }
 }
 
 /** Step 1: load the inventory (unless given loaded) and build the store, resolver and progress tracker. */
 export async function prepareParts(opts: StartMetadataServerOptions): Promise<Parts> {
-  const source = opts.inventory ?? exampleInventoryPath()
+  const source = opts.store ? undefined : (opts.inventory ?? exampleInventoryPath())
   const load = (src: string | Record<string, unknown>) =>
     opts.isolatedLoad && typeof src === 'string' ? loadInventoryIsolated(src) : loadInventory(src)
-  const inventory = isLoaded(source) ? source : (opts.loaded ?? (await load(source)))
   const base = phoneHomeBase(opts.phoneHome)
   const prepare = (list: readonly Instance[]): readonly Instance[] => (base === undefined ? list : withProgressVendorData(list, base))
+  const metrics = new Metrics()
+  const afterStoreApply: Parts['afterStoreApply'] = []
+  const store = new MemoryStore() // filled below, before anything serves from it
+  const followed = opts.store
+    ? await followStore(
+        opts,
+        opts.store,
+        (list) => {
+          store.replace(prepare(list)) // one synchronous swap, as a file reload
+          for (const f of afterStoreApply) f(store.all())
+        },
+        metrics,
+      )
+    : undefined
+  const inventory = followed?.inventory ?? (isLoaded(source) ? source : (opts.loaded ?? (await load(source!))))
   const resolver = createResolver({
     ...(opts.trustProxy ? {trustProxy: opts.trustProxy} : {}),
     ...(opts.proxySharedSecret ? {proxySharedSecret: opts.proxySharedSecret} : {}),
@@ -153,17 +229,26 @@ export async function prepareParts(opts: StartMetadataServerOptions): Promise<Pa
         ? {}
         : {dataDir: opts.dataDir, ...(opts.resetProgress ? {reset: true} : {})},
   )
+  store.replace(prepare(inventory.instances))
   return {
     path: typeof source === 'string' ? source : undefined,
     load,
     inventory,
     prepare,
-    store: new MemoryStore(prepare(inventory.instances)),
+    store,
     resolver,
     progress,
-    metrics: new Metrics(),
+    metrics,
     counters: {callbacks: {}},
+    ...(followed ? {follower: followed.follower, storeStart: followed.start} : {}),
+    afterStoreApply,
   }
+}
+
+/** The `store` part of a running server (store mode only). */
+export function storeView(p: Parts): Pick<RunningMetadataServer, 'store'> {
+  const {follower, storeStart} = p
+  return follower && storeStart ? {store: {start: storeStart, health: () => follower.health()}} : {}
 }
 
 /** The start options handed to createMetadataServer as they are. */
@@ -246,8 +331,9 @@ export async function startAdmin(admin: {host: string; port: number}, p: Parts, 
     progress: p.progress,
     metrics: p.metrics,
     callbacks: p.counters,
-    source: p.path ?? '<inline inventory>',
+    source: p.follower?.source ?? p.path ?? '<inline inventory>',
     warm,
+    ...(p.follower ? {store: () => p.follower!.health()} : {}),
   })
   const bound = await listen(adminServer, admin.host, admin.port)
   return {server: adminServer, url: `http://${hostPort(admin.host, bound.port)}`}
@@ -260,7 +346,14 @@ export function startReloads(
   closers: Array<() => Promise<void>>,
   afterApply?: (served: readonly Instance[]) => void,
 ): (trigger?: ReloadResult['trigger']) => Promise<ReloadResult> {
-  const {store, metrics} = p
+  const {store, metrics, follower} = p
+  if (follower) {
+    // store mode: the follower swaps each new generation in; SIGHUP reads `current` again
+    if (afterApply) p.afterStoreApply.push(afterApply)
+    follower.follow()
+    closers.push(() => follower.close())
+    return (trigger = 'api') => follower.reload(trigger)
+  }
   const reload = createReloader({
     source: p.path,
     load: p.load,
@@ -319,6 +412,7 @@ export async function startMetadataServer(opts: StartMetadataServerOptions = {})
       metrics,
       instances: () => store.all(),
       reload,
+      ...storeView(p),
       stats: () => server.metadata.stats(),
       close: cleanup,
       closeAllConnections() {

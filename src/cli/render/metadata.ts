@@ -77,6 +77,7 @@ export function renderReloadLogLine(r: ReloadResult, time: Date): string {
     trigger: r.trigger,
     ok: r.ok,
     source: r.source,
+    ...(r.generation === undefined ? {} : {generation: r.generation}),
     instances: r.instances,
     ms: r.ms,
     ...(r.ok ? {} : {error: r.error}),
@@ -89,13 +90,17 @@ export function renderServeStartup(s: ServeStartup): string {
     ...Object.entries(s.paths).map(([k, v]) => `  ${k.padEnd(10)} ${v}`),
   ]
   if (s.listening.password) lines.push(`  ${'password'.padEnd(10)} ${s.listening.password} (CloudStack password server)`)
+  if (s.store)
+    lines.push(
+      `inventory from ${s.store.url} under ${s.store.prefix}: ${s.store.generation === null ? 'nothing published yet' : `generation ${s.store.generation}`}${s.store.fromCache ? ' (from the cache: etcd unreachable)' : ''}; replica ${s.store.replica}`,
+    )
   lines.push(
     `IMDSv2 tokens ${s.imdsv2}; identity by source address${s.trustProxy.length ? `, X-Forwarded-For from ${s.trustProxy.join(', ')}` : ''}${s.signedProxyHeaders ? ', signed X-Instance-ID' : ''}`,
   )
   if (s.admin)
     lines.push(`admin API ${s.admin} (/v1/instances, /v1/unknown, /healthz, /metrics); try: netops metadata status --admin ${s.admin}`)
   lines.push(
-    `progress ${s.progress.dataDir ? `kept in ${s.progress.dataDir}` : 'in memory only'}${s.progress.phoneHome ? `; phone-home + reporting to ${s.progress.phoneHome}` : ''}; inventory ${s.progress.watch ? 'reloaded on change and SIGHUP' : 'reloaded on SIGHUP'}`,
+    `progress ${s.progress.dataDir ? `kept in ${s.progress.dataDir}` : 'in memory only'}${s.progress.phoneHome ? `; phone-home + reporting to ${s.progress.phoneHome}` : ''}; inventory ${s.store ? 'followed from the store (etcd watch; SIGHUP reads it again)' : s.progress.watch ? 'reloaded on change and SIGHUP' : 'reloaded on SIGHUP'}`,
   )
   lines.push('one JSON log line per request on stderr; Ctrl-C drains and stops')
   return lines.join('\n')

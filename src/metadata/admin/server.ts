@@ -1,6 +1,7 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {ipFamily, normalizeIp} from '../ip.js'
 import type {CallbackCounters} from '../progress/callbacks.js'
+import type {StoreHealth} from '../store/follower.js'
 import {STATES, type InstanceProgress, type ProgressTracker, type UnknownRequester} from '../progress/tracker.js'
 import type {Instance} from '../types.js'
 import type {Metrics} from './metrics.js'
@@ -22,6 +23,8 @@ export interface AdminSource {
   source: string
   /** VMs whose documents are rendered (they are rendered in the background after a start or reload). */
   warm?: () => {rendered: number; total: number}
+  /** Store mode (a replica): the store part of /healthz. */
+  store?: () => StoreHealth
 }
 
 export interface InstancesDocument {
@@ -39,13 +42,16 @@ export interface UnknownDocument {
 }
 
 interface HealthDocument {
-  status: 'ok'
+  /** `degraded` only in store mode: the replica still serves (HTTP 200), from its last snapshot. */
+  status: 'ok' | 'degraded'
   instances: number
   uptimeSeconds: number
   inventory: string
   reloads: {ok: number; failed: number; lastOkAt: string | null}
   /** VMs whose documents are rendered; the rest are rendered on their first request. */
   documents: {rendered: number; total: number} | null
+  /** Store mode only. */
+  store?: StoreHealth
 }
 
 /** True for 127.0.0.0/8, ::1, ::ffff:127.x and `localhost`. */
@@ -79,8 +85,9 @@ export function createAdminServer(src: AdminSource): Server {
         return
       }
       if (path === '/healthz') {
+        const store = src.store?.()
         const doc: HealthDocument = {
-          status: 'ok',
+          status: store?.degraded ? 'degraded' : 'ok',
           instances: src.instances().length,
           uptimeSeconds: Math.round((Date.now() - src.metrics.startedAt) / 1000),
           inventory: src.source,
@@ -90,6 +97,7 @@ export function createAdminServer(src: AdminSource): Server {
             lastOkAt: src.metrics.lastReloadOk === undefined ? null : new Date(src.metrics.lastReloadOk).toISOString(),
           },
           documents: src.warm ? src.warm() : null,
+          ...(store ? {store} : {}),
         }
         json(res, 200, doc)
       } else if (path === '/v1/instances') {

@@ -77,16 +77,28 @@ export class StoreConnection {
         ],
         cause: err,
       })
-    if (err instanceof GRPCGenericError || (err instanceof Error && /^(GRPC|ClientRuntime|BrokenCircuit)/.test(err.name)))
-      return new StoreUnreachableError(`cannot reach the etcd store at ${url}: ${grpcMessage(err.message)}`, {
-        suggestions: [
-          `check that etcd answers: etcdctl --endpoints=${endpoints} endpoint health`,
-          'check --store (or NETOPS_METADATA_STORE), and --store-ca/--store-cert/--store-key when the cluster uses TLS',
-        ],
-        cause: err,
-      })
+    if (
+      err instanceof GRPCGenericError ||
+      (err instanceof Error && /^(GRPC|ClientRuntime|BrokenCircuit)/.test(err.name)) ||
+      isBrokenCircuit(err) // etcd3's circuit breaker (cockatiel): every member failed moments ago
+    )
+      return new StoreUnreachableError(
+        `cannot reach the etcd store at ${url}: ${isBrokenCircuit(err) ? 'every member failed moments ago' : grpcMessage(String((err as Error).message))}`,
+        {
+          suggestions: [
+            `check that etcd answers: etcdctl --endpoints=${endpoints} endpoint health`,
+            'check --store (or NETOPS_METADATA_STORE), and --store-ca/--store-cert/--store-key when the cluster uses TLS',
+          ],
+          cause: err,
+        },
+      )
     return err
   }
+}
+
+/** cockatiel's BrokenCircuitError (its `name` is plain "Error"; it carries a flag instead). */
+function isBrokenCircuit(err: unknown): err is Error {
+  return err instanceof Error && (err as Error & {isBrokenCircuitError?: unknown}).isBrokenCircuitError === true
 }
 
 /** grpc-js's message without its status number and its empty resolver note. */

@@ -1,4 +1,12 @@
-import type {IKeyValue, IRequestOp} from 'etcd3'
+import {
+  castGrpcError,
+  GRPCOutOfRangeError,
+  type IDuplexStream,
+  type IKeyValue,
+  type IRequestOp,
+  type IWatchRequest,
+  type IWatchResponse,
+} from 'etcd3'
 import {StoreDataError, StoreUnreachableError} from '../../errors.js'
 import {StoreConnection, type StoreConnectionOptions} from './connection.js'
 import {planBatches, type BatchLimits, type Generation, type KeyValue, type StoredInstance, DEFAULT_BATCH_LIMITS} from './generation.js'
@@ -25,6 +33,31 @@ export interface CurrentPointer {
 }
 
 const PAGE = 500
+
+/**
+ * A read at a revision etcd no longer has (compacted away, gRPC OUT_OF_RANGE). A follower reads `current`
+ * again; for push and pull it is, as before, "the store could not be read" (exit 3).
+ */
+export class RevisionCompactedError extends StoreUnreachableError {}
+
+/** What a watch of `current` reports (watchCurrent). */
+export interface CurrentWatchHandlers {
+  /** etcd accepted the watch: changes from the start revision on follow. */
+  created(): void
+  /** `current` was set to generation `generation` (undefined: deleted, or not a generation number) at `revision`. */
+  changed(generation: number | undefined, revision: string): void
+  /** Every change up to `revision` has been reported (etcd's progress notice). */
+  progress(revision: string): void
+  /** The start revision was compacted away (etcd keeps history from `compactRevision` on): read `current` again. */
+  compacted(compactRevision: string): void
+  /** The watch ended: the store went away (a StoreUnreachableError), or etcd cancelled it. Called at most once. */
+  ended(err: unknown): void
+}
+
+export interface CurrentWatch {
+  /** Stop watching (no handler is called after this). */
+  close(): void
+}
 
 export class EtcdInventoryStore {
   readonly keys: StoreKeys
@@ -68,15 +101,78 @@ export class EtcdInventoryStore {
     return {...pointer, manifest: m.kvs[0] ? this.json<Manifest>(m.kvs[0]) : undefined}
   }
 
+  /** Generation `n`'s manifest as it was at `revision` (undefined: none). */
+  async readManifest(n: number, revision: string): Promise<Manifest | undefined> {
+    const m = await this.callAt(revision, () => this.client.kv.range({key: Buffer.from(this.keys.manifest(n)), revision}))
+    return m.kvs[0] ? this.json<Manifest>(m.kvs[0]) : undefined
+  }
+
+  /**
+   * Watch `current` from `fromRevision` (inclusive) on one watch stream of its own: no retry here (the
+   * follower owns reconnecting, and where to resume from).
+   */
+  async watchCurrent(fromRevision: string, h: CurrentWatchHandlers): Promise<CurrentWatch> {
+    let closed = false
+    // no deadline on the stream: the connection's default deadline is for calls
+    const stream: IDuplexStream<IWatchRequest, IWatchResponse> = await this.call(() => this.client.watchClient.watch({deadline: Infinity}))
+    const end = (err: unknown) => {
+      if (closed) return
+      closed = true
+      stream.cancel()
+      h.ended(err)
+    }
+    stream.on('error', (err: Error) => end(this.conn.wrap(castGrpcError(err))))
+    stream.on('end', () => end(this.conn.wrap(new StoreUnreachableError('etcd ended the watch stream'))))
+    stream.on('data', (res: IWatchResponse) => {
+      if (closed) return
+      if (res.compact_revision && res.compact_revision !== '0') {
+        h.compacted(res.compact_revision)
+        end(new RevisionCompactedError(`revision ${fromRevision} was compacted (etcd keeps history from ${res.compact_revision})`))
+        return
+      }
+      if (res.canceled) {
+        end(new StoreUnreachableError(`etcd cancelled the watch of ${this.keys.current}: ${res.cancel_reason || 'no reason given'}`))
+        return
+      }
+      if (res.created) {
+        h.created()
+        return
+      }
+      if (res.events.length === 0) {
+        h.progress(res.header.revision)
+        return
+      }
+      for (const ev of res.events) {
+        let generation: number | undefined
+        if (ev.type === 'Put') {
+          try {
+            generation = this.generationNumber(ev.kv)
+          } catch {
+            generation = undefined
+          }
+        }
+        h.changed(generation, ev.kv.mod_revision)
+      }
+    })
+    stream.write({create_request: {key: Buffer.from(this.keys.current), start_revision: fromRevision, progress_notify: true}})
+    return {
+      close() {
+        if (closed) return
+        closed = true
+        stream.cancel()
+      },
+    }
+  }
+
   /** A whole generation, read page by page at `revision` (a consistent snapshot even while pushes go on). */
   async readGeneration(n: number, revision: string): Promise<Generation> {
-    const p = await this.call(() => this.client.kv.range({key: Buffer.from(this.keys.profiles(n)), revision}))
+    const p = await this.callAt(revision, () => this.client.kv.range({key: Buffer.from(this.keys.profiles(n)), revision}))
     const profiles = p.kvs[0] ? this.json<{profiles: Record<string, unknown>}>(p.kvs[0]).profiles : {}
     const instances: StoredInstance[] = []
     const end = prefixEnd(this.keys.instances(n))
     let from = Buffer.from(this.keys.instances(n))
     for (;;) {
-      const page = await this.call(() => this.client.kv.range({key: from, range_end: end, limit: PAGE, revision}))
+      const page = await this.callAt(revision, () => this.client.kv.range({key: from, range_end: end, limit: PAGE, revision}))
       for (const kv of page.kvs) instances.push(this.json<StoredInstance>(kv))
       const last = page.kvs.at(-1)
       if (!page.more || !last) break
@@ -191,5 +287,16 @@ export class EtcdInventoryStore {
 
   private call<T>(fn: () => Promise<T>): Promise<T> {
     return this.conn.call(fn)
+  }
+
+  /** A read at `revision`: a compacted revision is a RevisionCompactedError. */
+  private async callAt<T>(revision: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      if (err instanceof GRPCOutOfRangeError)
+        throw new RevisionCompactedError(`etcd no longer has revision ${revision} (compacted): ${err.message}`, {cause: err})
+      throw this.conn.wrap(err)
+    }
   }
 }

@@ -1,6 +1,14 @@
 import {StoreConflictError, StoreDataError, StoreEmptyError} from '../../errors.js'
 import type {EtcdInventoryStore, Manifest} from './etcd.js'
-import {diffGenerations, diffIsEmpty, generationDigest, generationYaml, type InventoryDiff, type PreparedInventory} from './generation.js'
+import {
+  diffGenerations,
+  diffIsEmpty,
+  generationDigest,
+  generationYaml,
+  type Generation,
+  type InventoryDiff,
+  type PreparedInventory,
+} from './generation.js'
 
 /**
  * push / diff / pull: the named steps over a store (etcd.ts) and a validated inventory (generation.ts).
@@ -86,6 +94,17 @@ export async function pushInventory(store: EtcdInventoryStore, input: PreparedIn
   return result(true, n)
 }
 
+/** Check a generation as read against its manifest (count and digest); returns its digest. StoreDataError when they differ. */
+export function checkManifest(g: Generation, n: number, manifest: Manifest | undefined, storeText: string): string {
+  const digest = generationDigest(g)
+  if (manifest && (manifest.digest !== digest || manifest.count !== g.instances.length))
+    throw new StoreDataError(
+      `generation ${n} in ${storeText} does not match its manifest (${g.instances.length} instances, ${manifest.count} expected)`,
+      {suggestions: ['another program writes under this prefix: use another --store-prefix, or push again to repair']},
+    )
+  return digest
+}
+
 export interface PullResult {
   store: string
   prefix: string
@@ -109,12 +128,7 @@ export async function pullInventory(
       suggestions: ['publish one with: netops metadata inventory push --inventory FILE', 'check --store-prefix'],
     })
   const g = await store.readGeneration(current.generation, current.revision)
-  const digest = generationDigest(g)
-  if (current.manifest && (current.manifest.digest !== digest || current.manifest.count !== g.instances.length))
-    throw new StoreDataError(
-      `generation ${current.generation} in ${storeText} does not match its manifest (${g.instances.length} instances, ${current.manifest.count} expected)`,
-      {suggestions: ['another program writes under this prefix: use another --store-prefix, or push again to repair']},
-    )
+  const digest = checkManifest(g, current.generation, current.manifest, storeText)
   return {
     yaml: generationYaml(g),
     result: {
