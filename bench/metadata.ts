@@ -16,9 +16,13 @@
  *    one nginx worker (both on core 1), then `metadata serve --workers 2` beside nginx with 2 workers
  *    (both servers free to use every core).
  *
+ * 4. Fleet (bench/fleet.ts): two `metadata serve --store` replicas over a private 3-member etcd:
+ *    push-to-served propagation over 20 pushes, and a 1,000-VM storm with one replica SIGKILLed half-way.
+ *
  * Targets (issue 5): ≥ 50 % of nginx's requests/s, p99 < 10 ms, peak RSS < 200 MB with 10,000 instances.
- * Targets (issue 12): on new connections ≥ 0.8x one nginx worker, and --workers 2 ≥ 0.8x nginx with 2 workers.
- * BENCH_WRK_SECONDS (default 10) sets each wrk run's length; BENCH_ONLY=storm, wrk or conn runs one part
+ * Targets (issue 12): on new connections ≥ 0.8x one nginx worker, and --workers 2 ≥ 0.8x nginx with 2 workers;
+ * fleet propagation p99 < 1 s, 0 failed VMs in the fleet storm.
+ * BENCH_WRK_SECONDS (default 10) sets each wrk run's length; BENCH_ONLY=storm, wrk, conn or fleet runs one part
  * (conn1: part 3 without its --workers 2 rows).
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
@@ -30,6 +34,7 @@ import {fileURLToPath} from 'node:url'
 import {stringify} from 'yaml'
 import {renderAllDocuments} from '../src/metadata/documents.js'
 import {inventoryFromObject} from '../src/metadata/inventory.js'
+import {fleetBench} from './fleet.js'
 import {f2, ok, table} from './report.js'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
@@ -611,8 +616,11 @@ function getVia(port: number, path: string, xff: string): Promise<string> {
 const f1 = (n: number) => n.toFixed(1)
 
 async function main(): Promise<void> {
-  need('wrk', 'wrk')
-  need('nginx', 'nginx-light')
+  const wrkParts = ONLY === '' || ONLY === 'wrk' || ONLY === 'conn' || ONLY === 'conn1'
+  if (wrkParts) {
+    need('wrk', 'wrk')
+    need('nginx', 'nginx-light')
+  }
   if (CORES > 1) need('taskset', 'util-linux')
   const dir = mkdtempSync(join(tmpdir(), 'netops-bench-md-'))
   const cleanup = () => rmSync(dir, {recursive: true, force: true})
@@ -667,7 +675,7 @@ async function main(): Promise<void> {
         ['every storm VM got its own data', `${s.wrong} wrong`, ok(s.wrong === 0)],
       )
     }
-    const data = ONLY === 'storm' ? undefined : wrkData(dir)
+    const data = wrkParts ? wrkData(dir) : undefined
     if (data && (ONLY === '' || ONLY === 'wrk')) {
       const t = await throughput(dir, data)
       const ratio = t.netops.rps / t.nginx.rps
@@ -773,6 +781,7 @@ async function main(): Promise<void> {
       }
       targets.push(['new connections: all 2xx', `${non2xx} non-2xx`, ok(non2xx === 0)])
     }
+    if (ONLY === '' || ONLY === 'fleet') targets.push(...(await fleetBench()))
     console.log('\ntargets')
     console.log(table(targets))
   } finally {

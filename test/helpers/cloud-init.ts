@@ -89,6 +89,8 @@ export interface CrawlOptions {
   nocloudSeed?: string
   /** ec2/cloudstack discovery budget in seconds (cloud-init's own default is 120). */
   maxWaitS?: number
+  /** After the crawl, run cloud-init's cc_phone_home with the served `phone_home:` config (serve --phone-home). */
+  phoneHome?: boolean
 }
 
 export interface CrawlResult {
@@ -119,6 +121,8 @@ export interface CrawlResult {
   /** cloud-init's log tail on failure. */
   log?: string[]
   elapsedS: number
+  /** With `phoneHome`: whether a phone_home config was served, its URL, the last POST's status and how many were made. */
+  phoneHome?: {found: boolean; url: string | null; status: number | null; tries?: number} | null
   /** crawl.py exit code: 0 claimed, 3 not claimed, 5 deadline, 2 usage. */
   exitCode: number
 }
@@ -139,6 +143,7 @@ export async function crawl(opts: CrawlOptions, tree = cloudInitTree()): Promise
   if (opts.imdsv2) argv.push('--imdsv2')
   if (opts.nocloudSeed) argv.push('--nocloud-seed', opts.nocloudSeed)
   if (opts.maxWaitS !== undefined) argv.push('--max-wait', String(opts.maxWaitS))
+  if (opts.phoneHome) argv.push('--phone-home')
   // A clean environment: no pyenv, no user site, no proxies.
   const env: Record<string, string> = {
     PATH: '/usr/sbin:/usr/bin:/sbin:/bin',

@@ -5,7 +5,7 @@ Usage (PYTHONPATH = the tree unpacked by scripts/fetch-cloud-init.sh; run with /
 
   crawl.py --flavor ec2|openstack|nocloud|cloudstack --server 127.0.0.1:PORT --source 127.0.0.23
            [--password-server 127.0.0.1:PORT] [--nic 52:54:00:00:00:17=eth0 ...] [--deadline 60]
-           [--imdsv2] [--nocloud-seed http://169.254.169.254/nocloud/]
+           [--imdsv2] [--nocloud-seed http://169.254.169.254/nocloud/] [--phone-home]
 
 What is real: the datasource classes (DataSourceEc2, DataSourceOpenStack, DataSourceNoCloudNet,
 DataSourceCloudStack), their get_data() (crawl + parse + persist instance data), url_helper, requests,
@@ -24,7 +24,10 @@ and the VM is simulated:
 Prints one JSON document on stdout: ok, flavor, dsname, instanceId, localHostname, publicKeys,
 userDataB64 (raw bytes), vendorData, vendorData2, networkConfig, metadata, passwordSha256
 (CloudStack; the password itself is never printed), requests ([method, url, status]), elapsedS,
-and on failure error + log tail. Exit 0 = the datasource claimed the VM, 3 = it did not,
+and on failure error + log tail. With --phone-home, after the datasource claimed the VM, cloud-init's
+own cc_phone_home module runs with the `phone_home:` config found in the served cloud-config parts
+(vendor-data, or user-data on Ec2), as the final stage would (its POST, retries every 3 s, goes
+through the same redirect); `phoneHome` reports what it found and the last POST's status. Exit 0 = the datasource claimed the VM, 3 = it did not,
 5 = --deadline passed (a request hung), 2 = usage.
 """
 
@@ -57,6 +60,7 @@ def parse_args():
     p.add_argument("--imdsv2", action="store_true", help="ec2: identify as AWS (token PUT first)")
     p.add_argument("--nocloud-seed", default="http://%s/nocloud/" % IMDS)
     p.add_argument("--max-wait", type=int, default=20, help="ec2/cloudstack discovery budget (s)")
+    p.add_argument("--phone-home", action="store_true", help="run cc_phone_home with the served phone_home config")
     return p.parse_args()
 
 
@@ -255,6 +259,7 @@ def main():
     except Exception:
         zone = None
     password = getattr(ds, "cfg", {}).get("password") if args.flavor == "cloudstack" else None
+    phone_home = run_phone_home(ds, paths) if args.phone_home else None
     finish(
         0,
         ok=True,
@@ -271,8 +276,79 @@ def main():
         networkConfig=network,
         metadata=json.loads(json.dumps(ds.metadata, default=str)),
         passwordSha256=hashlib.sha256(password.encode()).hexdigest() if password else None,
+        phoneHome=phone_home,
         warnings=[l for l in log_buf.getvalue().splitlines() if l.startswith(("WARNING", "ERROR", "CRITICAL"))],
     )
+
+
+def run_phone_home(ds, paths):
+    """cloud-init's cc_phone_home.handle with the `phone_home:` config of the served cloud-config parts.
+
+    The final stage merges every cloud-config part of user-data and vendor-data; here only the
+    phone_home key matters, so the first part that has one is used (user-data wins, as in the merge).
+    The module's host-key reads (/etc/ssh/ssh_host_*_key.pub) are answered "missing": the host's keys
+    are not the VM's. Returns {found, url, status} (status of the last POST, None when none was made).
+    """
+    from cloudinit import util
+    from cloudinit.config import cc_phone_home
+    import requests
+
+    cfg = None
+    for getter in (ds.get_userdata, ds.get_vendordata):
+        try:
+            msg = getter()
+        except Exception:
+            continue
+        if msg is None or not hasattr(msg, "walk"):
+            continue
+        for part in msg.walk():
+            if part.get_content_type() != "text/cloud-config":
+                continue
+            doc = util.load_yaml(part.get_payload(decode=True)) or {}
+            if isinstance(doc, dict) and "phone_home" in doc:
+                cfg = doc["phone_home"]
+                break
+        if cfg is not None:
+            break
+    if cfg is None:
+        return {"found": False, "url": None, "status": None}
+
+    real_load_file = util.load_file
+
+    def load_file(path, *a, **k):
+        if str(path).startswith("/etc/ssh/"):
+            raise IOError("crawl.py: not the host's %s" % path)
+        return real_load_file(path, *a, **k)
+
+    class Cloud:  # the part of cloudinit.cloud.Cloud that cc_phone_home uses
+        def __init__(self):
+            self.paths = paths
+
+        def get_instance_id(self):
+            return ds.get_instance_id()
+
+        def get_hostname(self, fqdn=False, resolve_ip=False, metadata_only=False):
+            return ds.get_hostname(fqdn=fqdn, resolve_ip=resolve_ip, metadata_only=metadata_only)
+
+    posts = []
+    real_request = requests.sessions.Session.request
+
+    def watch(self, method, url, *a, **k):
+        entry = [method, url, None]
+        posts.append(entry)
+        resp = real_request(self, method, url, *a, **k)
+        entry[2] = resp.status_code
+        return resp
+
+    util.load_file = load_file
+    requests.sessions.Session.request = watch
+    try:
+        cc_phone_home.handle("phone_home", {"phone_home": cfg}, Cloud(), logging.getLogger("cc_phone_home"), [])
+    finally:
+        util.load_file = real_load_file
+        requests.sessions.Session.request = real_request
+    last = posts[-1] if posts else None
+    return {"found": True, "url": cfg.get("url"), "status": last[2] if last else None, "tries": len(posts)}
 
 
 if __name__ == "__main__":
