@@ -161,7 +161,18 @@ function makeCert(dir: string, ca: string, name: string, cn: string, extensions:
     ...['-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`],
   ])
   openssl(dir, [
-    ...['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-set_serial', `0x${randomBytes(8).toString('hex')}`],
+    ...[
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.crt`,
+      '-CAkey',
+      `${ca}.key`,
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+    ],
     ...['-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`],
   ])
 }

@@ -7,6 +7,7 @@ import {
   GRPCUnauthenticatedError,
   type IOptions,
 } from 'etcd3'
+import {isIP} from 'node:net'
 import {NetopsError, StoreAuthError, StoreUnreachableError} from '../../errors.js'
 import type {BatchLimits} from './generation.js'
 import {endpointText, type StoreUrl} from './url.js'
@@ -43,12 +44,14 @@ export class StoreConnection {
       defaultCallOptions: (context) => (context.isStream ? {} : {deadline: Date.now() + timeout}),
       grpcOptions: {'grpc.max_receive_message_length': 64 * 1024 * 1024},
     }
-    if (o.tls)
+    if (o.tls) {
+      if (o.url.endpoints.some((e) => isIP(e.host) !== 0)) quietIpServernameWarning()
       options.credentials = {
         rootCertificate: o.tls.ca,
         ...(o.tls.key ? {privateKey: o.tls.key} : {}),
         ...(o.tls.cert ? {certChain: o.tls.cert} : {}),
       }
+    }
     if (o.auth) options.auth = {username: o.auth.user, password: o.auth.password}
     this.client = new Etcd3(options)
   }
@@ -91,13 +94,16 @@ export class StoreConnection {
   /** Authenticated (or not at all) but without the right on the prefix. */
   private denied(err: Error): StoreAuthError {
     const who = this.o.auth ? `user "${this.o.auth.user}"` : 'a client without credentials'
-    return new StoreAuthError(`the etcd store at ${this.o.url.text} denied ${who} access to ${this.o.prefix}: ${grpcMessage(err.message)}`, {
-      suggestions: [
-        ...(this.o.auth ? [] : ['the cluster has authentication on: set NETOPS_METADATA_STORE_USER and NETOPS_METADATA_STORE_PASSWORD']),
-        `the user needs read and write on ${this.o.prefix} (etcdctl role grant-permission --prefix ROLE readwrite ${this.o.prefix})`,
-      ],
-      cause: err,
-    })
+    return new StoreAuthError(
+      `the etcd store at ${this.o.url.text} denied ${who} access to ${this.o.prefix}: ${grpcMessage(err.message)}`,
+      {
+        suggestions: [
+          ...(this.o.auth ? [] : ['the cluster has authentication on: set NETOPS_METADATA_STORE_USER and NETOPS_METADATA_STORE_PASSWORD']),
+          `the user needs read and write on ${this.o.prefix} (etcdctl role grant-permission --prefix ROLE readwrite ${this.o.prefix})`,
+        ],
+        cause: err,
+      },
+    )
   }
 
   private unreachable(err: Error): StoreUnreachableError {
@@ -137,21 +143,40 @@ function tlsFailure(detail: string, withCert: boolean): {message: string; sugges
   if (/does not match certificate's altnames|Hostname\/IP does not match/i.test(last))
     return {
       message: `its TLS certificate does not name the host in --store (${last.replace(/^Error( \[\w+\])?: /, '')})`,
-      suggestion: 'use the host names or addresses that the members\' certificates name (their subjectAltName)',
+      suggestion: "use the host names or addresses that the members' certificates name (their subjectAltName)",
     }
   if (/certificate has expired|certificate is not yet valid/i.test(last))
-    return {message: `its TLS certificate is out of its validity period`, suggestion: 'renew the etcd members\' certificates'}
+    return {message: `its TLS certificate is out of its validity period`, suggestion: "renew the etcd members' certificates"}
   if (/alert (bad certificate|certificate required|unknown ca|certificate unknown|certificate expired)/i.test(last))
     return withCert
       ? {
           message: 'it refused the TLS client certificate (--store-cert)',
-          suggestion: 'the client certificate must be signed by a CA in the members\' --trusted-ca-file, valid, and for client authentication',
+          suggestion:
+            "the client certificate must be signed by a CA in the members' --trusted-ca-file, valid, and for client authentication",
         }
       : {
           message: 'it requires a TLS client certificate',
-          suggestion: 'give --store-cert and --store-key (a client certificate signed by the CA in the members\' --trusted-ca-file)',
+          suggestion: "give --store-cert and --store-key (a client certificate signed by the CA in the members' --trusted-ca-file)",
         }
   return undefined
+}
+
+let ipServernameQuiet = false
+
+/**
+ * grpc-js gives node's TLS the endpoint's host as the server name, and node warns (DEP0123, once, on stderr) when
+ * that is an IP address, as etcd endpoints often are: noise the user can do nothing about. Drop that one warning.
+ */
+function quietIpServernameWarning(): void {
+  if (ipServernameQuiet) return
+  ipServernameQuiet = true
+  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void
+  process.emitWarning = (...args: unknown[]) => {
+    const [, type, code] = args
+    const options = typeof type === 'object' && type !== null ? (type as {code?: unknown}) : undefined
+    if ((options ? options.code : code) === 'DEP0123') return
+    emitWarning(...args)
+  }
 }
 
 /** cockatiel's BrokenCircuitError (its `name` is plain "Error"; it carries a flag instead). */

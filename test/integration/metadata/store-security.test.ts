@@ -90,7 +90,18 @@ describe('etcd over TLS (client certificates required)', {skip}, () => {
 
   test('a --store-ca that did not sign the server certificate: exit 3, naming the store and the untrusted certificate', async () => {
     const t = etcd.tls!
-    const args = ['--store', etcd.url, '--store-prefix', prefix, '--store-ca', t.otherCa, '--store-cert', t.clientCert, '--store-key', t.clientKey]
+    const args = [
+      '--store',
+      etcd.url,
+      '--store-prefix',
+      prefix,
+      '--store-ca',
+      t.otherCa,
+      '--store-cert',
+      t.clientCert,
+      '--store-key',
+      t.clientKey,
+    ]
     const human = await runCli(['metadata', 'inventory', 'pull', ...args])
     assert.equal(human.code, 3, human.stderr)
     assert.match(human.stderr, new RegExp(`cannot reach the etcd store at ${etcd.url}: its TLS certificate is not trusted by --store-ca`))
@@ -102,7 +113,18 @@ describe('etcd over TLS (client certificates required)', {skip}, () => {
   })
 
   test('no client certificate where the cluster requires one: exit 3, saying so', async () => {
-    const r = await runCli(['metadata', 'inventory', 'pull', '--store', etcd.url, '--store-prefix', prefix, '--store-ca', etcd.tls!.ca, '--json'])
+    const r = await runCli([
+      'metadata',
+      'inventory',
+      'pull',
+      '--store',
+      etcd.url,
+      '--store-prefix',
+      prefix,
+      '--store-ca',
+      etcd.tls!.ca,
+      '--json',
+    ])
     assert.equal(r.code, 3, r.stderr)
     const e = jsonError(r.stdout)
     assert.equal(e.code, 'NETOPS_METADATA_STORE_UNREACHABLE')
@@ -162,7 +184,8 @@ describe('etcd with authentication on', {skip}, () => {
     const debug = await runCli(['metadata', 'inventory', 'pull', ...store], {env: {...as('netops', WRONG).env, NETOPS_DEBUG: '1'}})
     assert.equal(debug.code, 7, debug.stderr)
     for (const r of [human, json, debug])
-      for (const secret of [WRONG, PASSWORD]) assert.ok(!(r.stdout + r.stderr).includes(secret), `${secret} printed:\n${r.stdout}${r.stderr}`)
+      for (const secret of [WRONG, PASSWORD])
+        assert.ok(!(r.stdout + r.stderr).includes(secret), `${secret} printed:\n${r.stdout}${r.stderr}`)
   })
 
   test('a user without permission on the prefix: exit 7 with the grant-permission hint', async () => {
