@@ -59,8 +59,11 @@ export interface EtcdTlsFiles {
   /** A client certificate (CN netops-test-client, not an etcd user name) and its key. */
   clientCert: string
   clientKey: string
-  /** Another CA, which signed nothing the cluster presents (a wrong --store-ca). */
+  /** Another CA, which signed nothing the cluster presents or trusts (a wrong --store-ca). */
   otherCa: string
+  /** A client certificate signed by otherCa (one the cluster refuses) and its key. */
+  otherClientCert: string
+  otherClientKey: string
 }
 
 export interface EtcdAuthUser {
@@ -185,6 +188,7 @@ export function makeTestPki(dir: string): EtcdTlsFiles {
   // etcd's gRPC gateway dials its own client port with the server certificate: clientAuth too
   makeCert(dir, 'ca', 'server', '127.0.0.1', ['subjectAltName=IP:127.0.0.1', 'extendedKeyUsage=serverAuth,clientAuth'])
   makeCert(dir, 'ca', 'client', 'netops-test-client', ['extendedKeyUsage=clientAuth'])
+  makeCert(dir, 'other-ca', 'other-client', 'netops-test-client', ['extendedKeyUsage=clientAuth'])
   const p = (f: string) => join(dir, f)
   return {
     ca: p('ca.crt'),
@@ -193,6 +197,8 @@ export function makeTestPki(dir: string): EtcdTlsFiles {
     clientCert: p('client.crt'),
     clientKey: p('client.key'),
     otherCa: p('other-ca.crt'),
+    otherClientCert: p('other-client.crt'),
+    otherClientKey: p('other-client.key'),
   }
 }
 

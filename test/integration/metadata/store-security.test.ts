@@ -131,6 +131,27 @@ describe('etcd over TLS (client certificates required)', {skip}, () => {
     assert.match(e.message, new RegExp(`^cannot reach the etcd store at ${etcd.url}: it requires a TLS client certificate$`))
     assert.match(e.suggestions.join('\n'), /--store-cert and --store-key/)
   })
+
+  test('a client certificate from a CA the cluster does not trust: exit 3, the certificate was refused', async () => {
+    const t = etcd.tls!
+    const args = [
+      '--store',
+      etcd.url,
+      '--store-prefix',
+      prefix,
+      '--store-ca',
+      t.ca,
+      '--store-cert',
+      t.otherClientCert,
+      '--store-key',
+      t.otherClientKey,
+    ]
+    const r = await runCli(['metadata', 'inventory', 'pull', ...args, '--json'])
+    assert.equal(r.code, 3, r.stderr)
+    const e = jsonError(r.stdout)
+    assert.equal(e.code, 'NETOPS_METADATA_STORE_UNREACHABLE')
+    assert.equal(e.message, `cannot reach the etcd store at ${etcd.url}: it refused the TLS client certificate (--store-cert)`)
+  })
 })
 
 describe('etcd with authentication on', {skip}, () => {
