@@ -48,6 +48,8 @@ export interface EtcdClusterOptions {
    * openssl in the cluster's dir. Peer traffic stays plain (loopback).
    */
   tls?: boolean
+  /** etcd --auth-token-ttl: seconds an idle simple token lives once authentication is on (etcd's default 300). */
+  authTokenTtl?: number
 }
 
 /** PEM files (paths) of a TLS cluster. */
@@ -257,6 +259,7 @@ export async function startEtcdCluster(options: number | EtcdClusterOptions = 3)
         // fast elections: a killed leader is replaced within about a second
         '--heartbeat-interval=50',
         '--election-timeout=500',
+        ...(o.authTokenTtl === undefined ? [] : [`--auth-token-ttl=${o.authTokenTtl}`]),
         '--logger=zap',
         '--log-level=warn',
       ],

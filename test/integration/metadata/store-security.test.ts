@@ -7,6 +7,7 @@ import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {stringify} from 'yaml'
 import {etcdSkip, startEtcdCluster, type EtcdCluster} from '../../helpers/etcd.js'
 import {httpGet, tempDir} from '../../helpers/metadata.js'
@@ -168,7 +169,8 @@ describe('etcd with authentication on', {skip}, () => {
 
   before(async () => {
     ensureBuilt()
-    etcd = await startEtcdCluster({members: 1})
+    // tokens that expire while a replica runs: it must log in again by itself
+    etcd = await startEtcdCluster({members: 1, authTokenTtl: 2})
     await etcd.enableAuth({
       rootPassword: 'r00t-pw',
       users: [
@@ -192,6 +194,45 @@ describe('etcd with authentication on', {skip}, () => {
     assert.equal(pull.code, 0, pull.stderr)
     assert.equal((JSON.parse(pull.stdout) as {generation: number}).generation, 1)
     for (const r of [push, pull]) assert.ok(!(r.stdout + r.stderr).includes(PASSWORD), 'the password is never printed')
+  })
+
+  test('serve --store with credentials: follows pushes and shows in status after its token expired', async () => {
+    const s = await startServe(
+      [
+        ...store,
+        ...['--replica-name', 'auth-1', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--cloudstack-password-port', 'off'],
+      ],
+      {NETOPS_METADATA_STORE_USER: 'netops', NETOPS_METADATA_STORE_PASSWORD: PASSWORD},
+    )
+    const health = async () =>
+      JSON.parse((await httpGet(`${s.admin!}/healthz`)).body) as {status: string; store: {state: string; generation: number}}
+    try {
+      assert.equal((await health()).store.state, 'connected', s.stderr())
+      await sleep(4000) // past --auth-token-ttl
+      const v2 = tmp.write('v2.yaml', inventory('auth2'))
+      const push = await runCli(['metadata', 'inventory', 'push', ...store, '--inventory', v2], as('netops', PASSWORD))
+      assert.equal(push.code, 0, push.stderr)
+      const deadline = Date.now() + 15_000
+      while ((await health()).store.generation !== 2) {
+        assert.ok(Date.now() < deadline, `generation 2 not served: ${JSON.stringify(await health())}\n${s.stderr()}`)
+        await sleep(100)
+      }
+      assert.equal((await health()).status, 'ok', s.stderr())
+      assert.equal((await httpGet(`${s.url}/latest/meta-data/hostname`, {from: '127.4.0.1'})).body, 'vm-a-auth2')
+      await sleep(3000)
+      const status = await runCli(['metadata', 'status', ...store, '--json'], as('netops', PASSWORD))
+      assert.equal(status.code, 0, status.stderr)
+      const view = JSON.parse(status.stdout) as {generation: number; replicas: Array<{name: string}>}
+      assert.equal(view.generation, 2)
+      assert.deepEqual(
+        view.replicas.map((r) => r.name),
+        ['auth-1'],
+        'its presence lease is still kept alive',
+      )
+      assert.ok(!s.stderr().includes(PASSWORD))
+    } finally {
+      assert.equal(await s.stop(), 0, s.stderr())
+    }
   })
 
   test('a wrong password: exit 7 NETOPS_METADATA_STORE_AUTH, and the password appears nowhere', async () => {
