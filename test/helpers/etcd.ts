@@ -26,15 +26,19 @@ export const ETCD_BINARY = '/usr/bin/etcd'
 export const OPENSSL_BINARY = '/usr/bin/openssl'
 
 /** Why a private etcd cannot run here, or undefined. */
-export function etcdMissingReason(): string | undefined {
+export function etcdMissingReason(o: {tls?: boolean} = {}): string | undefined {
   if (!existsSync(ETCD_BINARY))
     return `etcd is not installed (missing ${ETCD_BINARY}); run scripts/install-test-deps.sh (apt package etcd-server)`
+  if (o.tls && !existsSync(OPENSSL_BINARY)) return `openssl is not installed (missing ${OPENSSL_BINARY}; apt package openssl)`
   return undefined
 }
 
-/** For `test(name, {skip: etcdSkip()}, fn)`: false when usable, else the reason. Throws under CI=true. */
-export function etcdSkip(): string | false {
-  const reason = etcdMissingReason()
+/**
+ * For `test(name, {skip: etcdSkip()}, fn)`: false when usable, else the reason. Throws under CI=true.
+ * `tls`: the cluster will be started with `tls: true` (openssl makes its certificates).
+ */
+export function etcdSkip(o: {tls?: boolean} = {}): string | false {
+  const reason = etcdMissingReason(o)
   if (reason === undefined) return false
   if (process.env['CI'] === 'true') throw new Error(`CI=true and the etcd tests cannot run: ${reason}`)
   return `skipped: ${reason}`
@@ -183,8 +187,7 @@ function makeCert(dir: string, ca: string, name: string, cn: string, extensions:
 }
 
 /** A throwaway PKI in `dir`: a CA, a server certificate for 127.0.0.1, a client certificate, and an unrelated CA. */
-export function makeTestPki(dir: string): EtcdTlsFiles {
-  if (!existsSync(OPENSSL_BINARY)) throw new Error(`openssl is not installed (missing ${OPENSSL_BINARY}): apt package openssl`)
+function makeTestPki(dir: string): EtcdTlsFiles {
   makeCa(dir, 'ca')
   makeCa(dir, 'other-ca')
   // etcd's gRPC gateway dials its own client port with the server certificate: clientAuth too
@@ -207,7 +210,7 @@ export function makeTestPki(dir: string): EtcdTlsFiles {
 export async function startEtcdCluster(options: number | EtcdClusterOptions = 3): Promise<EtcdCluster> {
   const o = typeof options === 'number' ? {members: options} : options
   const size = o.members ?? 3
-  const reason = etcdMissingReason()
+  const reason = etcdMissingReason(o)
   if (reason !== undefined) throw new Error(reason)
   installExitHook()
   const dir = mkdtempSync(join(tmpdir(), 'netops-etcd-'))

@@ -14,8 +14,6 @@ import {httpGet, tempDir} from '../../helpers/metadata.js'
 import {runCli} from '../../helpers/cli.js'
 import {ensureBuilt, startServe} from '../../helpers/metadata-serve.js'
 
-const skip = etcdSkip()
-
 interface JsonError {
   error: {code: string; message: string; exitCode: number; suggestions: string[]}
 }
@@ -30,7 +28,7 @@ const inventory = (tag: string) =>
 
 const jsonError = (stdout: string) => (JSON.parse(stdout) as JsonError).error
 
-describe('etcd over TLS (client certificates required)', {skip}, () => {
+describe('etcd over TLS (client certificates required)', {skip: etcdSkip({tls: true})}, () => {
   let etcd: EtcdCluster
   const tmp = tempDir('netops-store-tls-')
   const prefix = '/tls/'
@@ -155,7 +153,7 @@ describe('etcd over TLS (client certificates required)', {skip}, () => {
   })
 })
 
-describe('etcd with authentication on', {skip}, () => {
+describe('etcd with authentication on', {skip: etcdSkip()}, () => {
   let etcd: EtcdCluster
   const tmp = tempDir('netops-store-auth-')
   const prefix = '/auth/'
