@@ -16,6 +16,7 @@ APT_PACKAGES=(
   python3-jsonschema python3-netifaces python3-oauthlib python3-serial wget           # own client code
   debootstrap                     # the full-boot test's Debian 12 root (scripts/debootstrap-root.sh)
   etcd-server                     # a real 3-member etcd cluster for the inventory store tests (/usr/bin/etcd)
+  openssl                         # throwaway CA and certificates for the etcd TLS tests (store-security)
 )
 
 missing=()
