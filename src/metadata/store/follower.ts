@@ -7,9 +7,10 @@
  *   watch `current` from (last revision seen + 1) on a watch stream of its own
  *     → a change: read the new generation at the event's revision, check it, apply it (one synchronous
  *       swap: the caller's MemoryStore.replace), log it as a reload with trigger "store"
- *     → the stream fails (every member down, the member we were on died): state "unreachable", keep
- *       serving, wait (backoff 250 ms doubling to 5 s, jittered), watch again from the same revision:
- *       etcd replays what changed meanwhile
+ *     → the stream fails (the member we were on died): the other members are tried at once
+ *     → it keeps failing for `unreachableAfterMs` (every member down, no majority): state "unreachable"
+ *       since the first failure; keep serving, wait (backoff 250 ms doubling to 5 s, jittered), watch again
+ *       from the same revision: etcd replays what changed meanwhile
  *     → etcd answers that the revision was compacted: read `current` again (a full reload), watch from there
  *
  * We do not use etcd3's Watcher: it resumes on its own, from the revision of its last response header (a
@@ -52,6 +53,11 @@ export interface StoreFollowerOptions {
   now?: () => number
   random?: () => number
   backoff?: BackoffOptions
+  /**
+   * How long the store may fail before the replica calls it unreachable (default 3000 ms): a member that
+   * dies, an election, a busy host make watches fail for a moment while the cluster still has a majority.
+   */
+  unreachableAfterMs?: number
 }
 
 /** The `store` part of /healthz. */
@@ -221,6 +227,9 @@ export class StoreFollower {
      * that lived a while (a member that accepts watches and drops them at once does not loop without pause).
      */
     let quick = this.o.store.conn.o.url.endpoints.length
+    /** When the store started failing (epoch ms; undefined while a watch works). */
+    let failingSince: number | undefined
+    const grace = this.o.unreachableAfterMs ?? 3000
     while (!this.closed) {
       let ended: unknown
       let created = false
@@ -242,7 +251,10 @@ export class StoreFollower {
         this.resync = true
         continue
       }
-      if (created) failures = 0
+      if (created) {
+        failures = 0
+        failingSince = undefined
+      }
       if (created && lived >= 1000) quick = this.o.store.conn.o.url.endpoints.length
       if (transient(ended) && quick > 0 && this.s.state === 'connected') {
         quick--
@@ -250,15 +262,17 @@ export class StoreFollower {
       }
       quick = 0
       failures++
+      failingSince ??= this.now()
       // bad data in the store was refused (and logged): the store itself is reachable
-      if (!(ended instanceof StoreDataError)) this.lost(ended)
+      if (!(ended instanceof StoreDataError) && (this.s.state !== 'connected' || this.now() - failingSince >= grace))
+        this.lost(ended, failingSince)
       await this.sleep(backoffDelay(failures, (this.o.random ?? Math.random)(), this.o.backoff ?? DEFAULT_BACKOFF))
     }
   }
 
-  private lost(err: unknown): void {
+  private lost(err: unknown, since: number): void {
     const was = this.s.state
-    this.event({type: 'unreachable', at: this.now()})
+    this.event({type: 'unreachable', at: since})
     if (was === 'connected') {
       const served = this.s.generation === null ? 'nothing published yet' : `still serving generation ${this.s.generation}`
       this.o.note?.(`store: ${(err as Error).message}; ${served}; reconnecting`)
