@@ -13,7 +13,7 @@ export const REPORT_PATH = '/report'
 const MAX_CALLBACK_BODY = 64 * 1024
 
 /** The longest a VM-sent text is kept (in characters), per field of a webhook event. */
-export const VM_TEXT_LIMITS = {name: 200, event_type: 20, result: 20} as const
+const VM_TEXT_LIMITS = {name: 200, event_type: 20, result: 20} as const
 
 /**
  * ESC sequences (CSI `ESC [ … final`, OSC/DCS/APC/PM/SOS `ESC ] … BEL|ESC \\`, two-byte `ESC x`), their
