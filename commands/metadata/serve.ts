@@ -80,7 +80,6 @@ is down.`
     'trust-proxy': trustProxyFlag({description: 'CIDR of a proxy whose X-Forwarded-For is honoured (repeatable)'}),
     'trust-proxy-overlap-ok': Flags.boolean({
       default: false,
-      dependsOn: ['trust-proxy'],
       description:
         "allow a --trust-proxy CIDR that covers a VM's own address (refused otherwise, at start and at reload: that VM's X-Forwarded-For would be believed)",
     }),
