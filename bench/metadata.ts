@@ -524,7 +524,7 @@ function wrkData(dir: string): WrkData {
 
 async function throughput(dir: string, {file, files}: WrkData): Promise<ThroughputResult> {
   const t0 = performance.now()
-  const s = await startServe(file, ['--trust-proxy', '127.0.0.0/8'])
+  const s = await startServe(file, ['--trust-proxy', '127.0.0.0/8', '--trust-proxy-overlap-ok'])
   const startupSeconds = (performance.now() - t0) / 1000
   const warmSeconds = await waitWarm(s)
   let netops: ThroughputResult['netops']
@@ -581,7 +581,11 @@ async function newConnectionRun(url: string, pids: () => number[] = () => []): P
 async function newConnections(dir: string, {file}: WrkData): Promise<NewConnectionsResult> {
   // CPU per request is counted for single processes only (a worker's CPU is not in its primary's /proc stat)
   const pair = async (workers: number, cores: number | string): Promise<{netops: ConnRun; nginx: ConnRun}> => {
-    const s = await startServe(file, ['--trust-proxy', '127.0.0.0/8', ...(workers > 1 ? ['--workers', String(workers)] : [])], cores)
+    const s = await startServe(
+      file,
+      ['--trust-proxy', '127.0.0.0/8', '--trust-proxy-overlap-ok', ...(workers > 1 ? ['--workers', String(workers)] : [])],
+      cores,
+    )
     let netops: ConnRun
     try {
       await waitWarm(s)

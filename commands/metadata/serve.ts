@@ -78,6 +78,11 @@ is down.`
     listen: listenFlag({default: '0.0.0.0:8807', description: 'HOST:PORT to listen on (PORT 0 = any free port)'}),
     namespace: namespaceFlag({description: 'also serve /NAME/latest/meta_data.json and /NAME/latest/user_data'}),
     'trust-proxy': trustProxyFlag({description: 'CIDR of a proxy whose X-Forwarded-For is honoured (repeatable)'}),
+    'trust-proxy-overlap-ok': Flags.boolean({
+      default: false,
+      description:
+        "allow a --trust-proxy CIDR that covers a VM's own address (refused otherwise, at start and at reload: that VM's X-Forwarded-For would be believed)",
+    }),
     'proxy-shared-secret': Flags.string({
       env: 'NETOPS_METADATA_PROXY_SECRET',
       noCacheDefault: true,
@@ -195,6 +200,7 @@ is down.`
       host: where.host,
       port: where.port,
       trustProxy,
+      ...(flags['trust-proxy-overlap-ok'] ? {trustProxyOverlapOk: true} : {}),
       ...(secret ? {proxySharedSecret: secret} : {}),
       imdsv2: flags.imdsv2,
       ...(ns ? {namespace: ns} : {}),

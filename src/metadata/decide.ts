@@ -175,8 +175,14 @@ function answerFor(req: RequestHead, method: string, path: string, who: Requeste
   return checkToken(req, doc, instance.ip, c)
 }
 
-/** IMDSv2: PUT /latest/api/token with a TTL header issues a token bound to the VM's address. */
+/**
+ * IMDSv2: PUT /latest/api/token with a TTL header issues a token bound to the VM's address. One that
+ * carries X-Forwarded-For went through a proxy: refused (403), as AWS does, so a proxy or an SSRF in
+ * the VM cannot fetch a token.
+ */
 function issueToken(req: RequestHead, ip: string, c: DecideContext): Outcome {
+  if (req.headers['x-forwarded-for'] !== undefined)
+    return {answer: ANSWERS.forbidden, flavor: 'imdsv2-token', reason: 'IMDSv2 token PUT with X-Forwarded-For'}
   const ttl = parseTtl(req.headers[TOKEN_TTL_HEADER])
   if (ttl === undefined) return {answer: ANSWERS.ttl, flavor: 'imdsv2-token'}
   const token = c.tokens.issue(ip, ttl, c.clock())

@@ -2,6 +2,7 @@ import {createHmac, timingSafeEqual} from 'node:crypto'
 import type {IncomingHttpHeaders} from 'node:http'
 import type {Store} from './store.js'
 import type {Instance} from './types.js'
+import {UsageError} from '../errors.js'
 import {CidrSet, normalizeIp} from './ip.js'
 
 /**
@@ -128,4 +129,41 @@ export function createResolver(options: ResolverOptions = {}): Resolver {
       return {peer, ip, via, instance}
     },
   }
+}
+
+/** A --trust-proxy entry that covers a VM's own address, and the first such VM. */
+export interface TrustProxyOverlap {
+  cidr: string
+  instance: {id: string; ip: string}
+}
+
+/** The first --trust-proxy entry (in the order given) covering an instance's address, or undefined. */
+export function trustProxyOverlap(trustProxy: readonly string[], instances: readonly Instance[]): TrustProxyOverlap | undefined {
+  for (const cidr of trustProxy) {
+    const one = new CidrSet([cidr])
+    const hit = instances.find((i) => one.has(i.ip))
+    if (hit) return {cidr, instance: {id: hit.id, ip: hit.ip}}
+  }
+  return undefined
+}
+
+/**
+ * Refuse a --trust-proxy that covers a VM's own address (then that VM's X-Forwarded-For is believed and it
+ * can claim to be any other VM), unless the operator said it is meant (`overlapOk`: --trust-proxy-overlap-ok).
+ * Checked at start and at every reload (a refused reload keeps the inventory served now).
+ */
+export function checkTrustProxyOverlap(trustProxy: readonly string[], instances: readonly Instance[], overlapOk: boolean): void {
+  if (overlapOk || trustProxy.length === 0) return
+  const o = trustProxyOverlap(trustProxy, instances)
+  if (o === undefined) return
+  throw new UsageError(
+    `--trust-proxy ${o.cidr} covers the address of instance ${o.instance.id} (${o.instance.ip}): its X-Forwarded-For would be believed, so it could claim to be any other VM`,
+    {
+      suggestions: [
+        'give --trust-proxy only the proxy addresses, e.g. --trust-proxy 10.0.0.1',
+        'if a VM of the inventory really is the proxy, add --trust-proxy-overlap-ok',
+      ],
+      details: {trustProxy: o.cidr, instance: o.instance.id, ip: o.instance.ip},
+    },
+  )
 }

@@ -1,6 +1,6 @@
 import {readFile, readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document, type Node as YamlNode, type Scalar} from 'yaml'
+import {isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, visit, type Document, type Node as YamlNode, type Scalar} from 'yaml'
 import {InventoryError} from '../errors.js'
 import {assembleUserData} from './mime.js'
 import {ipFamily, normalizeIp, parseCidr} from './ip.js'
@@ -33,9 +33,27 @@ export interface LoadedInventory {
 
 const DEFAULT_AVAILABILITY_ZONE = 'nova'
 
+/**
+ * Bounds on what an inventory may hold (each stated in the error or warning that enforces it):
+ * - alias expansion: yaml's `maxAliasCount` (an alias bomb — nested `*a` of `*a` — is an inventory error,
+ *   not an out-of-memory or an internal error);
+ * - an inventory file's size;
+ * - a VM's user-data / vendor-data (error), and user-data over the EC2 limit (warning: EC2 and many
+ *   images refuse more than 16 KiB; OpenStack and NoCloud take it).
+ */
+export const INVENTORY_LIMITS = {
+  maxAliasCount: 100,
+  maxFileBytes: 64 * 1024 * 1024,
+  maxUserDataBytes: 1024 * 1024,
+  warnUserDataBytes: 16 * 1024,
+} as const
+
+const KIB = (n: number) => (n >= 1024 * 1024 ? `${n / (1024 * 1024)} MiB` : `${n / 1024} KiB`)
+
 const TOP_KEYS = ['profiles', 'instances'] as const
 const PROFILE_KEYS = [
   'user_data',
+  'user_data_base64',
   'vendor_data',
   'meta_data',
   'interfaces',
@@ -110,7 +128,11 @@ function entries(loc: Located): Array<[string, Located, Located]> {
 function js(loc: Located): unknown {
   const n = loc.node as {toJSON?: () => unknown} | null
   if (n === null) return null
-  return isScalar(n) ? n.value : (n as unknown as {toJS(doc: Document): unknown}).toJS(loc.doc)
+  return isScalar(n)
+    ? n.value
+    : (n as unknown as {toJS(doc: Document, o: {maxAliasCount: number}): unknown}).toJS(loc.doc, {
+        maxAliasCount: INVENTORY_LIMITS.maxAliasCount,
+      })
 }
 
 /** A YAML value in a message: scalars as written, a list or a map as JSON (never [object Object]), nothing as ''. */
@@ -211,6 +233,10 @@ function scalarOffset(loc: Located, index: number): number {
 export interface RawDoc {
   file: string
   text: string
+  /** The file was not UTF-8: where (an offset in `text`) its first invalid byte is. */
+  notUtf8At?: number
+  /** The file is over maxFileBytes: its size (`text` is then empty). */
+  oversizeBytes?: number
 }
 
 /** A profile or an instance as written: its fields, each with its location, and where it is. */
@@ -253,10 +279,29 @@ export function parseInventory(docs: readonly RawDoc[]): LoadedInventory {
 }
 
 /** One file's YAML, its root a mapping; undefined (with the issue or warning recorded) otherwise. */
-function parseYaml(c: Collector, {file, text}: RawDoc): Located | undefined {
+function parseYaml(c: Collector, {file, text, notUtf8At, oversizeBytes}: RawDoc): Located | undefined {
+  if (oversizeBytes !== undefined) {
+    c.issues.push({
+      file,
+      line: 1,
+      column: 1,
+      message: `the file is ${oversizeBytes} bytes: an inventory file may be at most ${KIB(INVENTORY_LIMITS.maxFileBytes)}`,
+      hint: 'split it: --inventory takes a directory of *.yaml files',
+    })
+    return undefined
+  }
   const lc = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lc, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false})
   const root: Located = {node: doc.contents, file, lc, text, doc}
+  if (notUtf8At !== undefined) {
+    c.error(
+      root,
+      'bytes that are not UTF-8: an inventory is UTF-8 text',
+      'give binary user-data as user_data_base64: (e.g. base64 -w0 user-data.gz), or convert the file with iconv -t UTF-8',
+      notUtf8At,
+    )
+    return undefined
+  }
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const p = e.linePos?.[0] ?? lc.linePos(e.pos[0])
@@ -264,6 +309,7 @@ function parseYaml(c: Collector, {file, text}: RawDoc): Located | undefined {
     }
     return undefined
   }
+  if (!aliasesWithinBounds(c, root)) return undefined
   if (root.node === null) {
     c.warnings.push({file, line: 1, column: 1, message: 'empty inventory file'})
     return undefined
@@ -273,6 +319,29 @@ function parseYaml(c: Collector, {file, text}: RawDoc): Located | undefined {
     return undefined
   }
   return root
+}
+
+/** An alias bomb (aliases expanding to more than maxAliasCount nodes) is an issue at its first alias, not a crash. */
+function aliasesWithinBounds(c: Collector, root: Located): boolean {
+  try {
+    root.doc.toJS({maxAliasCount: INVENTORY_LIMITS.maxAliasCount})
+    return true
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err // yaml's "excessive alias count"
+    let first: YamlNode | undefined
+    visit(root.doc, {
+      Alias(_key, node) {
+        first = node
+        return visit.BREAK
+      },
+    })
+    c.error(
+      child(root, first),
+      `YAML: aliases expand to too many nodes (an alias bomb?): at most ${INVENTORY_LIMITS.maxAliasCount} alias expansions per file`,
+      'use fewer nested aliases, or a profile (profiles: + profile:) for what VMs share',
+    )
+    return false
+  }
 }
 
 /** The top-level keys of one file: its profiles and instances join the ones already collected. */
@@ -397,8 +466,8 @@ class InstanceBuilder {
       profile: profileName ?? '',
       availability_zone: az,
     }
-    const userData = this.render(d, 'user_data', vars)
-    const vendorData = this.render(d, 'vendor_data', vars)
+    const {userData, binary} = this.userData(d, vars)
+    const vendorData = this.bounded(d, 'vendor_data', this.render(d, 'vendor_data', vars))
     const where = this.c.at(loc)
     return {
       id,
@@ -410,6 +479,7 @@ class InstanceBuilder {
       availabilityZone: az ?? DEFAULT_AVAILABILITY_ZONE,
       publicKeys: keys,
       ...(userData === undefined ? {} : {userData}),
+      ...(binary ? {userDataBinary: true as const} : {}),
       ...(vendorData === undefined ? {} : {vendorData}),
       meta,
       interfaces,
@@ -597,13 +667,91 @@ class InstanceBuilder {
     return m
   }
 
+  /**
+   * user_data (a template) or user_data_base64 (bytes, served exactly): the instance's beats its profile's;
+   * both on one record is an error. Bounded: over maxUserDataBytes an error, over warnUserDataBytes a warning.
+   */
+  private userData(d: Draft, vars: Record<string, unknown>): {userData?: string; binary?: true} {
+    const source = (f: Fields | undefined): {text?: Located; base64?: Located} | undefined => {
+      const text = f?.get('user_data')
+      const base64 = f?.get('user_data_base64')
+      if (text && base64)
+        this.once(
+          base64,
+          'give either user_data or user_data_base64, not both',
+          'user_data_base64 is for bytes that are not UTF-8 text (a gzip, …)',
+        )
+      return text || base64 ? {...(text ? {text} : {}), ...(base64 ? {base64} : {})} : undefined
+    }
+    const own = source(d.fields)
+    const chosen = own ?? source(d.profile?.fields)
+    if (chosen?.base64 && !chosen.text) return this.base64UserData(d, chosen.base64)
+    const text = this.bounded(d, 'user_data', chosen?.text ? this.render(d, 'user_data', vars, chosen.text) : undefined)
+    return text === undefined ? {} : {userData: text}
+  }
+
+  /** user_data_base64: base64 of the exact bytes; text when they are UTF-8, else kept as bytes (binary). */
+  private base64UserData(d: Draft, l: Located): {userData?: string; binary?: true} {
+    const v = js(l)
+    const clean = typeof v === 'string' ? v.replace(/\s+/g, '') : undefined
+    if (clean === undefined || clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) {
+      this.once(
+        l,
+        'user_data_base64 must be base64 (RFC 4648, whitespace and line breaks allowed)',
+        'e.g. user_data_base64: H4sIAAAAAAAAA…  (base64 -w0 user-data.gz)',
+      )
+      return {}
+    }
+    const bytes = Buffer.from(clean, 'base64')
+    this.checkSize(d, 'user_data_base64', l, bytes.length)
+    try {
+      return {userData: new TextDecoder('utf-8', {fatal: true}).decode(bytes)}
+    } catch {
+      return {userData: bytes.toString('latin1'), binary: true}
+    }
+  }
+
+  /** A rendered user_data / vendor_data checked against the size bounds (at the field's location). */
+  private bounded(d: Draft, what: 'user_data' | 'vendor_data', value: string | undefined): string | undefined {
+    const l = d.pick(what)
+    if (value !== undefined && l) this.checkSize(d, what, l, Buffer.byteLength(value))
+    return value
+  }
+
+  private checkSize(d: Draft, what: string, l: Located, bytes: number): void {
+    const {maxUserDataBytes: max, warnUserDataBytes: warn} = INVENTORY_LIMITS
+    if (bytes > max)
+      this.once(
+        l,
+        `${what} of \`${d.id}\` is ${bytes} bytes: at most ${KIB(max)} is served`,
+        'fetch a larger payload from the user-data (#include URL, a script that downloads it)',
+      )
+    else if (bytes > warn && what !== 'vendor_data') {
+      const key = `warn|${JSON.stringify(this.c.at(l))}`
+      if (this.templateErrorsSeen.has(key)) return
+      this.templateErrorsSeen.add(key)
+      this.c.warn(
+        l,
+        `${what} of \`${d.id}\` is ${bytes} bytes: over ${KIB(warn)}, the EC2 limit (EC2 images may refuse it; OpenStack and NoCloud take it)`,
+      )
+    }
+  }
+
+  /** An error reported once per location (a profile's field is checked for each of its instances). */
+  private once(l: Located, message: string, hint?: string): void {
+    const key = `err|${JSON.stringify(this.c.at(l))}|${message}`
+    if (this.templateErrorsSeen.has(key)) return
+    this.templateErrorsSeen.add(key)
+    this.c.error(l, message, hint)
+  }
+
   /** user_data / vendor_data: each part rendered as a template with the instance's values, then assembled. */
   private render(
     {fields, id, profileName, pick}: Draft,
     what: 'user_data' | 'vendor_data',
     vars: Record<string, unknown>,
+    l = pick(what),
   ): string | undefined {
-    const l = pick(what)
     if (!l) return undefined
     const ps = parts(this.c, l, what)
     if (!ps) return undefined
@@ -937,7 +1085,25 @@ export async function readInventorySource(path: string): Promise<RawDoc[]> {
     throw new InventoryError(`no *.yaml or *.yml files in ${path}`, {
       suggestions: ['put one file per device type or per rack in that directory'],
     })
-  return Promise.all(files.map(async (file) => ({file, text: await readFile(file, 'utf8')})))
+  return Promise.all(files.map(async (file) => rawDoc(file, await readFile(file))))
+}
+
+/** A file's bytes as a RawDoc: its text, and where it stops being UTF-8 or that it is too large. */
+export function rawDoc(file: string, bytes: Buffer): RawDoc {
+  if (bytes.length > INVENTORY_LIMITS.maxFileBytes) return {file, text: '', oversizeBytes: bytes.length}
+  const text = bytes.toString('utf8')
+  const at = firstInvalidUtf8(text, bytes)
+  return at === undefined ? {file, text} : {file, text, notUtf8At: at}
+}
+
+/** The offset in `text` (bytes decoded, bad sequences as U+FFFD) of the first byte that was not UTF-8. */
+function firstInvalidUtf8(text: string, bytes: Buffer): number | undefined {
+  for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) {
+    // before the first bad byte, text and bytes agree: a U+FFFD written as such is EF BF BD there
+    const at = Buffer.byteLength(text.slice(0, i))
+    if (!(bytes[at] === 0xef && bytes[at + 1] === 0xbf && bytes[at + 2] === 0xbd)) return i
+  }
+  return undefined
 }
 
 /** An inventory given as an object (tests, the client harness): validated the same way. */

@@ -6,22 +6,31 @@ import type {FlavorContext} from './types.js'
 
 /**
  * Crawl pinning: a VM keeps the snapshot its crawl started on while it keeps asking (gaps under
- * `idleMs`) for at most `maxMs`, so a crawl never mixes old and new data. Times are monotonic ms.
+ * `idleMs`) for at most `maxMs`, so a crawl never mixes old and new data. A pin belongs to an
+ * (address, instance id) pair: once the newest snapshot gives the address to another instance, or to
+ * none, the pin ends at once (pinning only ever keeps a VM on an older snapshot of itself).
+ * Times are monotonic ms.
  */
 export class CrawlPins<S> {
-  /** A VM's address → the snapshot its current crawl uses. */
-  private readonly pins = new Map<string, {snap: S; first: number; last: number}>()
+  /** A VM's address → the instance it was and the snapshot its current crawl uses. */
+  private readonly pins = new Map<string, {id: string; snap: S; first: number; last: number}>()
 
   constructor(
     private readonly idleMs: number,
     private readonly maxMs: number,
   ) {}
 
-  /** The snapshot this address's request is answered from; `known` = the address is a VM of `current`. */
-  choose(ip: string, known: boolean, current: S, now: number): S {
+  /** The snapshot this address's request is answered from; `id` = the instance `current` gives this address (undefined: none). */
+  choose(ip: string, id: string | undefined, current: S, now: number): S {
     const pin = this.pins.get(ip)
-    if (pin === undefined) {
-      if (known) this.pins.set(ip, {snap: current, first: now, last: now})
+    if (id === undefined) {
+      // the address is no VM (any more): nothing to keep it on
+      if (pin !== undefined) this.pins.delete(ip)
+      return current
+    }
+    if (pin === undefined || pin.id !== id) {
+      // a first request, or the address now belongs to another instance: its crawl starts on the newest
+      this.pins.set(ip, {id, snap: current, first: now, last: now})
       return current
     }
     if (pin.snap === current) {
@@ -34,7 +43,7 @@ export class CrawlPins<S> {
       pin.last = now
       return pin.snap
     }
-    this.pins.set(ip, {snap: current, first: now, last: now})
+    this.pins.set(ip, {id, snap: current, first: now, last: now})
     return current
   }
 
@@ -98,8 +107,11 @@ export class ServedSnapshots {
     const current = this.latest()
     const who = resolver.resolve(req, current.store)
     if (this.pins === undefined) return {who, snap: current}
-    const snap = this.pins.choose(who.ip, who.instance !== undefined, current, performance.now()) // monotonic, not the token clock
-    return snap === current ? {who, snap} : {who: resolver.resolve(req, snap.store), snap}
+    const snap = this.pins.choose(who.ip, who.instance?.id, current, performance.now()) // monotonic, not the token clock
+    if (snap === current) return {who, snap}
+    const then = resolver.resolve(req, snap.store)
+    // the pin is for this instance only: an older snapshot that names someone else at this address is never served
+    return then.instance?.id === who.instance?.id ? {who: then, snap} : {who, snap: current}
   }
 
   /** Render every VM's documents of the newest snapshot in the background, a few ms per turn of the event loop. */

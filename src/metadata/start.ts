@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {createAdminServer} from './admin/server.js'
 import {Metrics} from './admin/metrics.js'
-import {createResolver, type Resolver} from './identity.js'
+import {checkTrustProxyOverlap, createResolver, type Resolver} from './identity.js'
 import {loadInventory, type LoadedInventory} from './inventory.js'
 import {loadInventoryIsolated} from './isolated-load.js'
 import {closeServer, hostPort, listen} from './listen.js'
@@ -43,6 +43,8 @@ export interface StartMetadataServerOptions {
   port?: number
   namespace?: string
   trustProxy?: string[]
+  /** Allow a `trustProxy` entry that covers an instance's own address (refused at start and reload otherwise). */
+  trustProxyOverlapOk?: boolean
   proxySharedSecret?: string
   imdsv2?: 'optional' | 'required'
   /** Also start the CloudStack password server on this port (0 = free port). Default: not started. */
@@ -203,6 +205,8 @@ export async function prepareParts(opts: StartMetadataServerOptions): Promise<Pa
     opts.isolatedLoad && typeof src === 'string' ? loadInventoryIsolated(src) : loadInventory(src)
   const base = phoneHomeBase(opts.phoneHome)
   const prepare = (list: readonly Instance[]): readonly Instance[] => (base === undefined ? list : withProgressVendorData(list, base))
+  // a --trust-proxy covering a VM's own address is refused: at start (throws) and in a reload (refused, the old one kept)
+  const checkOverlap = (list: readonly Instance[]) => checkTrustProxyOverlap(opts.trustProxy ?? [], list, opts.trustProxyOverlapOk === true)
   const metrics = new Metrics()
   const afterStoreApply: Parts['afterStoreApply'] = []
   const store = new MemoryStore() // filled below, before anything serves from it
@@ -211,6 +215,7 @@ export async function prepareParts(opts: StartMetadataServerOptions): Promise<Pa
         opts,
         opts.store,
         (list) => {
+          checkOverlap(list)
           store.replace(prepare(list)) // one synchronous swap, as a file reload
           for (const f of afterStoreApply) f(store.all())
         },
@@ -218,6 +223,7 @@ export async function prepareParts(opts: StartMetadataServerOptions): Promise<Pa
       )
     : undefined
   const inventory = followed?.inventory ?? (isLoaded(source) ? source : (opts.loaded ?? (await load(source!))))
+  checkOverlap(inventory.instances)
   const resolver = createResolver({
     ...(opts.trustProxy ? {trustProxy: opts.trustProxy} : {}),
     ...(opts.proxySharedSecret ? {proxySharedSecret: opts.proxySharedSecret} : {}),
@@ -358,6 +364,7 @@ export function startReloads(
     source: p.path,
     load: p.load,
     apply: (next) => {
+      checkTrustProxyOverlap(opts.trustProxy ?? [], next.instances, opts.trustProxyOverlapOk === true)
       store.replace(p.prepare(next.instances))
       afterApply?.(store.all())
     },

@@ -47,6 +47,11 @@ export interface Instance {
   /** Rendered user-data bytes (multipart already assembled), undefined = none. */
   userData?: string
   /**
+   * `userData` (and `ec2UserData`) hold raw bytes, one character per byte (latin1): user_data_base64 whose
+   * bytes are not UTF-8 text (a gzip, …). Served as exactly those bytes (flavors/common.ts userDataBody).
+   */
+  userDataBinary?: true
+  /**
    * User-data as served on the EC2 / CloudStack paths when it differs from `userData`: cloud-init's
    * Ec2 datasource reads no vendor-data, so `serve --phone-home` puts its part here (see
    * progress/vendor-data.ts).

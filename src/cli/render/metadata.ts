@@ -108,6 +108,19 @@ export function renderServeStartup(s: ServeStartup): string {
   return lines.join('\n')
 }
 
+/**
+ * Text for a terminal: every character that is not printable (C0, DEL, C1, line/paragraph separators,
+ * bidi overrides) shown as an escape (`\x1b`, `\u202e`), so no value can move the cursor, clear the
+ * screen, set the window title or reorder a line.
+ */
+const NON_PRINTABLE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+export function printable(s: string): string {
+  return s.replace(NON_PRINTABLE, (c) => {
+    const n = c.charCodeAt(0)
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`
+  })
+}
+
 /** "1m05s", "850ms", "2h03m". */
 function formatDuration(ms: number | null): string {
   if (ms === null) return '-'
@@ -147,7 +160,7 @@ export function renderStatus(v: AnyStatusView, opts: {now?: number; bar?: boolea
   const fleet = isFleetView(v) ? v : undefined
   if (fleet)
     out.push(
-      `generation ${fleet.generation} in ${fleet.store}; ${fleet.replicas.length} live replica${fleet.replicas.length === 1 ? '' : 's'}${fleet.replicas.length ? ': ' + fleet.replicas.map((r) => `${r.name} (${r.listen})`).join(', ') : ''}`,
+      `generation ${fleet.generation} in ${fleet.store}; ${fleet.replicas.length} live replica${fleet.replicas.length === 1 ? '' : 's'}${fleet.replicas.length ? ': ' + fleet.replicas.map((r) => printable(`${r.name} (${r.listen})`)).join(', ') : ''}`,
     )
   if (v.instances.length === 0) out.push('no VM has asked yet')
   else if (fleet) {
@@ -155,13 +168,13 @@ export function renderStatus(v: AnyStatusView, opts: {now?: number; bar?: boolea
       table(
         ['VM', 'ADDRESS', 'STATE', 'LAST STEP', 'WHEN', 'HOW LONG', 'REPLICA'],
         fleet.instances.map((i) => [
-          i.id,
-          i.ip,
+          printable(i.id),
+          printable(i.ip),
           STATE_COLOR[i.state](i.state),
-          i.lastStep ?? '-',
+          printable(i.lastStep ?? '-'),
           when(i.lastStepAt),
           formatDuration(i.durationMs),
-          i.replicas.join(','),
+          printable(i.replicas.join(',')),
         ]),
       ),
     )
@@ -170,10 +183,10 @@ export function renderStatus(v: AnyStatusView, opts: {now?: number; bar?: boolea
       table(
         ['VM', 'ADDRESS', 'STATE', 'LAST STEP', 'WHEN', 'HOW LONG'],
         v.instances.map((i) => [
-          i.id,
-          i.ip,
+          printable(i.id),
+          printable(i.ip),
           STATE_COLOR[i.state](i.state),
-          i.lastStep ?? '-',
+          printable(i.lastStep ?? '-'),
           when(i.lastStepAt),
           formatDuration(i.durationMs),
         ]),
@@ -186,7 +199,7 @@ export function renderStatus(v: AnyStatusView, opts: {now?: number; bar?: boolea
     out.push(
       table(
         ['VM', 'ADDRESS', 'HOSTNAME'],
-        shown.map((i) => [i.id, i.ip, i.hostname]),
+        shown.map((i) => [printable(i.id), printable(i.ip), printable(i.hostname)]),
       ),
     )
     if (v.neverAsked.length > shown.length) out.push(`… and ${v.neverAsked.length - shown.length} more (--json lists all)`)
@@ -196,7 +209,7 @@ export function renderStatus(v: AnyStatusView, opts: {now?: number; bar?: boolea
     out.push(
       table(
         ['ADDRESS', 'REQUESTS', 'FIRST SEEN', 'LAST SEEN'],
-        v.unknown.slice(0, 50).map((u) => [u.ip, String(u.requests), u.firstSeen, u.lastSeen]),
+        v.unknown.slice(0, 50).map((u) => [printable(u.ip), String(u.requests), printable(u.firstSeen), printable(u.lastSeen)]),
       ),
     )
   }
@@ -221,7 +234,7 @@ export function renderStatusFrame(v: AnyStatusView): string {
 /** --watch when stdout is not a terminal: one line per change since the previous view (nothing when none). */
 export function renderStatusChanges(prev: AnyStatusView | undefined, v: AnyStatusView): string {
   return statusChanges(prev, v)
-    .map((line) => line + '\n')
+    .map((line) => printable(line) + '\n')
     .join('')
 }
 

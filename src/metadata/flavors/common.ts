@@ -1,4 +1,4 @@
-import type {FlavorResponse} from '../types.js'
+import type {FlavorResponse, Instance} from '../types.js'
 
 /** Every document one flavour serves to one VM: request path → response. Absent = 404. */
 export type Documents = Map<string, FlavorResponse>
@@ -12,6 +12,11 @@ const NOT_FOUND: FlavorResponse = Object.freeze({status: 404, contentType: TEXT,
 
 export function ok(body: string | Buffer, contentType = TEXT): FlavorResponse {
   return {status: 200, contentType, body}
+}
+
+/** A VM's user-data as served: its text, or its bytes exactly when it came as binary user_data_base64. */
+export function userDataBody(instance: Pick<Instance, 'userDataBinary'>, userData: string): string | Buffer {
+  return instance.userDataBinary ? Buffer.from(userData, 'latin1') : userData
 }
 
 /** Look a path up in a document set; a miss is a 404, never a 5xx. */

@@ -1,5 +1,5 @@
 import type {FlavorContext, FlavorResponse, Instance} from '../types.js'
-import {json, lookup, ok, OCTETS, type Documents} from './common.js'
+import {json, lookup, ok, OCTETS, userDataBody, type Documents} from './common.js'
 import {openstackMetaData} from './openstack.js'
 
 /**
@@ -17,7 +17,7 @@ export function buildCustom(instance: Instance, ctx: FlavorContext = {}): Docume
   const ns = ctx.namespace
   if (ns === undefined) return docs
   const files = new Map<string, FlavorResponse>([['meta_data.json', json(openstackMetaData(instance, ctx))]])
-  if (instance.userData !== undefined) files.set('user_data', ok(instance.userData, OCTETS))
+  if (instance.userData !== undefined) files.set('user_data', ok(userDataBody(instance, instance.userData), OCTETS))
   const listing = ok([...files.keys()].join('\n'))
   docs.set(`/${ns}`, ok('latest'))
   docs.set(`/${ns}/`, ok('latest'))

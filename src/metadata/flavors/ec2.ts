@@ -1,6 +1,6 @@
 import type {FlavorContext, FlavorResponse, Instance} from '../types.js'
 import {networkV4, networkV6, splitCidr} from '../ip.js'
-import {addTree, dir, JSON_TYPE, lookup, ok, OCTETS, type Dir, type Documents} from './common.js'
+import {addTree, dir, JSON_TYPE, lookup, ok, OCTETS, userDataBody, type Dir, type Documents} from './common.js'
 
 /**
  * EC2 flavour: `/` lists the versions; each version has `meta-data/` and (when there is one)
@@ -88,7 +88,7 @@ export function addVersion(docs: Documents, base: string, meta: Dir, instance: I
   addTree(docs, `${base}/meta-data`, meta)
   addTree(docs, `${base}/dynamic`, dir([['instance-identity', dir([['document', JSON.stringify(identityDocument(instance))]])]]))
   docs.set(`${base}/dynamic/instance-identity/document`, ok(JSON.stringify(identityDocument(instance)), JSON_TYPE))
-  if (hasUserData) docs.set(`${base}/user-data`, ok(userData ?? '', OCTETS))
+  if (hasUserData) docs.set(`${base}/user-data`, ok(userDataBody(instance, userData), OCTETS))
 }
 
 /** Pure flavour function: what `path` answers for this VM (404 when nothing is there). */

@@ -1,7 +1,7 @@
 import {stringify} from 'yaml'
 import type {FlavorContext, FlavorResponse, Instance} from '../types.js'
 import {netmaskV4, splitCidr} from '../ip.js'
-import {lookup, ok, OCTETS, YAML_TYPE, type Documents} from './common.js'
+import {lookup, ok, OCTETS, userDataBody, YAML_TYPE, type Documents} from './common.js'
 
 /**
  * NoCloud flavour at `/nocloud/`: meta-data (YAML with instance-id, local-hostname, public-keys
@@ -85,7 +85,7 @@ export function buildNocloud(instance: Instance, _ctx: FlavorContext = {}): Docu
   const net = networkConfigV2(instance)
   const files: Array<[string, FlavorResponse]> = [
     ['meta-data', ok(stringify(nocloudMetaData(instance), YAML_OPTS), YAML_TYPE)],
-    ['user-data', ok(instance.userData ?? '', OCTETS)],
+    ['user-data', ok(userDataBody(instance, instance.userData ?? ''), OCTETS)],
     ['vendor-data', ok(instance.vendorData ?? '', OCTETS)],
     ['network-config', ok(net === undefined ? '' : stringify(net, YAML_OPTS), YAML_TYPE)],
   ]

@@ -1,6 +1,6 @@
 import type {FlavorContext, FlavorResponse, Instance, InstanceInterface} from '../types.js'
 import {netmaskV4, splitCidr} from '../ip.js'
-import {json, lookup, ok, OCTETS, type Documents} from './common.js'
+import {json, lookup, ok, OCTETS, userDataBody, type Documents} from './common.js'
 
 /**
  * OpenStack flavour: `/openstack` lists the dated versions cloud-init knows (up to 2018-08-27)
@@ -97,7 +97,7 @@ function openstackNetworkData(instance: Instance): Record<string, unknown> | und
 function openstackFiles(instance: Instance, ctx: FlavorContext = {}): Map<string, FlavorResponse> {
   const files = new Map<string, FlavorResponse>()
   files.set('meta_data.json', json(openstackMetaData(instance, ctx)))
-  if (instance.userData !== undefined) files.set('user_data', ok(instance.userData, OCTETS))
+  if (instance.userData !== undefined) files.set('user_data', ok(userDataBody(instance, instance.userData), OCTETS))
   if (instance.vendorData !== undefined) files.set('vendor_data.json', json({'cloud-init': instance.vendorData}))
   if (instance.vendorData !== undefined) files.set('vendor_data2.json', json({netops: {'cloud-init': instance.vendorData}}))
   const net = openstackNetworkData(instance)

@@ -12,6 +12,27 @@ export const PHONE_HOME_PREFIX = '/phone-home/'
 export const REPORT_PATH = '/report'
 const MAX_CALLBACK_BODY = 64 * 1024
 
+/** The longest a VM-sent text is kept (in characters), per field of a webhook event. */
+const VM_TEXT_LIMITS = {name: 200, event_type: 20, result: 20} as const
+
+/**
+ * ESC sequences (CSI `ESC [ … final`, OSC/DCS/APC/PM/SOS `ESC ] … BEL|ESC \\`, two-byte `ESC x`), their
+ * 8-bit C1 forms (CSI 0x9b, OSC 0x9d, …), then any other C0, DEL or C1 character.
+ */
+const ESCAPE_SEQUENCE =
+  /\x1b\[[0-?]*[ -/]*[@-~]?|\x9b[0-?]*[ -/]*[@-~]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[\s\S]?/g
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g
+
+/**
+ * Text a VM sent, made data: ESC sequences and control characters (C0, DEL, C1) removed, then cut to
+ * `max` characters (whole code points). Applied where the text enters, before it is stored or shown.
+ */
+export function vmText(s: string, max: number): string {
+  const clean = s.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '')
+  const chars = Array.from(clean)
+  return chars.length <= max ? clean : chars.slice(0, max).join('')
+}
+
 export type CallbackKind = 'phone-home' | 'report'
 
 export interface CallbackResult {
@@ -126,7 +147,7 @@ export async function handleCallback(
   }
   if (who.instance === undefined) return forged(`${kind} from ${who.ip}, which is no VM of the inventory`)
   const id = who.instance.id
-  if (claimed !== '' && claimed !== id) return forged(`${kind} for ${claimed.slice(0, 64)} from ${who.ip}, the address of ${id}`)
+  if (claimed !== '' && claimed !== id) return forged(`${kind} for ${vmText(claimed, 64)} from ${who.ip}, the address of ${id}`)
   if (kind === 'phone-home' && claimed === '') {
     count('invalid')
     return {status: 404, kind, reason: 'phone-home without an instance id', instance: id}
@@ -139,7 +160,7 @@ export async function handleCallback(
     const form = new URLSearchParams(body)
     const said = form.get('instance_id')
     if (said !== null && said !== 'N/A' && said !== id)
-      return forged(`phone-home body says instance_id ${said.slice(0, 64)}, from the address of ${id}`)
+      return forged(`phone-home body says instance_id ${vmText(said, 64)}, from the address of ${id}`)
     progress.phoneHome(id)
     count('accepted')
     return {status: 200, kind, instance: id}
@@ -149,9 +170,9 @@ export async function handleCallback(
     const v = JSON.parse(body) as Partial<WebhookEvent>
     if (typeof v !== 'object' || v === null || typeof v.name !== 'string' || typeof v.event_type !== 'string') throw new Error('shape')
     event = {
-      name: v.name.slice(0, 200),
-      event_type: v.event_type.slice(0, 20),
-      ...(typeof v.result === 'string' ? {result: v.result.slice(0, 20)} : {}),
+      name: vmText(v.name, VM_TEXT_LIMITS.name),
+      event_type: vmText(v.event_type, VM_TEXT_LIMITS.event_type),
+      ...(typeof v.result === 'string' ? {result: vmText(v.result, VM_TEXT_LIMITS.result)} : {}),
     }
   } catch {
     count('invalid')

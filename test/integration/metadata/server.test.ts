@@ -53,6 +53,15 @@ describe('metadata server over real sockets (source address = identity)', () => 
     assert.equal(viaProxy.body, 'waf-01')
   })
 
+  test('an IMDSv2 token PUT carrying X-Forwarded-For is a 403 (as on AWS), from a VM or through the trusted proxy', async () => {
+    const ttl = {'X-aws-ec2-metadata-token-ttl-seconds': '60'}
+    for (const from of ['127.0.0.23', '127.0.0.2']) {
+      const r = await httpGet(`${s.url}/latest/api/token`, {from, method: 'PUT', headers: {...ttl, 'X-Forwarded-For': '127.0.0.23'}})
+      assert.equal(r.status, 403, `from ${from}`)
+    }
+    assert.equal((await httpGet(`${s.url}/latest/api/token`, {from: '127.0.0.23', method: 'PUT', headers: ttl})).status, 200)
+  })
+
   test('signed X-Instance-ID: good signature serves that VM, bad signature is 403', async () => {
     const good = await httpGet(`${s.url}/openstack/latest/meta_data.json`, {
       from: '127.0.0.97',

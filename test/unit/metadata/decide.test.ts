@@ -75,6 +75,16 @@ test('IMDSv2: a token PUT needs a TTL; a presented token must verify; required t
   assert.equal(decide(head(), 'GET', '/openstack/latest/meta_data.json', known, snap, required).answer.status, 200)
 })
 
+test('IMDSv2: a token PUT carrying X-Forwarded-For is refused (403), as AWS does; the same PUT without it gets a token', () => {
+  const c = context()
+  const ttl = {'x-aws-ec2-metadata-token-ttl-seconds': '60'}
+  for (const xff of ['127.0.0.23', '', '10.0.0.1, 127.0.0.23']) {
+    const d = decide(head({...ttl, 'x-forwarded-for': xff}), 'PUT', '/latest/api/token', known, snap, c)
+    assert.deepEqual([d.answer, d.flavor, d.reason], [ANSWERS.forbidden, 'imdsv2-token', 'IMDSv2 token PUT with X-Forwarded-For'])
+  }
+  assert.equal(decide(head(ttl), 'PUT', '/latest/api/token', known, snap, c).answer.status, 200)
+})
+
 test('a bug while deciding is that request’s 500, not the server’s end', () => {
   const c = context({
     unknownRequester: () => {

@@ -2,7 +2,14 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {createHmac} from 'node:crypto'
 import type {IncomingMessage} from 'node:http'
-import {clientFromForwarded, createResolver, signInstanceId} from '../../../src/metadata/identity.js'
+import {
+  checkTrustProxyOverlap,
+  clientFromForwarded,
+  createResolver,
+  signInstanceId,
+  trustProxyOverlap,
+} from '../../../src/metadata/identity.js'
+import {NetopsError} from '../../../src/errors.js'
 import {CidrSet, normalizeIp} from '../../../src/metadata/ip.js'
 import {normalizeMac, parseListen} from '../../../src/metadata/net.js'
 import {MemoryStore} from '../../../src/metadata/store.js'
@@ -75,4 +82,30 @@ test('address helpers: normalizeIp, normalizeMac, parseListen, CidrSet', () => {
   assert.ok(set.has('10.2.3.4') && set.has('fd12::1') && set.has('::ffff:127.0.0.1'))
   assert.ok(!set.has('127.0.0.2') && !set.has('11.0.0.1'))
   assert.throws(() => new CidrSet(['10.0.0.0/33']), /not an address or CIDR/)
+})
+
+test('a --trust-proxy entry covering an instance address is found (the CIDR and the first such instance); none when only proxies are covered', () => {
+  const vms = sampleInstances() // 127.0.0.23, .24, .25
+  assert.equal(trustProxyOverlap(['127.0.0.2', '10.0.0.0/8'], vms), undefined)
+  assert.deepEqual(trustProxyOverlap(['127.0.0.2', '127.0.0.16/28'], vms), {
+    cidr: '127.0.0.16/28',
+    instance: {id: 'waf-01', ip: '127.0.0.23'},
+  })
+  assert.deepEqual(trustProxyOverlap(['127.0.0.24'], vms), {cidr: '127.0.0.24', instance: {id: 'ips-02', ip: '127.0.0.24'}})
+})
+
+test('an overlapping --trust-proxy is a usage error naming the CIDR and the instance, unless the overlap is allowed', () => {
+  const vms = sampleInstances()
+  assert.throws(
+    () => checkTrustProxyOverlap(['127.0.0.0/8'], vms, false),
+    (err: unknown) =>
+      err instanceof NetopsError &&
+      err.code === 'NETOPS_USAGE' &&
+      err.exitCode === 2 &&
+      /--trust-proxy 127\.0\.0\.0\/8 covers the address of instance waf-01 \(127\.0\.0\.23\)/.test(err.message) &&
+      err.suggestions.some((x) => x.includes('--trust-proxy-overlap-ok')),
+  )
+  checkTrustProxyOverlap(['127.0.0.0/8'], vms, true)
+  checkTrustProxyOverlap([], vms, false)
+  checkTrustProxyOverlap(['127.0.0.2'], vms, false)
 })

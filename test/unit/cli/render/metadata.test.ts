@@ -1,6 +1,6 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {renderStatus, renderStatusChanges, renderStatusFrame, renderWatchSummary} from '../../../../src/cli/render/metadata.js'
+import {printable, renderStatus, renderStatusChanges, renderStatusFrame, renderWatchSummary} from '../../../../src/cli/render/metadata.js'
 import type {FleetStatusView, StatusView} from '../../../../src/metadata/admin/client.js'
 
 const view = (over: Partial<StatusView> = {}): StatusView => ({
@@ -62,4 +62,24 @@ test('status --store: a line with the generation and the live replicas, a REPLIC
   assert.match(text, /^vm-1 +10\.0\.0\.1 +done +phone-home .* 1\.2s +a,b$/m)
   assert.equal(renderStatusChanges(undefined, fleet), '2026-01-01T00:00:00.000Z vm-1 10.0.0.1 done phone-home (1/2 provisioned) on a,b\n')
   assert.doesNotMatch(renderStatus(view()), /REPLICA|generation/)
+})
+
+test('whatever a status view holds, the status page and --watch lines show non-printable characters escaped, never raw', () => {
+  const instances = [
+    {
+      id: 'waf-01',
+      ip: '10.0.0.1',
+      state: 'booting',
+      lastStep: '\x1b[2J\x1b]0;t\x07ALL VMS DONE\u202e',
+      lastStepAt: '2026-01-01T00:00:00.000Z',
+      durationMs: 5,
+      steps: {},
+    },
+  ] as unknown as StatusView['instances']
+  const v = view({instances, summary: {waiting: 1, booting: 1, done: 0, failed: 0}})
+  for (const out of [renderStatus(v), renderStatusChanges(undefined, v)]) {
+    assert.doesNotMatch(out, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/)
+    assert.ok(out.includes('\\x1b[2J\\x1b]0;t\\x07ALL VMS DONE\\u202e'), out)
+  }
+  assert.equal(printable('plain réseau'), 'plain réseau')
 })

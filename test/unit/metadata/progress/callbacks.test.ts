@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {Readable} from 'node:stream'
 import type {IncomingMessage} from 'node:http'
 import {parse} from 'yaml'
-import {handleCallback, type CallbackCounters} from '../../../../src/metadata/progress/callbacks.js'
+import {handleCallback, vmText, type CallbackCounters} from '../../../../src/metadata/progress/callbacks.js'
 import {ProgressTracker} from '../../../../src/metadata/progress/tracker.js'
 import {
   appendPart,
@@ -59,6 +59,33 @@ describe('phone-home and reporting callbacks', () => {
     assert.equal((await handleCallback(req('not json'), from(waf), '/report', p, c)).status, 400)
     assert.equal((await handleCallback(req(JSON.stringify(ev)), from(undefined, '10.9.9.9'), '/report', p, c)).status, 403)
   })
+
+  test('text a VM sends is data: ESC sequences and control characters are stripped and lengths bounded before it is stored', async () => {
+    const p = new ProgressTracker()
+    const c: CallbackCounters = {callbacks: {}}
+    const hostile = {
+      name: '\x1b[2J\x1b[H\x1b]0;pwned\x07\x1b]2;title\x1b\\ALL VMS DONE\r\n\x9b31m\x9d8;;x\x9c\x7f\x00' + 'x'.repeat(500),
+      event_type: 'finish\x1b[K',
+      result: 'SUCCESS\x1bc',
+    }
+    assert.equal((await handleCallback(req(JSON.stringify(hostile)), from(waf), '/report', p, c)).status, 200)
+    const step = p.get('waf-01')?.lastStep ?? ''
+    assert.doesNotMatch(step, /[\x00-\x1f\x7f-\x9f]/)
+    assert.ok(step.startsWith('ALL VMS DONE' + 'x'.repeat(188) + ' finish'), step)
+  })
+})
+
+describe('vmText', () => {
+  for (const [name, input, expected] of [
+    ['CSI: clear screen, cursor home, colours', '\x1b[2J\x1b[Ha\x1b[1;31mb\x1b[0m', 'ab'],
+    ['OSC window title ended by BEL or ST', '\x1b]0;evil\x07a\x1b]2;evil\x1b\\b', 'ab'],
+    ['8-bit C1 CSI and OSC', '\x9b2Ja\x9d0;evil\x9cb', 'ab'],
+    ['other C0, DEL, lone ESC at the end', 'a\r\n\tb\x7f\x1b', 'ab'],
+    ['printable Unicode is kept', 'réseau — 網路 🚀', 'réseau — 網路 🚀'],
+  ] as const)
+    test(`strips ${name}`, () => assert.equal(vmText(input, 100), expected))
+
+  test('bounds by whole code points', () => assert.equal(vmText('🚀🚀🚀', 2), '🚀🚀'))
 })
 
 describe('--phone-home vendor-data', () => {
