@@ -290,13 +290,13 @@ export class ProgressTracker {
   }
 
   /**
-   * Resolves when everything recorded so far is durable: the journal is written (synchronously), or the
-   * sink committed it (store mode). What a callback's 200 acknowledges is committed first.
+   * Resolves when everything recorded so far is durable: written to the journal and fdatasync'd (one
+   * fdatasync shared by every commit of the same few ms: group commit), or committed by the sink (store
+   * mode). What a callback's 200 acknowledges is committed first. Without a data dir: at once.
    */
   commit(): Promise<void> {
     if (this.sink) return this.sink.commit()
-    this.flush()
-    return Promise.resolve()
+    return this.journal ? this.journal.sync() : Promise.resolve()
   }
 
   /** Close the journal and release the data dir (a sink is closed by whoever opened it). */
