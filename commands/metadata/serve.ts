@@ -21,6 +21,7 @@ import {
   exampleInventoryPath,
   formatIssue,
   loadInventoryIsolated,
+  rejectedJournalNote,
   runUntilSignal,
   serveStartup,
   startWithFallbacks,
@@ -214,6 +215,8 @@ is down.`
     })
     const restored = run.started.progress.recovered.records
     if (restored > 0) note(`progress: ${restored} VMs' progress restored from ${replica ? 'the store' : (run.dataDir ?? '')}`)
+    const {rejectedLines, rejectedFile} = run.started.progress.recovered
+    if (rejectedFile !== undefined) note(rejectedJournalNote(rejectedLines, rejectedFile))
     replica?.announce({listen: `${where.host}:${run.started.port}`, generation: run.started.store?.start.generation ?? null})
     const startup = serveStartup(run, {...options, source, builtIn, pid: process.pid})
     if (this.jsonEnabled()) this.logJson(startup)

@@ -133,6 +133,13 @@ function storeStartup(s: NonNullable<RunningMetadataServer['store']>): NonNullab
   return {url: h.url, prefix: h.prefix, replica: h.replica, ...s.start}
 }
 
+/** The startup line for journal lines refused on load: how many, which lines (the first 20), where they went. */
+export function rejectedJournalNote(lines: readonly number[], file: string): string {
+  const shown = lines.slice(0, 20).join(', ') + (lines.length > 20 ? ` and ${lines.length - 20} more` : '')
+  const n = lines.length
+  return `progress: ${n} damaged journal line${n === 1 ? '' : 's'} (line${n === 1 ? '' : 's'} ${shown}) moved to ${file}; the rest was restored`
+}
+
 export interface RunUntilSignalOptions {
   /** How long in-flight requests may take after SIGINT/SIGTERM before every connection is cut. */
   drainMs: number

@@ -12,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs'
 import {UsageError} from '../../errors.js'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 
 /**
  * An append-only JSON-lines journal with compaction: the progress store of `metadata serve`.
@@ -21,8 +21,9 @@ import {dirname, join} from 'node:path'
  * binary is fetched by an install script (npm 11 does not run install scripts unless approved), so a
  * plain `npm ci` on a fresh machine would not give a working store. The journal needs nothing.
  *
- * Layout: `<dir>/progress.jsonl`. Each line is one JSON value. On open the whole file is read
- * (a torn last line from a crash is ignored), then rewritten as a compact snapshot (write to
+ * Layout: `<dir>/progress.jsonl`. Each line is one JSON value. On open the whole file is read and
+ * every line checked (a torn last line from a crash, garbage, a malformed entry: moved to
+ * `<dir>/progress.jsonl.rejected` with its line number and reason), then rewritten as a compact snapshot (write to
  * `.tmp`, fsync, rename, fsync of the directory: atomic and durable). Appends are buffered and written
  * at most every `flushMs` (and on `flush()` / `close()`), without fsync; `compact()` runs again when
  * the journal grows past a bound.
@@ -40,6 +41,13 @@ export interface JournalOptions {
   syncDelayMs?: number
   /** The fdatasync to use (tests). Default node:fs fdatasync. */
   datasync?: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void
+}
+
+/** A journal line refused on load. */
+export interface RejectedLine {
+  line: number
+  reason: string
+  text: string
 }
 
 interface Waiters {
@@ -86,8 +94,10 @@ export class Journal<T> {
   appended = 0
   /** fdatasync calls made (each one acknowledges every `sync()` that shared it). */
   syncs = 0
-  /** Lines that could not be parsed on open (a torn tail after a crash). */
+  /** Lines that could not be used on open (garbage, a torn tail after a crash, a malformed entry). */
   skipped = 0
+  /** Those lines: 1-based line number, why, and the text as it was. */
+  readonly rejected: RejectedLine[] = []
 
   constructor(opts: JournalOptions) {
     mkdirSync(opts.dir, {recursive: true, mode: 0o700})
@@ -97,19 +107,52 @@ export class Journal<T> {
     this.datasync = opts.datasync ?? fdatasync
   }
 
-  /** Every entry in the file, in order. */
-  read(): T[] {
+  /**
+   * Every valid entry in the file, in order. A line that is not JSON (garbage, a torn tail after a crash)
+   * or that `check` refuses is not returned: it is appended to `<file>.rejected` (with its line number and
+   * why) and listed in `rejected`, so the compaction that follows does not lose it.
+   */
+  read(check: (v: unknown) => {ok: true; entry: T} | {ok: false; reason: string}): T[] {
     if (!existsSync(this.path)) return []
     const out: T[] = []
-    for (const line of readFileSync(this.path, 'utf8').split('\n')) {
-      if (line === '') continue
+    const text = readFileSync(this.path, 'utf8')
+    const lines = text.split('\n')
+    lines.forEach((line, i) => {
+      if (line === '') return
+      const torn = i === lines.length - 1 // no newline after it: a write cut short
+      let v: unknown
       try {
-        out.push(JSON.parse(line) as T)
+        v = JSON.parse(line)
       } catch {
-        this.skipped++
+        this.rejected.push({line: i + 1, reason: torn ? 'torn last line (a write cut short)' : 'not JSON', text: line})
+        return
       }
-    }
+      const c = check(v)
+      if (c.ok) out.push(c.entry)
+      else this.rejected.push({line: i + 1, reason: c.reason, text: line})
+    })
+    this.skipped = this.rejected.length
+    if (this.rejected.length > 0) this.keepRejected()
     return out
+  }
+
+  /** Where rejected lines go: beside the journal. */
+  get rejectedPath(): string {
+    return this.path + '.rejected'
+  }
+
+  /** Append the rejected lines to `<file>.rejected` (kept for the operator, fsync'd before the journal is rewritten). */
+  private keepRejected(): void {
+    const at = new Date().toISOString()
+    const file = basename(this.path)
+    const text = this.rejected.map((r) => JSON.stringify({at, file, line: r.line, reason: r.reason, text: r.text}) + '\n').join('')
+    const fd = openSync(this.rejectedPath, 'a', 0o600)
+    try {
+      writeSync(fd, text)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
   }
 
   /** Replace the file with exactly these entries (atomic), then keep appending to it. */

@@ -1,3 +1,4 @@
+import {checkJournalEntry, STEPS, type JournalEntry, type Step} from './journal-entry.js'
 import {Journal, lockDataDir} from './journal.js'
 import type {ProgressSink} from './sink.js'
 
@@ -8,8 +9,7 @@ import type {ProgressSink} from './sink.js'
  * time); webhook events update `lastStep`. State survives a restart through a Journal in `dataDir`,
  * or, in store mode, through a ProgressSink (etcd) given as `sink`.
  */
-const STEPS = ['firstRequest', 'metaData', 'userData', 'vendorData', 'done'] as const
-export type Step = (typeof STEPS)[number]
+export type {Step}
 /** How a step is shown as `lastStep`. */
 const STEP_LABELS: Record<Step, string> = {
   firstRequest: 'first-request',
@@ -71,9 +71,6 @@ export interface UnknownRequester {
   firstSeen: string
   lastSeen: string
 }
-
-type JournalEntry =
-  {t: number; id: string; step: Step} | {t: number; id: string; event: string; type: string; result?: string} | {rec: ProgressRecord}
 
 export interface ProgressTrackerOptions {
   /** Directory of the journal; without it progress lives in memory only. */
@@ -144,8 +141,8 @@ export class ProgressTracker {
   private readonly maxUnknown: number
   /** Callbacks refused because they came from another address than the VM's own. */
   forged = 0
-  /** Entries of the journal that could not be read on open (torn tail). */
-  readonly recovered: {records: number; skippedLines: number}
+  /** What was restored on open; the journal lines refused (garbage, torn tail, malformed) and where they were moved. */
+  readonly recovered: {records: number; skippedLines: number; rejectedLines: number[]; rejectedFile?: string}
 
   constructor(opts: ProgressTrackerOptions = {}) {
     this.clock = opts.clock ?? Date.now
@@ -153,14 +150,20 @@ export class ProgressTracker {
     this.sink = opts.sink
     if (opts.sink !== undefined) {
       for (const rec of opts.sink.restored ?? []) this.records.set(rec.id, structuredClone(rec))
-      this.recovered = {records: this.records.size, skippedLines: 0}
+      this.recovered = {records: this.records.size, skippedLines: 0, rejectedLines: []}
     } else if (opts.dataDir !== undefined) {
       this.unlock = lockDataDir(opts.dataDir)
       this.journal = new Journal<JournalEntry>({dir: opts.dataDir})
-      if (!opts.reset) for (const e of this.journal.read()) this.apply(e)
+      if (!opts.reset) for (const e of this.journal.read(checkJournalEntry)) this.apply(e)
       this.journal.compact(this.snapshotEntries())
-      this.recovered = {records: this.records.size, skippedLines: this.journal.skipped}
-    } else this.recovered = {records: 0, skippedLines: 0}
+      const rejectedLines = this.journal.rejected.map((r) => r.line)
+      this.recovered = {
+        records: this.records.size,
+        skippedLines: rejectedLines.length,
+        rejectedLines,
+        ...(rejectedLines.length > 0 ? {rejectedFile: this.journal.rejectedPath} : {}),
+      }
+    } else this.recovered = {records: 0, skippedLines: 0, rejectedLines: []}
   }
 
   private snapshotEntries(): JournalEntry[] {
