@@ -21,6 +21,8 @@ export type JournalEntry =
   | {t: number; id: string; step: Step}
   | {t: number; id: string; event: string; type: string; result?: string}
   | {rec: JournalRecord & {requests?: number; events?: number}}
+  /** The CloudStack password server: the VM said it saved its password (`saved`), or it was re-armed (`rearmed`). */
+  | {t: number; id: string; password: 'saved' | 'rearmed'}
 
 /** An entry, or why the line is not one. */
 export type Checked = {ok: true; entry: JournalEntry} | {ok: false; reason: string}
@@ -75,5 +77,11 @@ export function checkJournalEntry(v: unknown): Checked {
     if (result !== undefined && typeof result !== 'string') return bad('result: expected a string')
     return {ok: true, entry: {t, id, event, type, ...(result === undefined ? {} : {result})}}
   }
-  return bad('not a progress entry (rec, step or event)')
+  if ('password' in v) {
+    const {password} = v
+    return password === 'saved' || password === 'rearmed'
+      ? {ok: true, entry: {t, id, password}}
+      : bad('password: expected saved or rearmed')
+  }
+  return bad('not a progress entry (rec, step, event or password)')
 }

@@ -1,5 +1,6 @@
 import {checkJournalEntry, STEPS, type JournalEntry, type Step} from './journal-entry.js'
 import {Journal, lockDataDir} from './journal.js'
+import type {PasswordAcks} from '../password-server.js'
 import type {ProgressSink} from './sink.js'
 
 /**
@@ -134,6 +135,8 @@ export function instanceProgress(
 export class ProgressTracker {
   private readonly records = new Map<string, ProgressRecord>()
   private readonly unknown = new Map<string, {requests: number; first: number; last: number}>()
+  /** Instance ids whose VM told the CloudStack password server it saved its password (kept in the journal). */
+  private readonly passwordSaved = new Set<string>()
   private readonly journal: Journal<JournalEntry> | undefined
   private readonly sink: ProgressSink | undefined
   private readonly unlock: (() => void) | undefined
@@ -167,12 +170,19 @@ export class ProgressTracker {
   }
 
   private snapshotEntries(): JournalEntry[] {
-    return [...this.records.values()].map((rec) => ({rec}))
+    const t = this.clock()
+    const saved = [...this.passwordSaved].map((id): JournalEntry => ({t, id, password: 'saved'}))
+    return [...[...this.records.values()].map((rec) => ({rec})), ...saved]
   }
 
   private apply(e: JournalEntry): void {
     if ('rec' in e) {
       this.records.set(e.rec.id, {...e.rec, requests: 0, events: 0})
+      return
+    }
+    if ('password' in e) {
+      if (e.password === 'saved') this.passwordSaved.add(e.id)
+      else this.passwordSaved.delete(e.id)
       return
     }
     const r = this.record(e.id, e.t)
@@ -266,6 +276,27 @@ export class ProgressTracker {
     r.events++
     this.setEvent(r, e.name, e.event_type, e.result, now)
     this.write(r, {t: now, id, event: e.name, type: e.event_type, ...(e.result === undefined ? {} : {result: e.result})})
+  }
+
+  /**
+   * The CloudStack password acknowledgements, kept in the same journal: a restart does not hand a saved
+   * password out again. `save` resolves once durable (as a callback's 200); in store mode they live in memory only.
+   */
+  readonly passwords: PasswordAcks = {
+    saved: (id: string): boolean => this.passwordSaved.has(id),
+    save: (id: string): Promise<void> => {
+      if (!this.passwordSaved.has(id)) {
+        this.passwordSaved.add(id)
+        this.journal?.append({t: this.clock(), id, password: 'saved'})
+      }
+      return this.journal ? this.journal.sync() : Promise.resolve()
+    },
+    rearm: (id: string): boolean => {
+      if (!this.passwordSaved.delete(id)) return false
+      this.journal?.append({t: this.clock(), id, password: 'rearmed'})
+      return true
+    },
+    list: (): string[] => [...this.passwordSaved],
   }
 
   get(id: string): ProgressRecord | undefined {

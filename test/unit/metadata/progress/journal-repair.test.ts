@@ -26,7 +26,8 @@ describe('journal entries are checked on load', () => {
     ['an unknown step name', {t: 1, id: 'a', step: 'rebooted'}, /^step:/],
     ['an event without a type', {t: 1, id: 'a', event: 'x'}, /^type:/],
     ['an event with a numeric result', {t: 1, id: 'a', event: 'x', type: 'finish', result: 1}, /^result:/],
-    ['none of rec, step, event', {t: 1, id: 'a'}, /not a progress entry/],
+    ['none of rec, step, event, password', {t: 1, id: 'a'}, /not a progress entry/],
+    ['a password entry with another word', {t: 1, id: 'a', password: 'hunter2'}, /^password: expected saved or rearmed/],
   ]
   for (const [name, v, reason] of refused)
     test(`refused: ${name}`, () => {
@@ -35,7 +36,8 @@ describe('journal entries are checked on load', () => {
       if (!c.ok) assert.match(c.reason, reason)
     })
 
-  test('accepted: a record, a step, an event (only the known fields are kept)', () => {
+  test('accepted: a record, a step, an event, a password acknowledgement (only the known fields are kept)', () => {
+    assert.deepEqual(checkJournalEntry({t: 1, id: 'a', password: 'saved'}), {ok: true, entry: {t: 1, id: 'a', password: 'saved'}})
     assert.deepEqual(checkJournalEntry(GOOD_REC), {
       ok: true,
       entry: {rec: {id: 'a', steps: {firstRequest: 1, done: 5}, lastStep: 'done', lastStepAt: 5}},
