@@ -21,10 +21,12 @@ import {
   exampleInventoryPath,
   formatIssue,
   loadInventoryIsolated,
+  queueEarlySignals,
   rejectedJournalNote,
   runUntilSignal,
   serveStartup,
   startWithFallbacks,
+  type EarlySignals,
   type ReloadResult,
   type StartMetadataServerOptions,
 } from '../../src/metadata/index.js'
@@ -128,6 +130,15 @@ is down.`
   }
 
   async run(): Promise<void> {
+    const early = queueEarlySignals() // a SIGHUP while starting reloads once serving, instead of ending the process
+    try {
+      await this.startServing(early)
+    } finally {
+      early.release()
+    }
+  }
+
+  private async startServing(early: EarlySignals): Promise<void> {
     const {flags, raw} = await this.parse(MetadataServe)
     const given = (name: string) => raw.some((t) => t.type === 'flag' && t.flag === name)
     if (flags.store) {
@@ -151,7 +162,7 @@ is down.`
         })
       : undefined
     try {
-      await this.serve(flags, replica, note)
+      await this.serve(flags, replica, note, early)
     } finally {
       await replica?.close()
     }
@@ -161,6 +172,7 @@ is down.`
     flags: Interfaces.InferredFlags<typeof MetadataServe.flags>,
     replica: ReplicaSetup | undefined,
     note: (text: string) => void,
+    early: EarlySignals,
   ) {
     const where = flags.listen
     const admin = flags['admin-listen'] || undefined
@@ -223,6 +235,6 @@ is down.`
     else this.render(renderServeStartup, startup)
 
     // lifecycle notes go to stderr in human and --json mode alike (stdout carries only the startup document)
-    await runUntilSignal(run.started, {drainMs: DRAIN_MS, note})
+    await runUntilSignal(run.started, {drainMs: DRAIN_MS, note, early})
   }
 }
