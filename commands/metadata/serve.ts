@@ -21,9 +21,12 @@ import {
   exampleInventoryPath,
   formatIssue,
   loadInventoryIsolated,
+  queueEarlySignals,
+  rejectedJournalNote,
   runUntilSignal,
   serveStartup,
   startWithFallbacks,
+  type EarlySignals,
   type ReloadResult,
   type StartMetadataServerOptions,
 } from '../../src/metadata/index.js'
@@ -132,6 +135,15 @@ is down.`
   }
 
   async run(): Promise<void> {
+    const early = queueEarlySignals() // a SIGHUP while starting reloads once serving, instead of ending the process
+    try {
+      await this.startServing(early)
+    } finally {
+      early.release()
+    }
+  }
+
+  private async startServing(early: EarlySignals): Promise<void> {
     const {flags, raw} = await this.parse(MetadataServe)
     const given = (name: string) => raw.some((t) => t.type === 'flag' && t.flag === name)
     if (flags.store) {
@@ -155,7 +167,7 @@ is down.`
         })
       : undefined
     try {
-      await this.serve(flags, replica, note)
+      await this.serve(flags, replica, note, early)
     } finally {
       await replica?.close()
     }
@@ -165,6 +177,7 @@ is down.`
     flags: Interfaces.InferredFlags<typeof MetadataServe.flags>,
     replica: ReplicaSetup | undefined,
     note: (text: string) => void,
+    early: EarlySignals,
   ) {
     const where = flags.listen
     const admin = flags['admin-listen'] || undefined
@@ -220,12 +233,14 @@ is down.`
     })
     const restored = run.started.progress.recovered.records
     if (restored > 0) note(`progress: ${restored} VMs' progress restored from ${replica ? 'the store' : (run.dataDir ?? '')}`)
+    const {rejectedLines, rejectedFile} = run.started.progress.recovered
+    if (rejectedFile !== undefined) note(rejectedJournalNote(rejectedLines, rejectedFile))
     replica?.announce({listen: `${where.host}:${run.started.port}`, generation: run.started.store?.start.generation ?? null})
     const startup = serveStartup(run, {...options, source, builtIn, pid: process.pid})
     if (this.jsonEnabled()) this.logJson(startup)
     else this.render(renderServeStartup, startup)
 
     // lifecycle notes go to stderr in human and --json mode alike (stdout carries only the startup document)
-    await runUntilSignal(run.started, {drainMs: DRAIN_MS, note})
+    await runUntilSignal(run.started, {drainMs: DRAIN_MS, note, early})
   }
 }

@@ -133,6 +133,38 @@ function storeStartup(s: NonNullable<RunningMetadataServer['store']>): NonNullab
   return {url: h.url, prefix: h.prefix, replica: h.replica, ...s.start}
 }
 
+/** The startup line for journal lines refused on load: how many, which lines (the first 20), where they went. */
+export function rejectedJournalNote(lines: readonly number[], file: string): string {
+  const shown = lines.slice(0, 20).join(', ') + (lines.length > 20 ? ` and ${lines.length - 20} more` : '')
+  const n = lines.length
+  return `progress: ${n} damaged journal line${n === 1 ? '' : 's'} (line${n === 1 ? '' : 's'} ${shown}) moved to ${file}; the rest was restored`
+}
+
+/**
+ * SIGHUP before the server is ready (its default action would end the process): remembered, and
+ * handed to runUntilSignal, which reloads once serving. Call it first thing in `metadata serve`.
+ */
+export interface EarlySignals {
+  /** A SIGHUP arrived (since the last `take()`). */
+  take(): boolean
+  /** Stop listening (runUntilSignal has its own handlers by then). */
+  release(): void
+}
+
+export function queueEarlySignals(signals: Pick<NodeJS.EventEmitter, 'on' | 'off'> = process): EarlySignals {
+  let hup = false
+  const onHup = () => (hup = true)
+  signals.on('SIGHUP', onHup)
+  return {
+    take() {
+      const was = hup
+      hup = false
+      return was
+    },
+    release: () => signals.off('SIGHUP', onHup),
+  }
+}
+
 export interface RunUntilSignalOptions {
   /** How long in-flight requests may take after SIGINT/SIGTERM before every connection is cut. */
   drainMs: number
@@ -140,22 +172,36 @@ export interface RunUntilSignalOptions {
   note: (line: string) => void
   /** Where the signals come from; default `process` (a test passes an EventEmitter). */
   signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>
+  /** Signals that arrived while starting (a queued SIGHUP reloads now). */
+  early?: EarlySignals
 }
 
-/** Serve until SIGINT/SIGTERM, then drain and close; SIGHUP reloads the inventory. Resolves once stopped. */
+/**
+ * Serve until SIGINT/SIGTERM, then drain and close; SIGHUP reloads the inventory. A second SIGINT/SIGTERM
+ * while draining cuts every connection at once (the progress journal is still written and the data dir
+ * unlocked by the close). Resolves once stopped.
+ */
 export function runUntilSignal(started: RunningMetadataServer, o: RunUntilSignalOptions): Promise<void> {
   const signals = o.signals ?? process
   return new Promise<void>((resolve) => {
+    let stopping = false
     const stop = async (signal: string) => {
-      signals.off('SIGINT', onInt)
-      signals.off('SIGTERM', onTerm)
-      signals.off('SIGHUP', onHup)
+      if (stopping) {
+        o.note(`${signal} again: cutting every connection now`)
+        started.closeAllConnections()
+        return
+      }
+      stopping = true
       o.note(`${signal}: draining in-flight requests (up to ${o.drainMs / 1000} s)…`)
       // a client that never finishes its request must not hold the stop forever
       const force = setTimeout(() => started.closeAllConnections(), o.drainMs)
       force.unref()
       await started.close()
       clearTimeout(force)
+      // the handlers stay until here: a signal during the drain must not end the process before the journal is written
+      signals.off('SIGINT', onInt)
+      signals.off('SIGTERM', onTerm)
+      signals.off('SIGHUP', onHup)
       const stats = started.stats()
       const unknown = Object.entries(stats.unknownRequesters)
       o.note(
@@ -172,9 +218,15 @@ export function runUntilSignal(started: RunningMetadataServer, o: RunUntilSignal
     }
     const onInt = () => void stop('SIGINT')
     const onTerm = () => void stop('SIGTERM')
-    const onHup = () => void started.reload('SIGHUP')
+    const onHup = () => {
+      if (!stopping) void started.reload('SIGHUP')
+    }
     signals.on('SIGINT', onInt)
     signals.on('SIGTERM', onTerm)
     signals.on('SIGHUP', onHup)
+    if (o.early) {
+      o.early.release()
+      if (o.early.take()) onHup()
+    }
   })
 }

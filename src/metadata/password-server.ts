@@ -1,5 +1,6 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {createResolver, type Resolver} from './identity.js'
+import {commitWithin} from './progress/callbacks.js'
 import type {Store} from './store.js'
 
 /**
@@ -7,6 +8,9 @@ import type {Store} from './store.js'
  * datasource talks to it: `DomU_Request: send_my_password` → the password (or `saved_password`
  * when there is none to give), `DomU_Request: saved_password` → the VM says it stored it, and
  * only then does the server stop handing it out. Anything else → 400 `bad_request`.
+ * The acknowledgements are kept by `acks` (the progress journal in `metadata serve`, so a restart does
+ * not hand a saved password out again): `saved_password` is answered once the acknowledgement is durable,
+ * 503 `unavailable` when it could not be written.
  * `rearm(id)` hands the password out again (e.g. when a boot is known to have failed: cloud-init
  * acknowledges before it validates the rest of the metadata). Passwords are never logged.
  */
@@ -18,8 +22,30 @@ export interface PasswordLogEntry {
   request: string
   status: number
   /** What was answered, never the password itself. */
-  answer: 'password' | 'saved_password' | 'bad_request' | 'not_found'
+  answer: 'password' | 'saved_password' | 'bad_request' | 'not_found' | 'unavailable'
   unknown?: true
+}
+
+/** Where the acknowledgements are kept (ProgressTracker.passwords; default: in memory). */
+export interface PasswordAcks {
+  saved(id: string): boolean
+  /** Resolves once the acknowledgement is durable; rejects when it could not be written. */
+  save(id: string): Promise<void>
+  rearm(id: string): boolean
+  list(): string[]
+}
+
+function memoryAcks(): PasswordAcks {
+  const acked = new Set<string>()
+  return {
+    saved: (id) => acked.has(id),
+    save: (id) => {
+      acked.add(id)
+      return Promise.resolve()
+    },
+    rearm: (id) => acked.delete(id),
+    list: () => [...acked],
+  }
 }
 
 export interface PasswordServerOptions {
@@ -27,6 +53,7 @@ export interface PasswordServerOptions {
   resolver?: Resolver
   clock?: () => number
   logger?: (entry: PasswordLogEntry) => void
+  acks?: PasswordAcks
 }
 
 export type PasswordServer = Server & {
@@ -40,54 +67,42 @@ export type PasswordServer = Server & {
 export function createPasswordServer(options: PasswordServerOptions): PasswordServer {
   const resolver = options.resolver ?? createResolver()
   const clock = options.clock ?? Date.now
-  const acked = new Set<string>()
+  const acks = options.acks ?? memoryAcks()
   const server = createServer(
     {headersTimeout: 10_000, requestTimeout: 15_000, maxHeaderSize: 8192, connectionsCheckingInterval: 1000},
     (req: IncomingMessage, res: ServerResponse) => {
       const who = resolver.resolve(req, options.store)
       const raw = req.headers['domu_request']
       const request = (Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '')).trim()
-      let status = 200
-      let answer: PasswordLogEntry['answer']
-      let body: string
       const instance = who.reject ? undefined : who.instance
-      if (!instance) {
-        status = 404
-        answer = 'not_found'
-        body = 'not_found'
-      } else if (request === 'send_my_password') {
-        if (instance.password !== undefined && !acked.has(instance.id)) {
-          answer = 'password'
-          body = instance.password
-        } else {
-          answer = 'saved_password'
-          body = 'saved_password'
-        }
-      } else if (request === 'saved_password') {
-        acked.add(instance.id)
-        answer = 'saved_password'
-        body = 'saved_password'
-      } else {
-        status = 400
-        answer = 'bad_request'
-        body = 'bad_request'
+      const answer = (status: number, kind: PasswordLogEntry['answer'], body: string) => {
+        res.writeHead(status, {'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store'})
+        res.end(req.method === 'HEAD' ? undefined : body)
+        options.logger?.({
+          time: new Date(clock()).toISOString(),
+          peer: who.peer,
+          ip: who.ip,
+          ...(instance ? {instance: instance.id} : {unknown: true as const}),
+          request: request.slice(0, 64),
+          status,
+          answer: kind,
+        })
       }
-      res.writeHead(status, {'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store'})
-      res.end(req.method === 'HEAD' ? undefined : body)
-      options.logger?.({
-        time: new Date(clock()).toISOString(),
-        peer: who.peer,
-        ip: who.ip,
-        ...(instance ? {instance: instance.id} : {unknown: true as const}),
-        request: request.slice(0, 64),
-        status,
-        answer,
-      })
+      if (!instance) answer(404, 'not_found', 'not_found')
+      else if (request === 'send_my_password') {
+        if (instance.password !== undefined && !acks.saved(instance.id)) answer(200, 'password', instance.password)
+        else answer(200, 'saved_password', 'saved_password')
+      } else if (request === 'saved_password') {
+        // answered once durable: the VM will not ask again, and a restart must not hand the password out again
+        void commitWithin(() => acks.save(instance.id)).then((outcome) =>
+          outcome === 'ok' ? answer(200, 'saved_password', 'saved_password') : answer(503, 'unavailable', 'unavailable'),
+        )
+      } else answer(400, 'bad_request', 'bad_request')
     },
   ) as PasswordServer
   server.passwords = {
-    acknowledged: () => [...acked],
-    rearm: (id) => acked.delete(id),
+    acknowledged: () => acks.list(),
+    rearm: (id) => acks.rearm(id),
   }
   return server
 }

@@ -325,7 +325,12 @@ function metadataServer(opts: StartMetadataServerOptions, p: Parts): MetadataSer
 
 /** Step 3 (optional): the CloudStack password server on the metadata host. */
 export async function startPasswordServer(opts: StartMetadataServerOptions, p: Parts, host: string, port: number) {
-  const server = createPasswordServer({store: p.store, resolver: p.resolver, ...(opts.passwordLogger ? {logger: opts.passwordLogger} : {})})
+  const server = createPasswordServer({
+    store: p.store,
+    resolver: p.resolver,
+    acks: p.progress.passwords, // kept in the progress journal: a restart does not hand a saved password out again
+    ...(opts.passwordLogger ? {logger: opts.passwordLogger} : {}),
+  })
   const bound = await listen(server, host, port)
   return {server, port: bound.port}
 }

@@ -1,4 +1,6 @@
+import {checkJournalEntry, STEPS, type JournalEntry, type Step} from './journal-entry.js'
 import {Journal, lockDataDir} from './journal.js'
+import type {PasswordAcks} from '../password-server.js'
 import type {ProgressSink} from './sink.js'
 
 /**
@@ -8,8 +10,7 @@ import type {ProgressSink} from './sink.js'
  * time); webhook events update `lastStep`. State survives a restart through a Journal in `dataDir`,
  * or, in store mode, through a ProgressSink (etcd) given as `sink`.
  */
-const STEPS = ['firstRequest', 'metaData', 'userData', 'vendorData', 'done'] as const
-export type Step = (typeof STEPS)[number]
+export type {Step}
 /** How a step is shown as `lastStep`. */
 const STEP_LABELS: Record<Step, string> = {
   firstRequest: 'first-request',
@@ -71,9 +72,6 @@ export interface UnknownRequester {
   firstSeen: string
   lastSeen: string
 }
-
-type JournalEntry =
-  {t: number; id: string; step: Step} | {t: number; id: string; event: string; type: string; result?: string} | {rec: ProgressRecord}
 
 export interface ProgressTrackerOptions {
   /** Directory of the journal; without it progress lives in memory only. */
@@ -137,6 +135,8 @@ export function instanceProgress(
 export class ProgressTracker {
   private readonly records = new Map<string, ProgressRecord>()
   private readonly unknown = new Map<string, {requests: number; first: number; last: number}>()
+  /** Instance ids whose VM told the CloudStack password server it saved its password (kept in the journal). */
+  private readonly passwordSaved = new Set<string>()
   private readonly journal: Journal<JournalEntry> | undefined
   private readonly sink: ProgressSink | undefined
   private readonly unlock: (() => void) | undefined
@@ -144,8 +144,8 @@ export class ProgressTracker {
   private readonly maxUnknown: number
   /** Callbacks refused because they came from another address than the VM's own. */
   forged = 0
-  /** Entries of the journal that could not be read on open (torn tail). */
-  readonly recovered: {records: number; skippedLines: number}
+  /** What was restored on open; the journal lines refused (garbage, torn tail, malformed) and where they were moved. */
+  readonly recovered: {records: number; skippedLines: number; rejectedLines: number[]; rejectedFile?: string}
 
   constructor(opts: ProgressTrackerOptions = {}) {
     this.clock = opts.clock ?? Date.now
@@ -153,23 +153,36 @@ export class ProgressTracker {
     this.sink = opts.sink
     if (opts.sink !== undefined) {
       for (const rec of opts.sink.restored ?? []) this.records.set(rec.id, structuredClone(rec))
-      this.recovered = {records: this.records.size, skippedLines: 0}
+      this.recovered = {records: this.records.size, skippedLines: 0, rejectedLines: []}
     } else if (opts.dataDir !== undefined) {
       this.unlock = lockDataDir(opts.dataDir)
       this.journal = new Journal<JournalEntry>({dir: opts.dataDir})
-      if (!opts.reset) for (const e of this.journal.read()) this.apply(e)
+      if (!opts.reset) for (const e of this.journal.read(checkJournalEntry)) this.apply(e)
       this.journal.compact(this.snapshotEntries())
-      this.recovered = {records: this.records.size, skippedLines: this.journal.skipped}
-    } else this.recovered = {records: 0, skippedLines: 0}
+      const rejectedLines = this.journal.rejected.map((r) => r.line)
+      this.recovered = {
+        records: this.records.size,
+        skippedLines: rejectedLines.length,
+        rejectedLines,
+        ...(rejectedLines.length > 0 ? {rejectedFile: this.journal.rejectedPath} : {}),
+      }
+    } else this.recovered = {records: 0, skippedLines: 0, rejectedLines: []}
   }
 
   private snapshotEntries(): JournalEntry[] {
-    return [...this.records.values()].map((rec) => ({rec}))
+    const t = this.clock()
+    const saved = [...this.passwordSaved].map((id): JournalEntry => ({t, id, password: 'saved'}))
+    return [...[...this.records.values()].map((rec) => ({rec})), ...saved]
   }
 
   private apply(e: JournalEntry): void {
     if ('rec' in e) {
       this.records.set(e.rec.id, {...e.rec, requests: 0, events: 0})
+      return
+    }
+    if ('password' in e) {
+      if (e.password === 'saved') this.passwordSaved.add(e.id)
+      else this.passwordSaved.delete(e.id)
       return
     }
     const r = this.record(e.id, e.t)
@@ -265,6 +278,27 @@ export class ProgressTracker {
     this.write(r, {t: now, id, event: e.name, type: e.event_type, ...(e.result === undefined ? {} : {result: e.result})})
   }
 
+  /**
+   * The CloudStack password acknowledgements, kept in the same journal: a restart does not hand a saved
+   * password out again. `save` resolves once durable (as a callback's 200); in store mode they live in memory only.
+   */
+  readonly passwords: PasswordAcks = {
+    saved: (id: string): boolean => this.passwordSaved.has(id),
+    save: (id: string): Promise<void> => {
+      if (!this.passwordSaved.has(id)) {
+        this.passwordSaved.add(id)
+        this.journal?.append({t: this.clock(), id, password: 'saved'})
+      }
+      return this.journal ? this.journal.sync() : Promise.resolve()
+    },
+    rearm: (id: string): boolean => {
+      if (!this.passwordSaved.delete(id)) return false
+      this.journal?.append({t: this.clock(), id, password: 'rearmed'})
+      return true
+    },
+    list: (): string[] => [...this.passwordSaved],
+  }
+
   get(id: string): ProgressRecord | undefined {
     return this.records.get(id)
   }
@@ -290,13 +324,13 @@ export class ProgressTracker {
   }
 
   /**
-   * Resolves when everything recorded so far is durable: the journal is written (synchronously), or the
-   * sink committed it (store mode). What a callback's 200 acknowledges is committed first.
+   * Resolves when everything recorded so far is durable: written to the journal and fdatasync'd (one
+   * fdatasync shared by every commit of the same few ms: group commit), or committed by the sink (store
+   * mode). What a callback's 200 acknowledges is committed first. Without a data dir: at once.
    */
   commit(): Promise<void> {
     if (this.sink) return this.sink.commit()
-    this.flush()
-    return Promise.resolve()
+    return this.journal ? this.journal.sync() : Promise.resolve()
   }
 
   /** Close the journal and release the data dir (a sink is closed by whoever opened it). */

@@ -2,11 +2,12 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {EventEmitter} from 'node:events'
 import {createServer, connect, type Server} from 'node:net'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ListenError, UsageError} from '../../../src/errors.js'
 import {
   exampleInventoryPath,
+  queueEarlySignals,
   runUntilSignal,
   serveStartup,
   startMetadataServer,
@@ -246,4 +247,53 @@ test('runUntilSignal cuts a request that never finishes once drainMs has passed'
   assert.ok(Date.now() - t0 < 3000, `stopped after ${Date.now() - t0} ms`)
   assert.equal(notes[0], 'SIGINT: draining in-flight requests (up to 0.3 s)…')
   assert.match(notes[1] ?? '', /^served \d+ requests; 0 unknown requesters$/)
+})
+
+test('a SIGHUP while starting is queued (not fatal) and reloads once runUntilSignal serves', async () => {
+  const signals = new EventEmitter()
+  const early = queueEarlySignals(signals)
+  signals.emit('SIGHUP')
+  signals.emit('SIGHUP')
+  const reloads: ReloadResult[] = []
+  const started = await startMetadataServer({inventory, port: 0, onReload: (r) => reloads.push(r)})
+  const running = runUntilSignal(started, {drainMs: 2000, note: () => undefined, signals, early})
+  assert.equal(signals.listenerCount('SIGHUP'), 1, 'the early handler handed over')
+  await started.reload('api') // queued behind the SIGHUP reload
+  assert.deepEqual(
+    reloads.map((r) => r.trigger),
+    ['SIGHUP', 'api'],
+    'two early SIGHUPs: one reload',
+  )
+  signals.emit('SIGTERM')
+  await running
+})
+
+test('a second SIGTERM while draining cuts the connections at once; the journal is still written and the data dir unlocked', async () => {
+  const t = tempDir()
+  try {
+    const started = await startMetadataServer({inventory, port: 0, dataDir: t.dir})
+    const signals = new EventEmitter()
+    const notes: string[] = []
+    const sock = connect({port: started.port, host: '127.0.0.1'})
+    const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()))
+    sock.on('error', () => undefined)
+    await new Promise<void>((resolve) => sock.on('connect', () => resolve()))
+    sock.write('GET /latest/meta-data/ HTTP/1.1\r\nHost: x\r\n') // headers never end: the drain would wait 60 s
+    started.progress.observe('ips-01', '/latest/meta-data/', 200) // buffered, not yet written
+    const t0 = Date.now()
+    const running = runUntilSignal(started, {drainMs: 60_000, note: (l) => notes.push(l), signals})
+    signals.emit('SIGTERM')
+    await new Promise((r) => setTimeout(r, 100))
+    assert.equal(signals.listenerCount('SIGTERM'), 1, 'still handled while draining')
+    signals.emit('SIGHUP') // ignored while stopping
+    signals.emit('SIGTERM')
+    await running
+    await closed
+    assert.ok(Date.now() - t0 < 3000, `stopped after ${Date.now() - t0} ms`)
+    assert.equal(notes[1], 'SIGTERM again: cutting every connection now')
+    assert.match(readFileSync(join(t.dir, 'progress.jsonl'), 'utf8'), /"id":"ips-01","step":"metaData"/)
+    assert.equal(existsSync(join(t.dir, 'lock')), false, 'lock removed')
+  } finally {
+    t.cleanup()
+  }
 })

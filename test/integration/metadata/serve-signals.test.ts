@@ -1,0 +1,104 @@
+import {after, before, describe, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {connect} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {REPO} from '../../helpers/cli.js'
+import {ensureBuilt, startServe} from '../../helpers/metadata-serve.js'
+import {httpGet} from '../../helpers/metadata.js'
+
+/**
+ * Signals through the built CLI: a SIGHUP while `metadata serve` is still starting is queued (one reload
+ * once serving), not the end of the process; a second SIGTERM during the drain cuts the connections at
+ * once, and the server still writes its journal, removes its lock and exits 0.
+ */
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Does the process catch SIGHUP yet (bit 0 of SigCgt in /proc/<pid>/status)? */
+function catchesHup(pid: number): boolean {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m !== null && (BigInt('0x' + m[1]!) & 1n) === 1n
+  } catch {
+    return false
+  }
+}
+
+describe('metadata serve signals', () => {
+  let dir: string
+  let inventory: string
+  before(() => {
+    ensureBuilt()
+    dir = mkdtempSync(join(tmpdir(), 'netops-signals-'))
+    inventory = join(dir, 'vms.yaml')
+    const lines = ['instances:']
+    for (let i = 0; i < 3000; i++) lines.push(`  - {id: vm-${i}, ip: 10.1.${Math.floor(i / 250)}.${(i % 250) + 1}, hostname: h-${i}}`)
+    lines.push('  - {id: vm-local, ip: 127.0.7.10, hostname: local}')
+    writeFileSync(inventory, lines.join('\n') + '\n')
+  })
+  after(() => rmSync(dir, {recursive: true, force: true}))
+
+  test('a SIGHUP before the server is ready is queued: it starts, reloads once (trigger SIGHUP) and exits 0 on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO, 'bin', 'run.js'),
+        ...['metadata', 'serve', '--json', '--quiet', '--listen', '127.0.0.1:0', '--inventory', inventory, '--no-watch'],
+        ...['--data-dir', 'none', '--admin-listen', 'off', '--cloudstack-password-port', 'off'],
+      ],
+      {cwd: REPO, env: {...process.env, NO_COLOR: '1'}},
+    )
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    const exited = new Promise<{code: number | null; signal: string | null}>((r) => child.on('exit', (code, signal) => r({code, signal})))
+    try {
+      const deadline = Date.now() + 20_000
+      while (!catchesHup(child.pid!) && child.exitCode === null && Date.now() < deadline) await sleep(2)
+      const beforeReady = out === ''
+      child.kill('SIGHUP')
+      assert.ok(beforeReady, 'the SIGHUP went out before the startup document')
+      while (!/"trigger":"SIGHUP"/.test(err) && child.exitCode === null && Date.now() < deadline) await sleep(20)
+      assert.equal(child.exitCode, null, `still running after the early SIGHUP; stderr:\n${err}`)
+      const startup = JSON.parse(out) as {listening: {metadata: string}}
+      assert.equal(err.match(/"event":"reload","trigger":"SIGHUP","ok":true/g)?.length, 1, err)
+      const got = await httpGet(`${startup.listening.metadata}/latest/meta-data/hostname`, {from: '127.0.7.10'})
+      assert.deepEqual([got.status, got.body], [200, 'local'])
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM')
+    }
+    assert.deepEqual(await exited, {code: 0, signal: null})
+  })
+
+  test('a second SIGTERM ends the drain early; the journal is written, the lock removed, exit 0', async () => {
+    const data = join(dir, 'data')
+    const s = await startServe([
+      ...['--listen', '127.0.0.1:0', '--inventory', inventory, '--no-watch', '--phone-home'],
+      ...['--data-dir', data, '--admin-listen', 'off', '--cloudstack-password-port', 'off'],
+    ])
+    const exited = new Promise<{code: number | null; signal: string | null}>((r) => s.child.on('exit', (code, signal) => r({code, signal})))
+    assert.equal((await httpGet(`${s.url}/latest/meta-data/`, {from: '127.0.7.10'})).status, 200)
+    // a request whose headers never end: the drain would wait for it up to 5 s
+    const sock = connect({port: s.port, host: '127.0.0.1', localAddress: '127.0.7.10'})
+    sock.on('error', () => undefined)
+    await new Promise<void>((resolve) => sock.on('connect', () => resolve()))
+    sock.write('GET /latest/meta-data/hostname HTTP/1.1\r\nHost: x\r\n')
+    await sleep(100)
+    s.child.kill('SIGTERM')
+    while (!s.stderr().includes('draining') && s.child.exitCode === null) await sleep(10)
+    const t0 = Date.now()
+    s.child.kill('SIGTERM')
+    const end = await exited
+    sock.destroy()
+    assert.ok(Date.now() - t0 < 3000, `stopped ${Date.now() - t0} ms after the second SIGTERM`)
+    assert.deepEqual(end, {code: 0, signal: null}, s.stderr())
+    assert.match(s.stderr(), /SIGTERM again: cutting every connection now/)
+    assert.match(s.stderr(), /served \d+ requests/)
+    assert.equal(existsSync(join(data, 'lock')), false, 'lock removed')
+    assert.match(readFileSync(join(data, 'progress.jsonl'), 'utf8'), /"id":"vm-local"/)
+  })
+})
