@@ -3,20 +3,16 @@
  * descriptor budget), how many one client address may hold, and what is degraded when the host runs out
  * of something (file descriptors, disk) — said by /healthz, never a crash.
  */
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 
 /** File descriptors kept for everything that is not a VM's connection: journal, reloads, admin and password listeners, etcd. */
-export const FD_RESERVE = 64
+const FD_RESERVE = 64
 /** --max-connections never defaults below this (a tiny `ulimit -n` still serves a few VMs). */
-export const MIN_MAX_CONNECTIONS = 16
+const MIN_MAX_CONNECTIONS = 16
 /** --max-connections-per-client default: cloud-init opens one connection per request, a few at a time. */
 export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 64
 /** --send-timeout default: an answer the client has not taken in this time ends its connection. */
 export const DEFAULT_SEND_TIMEOUT_MS = 30_000
-/** Requests of one connection being answered at once; beyond them node:http stops reading it (pipelining). */
-export const MAX_IN_FLIGHT_PER_CONNECTION = 16
-/** Requests of one client address answered per turn of the event loop; the rest wait for the next turn. */
-export const MAX_ANSWERS_PER_CLIENT_TURN = 32
 /** The soft limit assumed when it cannot be read (not Linux). */
 const FALLBACK_FD_LIMIT = 1024
 
@@ -92,6 +88,11 @@ export class ConnectionGate {
     else this.perClient.delete(ip)
   }
 
+  /** True when the global limit is reached (a new connection would be refused). */
+  full(): boolean {
+    return this.open >= this.limits.maxConnections
+  }
+
   /** A connection was cut by the send timeout. */
   sendTimedOut(): void {
     this.sendTimeouts++
@@ -127,8 +128,8 @@ export class Health {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** `part` failed with `err` (logged the first time only). */
-  degrade(part: string, err: NodeJS.ErrnoException): void {
+  /** `part` failed with `err` (an errno code, or a short state as `code`; logged the first time only). */
+  degrade(part: string, err: {code?: string | undefined; message: string}): void {
     const now = this.clock()
     const code = err.code ?? err.message
     const d = this.parts.get(part)
@@ -201,4 +202,26 @@ export function watchSend(socket: SendingSocket, answer: {readonly writableFinis
   }, ms)
   timer.unref()
   socket.once('close', stop)
+}
+
+/** How often the file descriptors in use are counted. */
+export const FD_PROBE_MS = 1000
+
+/**
+ * Count this process's open file descriptors (Linux: /proc/self/fd) against the soft limit: out of them
+ * (the count itself fails with EMFILE: libuv then closes new connections at accept without a word) or
+ * within FD_RESERVE / 4 of the limit, `fds` is degraded; otherwise it recovers. Not Linux: nothing.
+ */
+export function probeFds(health: Health, softLimit: number | undefined): void {
+  let used: number
+  try {
+    used = readdirSync('/proc/self/fd').length
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    if (e.code === 'EMFILE' || e.code === 'ENFILE') health.degrade('fds', e)
+    return
+  }
+  if (softLimit !== undefined && softLimit !== Infinity && used >= softLimit - FD_RESERVE / 4)
+    health.degrade('fds', {code: 'EMFILE', message: `${used} of ${softLimit} file descriptors in use`})
+  else health.recover('fds', FD_PROBE_MS * 3)
 }

@@ -16,6 +16,8 @@ import {
   DEFAULT_SEND_TIMEOUT_MS,
   defaultMaxConnections,
   Health,
+  FD_PROBE_MS,
+  probeFds,
   readSoftFdLimit,
   watchSend,
   type ConnectionCounts,
@@ -330,11 +332,14 @@ const ACCEPT_QUIET_MS = 5000
  * out of file descriptors) is recorded as degraded and never thrown (an 'error' without a listener
  * would end the process); libuv then closes the waiting connections itself, so it does not spin.
  */
-function guardConnections(server: Server, gate: ConnectionGate, health: Health): void {
+function guardConnections(server: Server, gate: ConnectionGate, health: Health, maxConnections: number): void {
+  const full = {code: `at --max-connections ${maxConnections}`, message: 'new connections are refused'}
   server.on('connection', (socket: Socket) => {
     health.recover('accept', ACCEPT_QUIET_MS)
     const ip = normalizeIp(socket.remoteAddress ?? '')
-    if (gate.admit(ip) !== undefined) {
+    const refused = gate.admit(ip)
+    if (refused !== undefined) {
+      if (refused === 'global') health.degrade('connections', full)
       socket.destroy()
       return
     }
@@ -344,6 +349,13 @@ function guardConnections(server: Server, gate: ConnectionGate, health: Health):
     // before listening, an error is the bind's (listen() reports it)
     if (server.listening) health.degrade('accept', err)
   })
+  // out of fds, libuv closes new connections at accept without telling: count them
+  const softLimit = readSoftFdLimit()
+  const probe = setInterval(() => {
+    probeFds(health, softLimit)
+    if (!gate.full()) health.recover('connections', ACCEPT_QUIET_MS)
+  }, FD_PROBE_MS).unref()
+  server.on('close', () => clearInterval(probe))
 }
 
 /** The options with their defaults. */
@@ -422,7 +434,7 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
   ) as MetadataServer
   const gate = new ConnectionGate(limits, (ip) => resolver.trusted.has(ip))
   const health = options.health ?? new Health()
-  guardConnections(server, gate, health)
+  guardConnections(server, gate, health, limits.maxConnections)
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     stats.clientError()
     answerClientError(err, socket, logger, clock)
