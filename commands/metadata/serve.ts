@@ -18,7 +18,11 @@ import {
 import {
   DEFAULT_ADMIN_LISTEN,
   DEFAULT_CALLBACK_BASE,
+  DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  DEFAULT_SEND_TIMEOUT_MS,
+  defaultMaxConnections,
   exampleInventoryPath,
+  readSoftFdLimit,
   formatIssue,
   loadInventoryIsolated,
   queueEarlySignals,
@@ -131,6 +135,21 @@ is down.`
       default: DEFAULT_CALLBACK_BASE,
       description: 'base URL the VMs use for phone-home / reporting (the metadata address they already reach)',
     }),
+    'max-connections': Flags.integer({
+      min: 1,
+      description:
+        'connections held at once; beyond it a new one is closed at accept (default: the soft ulimit -n less 64, at least 16; per worker with --workers)',
+    }),
+    'max-connections-per-client': Flags.integer({
+      min: 1,
+      default: DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+      description: 'connections one client address holds at once (a --trust-proxy address is not limited)',
+    }),
+    'send-timeout': Flags.integer({
+      min: 1,
+      default: DEFAULT_SEND_TIMEOUT_MS / 1000,
+      description: 'seconds a client may leave an answer unread (takes none of its bytes) before its connection is cut',
+    }),
     ...serveStoreFlags,
   }
 
@@ -225,6 +244,10 @@ is down.`
       ...(flags['phone-home'] ? {phoneHome: flags['callback-url']} : {}),
       ...(admin ? {admin} : {}),
       ...(flags.workers > 1 ? {workers: flags.workers} : {}),
+      maxConnections: flags['max-connections'] ?? defaultMaxConnections(readSoftFdLimit()),
+      maxConnectionsPerClient: flags['max-connections-per-client'],
+      sendTimeoutMs: flags['send-timeout'] * 1000,
+      note,
     }
     const run = await startWithFallbacks(options, {
       dataDirIsDefault: dataDirDefault,

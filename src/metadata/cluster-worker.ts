@@ -8,6 +8,7 @@ import cluster from 'node:cluster'
 import type {IncomingMessage} from 'node:http'
 import type {CallbackCall, FromWorker, ToWorker, WorkerSettings} from './cluster.js'
 import {createResolver, type Requester} from './identity.js'
+import {Health} from './limits.js'
 import {listen} from './listen.js'
 import {callbackKind, handleCallback, type CallbackCounters, type CallbackProgress, type CallbackResult} from './progress/callbacks.js'
 import type {WebhookEvent} from './progress/tracker.js'
@@ -20,6 +21,7 @@ import type {Instance} from './types.js'
 const BATCH_MS = 20
 const BATCH_MAX = 512
 const WARM_REPORT_MS = 250
+const LIMITS_REPORT_MS = 1000
 /** A callback the primary does not confirm in this time is answered 503 (cloud-init tries again). */
 const DURABLE_TIMEOUT_MS = 10_000
 
@@ -61,6 +63,7 @@ class Worker {
       store: this.store,
       resolver,
       ...settings.server,
+      health: new Health((line) => process.stderr.write(`metadata worker ${id}: ${line}\n`)),
       ...(settings.log ? {logger: (entry) => process.stderr.write(JSON.stringify({...entry, worker: id}) + '\n')} : {}),
       observer: (o) =>
         this.seen({
@@ -87,7 +90,16 @@ class Worker {
       last = warm.rendered
     }, WARM_REPORT_MS)
     warmth.unref()
-    this.server.on('close', () => clearInterval(warmth))
+    // connection counts and what is degraded, for the primary's /metrics and /healthz
+    const limits = setInterval(() => {
+      const m = this.server.metadata
+      send({type: 'limits', connections: m.connections(), degraded: m.health.list()})
+    }, LIMITS_REPORT_MS)
+    limits.unref()
+    this.server.on('close', () => {
+      clearInterval(warmth)
+      clearInterval(limits)
+    })
   }
 
   private seen(row: SeenRequest): void {

@@ -16,6 +16,7 @@ import {runWorker} from './cluster-worker.js'
 import {closeServer, hostPort} from './listen.js'
 import {commitWithin, type CallbackCounters} from './progress/callbacks.js'
 import type {WebhookEvent} from './progress/tracker.js'
+import type {ConnectionCounts} from './limits.js'
 import type {MetadataStats} from './server.js'
 import {
   prepareParts,
@@ -61,6 +62,7 @@ export type FromWorker =
   | {type: 'warm'; warm: {rendered: number; total: number}}
   | {type: 'callback'; seq: number; calls: CallbackCall[]; forged: number; counts: CallbackCounters['callbacks']}
   | {type: 'stopped'; clientErrors: number}
+  | {type: 'limits'; connections: ConnectionCounts; degraded: string[]}
 
 /** Set in a worker's environment: this module, run as the worker's main script, starts the worker. */
 const WORKER_ENV = 'NETOPS_METADATA_WORKER'
@@ -100,6 +102,7 @@ function applyCallback(p: Parts, m: Extract<FromWorker, {type: 'callback'}>): vo
 class WorkerPool {
   private readonly workers = new Set<Worker>()
   private readonly warmth = new Map<number, {rendered: number; total: number}>()
+  private readonly limits = new Map<number, Extract<FromWorker, {type: 'limits'}>>()
   private stopping = false
   readonly stats = new ClusterStats()
 
@@ -126,6 +129,7 @@ class WorkerPool {
       w.once('exit', (code, signal) => {
         this.workers.delete(w)
         this.warmth.delete(w.id)
+        this.limits.delete(w.id)
         reject(new Error(`metadata worker ${w.id} exited (${signal ?? code}) before listening`))
         if (this.stopping || !listened) return // one that never started is not restarted (no crash loop)
         this.note(`metadata worker ${w.id} exited (${signal ?? code}); starting another`)
@@ -149,6 +153,24 @@ class WorkerPool {
         if (w.isConnected()) w.send({type: 'durable', seq: m.seq, ok: outcome === 'ok'} satisfies ToWorker)
       })
     } else if (m.type === 'stopped') this.stats.clientErrors(m.clientErrors)
+    else if (m.type === 'limits') this.limits.set(w.id, m)
+  }
+
+  /** Every worker's connections, summed (each worker enforces the limits on its own). */
+  connections(): ConnectionCounts {
+    const sum: ConnectionCounts = {open: 0, refused: {global: 0, 'per-client': 0}, sendTimeouts: 0}
+    for (const {connections: c} of this.limits.values()) {
+      sum.open += c.open
+      sum.refused.global += c.refused.global
+      sum.refused['per-client'] += c.refused['per-client']
+      sum.sendTimeouts += c.sendTimeouts
+    }
+    return sum
+  }
+
+  /** What is degraded in any worker, each line with its worker. */
+  degraded(): string[] {
+    return [...this.limits].flatMap(([id, m]) => m.degraded.map((d) => `worker ${id} ${d}`))
   }
 
   broadcast(m: ToWorker): void {
@@ -213,7 +235,12 @@ export async function startMetadataCluster(opts: StartMetadataServerOptions): Pr
     const port = ports[0]!
     const password = opts.passwordPort === undefined ? undefined : await startPasswordServer(opts, p, host, opts.passwordPort)
     if (password) closers.push(() => closeServer(password.server))
-    const admin = opts.admin ? await startAdmin(opts.admin, p, () => pool.warm()) : undefined
+    const admin = opts.admin
+      ? await startAdmin(opts.admin, p, () => pool.warm(), {
+          connections: () => pool.connections(),
+          degraded: () => pool.degraded(),
+        })
+      : undefined
     if (admin) closers.push(() => closeServer(admin.server))
     const reload = startReloads(opts, p, closers, (instances) => pool.broadcast({type: 'inventory', instances}))
     return {

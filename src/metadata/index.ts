@@ -12,3 +12,4 @@ export type {StartMetadataServerOptions, StartedMetadataServer} from './start.js
 export {startWithFallbacks, serveStartup, runUntilSignal, rejectedJournalNote, queueEarlySignals, type EarlySignals} from './lifecycle.js'
 export {DEFAULT_ADMIN_LISTEN, isLoopbackHost} from './admin/server.js'
 export {DEFAULT_CALLBACK_BASE} from './progress/vendor-data.js'
+export {DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_SEND_TIMEOUT_MS, defaultMaxConnections, readSoftFdLimit} from './limits.js'

@@ -35,8 +35,17 @@ function bindSuggestions(errno: string | undefined, port: number): string[] {
   return ['check the --listen address exists on this host']
 }
 
-/** Listen with the boot-storm backlog; a failure is a BindError. */
-export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+/**
+ * Listen with the boot-storm backlog; a failure is a BindError. Once listening, an 'error' (an accept
+ * failing with EMFILE…) goes to `onAcceptError` and never ends the process, unless the server has its
+ * own 'error' listener already.
+ */
+export function listen(
+  server: Server,
+  host: string,
+  port: number,
+  onAcceptError: (err: NodeJS.ErrnoException) => void = () => undefined,
+): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const message = `cannot listen on ${hostPort(host, port)}: ${err.code ?? err.message}`
@@ -45,6 +54,7 @@ export function listen(server: Server, host: string, port: number): Promise<Addr
     server.once('error', onError)
     server.listen({host, port, backlog: LISTEN_BACKLOG}, () => {
       server.off('error', onError)
+      if (server.listenerCount('error') === 0) server.on('error', onAcceptError)
       resolve(server.address() as AddressInfo)
     })
   })

@@ -10,6 +10,18 @@ import type {Prebuilt} from './documents.js'
 import {ANSWERS, decide, normalizePath, plain, rawHeaders, toPrebuilt, type Answer, type AnswerFlavor, type Decision} from './decide.js'
 import {createResolver, type RequestHead, type Requester, type Resolver} from './identity.js'
 import {normalizeIp} from './ip.js'
+import {
+  ConnectionGate,
+  DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  DEFAULT_SEND_TIMEOUT_MS,
+  defaultMaxConnections,
+  Health,
+  FD_PROBE_MS,
+  probeFds,
+  readSoftFdLimit,
+  watchSend,
+  type ConnectionCounts,
+} from './limits.js'
 import {ServedSnapshots, type Identified} from './snapshots.js'
 import type {Store} from './store.js'
 import {TokenIssuer} from './tokens.js'
@@ -81,6 +93,14 @@ export interface MetadataServerOptions {
    */
   pinIdleMs?: number
   pinMaxMs?: number
+  /** Connections held at once; beyond it a new one is closed at accept. Default: the soft `ulimit -n` less 64, at least 16. */
+  maxConnections?: number
+  /** Connections one client address holds at once (trusted proxies are not limited). Default 64. */
+  maxConnectionsPerClient?: number
+  /** An answer the client does not take (read) within this is cut, with its connection. Default 30 s. */
+  sendTimeoutMs?: number
+  /** Where a failure of the host (accept: EMFILE…) is recorded for /healthz and noted once. Default: a Health of its own. */
+  health?: Health
 }
 
 /** What the observer sees of one answered request. */
@@ -110,6 +130,10 @@ export type MetadataServer = Server & {
     documentsFor(ip: string): DocumentLookup | undefined
     /** How many VMs of the current inventory have their documents rendered (background prewarm). */
     warm(): {rendered: number; total: number}
+    /** Open connections and the ones refused at accept (limits.ts). */
+    connections(): ConnectionCounts
+    /** What is degraded (accept errors…), as /healthz lists it. */
+    health: Health
   }
 }
 
@@ -257,6 +281,8 @@ function httpFront(
   postHandler: MetadataServerOptions['postHandler'],
   listening: () => boolean,
   stalledMs: number,
+  sendTimeoutMs: number,
+  onSendTimeout: () => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const write = (res: ServerResponse, answer: Answer, method: string) => {
     // once close() was called, an answer ends its connection (node:http would keep it open until idle)
@@ -268,6 +294,9 @@ function httpFront(
     // (Armed only then: a socket timeout on every connection costs throughput and tail latency.)
     const socket = res.socket
     if (socket?.writableNeedDrain && socket.timeout === 0) socket.setTimeout(stalledMs)
+    // the send timeout: this answer waits (behind unsent bytes, or queued behind an unsent answer) for a
+    // client that may never read it
+    if (socket === null || socket.writableLength > 0) watchSend(res.req.socket, res, sendTimeoutMs, onSendTimeout)
   }
   return (req, res) => {
     const started = core.timed ? performance.now() : 0
@@ -294,6 +323,41 @@ function httpFront(
   }
 }
 
+/** An accept error must have failed for this long before a new connection counts as recovery. */
+const ACCEPT_QUIET_MS = 5000
+
+/**
+ * The connection limits at accept: node:http still reads and parses every connection it keeps; this only
+ * counts them and closes the ones over a limit before anything is read. An accept error (EMFILE, ENFILE:
+ * out of file descriptors) is recorded as degraded and never thrown (an 'error' without a listener
+ * would end the process); libuv then closes the waiting connections itself, so it does not spin.
+ */
+function guardConnections(server: Server, gate: ConnectionGate, health: Health, maxConnections: number): void {
+  const full = {code: `at --max-connections ${maxConnections}`, message: 'new connections are refused'}
+  server.on('connection', (socket: Socket) => {
+    health.recover('accept', ACCEPT_QUIET_MS)
+    const ip = normalizeIp(socket.remoteAddress ?? '')
+    const refused = gate.admit(ip)
+    if (refused !== undefined) {
+      if (refused === 'global') health.degrade('connections', full)
+      socket.destroy()
+      return
+    }
+    socket.once('close', () => gate.release(ip))
+  })
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    // before listening, an error is the bind's (listen() reports it)
+    if (server.listening) health.degrade('accept', err)
+  })
+  // out of fds, libuv closes new connections at accept without telling: count them
+  const softLimit = readSoftFdLimit()
+  const probe = setInterval(() => {
+    probeFds(health, softLimit)
+    if (!gate.full()) health.recover('connections', ACCEPT_QUIET_MS)
+  }, FD_PROBE_MS).unref()
+  server.on('close', () => clearInterval(probe))
+}
+
 /** The options with their defaults. */
 function settingsOf(options: MetadataServerOptions) {
   const headersTimeoutMs = options.headersTimeoutMs ?? 10_000
@@ -311,12 +375,17 @@ function settingsOf(options: MetadataServerOptions) {
       noDelay: true,
     },
     pins: {pinIdleMs: options.pinIdleMs ?? 2000, pinMaxMs: options.pinMaxMs ?? 60_000},
+    limits: {
+      maxConnections: options.maxConnections ?? defaultMaxConnections(readSoftFdLimit()),
+      maxConnectionsPerClient: options.maxConnectionsPerClient ?? DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+    },
+    sendTimeoutMs: options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS,
   }
 }
 
 /** An unstarted http.Server answering every flavour from pre-rendered, per-VM documents. */
 export function createMetadataServer(options: MetadataServerOptions): MetadataServer {
-  const {resolver, clock, tokens, maxUrl, http, pins} = settingsOf(options)
+  const {resolver, clock, tokens, maxUrl, http, pins, limits, sendTimeoutMs} = settingsOf(options)
   const {logger, observer, postHandler} = options
   const snapshots = new ServedSnapshots(options.store, options.namespace === undefined ? {} : {namespace: options.namespace}, pins)
   const stats = new StatsCounter()
@@ -353,8 +422,19 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
 
   const server: MetadataServer = createServer(
     http,
-    httpFront(core, maxUrl, postHandler, () => server.listening, http.requestTimeout),
+    httpFront(
+      core,
+      maxUrl,
+      postHandler,
+      () => server.listening,
+      http.requestTimeout,
+      sendTimeoutMs,
+      () => gate.sendTimedOut(),
+    ),
   ) as MetadataServer
+  const gate = new ConnectionGate(limits, (ip) => resolver.trusted.has(ip))
+  const health = options.health ?? new Health()
+  guardConnections(server, gate, health, limits.maxConnections)
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     stats.clientError()
     answerClientError(err, socket, logger, clock)
@@ -373,6 +453,8 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     stats: () => stats.copy(),
     refresh: () => snapshots.refresh(),
     warm: () => snapshots.snapshot.warm(),
+    connections: () => gate.counts(),
+    health,
     documentsFor(ip) {
       const snap = snapshots.snapshot
       const i = snap.store.get(ip)

@@ -6,6 +6,7 @@ import {Metrics} from './admin/metrics.js'
 import {checkTrustProxyOverlap, createResolver, type Resolver} from './identity.js'
 import {loadInventory, type LoadedInventory} from './inventory.js'
 import {loadInventoryIsolated} from './isolated-load.js'
+import {Health, type ConnectionCounts} from './limits.js'
 import {closeServer, hostPort, listen} from './listen.js'
 import {createPasswordServer, type PasswordLogEntry, type PasswordServer} from './password-server.js'
 import {callbackKind, durableCallback, handleCallback, type CallbackCounters} from './progress/callbacks.js'
@@ -77,6 +78,12 @@ export interface StartMetadataServerOptions {
   /** See MetadataServerOptions.pinIdleMs / pinMaxMs. */
   pinIdleMs?: number
   pinMaxMs?: number
+  /** See MetadataServerOptions.maxConnections / maxConnectionsPerClient / sendTimeoutMs (per worker with `workers`). */
+  maxConnections?: number
+  maxConnectionsPerClient?: number
+  sendTimeoutMs?: number
+  /** One line when a part degrades (accept: EMFILE…) and when it recovers; /healthz lists what is degraded now. */
+  note?: (line: string) => void
   /**
    * Serve from this many worker processes (node:cluster, one shared listening socket; see cluster.ts).
    * Only startWithFallbacks / startMetadataCluster look at it; 1 or unset = this process serves.
@@ -163,6 +170,8 @@ export interface Parts {
   progress: ProgressTracker
   metrics: Metrics
   counters: CallbackCounters
+  /** What is degraded now (/healthz); each part degrades and recovers with one note line. */
+  health: Health
   /** Store mode: the follower of the inventory in etcd (instead of the file reloads). */
   follower?: StoreFollower
   storeStart?: StoreStart
@@ -246,6 +255,7 @@ export async function prepareParts(opts: StartMetadataServerOptions): Promise<Pa
     progress,
     metrics,
     counters: {callbacks: {}},
+    health: new Health(opts.note),
     ...(followed ? {follower: followed.follower, storeStart: followed.start} : {}),
     afterStoreApply,
   }
@@ -267,6 +277,9 @@ const PASSED_TO_SERVER = [
   'keepAliveTimeoutMs',
   'pinIdleMs',
   'pinMaxMs',
+  'maxConnections',
+  'maxConnectionsPerClient',
+  'sendTimeoutMs',
 ] as const satisfies ReadonlyArray<keyof MetadataServerOptions>
 
 /** The options of `o` named in `keys` that are set (an absent option stays absent, never `undefined`). */
@@ -308,6 +321,7 @@ function metadataServer(opts: StartMetadataServerOptions, p: Parts): MetadataSer
     store: p.store,
     resolver: p.resolver,
     ...serverSettings(opts),
+    health: p.health,
     observer: (o) => recordSeen(p, {...o, instance: o.who.instance?.id, ip: o.who.ip}),
     postHandler: (req, who, path) =>
       callbackKind(path) === undefined
@@ -331,13 +345,20 @@ export async function startPasswordServer(opts: StartMetadataServerOptions, p: P
     acks: p.progress.passwords, // kept in the progress journal: a restart does not hand a saved password out again
     ...(opts.passwordLogger ? {logger: opts.passwordLogger} : {}),
   })
-  const bound = await listen(server, host, port)
+  const bound = await listen(server, host, port, (err) => p.health.degrade('password accept', err))
   return {server, port: bound.port}
 }
 
 /** Step 4 (optional): the admin listener (progress JSON, /healthz, /metrics). */
-export async function startAdmin(admin: {host: string; port: number}, p: Parts, warm: () => {rendered: number; total: number}) {
+export async function startAdmin(
+  admin: {host: string; port: number},
+  p: Parts,
+  warm: () => {rendered: number; total: number},
+  live: {connections: () => ConnectionCounts; degraded?: () => string[]},
+) {
   const adminServer = createAdminServer({
+    degraded: () => [...p.health.list(), ...(live.degraded?.() ?? [])],
+    connections: live.connections,
     instances: () => p.store.all(),
     progress: p.progress,
     metrics: p.metrics,
@@ -346,7 +367,7 @@ export async function startAdmin(admin: {host: string; port: number}, p: Parts, 
     warm,
     ...(p.follower ? {store: () => p.follower!.health()} : {}),
   })
-  const bound = await listen(adminServer, admin.host, admin.port)
+  const bound = await listen(adminServer, admin.host, admin.port, (err) => p.health.degrade('admin accept', err))
   return {server: adminServer, url: `http://${hostPort(admin.host, bound.port)}`}
 }
 
@@ -406,7 +427,9 @@ export async function startMetadataServer(opts: StartMetadataServerOptions = {})
     closers.push(() => closeServer(server))
     const password = opts.passwordPort === undefined ? undefined : await startPasswordServer(opts, p, host, opts.passwordPort)
     if (password) closers.push(() => closeServer(password.server))
-    const admin = opts.admin ? await startAdmin(opts.admin, p, () => server.metadata.warm()) : undefined
+    const admin = opts.admin
+      ? await startAdmin(opts.admin, p, () => server.metadata.warm(), {connections: () => server.metadata.connections()})
+      : undefined
     if (admin) closers.push(() => closeServer(admin.server))
     const reload = startReloads(opts, p, closers)
 

@@ -3,6 +3,8 @@
  * Counters are plain numbers updated on the request path (no allocation per request); gauges
  * (VMs per state, unknown requesters) are computed when scraped.
  */
+import type {ConnectionCounts} from '../limits.js'
+
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] as const
 
 export interface ScrapeGauges {
@@ -12,6 +14,8 @@ export interface ScrapeGauges {
   instances: number
   callbacks: Record<string, number>
   forgedCallbacks: number
+  /** The metadata listener's connections (absent: not rendered). */
+  connections?: ConnectionCounts
 }
 
 export class Metrics {
@@ -79,6 +83,20 @@ export class Metrics {
       head('netops_metadata_worker_requests_total', 'counter', 'Requests answered, by worker process (metadata serve --workers).')
       for (const [w, n] of [...this.workerRequests].sort((a, b) => a[0] - b[0]))
         out.push(`netops_metadata_worker_requests_total{worker="${w}"} ${n}`)
+    }
+
+    if (g.connections) {
+      head('netops_metadata_connections_open', 'gauge', 'Connections to the metadata listener held now.')
+      out.push(`netops_metadata_connections_open ${g.connections.open}`)
+      head(
+        'netops_metadata_connections_refused_total',
+        'counter',
+        'Connections closed at accept: over --max-connections (global) or --max-connections-per-client (per-client).',
+      )
+      for (const [reason, n] of Object.entries(g.connections.refused))
+        out.push(`netops_metadata_connections_refused_total{reason="${reason}"} ${n}`)
+      head('netops_metadata_send_timeouts_total', 'counter', 'Connections cut because the client did not read its answer (--send-timeout).')
+      out.push(`netops_metadata_send_timeouts_total ${g.connections.sendTimeouts}`)
     }
 
     head('netops_metadata_instances', 'gauge', 'VMs in the inventory being served.')

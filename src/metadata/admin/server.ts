@@ -4,6 +4,7 @@ import type {CallbackCounters} from '../progress/callbacks.js'
 import type {StoreHealth} from '../store/follower.js'
 import {STATES, type InstanceProgress, type ProgressTracker, type UnknownRequester} from '../progress/tracker.js'
 import type {Instance} from '../types.js'
+import type {ConnectionCounts} from '../limits.js'
 import type {Metrics} from './metrics.js'
 
 /**
@@ -25,6 +26,10 @@ export interface AdminSource {
   warm?: () => {rendered: number; total: number}
   /** Store mode (a replica): the store part of /healthz. */
   store?: () => StoreHealth
+  /** What is degraded (accept: EMFILE…): /healthz says `degraded` and lists it. */
+  degraded?: () => string[]
+  /** The metadata listener's open and refused connections (/metrics). */
+  connections?: () => ConnectionCounts
 }
 
 export interface InstancesDocument {
@@ -42,8 +47,13 @@ export interface UnknownDocument {
 }
 
 interface HealthDocument {
-  /** `degraded` only in store mode: the replica still serves (HTTP 200), from its last snapshot. */
+  /**
+   * `degraded`: still serving (HTTP 200), but something failed: a replica serves its last snapshot, or a
+   * part of the host ran out (`degraded` lists those).
+   */
   status: 'ok' | 'degraded'
+  /** What is degraded now, e.g. `accept: EMFILE since 2026-12-04T16:30:00.000Z`; present only when something is. */
+  degraded?: string[]
   instances: number
   uptimeSeconds: number
   inventory: string
@@ -86,8 +96,10 @@ export function createAdminServer(src: AdminSource): Server {
       }
       if (path === '/healthz') {
         const store = src.store?.()
+        const degraded = src.degraded?.() ?? []
         const doc: HealthDocument = {
-          status: store?.degraded ? 'degraded' : 'ok',
+          status: store?.degraded || degraded.length > 0 ? 'degraded' : 'ok',
+          ...(degraded.length > 0 ? {degraded} : {}),
           instances: src.instances().length,
           uptimeSeconds: Math.round((Date.now() - src.metrics.startedAt) / 1000),
           inventory: src.source,
@@ -121,6 +133,7 @@ export function createAdminServer(src: AdminSource): Server {
           unknownRequests: unknown.reduce((a, u) => a + u.requests, 0),
           callbacks: src.callbacks.callbacks,
           forgedCallbacks: src.progress.forged,
+          ...(src.connections ? {connections: src.connections()} : {}),
         })
         const body = Buffer.from(text)
         res.writeHead(200, {
