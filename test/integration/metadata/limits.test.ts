@@ -55,12 +55,12 @@ describe('metadata server resource limits', () => {
 
   test('a client that never reads a large answer has its connection cut after the send timeout', async () => {
     const inv = sampleInventory() as {instances: Array<Record<string, unknown>>}
-    inv.instances.push({id: 'big-01', ip: '127.0.0.31', user_data: '#!/bin/sh\n' + 'x'.repeat(1024 * 1024) + '\n'})
+    inv.instances.push({id: 'big-01', ip: '127.0.0.31', user_data: '#!/bin/sh\n' + 'x'.repeat(1000 * 1024) + '\n'}) // just under the 1 MiB user-data limit
     const s = await startMetadataServer({inventory: inv, sendTimeoutMs: 500, admin: {host: '127.0.0.1', port: 0}})
     try {
       const c = await open(s.port, '127.0.0.31')
       c.sock.pause() // never reads
-      c.sock.write('GET /latest/user-data HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(16)) // 16 MiB of answers: more than the kernel buffers
+      c.sock.write('GET /latest/user-data HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(16)) // 16 MB of answers: more than the kernel buffers
       // (a paused client socket does not see its close: watch the server's side)
       const t0 = Date.now()
       while (s.server.metadata.connections().open > 0 && Date.now() - t0 < 5000) await sleep(50)
@@ -71,7 +71,7 @@ describe('metadata server resource limits', () => {
       assert.match(metrics, /^netops_metadata_send_timeouts_total 1$/m)
       // a client that does read gets the whole large answer
       const r = await httpGet(`${s.url}/latest/user-data`, {from: '127.0.0.31'})
-      assert.equal(r.body.length, 1024 * 1024 + 11)
+      assert.equal(r.body.length, 1000 * 1024 + 11)
     } finally {
       await s.close()
     }
