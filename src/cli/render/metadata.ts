@@ -163,34 +163,23 @@ export function renderStatus(v: AnyStatusView, opts: {now?: number; bar?: boolea
       `generation ${fleet.generation} in ${fleet.store}; ${fleet.replicas.length} live replica${fleet.replicas.length === 1 ? '' : 's'}${fleet.replicas.length ? ': ' + fleet.replicas.map((r) => printable(`${r.name} (${r.listen})`)).join(', ') : ''}`,
     )
   if (v.instances.length === 0) out.push('no VM has asked yet')
-  else if (fleet) {
+  else {
+    // the fleet view (status --store) adds who served each VM
+    const row = (i: (typeof v.instances)[number]) => [
+      printable(i.id),
+      printable(i.ip),
+      STATE_COLOR[i.state](i.state),
+      printable(i.lastStep ?? '-'),
+      when(i.lastStepAt),
+      formatDuration(i.durationMs),
+    ]
     out.push(
-      table(
-        ['VM', 'ADDRESS', 'STATE', 'LAST STEP', 'WHEN', 'HOW LONG', 'REPLICA'],
-        fleet.instances.map((i) => [
-          printable(i.id),
-          printable(i.ip),
-          STATE_COLOR[i.state](i.state),
-          printable(i.lastStep ?? '-'),
-          when(i.lastStepAt),
-          formatDuration(i.durationMs),
-          printable(i.replicas.join(',')),
-        ]),
-      ),
-    )
-  } else {
-    out.push(
-      table(
-        ['VM', 'ADDRESS', 'STATE', 'LAST STEP', 'WHEN', 'HOW LONG'],
-        v.instances.map((i) => [
-          printable(i.id),
-          printable(i.ip),
-          STATE_COLOR[i.state](i.state),
-          printable(i.lastStep ?? '-'),
-          when(i.lastStepAt),
-          formatDuration(i.durationMs),
-        ]),
-      ),
+      fleet
+        ? table(
+            ['VM', 'ADDRESS', 'STATE', 'LAST STEP', 'WHEN', 'HOW LONG', 'REPLICA'],
+            fleet.instances.map((i) => [...row(i), printable(i.replicas.join(','))]),
+          )
+        : table(['VM', 'ADDRESS', 'STATE', 'LAST STEP', 'WHEN', 'HOW LONG'], v.instances.map(row)),
     )
   }
   if (v.neverAsked.length > 0) {
