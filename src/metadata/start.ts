@@ -237,12 +237,18 @@ export async function prepareParts(opts: StartMetadataServerOptions): Promise<Pa
     ...(opts.trustProxy ? {trustProxy: opts.trustProxy} : {}),
     ...(opts.proxySharedSecret ? {proxySharedSecret: opts.proxySharedSecret} : {}),
   })
+  const health = new Health(opts.note)
   const progress = new ProgressTracker(
     opts.progressSink !== undefined
       ? {sink: opts.progressSink}
       : opts.dataDir === undefined
         ? {}
-        : {dataDir: opts.dataDir, ...(opts.resetProgress ? {reset: true} : {})},
+        : {
+            dataDir: opts.dataDir,
+            ...(opts.resetProgress ? {reset: true} : {}),
+            // a journal write that fails (EMFILE, ENOSPC, EIO) is retried; /healthz lists it meanwhile
+            onJournal: (err) => (err ? health.degrade('journal', err) : health.recover('journal')),
+          },
   )
   store.replace(prepare(inventory.instances))
   return {
@@ -255,7 +261,7 @@ export async function prepareParts(opts: StartMetadataServerOptions): Promise<Pa
     progress,
     metrics,
     counters: {callbacks: {}},
-    health: new Health(opts.note),
+    health,
     ...(followed ? {follower: followed.follower, storeStart: followed.start} : {}),
     afterStoreApply,
   }

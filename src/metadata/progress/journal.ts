@@ -41,6 +41,8 @@ export interface JournalOptions {
   syncDelayMs?: number
   /** The fdatasync to use (tests). Default node:fs fdatasync. */
   datasync?: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void
+  /** Told how each background write (timer flush, group fdatasync) went: an error, or undefined once one works. */
+  onWrite?: (err: Error | undefined) => void
 }
 
 /** A journal line refused on load. */
@@ -84,6 +86,7 @@ export class Journal<T> {
   private readonly flushMs: number
   private readonly syncDelayMs: number
   private readonly datasync: NonNullable<JournalOptions['datasync']>
+  private readonly onWrite: NonNullable<JournalOptions['onWrite']>
   /** The callers of `sync()` that wait for the next fdatasync (it has not started yet). */
   private next: Waiters | undefined
   /** An fdatasync is running. */
@@ -105,6 +108,7 @@ export class Journal<T> {
     this.flushMs = opts.flushMs ?? 50
     this.syncDelayMs = opts.syncDelayMs ?? 2
     this.datasync = opts.datasync ?? fdatasync
+    this.onWrite = opts.onWrite ?? (() => undefined)
   }
 
   /**
@@ -191,7 +195,9 @@ export class Journal<T> {
     this.timer = setTimeout(() => {
       try {
         this.flush()
-      } catch {
+        this.onWrite(undefined)
+      } catch (err) {
+        this.onWrite(err as Error)
         this.armFlush() // the lines stay buffered and are tried again; a sync() reports the failure to its caller
       }
     }, this.flushMs)
@@ -234,6 +240,7 @@ export class Journal<T> {
       this.fd ??= openSync(this.path, 'a', 0o600)
       fd = this.fd
     } catch (err) {
+      this.onWrite(err as Error)
       group.reject(err as Error)
       return
     }
@@ -242,6 +249,7 @@ export class Journal<T> {
     this.datasync(fd, (err) => {
       this.syncing = false
       for (const old of this.retired.splice(0)) closeSync(old)
+      this.onWrite(err ?? undefined)
       if (err) group.reject(err)
       else group.resolve()
       if (this.next !== undefined) this.scheduleSync(0)

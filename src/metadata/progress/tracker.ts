@@ -83,6 +83,8 @@ export interface ProgressTrackerOptions {
   reset?: boolean
   /** Keep progress in this sink (store mode) instead of a journal; `dataDir` is then not used. */
   sink?: ProgressSink
+  /** Told how the journal's writes go (an error: EMFILE, ENOSPC, EIO…; undefined once one works again). */
+  onJournal?: (err: Error | undefined) => void
 }
 
 const USER_DATA = /\/(?:user-data|user_data)$/
@@ -139,6 +141,7 @@ export class ProgressTracker {
   private readonly passwordSaved = new Set<string>()
   private readonly journal: Journal<JournalEntry> | undefined
   private readonly sink: ProgressSink | undefined
+  private readonly onJournal: ((err: Error | undefined) => void) | undefined
   private readonly unlock: (() => void) | undefined
   private readonly clock: () => number
   private readonly maxUnknown: number
@@ -151,12 +154,13 @@ export class ProgressTracker {
     this.clock = opts.clock ?? Date.now
     this.maxUnknown = opts.maxUnknown ?? 10_000
     this.sink = opts.sink
+    this.onJournal = opts.onJournal
     if (opts.sink !== undefined) {
       for (const rec of opts.sink.restored ?? []) this.records.set(rec.id, structuredClone(rec))
       this.recovered = {records: this.records.size, skippedLines: 0, rejectedLines: []}
     } else if (opts.dataDir !== undefined) {
       this.unlock = lockDataDir(opts.dataDir)
-      this.journal = new Journal<JournalEntry>({dir: opts.dataDir})
+      this.journal = new Journal<JournalEntry>({dir: opts.dataDir, ...(opts.onJournal ? {onWrite: opts.onJournal} : {})})
       if (!opts.reset) for (const e of this.journal.read(checkJournalEntry)) this.apply(e)
       this.journal.compact(this.snapshotEntries())
       const rejectedLines = this.journal.rejected.map((r) => r.line)
@@ -227,7 +231,15 @@ export class ProgressTracker {
     }
     if (!this.journal) return
     this.journal.append(entry)
-    if (this.journal.appended > Math.max(10_000, this.records.size * 8)) this.journal.compact(this.snapshotEntries())
+    if (this.journal.appended > Math.max(10_000, this.records.size * 8)) {
+      // called from a request's observer: a failed compaction (out of fds, disk full) must not throw into it;
+      // the journal keeps every line (the rename is the last step) and compaction is tried again later
+      try {
+        this.journal.compact(this.snapshotEntries())
+      } catch (err) {
+        this.onJournal?.(err as Error)
+      }
+    }
   }
 
   /** A request from a known VM was answered with `status`. Cheap: called for every request. */

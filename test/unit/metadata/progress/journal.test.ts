@@ -85,6 +85,29 @@ describe('journal group commit', () => {
     }
   })
 
+  test('each background write is reported: a failed fdatasync as its error, the next good one as recovery', async () => {
+    const t = tempDir()
+    try {
+      let fail = true
+      const seen: Array<string | undefined> = []
+      const j = new Journal<{n: number}>({
+        dir: t.dir,
+        datasync: (_fd, done) => done(fail ? Object.assign(new Error('ENOSPC: no space left on device'), {code: 'ENOSPC'}) : null),
+        onWrite: (err) => seen.push(err === undefined ? undefined : (err as NodeJS.ErrnoException).code),
+      })
+      j.compact([])
+      j.append({n: 1})
+      await assert.rejects(j.sync(), /ENOSPC/)
+      fail = false
+      j.append({n: 2})
+      await j.sync()
+      assert.deepEqual(seen, ['ENOSPC', undefined])
+      j.close()
+    } finally {
+      t.cleanup()
+    }
+  })
+
   test('with the real fdatasync, a sync() leaves the line in the file', async () => {
     const t = tempDir()
     try {

@@ -1,6 +1,6 @@
 import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {appendFileSync, readFileSync} from 'node:fs'
+import {appendFileSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {ProgressTracker, stepForPath} from '../../../../src/metadata/progress/tracker.js'
 import {tempDir} from '../../../helpers/metadata.js'
@@ -151,6 +151,34 @@ describe('progress journal (data dir)', () => {
         (e: Error & {code?: string}) => e.code === 'NETOPS_USAGE' && /pid 1\b/.test(e.message),
       )
     } finally {
+      t.cleanup()
+    }
+  })
+})
+
+describe('progress journal failures', () => {
+  test('a compaction that fails (the data dir is gone) does not throw into the request that triggered it; it is reported', () => {
+    const t = tempDir()
+    const errors: string[] = []
+    const p = new ProgressTracker({
+      dataDir: t.dir,
+      onJournal: (err) => void (err && errors.push((err as NodeJS.ErrnoException).code ?? '')),
+    })
+    try {
+      rmSync(t.dir, {recursive: true, force: true}) // compaction writes its .tmp there: ENOENT
+      // every webhook event appends a line: past 10,000 appended lines the tracker compacts
+      p.observe('vm-1', '/latest/meta-data/', 200)
+      for (let i = 0; i < 10_050; i++)
+        assert.doesNotThrow(() => p.report('vm-1', {name: `init-network/config-${i}`, event_type: 'finish', result: 'SUCCESS'}))
+      assert.ok(errors.includes('ENOENT'), `compaction failure reported (${errors.join(',')})`)
+      p.phoneHome('vm-1')
+      assert.equal(p.stateOf('vm-1'), 'done', 'progress still kept in memory')
+    } finally {
+      try {
+        p.close()
+      } catch {
+        // the dir is gone: closing the journal may fail too
+      }
       t.cleanup()
     }
   })
