@@ -42,6 +42,8 @@ export interface SshTargetOptions {
    * password when every key (agent included) was refused and no password was given.
    */
   askSecret?: AskSecret
+  /** `--jump [user@]host[:port][,...]` as `ssh -J` takes it; beats ssh_config ProxyJump/ProxyCommand. `none` = direct. */
+  jump?: string
 }
 
 /** A target after merging explicit options, ssh_config and defaults. */
@@ -64,6 +66,20 @@ export interface ResolvedTarget {
   /** The ssh_config file that was read, if any. */
   sshConfigFile?: string
   askSecret?: AskSecret
+  /**
+   * Hosts to pass through, first hop first (`--jump`, else ssh_config ProxyJump). Each hop is resolved
+   * through ssh_config on its own (its User, Port, IdentityFile, HostName), shares the target's host-key
+   * policy and known_hosts file, and has no jumps of its own (the chain is flattened).
+   */
+  jumps?: ResolvedTarget[]
+  /** ssh_config ProxyCommand, tokens expanded: run with `/bin/sh -c`, its stdin/stdout are the connection. Never with jumps. */
+  proxyCommand?: string
+  /** ssh_config IdentitiesOnly: only the identity files are tried (not the agent's other keys). */
+  identitiesOnly?: boolean
+  /** Algorithm preferences from ssh_config (HostKeyAlgorithms, KexAlgorithms, Ciphers, MACs), in ssh2's names. */
+  algorithms?: {serverHostKey?: string[]; kex?: string[]; cipher?: string[]; hmac?: string[]}
+  /** Where each value ssh_config gave came from, `file:line`, keyed by lowercase keyword: for messages. */
+  origins?: Record<string, string>
 }
 
 export interface NegotiatedAlgorithms {
