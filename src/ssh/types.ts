@@ -44,6 +44,11 @@ export interface SshTargetOptions {
   askSecret?: AskSecret
   /** `--jump [user@]host[:port][,...]` as `ssh -J` takes it; beats ssh_config ProxyJump/ProxyCommand. `none` = direct. */
   jump?: string
+  /**
+   * Environment for ssh_config: `${VAR}` in IdentityFile/UserKnownHostsFile/IdentityAgent, `IdentityAgent $VAR`,
+   * and `Match exec` commands. The caller passes process.env; without it `${VAR}` is an error and exec inherits.
+   */
+  env?: Readonly<Record<string, string | undefined>>
 }
 
 /** A target after merging explicit options, ssh_config and defaults. */
@@ -80,6 +85,12 @@ export interface ResolvedTarget {
   algorithms?: {serverHostKey?: string[]; kex?: string[]; cipher?: string[]; hmac?: string[]}
   /** Where each value ssh_config gave came from, `file:line`, keyed by lowercase keyword: for messages. */
   origins?: Record<string, string>
+  /**
+   * ssh_config ConnectTimeout in ms. OpenSSH bounds only the TCP connect and banner exchange with it, so it
+   * never becomes `timeoutMs` (which also bounds exec and shell steps): the transport bounds its connect step by
+   * min(connectTimeoutMs, timeoutMs).
+   */
+  connectTimeoutMs?: number
 }
 
 export interface NegotiatedAlgorithms {
