@@ -42,7 +42,7 @@ export function isResolvedTarget(x: SshTargetOptions | ResolvedTarget): x is Res
   return 'alias' in x && Array.isArray(x.identityFiles)
 }
 
-export interface Destination {
+interface Destination {
   host: string
   user?: string
   port?: number

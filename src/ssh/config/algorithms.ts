@@ -144,11 +144,6 @@ const OPENSSH: Record<AlgorithmKind, {defaults: string[]; all: string[]; wildcar
   },
 }
 
-/** The OpenSSH default list for a kind (what `ssh -G` prints when the config does not set it). */
-export function opensshDefaults(kind: AlgorithmKind): string[] {
-  return [...OPENSSH[kind].defaults]
-}
-
 /** Is a value (`+`, `-`, `^` or plain list) one OpenSSH accepts? Returns the bad name, or undefined. */
 export function invalidAlgorithmName(kind: AlgorithmKind, value: string): string | undefined {
   if (value.startsWith('-')) return undefined

@@ -578,12 +578,12 @@ function canonicalAddress(host: string): string | undefined {
 }
 
 /** ssh.c `ssh_valid_hostname` (Debian 12 backport): what a destination typed on the command line may contain. */
-export function validHostName(s: string): boolean {
+function validHostName(s: string): boolean {
   return s !== '' && !s.startsWith('-') && !/['`"$\\;&<>|(){},\s\x00-\x1f\x7f]/.test(s)
 }
 
 /** ssh.c `ssh_valid_ruser`: what a user name typed on the command line may contain. */
-export function validUserName(s: string): boolean {
+function validUserName(s: string): boolean {
   return !s.startsWith('-') && !/['`";&<>|(){}\x00-\x1f\x7f]/.test(s) && !/\s-/.test(s) && !s.endsWith('\\')
 }
 
