@@ -43,6 +43,7 @@ export function sshTargetFromFlags(
   if (env.XDG_CONFIG_HOME) o.configDir = env.XDG_CONFIG_HOME
   if (env.NETOPS_SSH_CONFIG !== undefined) o.sshConfigFile = env.NETOPS_SSH_CONFIG
   if (env.USER) o.localUser = env.USER
+  o.env = env // ssh_config: ${VAR}, IdentityAgent $VAR, Match exec
   return o
 }
 

@@ -29,3 +29,8 @@ test('the terminal asker asks each question once, one at a time, and never shows
   assert.deepEqual(questions, ['SSH password for ops@10.0.0.1:22: ', 'Passphrase for /k/id: '])
   assert.equal(secretQuestion({kind: 'passphrase', file: '/k/id'}), 'Passphrase for /k/id: ')
 })
+
+test('the environment reaches ssh_config resolution (${VAR}, IdentityAgent $VAR, Match exec)', () => {
+  const env = {HOME: '/home/op', SSH_AUTH_SOCK: '/run/a.sock'}
+  assert.equal(sshTargetFromFlags('sw1', flags, env).env, env)
+})
