@@ -198,7 +198,8 @@ function resolveTargetSync(opts: SshTargetOptions, depth: number): ResolvedTarge
     }
     identityFiles.push(explicit)
   }
-  if (useConfig) {
+  // ssh adds its default key files only when neither -i nor IdentityFile named one
+  if (useConfig && !(cfg.identityFilesDefaulted && identityFiles.length > 0)) {
     for (const f of cfg.identityFiles) {
       // like OpenSSH: IdentityFile entries (and its default key files) that do not exist are skipped quietly
       if (f.path !== undefined && !identityFiles.includes(f.path) && existsSync(f.path)) identityFiles.push(f.path)

@@ -9,7 +9,8 @@
  * |          | CanonicalizeMaxDots CanonicalizeFallbackLocal CanonicalizePermittedCNAMEs (none)              | |
  * | refused  | BindAddress BindInterface AddressFamily (inet/inet6) ProxyUseFdpass (yes) CertificateFile     | they change where from, to which key, or how we reach or prove the host, |
  * |          | PKCS11Provider/SmartcardDevice HostKeyAlias KnownHostsCommand RevokedHostKeys                  | and ssh2 / netops cannot do it: skipping them would connect differently |
- * |          | CanonicalizeHostname with DNS work (CanonicalDomains, anchored names, PermittedCNAMEs)         | than ssh, so the value is refused with file:line |
+ * |          | CanonicalizeHostname with DNS work (CanonicalDomains, anchored names, PermittedCNAMEs),        | than ssh, so the value is refused with file:line |
+ * |          | ProxyCommand - (stdin/stdout as the connection), UserKnownHostsFile with several existing files| (the last in ../target.ts: netops checks one file) |
  * | ignored  | authentication preferences (PasswordAuthentication, PubkeyAuthentication, PreferredAuthentications, | netops picks keys, agent, password itself; these never send us to another host |
  * |          | KbdInteractive*, NumberOfPasswordPrompts, Hostbased*, GSSAPI*, PubkeyAcceptedAlgorithms, CASignatureAlgorithms, | |
  * |          | AddKeysToAgent, SecurityKeyProvider, RequiredRSASize, BatchMode), session and forwarding (Forward*, | netops opens no forwards, tunnels, X11, agent forwarding |

@@ -769,6 +769,13 @@ export function resolveSshConfig(configFile: string | undefined, input: ResolveI
     }
   } else if (state.proxyCommand !== undefined && state.proxyCommand.value.toLowerCase() !== 'none') {
     const raw = state.proxyCommand.value
+    if (raw === '-') {
+      throw new SshConfigError(
+        'ProxyCommand -: netops cannot use its own stdin/stdout as the connection',
+        state.proxyCommand.origin,
+        'use a ProxyCommand that relays (e.g. ssh -W %h:%p bastion) or ProxyJump',
+      )
+    }
     let expanded: string
     try {
       expanded = expandTokens(raw, {h: host, n: input.host, p: String(port), r: user})

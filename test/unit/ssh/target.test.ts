@@ -353,5 +353,10 @@ test(
   withConfig('Host a\n  User u\n', async (home) => {
     writeFileSync(join(home, '.ssh', 'id_ed25519'), 'key')
     assert.deepEqual((await resolveTarget({host: 'a', homeDir: home})).identityFiles, [join(home, '.ssh', 'id_ed25519')])
+    // ...but not when --identity-file names one (ssh -i likewise replaces the defaults)
+    writeFileSync(join(home, 'explicit'), 'key')
+    assert.deepEqual((await resolveTarget({host: 'a', homeDir: home, identityFile: join(home, 'explicit')})).identityFiles, [
+      join(home, 'explicit'),
+    ])
   }),
 )

@@ -40,6 +40,7 @@ test('refused directives name the keyword and file:line and say what to do', () 
   refused('Host sw1\n  HostKeyAlias core\n', 'sw1', /hostkeyalias core/)
   refused('Host sw1\n  KnownHostsCommand /bin/keys %H\n', 'sw1', /knownhostscommand/)
   refused('Host sw1\n  RevokedHostKeys ~/.ssh/revoked\n', 'sw1', /revokedhostkeys/)
+  refused('Host sw1\n  ProxyCommand -\n', 'sw1', /ProxyCommand -: netops cannot use its own stdin/)
   refused('CanonicalizeHostname yes\nCanonicalDomains lab.example\n', 'sw1', /config:1: CanonicalizeHostname yes: .*needs DNS/)
 })
 
