@@ -561,20 +561,51 @@ function connectionHash(thisHost: string, host: string, port: string, user: stri
   return createHash('sha1').update(thisHost).update(host).update(port).update(user).digest('hex')
 }
 
-/** An IP address as ssh.c `resolve_addr` writes it back (lowercase, IPv6 compressed). */
-function canonicalAddress(host: string): string | undefined {
-  const scope = host.indexOf('%')
-  const bare = scope === -1 ? host : host.slice(0, scope)
-  const kind = isIP(bare)
-  if (kind === 4) return bare
-  if (kind === 6) {
-    try {
-      return new URL(`http://[${bare}]/`).hostname.slice(1, -1) + (scope === -1 ? '' : host.slice(scope))
-    } catch {
-      return undefined
-    }
+/** inet_aton(3), which glibc's numeric getaddrinfo accepts: `127.1`, `10.1.2`, `0x7f.1`, octal parts. */
+function inetAton(s: string): string | undefined {
+  const parts = s.split('.')
+  if (parts.length < 1 || parts.length > 4) return undefined
+  const nums: number[] = []
+  for (const p of parts) {
+    let n: number
+    if (/^0x[0-9a-f]*$/i.test(p)) n = p.length === 2 ? 0 : parseInt(p.slice(2), 16)
+    else if (/^0[0-7]*$/.test(p)) n = p.length === 1 ? 0 : parseInt(p.slice(1), 8)
+    else if (/^[1-9][0-9]*$/.test(p)) n = Number(p)
+    else return undefined
+    nums.push(n)
   }
-  return undefined
+  const last = nums.pop() ?? 0
+  if (nums.some((n) => n > 255) || last >= 2 ** (8 * (4 - nums.length))) return undefined
+  const value = nums.reduce((acc, n, k) => acc + n * 2 ** (8 * (3 - k)), 0) + last
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.')
+}
+
+/** inet_ntop(3) for IPv6 as glibc writes it (RFC 5952 compression, `::ffff:a.b.c.d` and `::a.b.c.d` kept dotted). */
+function inetNtop6(bare: string): string | undefined {
+  let compressed: string
+  try {
+    compressed = new URL(`http://[${bare}]/`).hostname.slice(1, -1)
+  } catch {
+    return undefined
+  }
+  const [head = '', tail] = compressed.split('::')
+  const h = head === '' ? [] : head.split(':')
+  const t = tail === undefined || tail === '' ? [] : tail.split(':')
+  const words = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t].map((w) => parseInt(w, 16))
+  const w6 = words[6] ?? 0
+  const w7 = words[7] ?? 0
+  const dotted = `${w6 >> 8}.${w6 & 255}.${w7 >> 8}.${w7 & 255}`
+  const zeros5 = words.slice(0, 5).every((w) => w === 0)
+  if (zeros5 && words[5] === 0xffff) return `::ffff:${dotted}`
+  if (zeros5 && words[5] === 0 && (w6 !== 0 || w7 > 1)) return `::${dotted}`
+  return compressed
+}
+
+/** ssh.c `resolve_canonicalize` for an address: written back as getnameinfo does, unless that only changes letter case. */
+function canonicalAddress(host: string): string {
+  if (host.includes('%')) return host // a scoped address depends on local interfaces: left as typed
+  const out = isIP(host) === 6 ? inetNtop6(host) : inetAton(host)
+  return out === undefined || out.toLowerCase() === host.toLowerCase() ? host : out
 }
 
 /** ssh.c `ssh_valid_hostname` (Debian 12 backport): what a destination typed on the command line may contain. */
@@ -620,9 +651,9 @@ export function resolveSshConfig(configFile: string | undefined, input: ResolveI
   // ssh.c: HostName takes effect, names are lowercased, addresses canonicalised
   let host = input.host
   if (state.hostName !== undefined) host = expandHostName(state.hostName, input.host)
-  const wasAddr = isAddrFast(host) || isIP(host) !== 0
+  const wasAddr = isAddrFast(host) || isIP(host) !== 0 || inetAton(host) !== undefined
   if (!wasAddr) host = host.toLowerCase()
-  else host = canonicalAddress(host) ?? host
+  else host = canonicalAddress(host)
   const canonicalize = state.canonicalize?.value ?? 'no'
   if (canonicalize !== 'no' && !wasAddr) refuseDnsCanonicalization(state, host)
   if (configFile !== undefined && (pass.wantFinal || canonicalize !== 'no')) {
