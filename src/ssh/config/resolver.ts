@@ -662,18 +662,7 @@ export function resolveSshConfig(configFile: string | undefined, input: ResolveI
     reader.readFile(configFile, finalPass, 0, {value: true}, false, ctx.checkMainFilePermissions ?? false)
   }
 
-  for (const [keyword, v] of state.refused) {
-    const rule = REFUSED[keyword]
-    if (rule === undefined) continue
-    const first = (v.value.split(/\s+/)[0] ?? '').replace(/^=/, '').toLowerCase()
-    if (rule.harmless?.includes(first) === true) continue
-    throw new SshConfigError(`${keyword} ${v.value}: ${rule.why}`, v.origin, rule.fix)
-  }
-  const cert = state.certificateFiles[0]
-  if (cert !== undefined) {
-    const rule = REFUSED['certificatefile']
-    throw new SshConfigError(`CertificateFile ${cert.value}: ${rule?.why ?? ''}`, cert.origin, rule?.fix ?? '')
-  }
+  refuseWhatNetopsCannotHonour(state)
 
   const user = state.user?.value ?? ctx.localUser
   const port = state.port?.value ?? 22
@@ -828,6 +817,22 @@ export function resolveSshConfig(configFile: string | undefined, input: ResolveI
     }
   }
   return result
+}
+
+/** The refused directives (./directives.ts) whose effective value is not the harmless one. */
+function refuseWhatNetopsCannotHonour(state: State): void {
+  for (const [keyword, v] of state.refused) {
+    const rule = REFUSED[keyword]
+    if (rule === undefined) continue
+    const first = (v.value.split(/\s+/)[0] ?? '').replace(/^=/, '').toLowerCase()
+    if (rule.harmless?.includes(first) === true) continue
+    throw new SshConfigError(`${keyword} ${v.value}: ${rule.why}`, v.origin, rule.fix)
+  }
+  const cert = state.certificateFiles[0]
+  if (cert !== undefined) {
+    const rule = REFUSED['certificatefile']
+    throw new SshConfigError(`CertificateFile ${cert.value}: ${rule?.why ?? ''}`, cert.origin, rule?.fix ?? '')
+  }
 }
 
 function expandHostName(v: Src<string>, hostArg: string): string {
