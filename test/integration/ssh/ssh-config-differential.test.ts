@@ -8,7 +8,8 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir, userInfo} from 'node:os'
 import {dirname, join} from 'node:path'
-import {resolveSshConfig, SshConfigError, type SshConfigResult} from '../../../src/ssh/config/resolver.js'
+import {parseJumpList, resolveSshConfig, SshConfigError, type SshConfigResult} from '../../../src/ssh/config/resolver.js'
+import {resolveTarget} from '../../../src/ssh/target.js'
 import {CORPUS} from '../../fixtures/ssh-config/corpus.js'
 
 const FIELDS = [
@@ -135,6 +136,57 @@ for (const c of CORPUS) {
     }
   })
 }
+
+test(
+  'each jump hop resolves as the ssh that ProxyJump runs for it (ssh -l user -p port hop)',
+  {skip: haveSsh ? false : 'ssh is not installed'},
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netops-sshg-'))
+    try {
+      const file = join(dir, 'config')
+      writeFileSync(
+        file,
+        [
+          'Host tor-7\n  HostName 127.0.0.1\n  Port 22001\n  ProxyJump bastion,ops@inner:2200,[2001:db8::5]\n',
+          'Host bastion\n  HostName 192.0.2.1\n  User jump\n  ProxyJump edge\n',
+          'Host inner\n  HostName Inner.Example\n  User ignored\n',
+          'Host edge\n  HostName 198.51.100.1\n  Port 2022\n',
+          'Match host 2001:db8::5\n  User v6jump\n',
+        ].join(''),
+      )
+      const t = await resolveTarget({
+        host: 'tor-7',
+        homeDir: pw.homedir,
+        localUser: pw.username,
+        sshConfigFile: file,
+        env: {...process.env, HOME: dir},
+      })
+      // ssh runs `ssh [-l user] [-p port] [-J earlier hops] hop` for the last hop, recursively; the first hop's own ProxyJump goes first
+      const hops = [...(parseJumpList('edge') ?? []), ...(parseJumpList('bastion,ops@inner:2200,[2001:db8::5]') ?? [])]
+      assert.equal(t.jumps?.length, hops.length)
+      hops.forEach((hop, i) => {
+        const ssh = sshG(file, dir, {
+          host: hop.host,
+          ...(hop.user === undefined ? {} : {user: hop.user}),
+          ...(hop.port === undefined ? {} : {port: hop.port}),
+        })
+        assert.ok(ssh.ok)
+        const mine = t.jumps?.[i]
+        assert.deepEqual(
+          [mine?.host, mine?.username, String(mine?.port)],
+          [ssh.fields.get('hostname')?.[0], ssh.fields.get('user')?.[0], ssh.fields.get('port')?.[0]],
+          `hop ${i}`,
+        )
+      })
+      // the prepended hops are exactly the first hop's own ProxyJump as ssh -G shows it
+      const bastion = sshG(file, dir, {host: 'bastion'})
+      assert.ok(bastion.ok)
+      assert.deepEqual(bastion.fields.get('proxyjump'), ['edge'])
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  },
+)
 
 test('the corpus has at least 40 configs and every one agreed', {skip: haveSsh ? false : 'ssh is not installed'}, () => {
   assert.ok(CORPUS.length >= 40, `only ${CORPUS.length} configs`)
