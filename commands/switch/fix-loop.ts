@@ -37,7 +37,7 @@ If the session breaks mid-way it reports exactly which lines were applied.`
 
   async run(): Promise<FixLoopResult | MultiHostResult<FixLoopResult>> {
     const {flags} = await this.parse(SwitchFixLoop)
-    const jobs = this.switchJobs(flags)
+    const jobs = await this.switchJobs(flags, {changes: !flags['dry-run']})
     const several = jobs.length > 1
     const interactive = canPrompt() && !this.jsonEnabled()
     if (!flags.yes && !flags['dry-run'] && (several || !interactive)) {

@@ -5,7 +5,9 @@ import {InventoryError} from '../errors.js'
 import {assembleUserData} from './mime.js'
 import {ipFamily, normalizeIp, parseCidr} from './ip.js'
 import {normalizeMac} from './net.js'
-import {nearest, renderTemplate, TemplateError} from './template.js'
+import {renderTemplate, TemplateError} from './template.js'
+import {nearest} from '../util/edit-distance.js'
+import {positionAt} from '../util/yaml-position.js'
 import type {Instance, InstanceInterface, UserDataPart} from './types.js'
 
 /**
@@ -98,8 +100,7 @@ class Collector {
   warnings: InventoryIssue[] = []
   at(loc: Located, offset?: number): {file: string; line: number; column: number} {
     const start = offset ?? (loc.node as {range?: [number, number, number]} | null)?.range?.[0] ?? 0
-    const p = loc.lc.linePos(start)
-    return {file: loc.file, line: p.line, column: p.col}
+    return {file: loc.file, ...positionAt(loc.lc, start)}
   }
   error(loc: Located, message: string, hint?: string, offset?: number): void {
     this.issues.push({...this.at(loc, offset), message, ...(hint === undefined ? {} : {hint})})
@@ -304,8 +305,8 @@ function parseYaml(c: Collector, {file, text, notUtf8At, oversizeBytes}: RawDoc)
   }
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const p = e.linePos?.[0] ?? lc.linePos(e.pos[0])
-      c.issues.push({file, line: p.line, column: p.col, message: `YAML: ${e.message.split('\n')[0] ?? e.message}`})
+      const p = e.linePos?.[0] ? {line: e.linePos[0].line, column: e.linePos[0].col} : positionAt(lc, e.pos[0])
+      c.issues.push({file, ...p, message: `YAML: ${e.message.split('\n')[0] ?? e.message}`})
     }
     return undefined
   }
