@@ -171,7 +171,7 @@ const orEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === n
 const inventorySchema = z.strictObject(
   {
     switches: z.array(switchEntry, {
-      error: (i) => (i.input === undefined ? 'no `switches:` list' : `\`switches:\` must be a list, got ${got(i.input)}`),
+      error: (i) => (i.input === undefined ? 'required: the list of switches' : `\`switches:\` must be a list, got ${got(i.input)}`),
     }),
     defaults: orEmpty(fields),
     groups: orEmpty(

@@ -36,8 +36,9 @@ export function nodeAtPath(doc: Document, path: readonly PropertyKey[], options:
     if (isMap(node)) {
       if (!pair) break
       const last = i === path.length - 1
-      node = (last && options.key) || pair.value == null ? pair.key : pair.value
-      if (pair.value == null) break
+      const empty = pair.value == null || isEmptyScalar(pair.value)
+      node = (last && options.key) || empty ? pair.key : pair.value
+      if (empty) break
       continue
     }
     const item = typeof step === 'number' || /^\d+$/.test(String(step)) ? node.items[Number(step)] : undefined
@@ -45,6 +46,11 @@ export function nodeAtPath(doc: Document, path: readonly PropertyKey[], options:
     node = item
   }
   return (node ?? null) as YamlNode | null
+}
+
+/** `username:` with nothing after it: a null scalar of no width. */
+function isEmptyScalar(node: unknown): boolean {
+  return isScalar(node) && node.value === null && node.range !== undefined && node.range !== null && node.range[0] === node.range[1]
 }
 
 function keyText(key: unknown): string {
