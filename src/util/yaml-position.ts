@@ -25,9 +25,14 @@ export function nodePosition(lc: LineCounter, node: unknown): Position {
  * The node of `path` in `doc`: map keys and list indexes. A path that runs past what the file holds
  * (a missing key) gives the deepest node that exists, so an error still points into the right entry.
  * `key: true` gives the last map entry's key node instead of its value (an unknown key is reported at
- * the key). A key with no value (`username:`) is its key node.
+ * the key). A key with no value (`username:`) is its key node (unless `emptyIsKey: false`: then the empty value, where the
+ * text would go).
  */
-export function nodeAtPath(doc: Document, path: readonly PropertyKey[], options: {key?: boolean} = {}): YamlNode | null {
+export function nodeAtPath(
+  doc: Document,
+  path: readonly PropertyKey[],
+  options: {key?: boolean; emptyIsKey?: boolean} = {},
+): YamlNode | null {
   let node: unknown = doc.contents
   for (let i = 0; i < path.length; i++) {
     const step = path[i]
@@ -36,7 +41,7 @@ export function nodeAtPath(doc: Document, path: readonly PropertyKey[], options:
     if (isMap(node)) {
       if (!pair) break
       const last = i === path.length - 1
-      const empty = pair.value == null || isEmptyScalar(pair.value)
+      const empty = pair.value == null || (options.emptyIsKey !== false && isEmptyScalar(pair.value))
       node = (last && options.key) || empty ? pair.key : pair.value
       if (empty) break
       continue
