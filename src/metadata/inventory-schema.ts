@@ -9,8 +9,8 @@
 import * as z from 'zod'
 import {nearest} from '../util/edit-distance.js'
 
-export const TOP_KEYS = ['profiles', 'instances'] as const
-export const PROFILE_KEYS = [
+const TOP_KEYS = ['profiles', 'instances'] as const
+const PROFILE_KEYS = [
   'user_data',
   'user_data_base64',
   'vendor_data',
@@ -21,8 +21,8 @@ export const PROFILE_KEYS = [
   'password',
   'description',
 ] as const
-export const INSTANCE_KEYS = ['id', 'uuid', 'hostname', 'ip', 'mac', 'profile', ...PROFILE_KEYS] as const
-export const IFACE_KEYS = [
+const INSTANCE_KEYS = ['id', 'uuid', 'hostname', 'ip', 'mac', 'profile', ...PROFILE_KEYS] as const
+const IFACE_KEYS = [
   'name',
   'device',
   'mac',
@@ -38,7 +38,7 @@ export const IFACE_KEYS = [
   'mtu',
   'routes',
 ] as const
-export const PART_KEYS = ['content', 'type', 'filename'] as const
+const PART_KEYS = ['content', 'type', 'filename'] as const
 
 /** A schema issue: where (key path in the file's value, `key` when it is about the key itself), what, and what would be right. */
 export interface SchemaIssue {
@@ -219,7 +219,7 @@ function issuesOf(i: z.core.$ZodIssue): SchemaIssue[] {
   if (i.code === 'invalid_union') {
     // the branch the value fits (a list for user_data, a mapping for a part): its own issues
     const fits = i.errors.find((issues) => issues.length > 0 && !issues.some((x) => x.code === 'invalid_type' && x.path.length === 0))
-    const mappingBranch = fits?.flatMap((x) => issuesOf({...x, path: [...i.path, ...x.path]} as z.core.$ZodIssue))
+    const mappingBranch = fits?.flatMap((x) => issuesOf({...x, path: [...i.path, ...x.path]}))
     if (mappingBranch) return mappingBranch
   }
   const message = i.message.replace('{name}', String(i.path[1]))
