@@ -98,7 +98,7 @@ const EXAMPLES: Record<string, string> = {
   port: 'one switch port per entry, e.g. port: 19 or port: Gi1/0/19',
   ssh_port: 'e.g. ssh_port: 22',
   username: 'e.g. username: admin',
-  platform: `one of: ${[...PLATFORM_SPELLINGS.keys()].join(', ')} (any case)`,
+  platform: 'one of: ios, iosxe (ios-xe), nxos (nx-os), auto; any case, Netmiko names (cisco_xe, cisco_nxos) too',
   groups: 'e.g. groups: [nexus, dc1]',
   switches: 'write `switches:` then one `- host: NAME` line per switch',
   defaults: 'e.g. defaults: {username: admin, port: 19}',

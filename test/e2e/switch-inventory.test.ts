@@ -21,7 +21,7 @@ describe('netops switch inventory validate (built CLI)', () => {
     return f
   }
 
-  test('a valid inventory: exit 0, a summary on stdout with each switch resolved and where each value came from', async () => {
+  test('a valid inventory: exit 0, a summary on stdout (within 80 columns) with each switch resolved and where each value came from', async () => {
     const f = file(
       'ok.yaml',
       'defaults: {username: admin, port: 19}',
@@ -34,12 +34,14 @@ describe('netops switch inventory validate (built CLI)', () => {
     const r = await runCli(['switch', 'inventory', 'validate', f])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stderr, '')
+    for (const line of r.stdout.split('\n').slice(1)) assert.ok(line.length <= 80, line)
     assert.equal(
       r.stdout,
       [
         `${f}: valid, 2 switches, groups: nexus`,
         '  10.0.0.2 (line 5): port 19 [defaults], username admin [defaults]',
-        '  tor-7 (line 6): port Eth1/19 [group nexus], ssh_port 2222, username admin [defaults], platform nxos [group nexus]',
+        '  tor-7 (line 6): port Eth1/19 [group nexus], ssh_port 2222,',
+        '    username admin [defaults], platform nxos [group nexus]',
         '',
       ].join('\n'),
     )
