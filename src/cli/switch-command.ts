@@ -107,6 +107,7 @@ export abstract class SwitchCommand extends BaseCommand {
    */
   protected async switchJobs(flags: SwitchFlagValues, {changes}: {changes: boolean}): Promise<SwitchJob[]> {
     const jobs = await this.jobsFrom(flags)
+    if (jobs.length < 2) return jobs // nothing to compare: no ssh_config or DNS lookup ahead of the connection
     const keys = await Promise.all(jobs.map((j) => this.endpointOf(flags, j)))
     if (changes) {
       const repeats = findRepeats(keys)
