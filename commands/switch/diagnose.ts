@@ -28,7 +28,7 @@ loopdetect, link-flap, ...), admin-down, healthy.`
 
   async run(): Promise<Diagnosis | MultiHostResult<Diagnosis>> {
     const {flags} = await this.parse(SwitchDiagnose)
-    const outcome = await this.onSwitches(flags, this.switchJobs(flags), async (device, job) =>
+    const outcome = await this.onSwitches(flags, await this.switchJobs(flags, {changes: false}), async (device, job) =>
       diagnose(await device.readPort(job.port), device.platform, flags.interval),
     )
     return this.finishTargets(outcome, renderDiagnosis, summarizeDiagnosis)

@@ -15,7 +15,9 @@ export default class SwitchFixLoop extends SwitchCommand {
 shows the plan, asks on a terminal (--yes skips; without a terminal and without --yes it refuses),
 applies it, then reads the state back and prints before/after. A second run sends nothing.
 It refuses a port err-disabled for another cause (bpduguard, loopdetect, link-flap, ...).
-If the session breaks mid-way it reports exactly which lines were applied.`
+If the session breaks mid-way it reports exactly which lines were applied.
+The same switch listed twice (same address and SSH port after ~/.ssh/config and DNS: localhost is
+127.0.0.1) is refused with exit 2; with --dry-run it runs once, with a warning.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --host sw1 --port 19 --dry-run',
@@ -37,7 +39,7 @@ If the session breaks mid-way it reports exactly which lines were applied.`
 
   async run(): Promise<FixLoopResult | MultiHostResult<FixLoopResult>> {
     const {flags} = await this.parse(SwitchFixLoop)
-    const jobs = this.switchJobs(flags)
+    const jobs = await this.switchJobs(flags, {changes: !flags['dry-run']})
     const several = jobs.length > 1
     const interactive = canPrompt() && !this.jsonEnabled()
     if (!flags.yes && !flags['dry-run'] && (several || !interactive)) {

@@ -63,3 +63,24 @@ export async function runTargets<J, T>(
   const results = await runMany(targets.map(options.label), options.concurrency, (_label, i) => fn(targets[i] as J))
   return {multi: true, results}
 }
+
+/** A target that is the same as an earlier one: its index and the earlier one's. */
+export interface Repeat {
+  index: number
+  firstIndex: number
+}
+
+/**
+ * Targets that repeat an earlier one, in order: two targets are the same when they share any of
+ * their keys (`keysOf[i]` for targets[i]; e.g. every address a name resolves to).
+ */
+export function findRepeats(keysOf: ReadonlyArray<readonly string[]>): Repeat[] {
+  const firstWith = new Map<string, number>()
+  const repeats: Repeat[] = []
+  keysOf.forEach((keys, index) => {
+    const earlier = keys.map((k) => firstWith.get(k)).find((i) => i !== undefined)
+    if (earlier !== undefined) repeats.push({index, firstIndex: earlier})
+    else for (const k of keys) firstWith.set(k, index)
+  })
+  return repeats
+}

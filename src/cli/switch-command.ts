@@ -1,17 +1,16 @@
-import {readFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
-import type * as Yaml from 'yaml'
 import {BaseCommand} from './base-command.js'
 import {switchConnectionFlags} from './flags.js'
-import {runTargets, uniqueTargets, type TargetsOutcome} from './multi-host.js'
+import {findRepeats, runTargets, type TargetsOutcome} from './multi-host.js'
 import {ask, canPrompt} from './prompt.js'
 import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
 import {InputError, UsageError} from '../errors.js'
-import {isPlatformName, type PlatformName} from '../platforms/types.js'
+import type {PlatformName} from '../platforms/types.js'
 import {SwitchDevice} from '../switch/device.js'
 import {DEFAULT_RECOVERY_INTERVAL} from '../switch/planner.js'
 import type {SessionLogEntry} from '../session/cli-session.js'
-import {lazyRequire} from '../util/lazy-require.js'
+import {endpointKeys} from '../ssh/endpoint.js'
+import {resolveTarget} from '../ssh/target.js'
 import type {AskSecret} from '../ssh/types.js'
 
 export const switchFlags = {
@@ -21,7 +20,8 @@ export const switchFlags = {
     description: 'switch port: 19, gi1/0/19, GigabitEthernet1/0/19, Eth1/19 (a bare number must match one port)',
   }),
   inventory: Flags.string({
-    description: 'YAML file listing switches (host, ssh_port, username, platform, port per entry; `defaults:` for all)',
+    description:
+      'YAML file listing switches (host, port, ssh_port, username, platform, groups per entry; `defaults:` and `groups:` for several); check it with `netops switch inventory validate FILE`',
   }),
 }
 
@@ -48,51 +48,29 @@ export interface SwitchJob {
   sshPort?: number
   username?: string
   platform: 'auto' | PlatformName
-}
-
-/** yaml is only needed for --inventory: loaded then, not at start-up. */
-const yaml = lazyRequire<typeof Yaml>('yaml')
-
-/** Read a small switch inventory: `switches: [{host, port?, ssh_port?, username?, platform?}]`, `defaults: {...}`. */
-function readSwitchInventory(file: string): Array<Partial<SwitchJob> & {host: string}> {
-  let doc: unknown
-  try {
-    doc = yaml().parse(readFileSync(file, 'utf8'))
-  } catch (error) {
-    throw new InputError(`cannot read inventory ${file}: ${(error as Error).message}`, {
-      suggestions: ['the file is YAML: `switches:` followed by a list of `- host: sw1` entries'],
-    })
-  }
-  const root = (doc ?? {}) as {defaults?: Record<string, unknown>; switches?: unknown}
-  if (!Array.isArray(root.switches)) {
-    throw new InputError(`${file}: no \`switches:\` list`, {suggestions: ['write `switches:` then one `- host: NAME` line per switch']})
-  }
-  const defaults = root.defaults ?? {}
-  return root.switches.map((entry, i) => {
-    const e = {...defaults, ...(typeof entry === 'string' ? {host: entry} : (entry as Record<string, unknown>))}
-    if (typeof e.host !== 'string' || e.host === '') {
-      throw new InputError(`${file}: switches[${i}] has no host`, {suggestions: ['each entry needs `host: NAME_OR_ADDRESS`']})
-    }
-    const job: Partial<SwitchJob> & {host: string} = {host: e.host}
-    if (typeof e.port === 'string' || typeof e.port === 'number') job.port = String(e.port)
-    else if (e.port != null) {
-      throw new InputError(`${file}: switches[${i}].port must be a port name or number`, {
-        suggestions: ['e.g. `port: 19` or `port: Gi1/0/19`'],
-      })
-    }
-    if (e.ssh_port !== undefined) job.sshPort = Number(e.ssh_port)
-    if (typeof e.username === 'string') job.username = e.username
-    if (e.platform === 'auto' || isPlatformName(e.platform)) job.platform = e.platform
-    return job
-  })
+  /** Where it was given: `--host`, or the inventory's `file:line:column`. */
+  source: string
 }
 
 /** Shared plumbing of `netops switch ...`: hosts, credentials, parallel runs, per-host table. */
 export abstract class SwitchCommand extends BaseCommand {
-  protected jobsFrom(flags: SwitchFlagValues): SwitchJob[] {
-    const entries: Array<Partial<SwitchJob> & {host: string}> = []
-    for (const h of flags.host ?? []) entries.push({host: h})
-    if (flags.inventory) entries.push(...readSwitchInventory(flags.inventory))
+  protected async jobsFrom(flags: SwitchFlagValues): Promise<SwitchJob[]> {
+    const entries: Array<Partial<SwitchJob> & {host: string; source: string}> = []
+    for (const h of flags.host ?? []) entries.push({host: h, source: '--host'})
+    if (flags.inventory) {
+      // yaml and zod are loaded for --inventory only, not at start-up
+      const {readSwitchInventory} = await import('../switch/inventory.js')
+      for (const s of readSwitchInventory(flags.inventory)) {
+        entries.push({
+          host: s.host,
+          source: s.source,
+          ...(s.port === undefined ? {} : {port: s.port}),
+          ...(s.sshPort === undefined ? {} : {sshPort: s.sshPort}),
+          ...(s.username === undefined ? {} : {username: s.username}),
+          ...(s.platform === undefined ? {} : {platform: s.platform}),
+        })
+      }
+    }
     if (entries.length === 0) {
       throw new UsageError('no switch given', {
         suggestions: [
@@ -106,7 +84,7 @@ export abstract class SwitchCommand extends BaseCommand {
       if (!port) {
         throw new UsageError(`no switch port given for ${e.host}`, {suggestions: ['pass --port 19 (or gi1/0/19, Eth1/19)']})
       }
-      const job: SwitchJob = {host: e.host, port, platform: e.platform ?? flags.platform}
+      const job: SwitchJob = {host: e.host, port, platform: e.platform ?? flags.platform, source: e.source}
       const sshPort = e.sshPort ?? flags['ssh-port']
       if (sshPort !== undefined) job.sshPort = sshPort
       const username = e.username ?? flags.username
@@ -121,13 +99,41 @@ export abstract class SwitchCommand extends BaseCommand {
     flags.password = await ask('SSH password: ', true)
   }
 
-  /** The switches to work on (see jobsFrom), each once: the same host, SSH port and switch port listed twice runs once, with a warning. */
-  protected switchJobs(flags: SwitchFlagValues): SwitchJob[] {
-    return uniqueTargets(
-      this.jobsFrom(flags),
-      (j) => `${jobLabel(j)} port ${j.port}`,
-      (m) => this.warnLine(m),
-    )
+  /**
+   * The switches to work on (see jobsFrom), each device once. The same device (same address and SSH
+   * port after ssh_config and a DNS lookup: see endpointKeys) listed twice is refused with exit 2 when
+   * the command `changes` it (two sessions would configure and save it at once); for a read-only
+   * command the same device and switch port runs once, with a warning.
+   */
+  protected async switchJobs(flags: SwitchFlagValues, {changes}: {changes: boolean}): Promise<SwitchJob[]> {
+    const jobs = await this.jobsFrom(flags)
+    if (jobs.length < 2) return jobs // nothing to compare: no ssh_config or DNS lookup ahead of the connection
+    const keys = await Promise.all(jobs.map((j) => this.endpointOf(flags, j)))
+    if (changes) {
+      const repeats = findRepeats(keys)
+      if (repeats.length > 0) throw duplicateSwitchesError(jobs, repeats, this.id ?? 'switch')
+      return jobs
+    }
+    const repeats = findRepeats(keys.map((k, i) => k.map((key) => `${key} port ${jobs[i]!.port.toLowerCase()}`)))
+    const dropped = new Set(repeats.map((r) => r.index))
+    for (const r of repeats) {
+      const [job, first] = [jobs[r.index]!, jobs[r.firstIndex]!]
+      const same = jobLabel(job) === jobLabel(first) ? '' : ` (the same switch as ${jobLabel(first)})`
+      this.warnLine(`${jobLabel(job)} port ${job.port} listed more than once: running it once${same}`)
+    }
+    return jobs.filter((_, i) => !dropped.has(i))
+  }
+
+  /** The device a job reaches (see endpointKeys); by its name as given when it cannot be resolved (the connection reports why). */
+  private async endpointOf(flags: SwitchFlagValues, job: SwitchJob): Promise<string[]> {
+    try {
+      const target = await resolveTarget(
+        sshTargetFromFlags(job.host, {...flags, 'ssh-port': job.sshPort, username: job.username}, process.env),
+      )
+      return await endpointKeys(target)
+    } catch {
+      return [`unresolved|${job.host.toLowerCase()}:${job.sshPort ?? flags['ssh-port'] ?? ''}`]
+    }
   }
 
   /**
@@ -172,6 +178,33 @@ export abstract class SwitchCommand extends BaseCommand {
 /** A switch's name in the per-host table and --json: `host`, or `host:sshPort` when an SSH port is given. */
 function jobLabel(job: SwitchJob): string {
   return job.sshPort === undefined ? job.host : `${job.host}:${job.sshPort}`
+}
+
+/** Exit 2: the same switch listed more than once for a command that would configure it. */
+function duplicateSwitchesError(jobs: SwitchJob[], repeats: Array<{index: number; firstIndex: number}>, commandId: string): InputError {
+  const command = commandId.replace(/:/g, ' ')
+  const lines = repeats.map(({index, firstIndex}) => {
+    const [job, first] = [jobs[index]!, jobs[firstIndex]!]
+    return `  ${jobLabel(job)} port ${job.port} (${job.source}) is the same switch as ${jobLabel(first)} port ${first.port} (${first.source})`
+  })
+  return new InputError(
+    `the same switch is listed more than once; ${command} would configure it from several sessions at once:\n${lines.join('\n')}`,
+    {
+      suggestions: [
+        'list each switch once (same address and SSH port, after ~/.ssh/config and DNS: localhost is 127.0.0.1)',
+        `several ports of one switch: run ${command} once per port`,
+        'read-only runs (--dry-run, switch diagnose) run a repeated switch once, with a warning',
+      ],
+      details: {
+        duplicates: repeats.map(({index, firstIndex}) => ({
+          host: jobs[index]!.host,
+          source: jobs[index]!.source,
+          sameAs: jobs[firstIndex]!.host,
+          sameAsSource: jobs[firstIndex]!.source,
+        })),
+      },
+    },
+  )
 }
 
 function debugTranscript(host: string): (e: SessionLogEntry) => void {

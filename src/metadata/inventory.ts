@@ -5,7 +5,10 @@ import {InventoryError} from '../errors.js'
 import {assembleUserData} from './mime.js'
 import {ipFamily, normalizeIp, parseCidr} from './ip.js'
 import {normalizeMac} from './net.js'
-import {nearest, renderTemplate, TemplateError} from './template.js'
+import {renderTemplate, TemplateError} from './template.js'
+import {nearest} from '../util/edit-distance.js'
+import {nodeAtPath, positionAt} from '../util/yaml-position.js'
+import {checkInventoryShape} from './inventory-schema.js'
 import type {Instance, InstanceInterface, UserDataPart} from './types.js'
 
 /**
@@ -50,36 +53,6 @@ export const INVENTORY_LIMITS = {
 
 const KIB = (n: number) => (n >= 1024 * 1024 ? `${n / (1024 * 1024)} MiB` : `${n / 1024} KiB`)
 
-const TOP_KEYS = ['profiles', 'instances'] as const
-const PROFILE_KEYS = [
-  'user_data',
-  'user_data_base64',
-  'vendor_data',
-  'meta_data',
-  'interfaces',
-  'public_keys',
-  'availability_zone',
-  'password',
-  'description',
-] as const
-const INSTANCE_KEYS = ['id', 'uuid', 'hostname', 'ip', 'mac', 'profile', ...PROFILE_KEYS] as const
-const IFACE_KEYS = [
-  'name',
-  'device',
-  'mac',
-  'address',
-  'addresses',
-  'gateway',
-  'gateway6',
-  'dns',
-  'dhcp',
-  'dhcp4',
-  'dhcp6',
-  'mode',
-  'mtu',
-  'routes',
-] as const
-
 export function formatIssue(i: InventoryIssue): string {
   return `${i.file}:${i.line}:${i.column}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`
 }
@@ -98,8 +71,7 @@ class Collector {
   warnings: InventoryIssue[] = []
   at(loc: Located, offset?: number): {file: string; line: number; column: number} {
     const start = offset ?? (loc.node as {range?: [number, number, number]} | null)?.range?.[0] ?? 0
-    const p = loc.lc.linePos(start)
-    return {file: loc.file, line: p.line, column: p.col}
+    return {file: loc.file, ...positionAt(loc.lc, start)}
   }
   error(loc: Located, message: string, hint?: string, offset?: number): void {
     this.issues.push({...this.at(loc, offset), message, ...(hint === undefined ? {} : {hint})})
@@ -143,19 +115,11 @@ function shownValue(v: unknown): string {
   return JSON.stringify(v)
 }
 
-function checkKeys(c: Collector, loc: Located, allowed: readonly string[], what: string): void {
-  for (const [key, keyLoc] of entries(loc)) {
-    if (allowed.includes(key)) continue
-    const guess = nearest(key, allowed)
-    c.error(keyLoc, `unknown key \`${key}\` in ${what}`, guess ? `did you mean \`${guess}\`?` : `allowed: ${allowed.join(', ')}`)
-  }
-}
-
-function str(c: Collector, loc: Located, what: string, example: string): string | undefined {
+/** A string field's value, trimmed (a number as text); undefined when it is not one (the schema reported it). */
+function str(loc: Located): string | undefined {
   const v = js(loc)
   if (typeof v === 'string' && v.trim() !== '') return v.trim()
   if (typeof v === 'number') return String(v)
-  c.error(loc, `${what} must be a non-empty string`, `e.g. ${example}`)
   return undefined
 }
 
@@ -175,39 +139,33 @@ interface Part {
   loc: Located
 }
 
-function parts(c: Collector, loc: Located, what: string): Part[] | null | undefined {
+/** user_data / vendor_data as parts: a string is one part; null is none; undefined when it is neither (the schema reported it). */
+function parts(loc: Located): Part[] | null | undefined {
   const v = js(loc)
   if (v === null) return null // explicitly none
   if (typeof v === 'string') return [{content: v, loc}]
-  if (isSeq(loc.node)) {
-    const out: Part[] = []
-    for (const item of loc.node.items) {
-      const il = child(loc, item)
-      const iv = js(il)
-      if (typeof iv === 'string') out.push({content: iv, loc: il})
-      else if (isMap(item)) {
-        checkKeys(c, il, ['content', 'type', 'filename'], `a ${what} part`)
-        const f = fieldsOf(il)
-        const content = f.get('content')
-        const cv = content ? js(content) : undefined
-        if (typeof cv !== 'string') {
-          c.error(il, `a ${what} part needs \`content:\` (a string)`, 'e.g. - {content: "#!/bin/sh\\necho hi", filename: hello.sh}')
-          continue
-        }
-        const type = f.get('type') ? js(f.get('type')!) : undefined
-        const filename = f.get('filename') ? js(f.get('filename')!) : undefined
-        out.push({
-          content: cv,
-          loc: content!,
-          ...(typeof type === 'string' ? {type} : {}),
-          ...(typeof filename === 'string' ? {filename} : {}),
-        })
-      } else c.error(il, `a ${what} part must be a string or {content, type, filename}`)
+  if (!isSeq(loc.node)) return undefined
+  const out: Part[] = []
+  for (const item of loc.node.items) {
+    const il = child(loc, item)
+    const iv = js(il)
+    if (typeof iv === 'string') out.push({content: iv, loc: il})
+    else if (isMap(item)) {
+      const f = fieldsOf(il)
+      const content = f.get('content')
+      const cv = content ? js(content) : undefined
+      if (typeof cv !== 'string') continue
+      const type = f.get('type') ? js(f.get('type')!) : undefined
+      const filename = f.get('filename') ? js(f.get('filename')!) : undefined
+      out.push({
+        content: cv,
+        loc: content!,
+        ...(typeof type === 'string' ? {type} : {}),
+        ...(typeof filename === 'string' ? {filename} : {}),
+      })
     }
-    return out
   }
-  c.error(loc, `${what} must be a string (a cloud-config, a script…) or a list of parts`, 'e.g. user_data: |\n  #!/bin/sh\n  echo hi')
-  return undefined
+  return out
 }
 
 /** Offset in the source of character `index` of a scalar's value (block and flow styles). */
@@ -304,12 +262,13 @@ function parseYaml(c: Collector, {file, text, notUtf8At, oversizeBytes}: RawDoc)
   }
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const p = e.linePos?.[0] ?? lc.linePos(e.pos[0])
-      c.issues.push({file, line: p.line, column: p.col, message: `YAML: ${e.message.split('\n')[0] ?? e.message}`})
+      const p = e.linePos?.[0] ? {line: e.linePos[0].line, column: e.linePos[0].col} : positionAt(lc, e.pos[0])
+      c.issues.push({file, ...p, message: `YAML: ${e.message.split('\n')[0] ?? e.message}`})
     }
     return undefined
   }
-  if (!aliasesWithinBounds(c, root)) return undefined
+  const value = valueWithinBounds(c, root)
+  if (value === undefined) return undefined
   if (root.node === null) {
     c.warnings.push({file, line: 1, column: 1, message: 'empty inventory file'})
     return undefined
@@ -318,14 +277,22 @@ function parseYaml(c: Collector, {file, text, notUtf8At, oversizeBytes}: RawDoc)
     c.error(root, 'an inventory file must be a mapping with `profiles:` and/or `instances:`')
     return undefined
   }
+  checkShape(c, root, value.value)
   return root
 }
 
-/** An alias bomb (aliases expanding to more than maxAliasCount nodes) is an issue at its first alias, not a crash. */
-function aliasesWithinBounds(c: Collector, root: Located): boolean {
+/** The file's shape and plain types (inventory-schema.ts), each issue at its key or value. */
+function checkShape(c: Collector, root: Located, value: unknown): void {
+  for (const issue of checkInventoryShape(value)) {
+    const node = nodeAtPath(root.doc, issue.path, {key: issue.key, emptyIsKey: false})
+    c.error(child(root, node), issue.message, issue.hint)
+  }
+}
+
+/** The file's value; an alias bomb (aliases expanding to more than maxAliasCount nodes) is an issue at its first alias, not a crash. */
+function valueWithinBounds(c: Collector, root: Located): {value: unknown} | undefined {
   try {
-    root.doc.toJS({maxAliasCount: INVENTORY_LIMITS.maxAliasCount})
-    return true
+    return {value: root.doc.toJS({maxAliasCount: INVENTORY_LIMITS.maxAliasCount}) as unknown}
   } catch (err) {
     if (!(err instanceof ReferenceError)) throw err // yaml's "excessive alias count"
     let first: YamlNode | undefined
@@ -340,24 +307,20 @@ function aliasesWithinBounds(c: Collector, root: Located): boolean {
       `YAML: aliases expand to too many nodes (an alias bomb?): at most ${INVENTORY_LIMITS.maxAliasCount} alias expansions per file`,
       'use fewer nested aliases, or a profile (profiles: + profile:) for what VMs share',
     )
-    return false
+    return undefined
   }
 }
 
 /** The top-level keys of one file: its profiles and instances join the ones already collected. */
 function collectDocument(c: Collector, root: Located, into: Collected): void {
-  checkKeys(c, root, TOP_KEYS, 'the inventory')
   for (const [key, , value] of entries(root)) {
     if (key === 'profiles') collectProfiles(c, value, into.profiles)
-    else if (key === 'instances') collectInstances(c, value, into.instances)
+    else if (key === 'instances') collectInstances(value, into.instances)
   }
 }
 
 function collectProfiles(c: Collector, value: Located, profiles: Map<string, Record_>): void {
-  if (value.node !== null && !isMap(value.node)) {
-    c.error(value, '`profiles:` must map a profile name to its fields', 'e.g. profiles:\n  waf: {meta_data: {role: waf}}')
-    return
-  }
+  if (value.node !== null && !isMap(value.node)) return
   for (const [name, nameLoc, body] of entries(value)) {
     const first = profiles.get(name)
     if (first) {
@@ -365,29 +328,15 @@ function collectProfiles(c: Collector, value: Located, profiles: Map<string, Rec
       c.error(nameLoc, `profile \`${name}\` is defined twice`, `first at ${prev.file}:${prev.line}:${prev.column}`)
       continue
     }
-    if (body.node !== null && !isMap(body.node)) {
-      c.error(body, `profile \`${name}\` must be a mapping`)
-      continue
-    }
-    checkKeys(c, body, PROFILE_KEYS, `profile \`${name}\``)
+    if (body.node !== null && !isMap(body.node)) continue
     profiles.set(name, {fields: fieldsOf(body), loc: nameLoc})
   }
 }
 
-function collectInstances(c: Collector, value: Located, instances: Record_[]): void {
-  if (value.node === null) return
-  if (!isSeq(value.node)) {
-    c.error(value, '`instances:` must be a list', 'e.g. instances:\n  - {id: waf-01, ip: 10.0.0.2}')
-    return
-  }
+function collectInstances(value: Located, instances: Record_[]): void {
+  if (!isSeq(value.node)) return
   for (const item of value.node.items) {
-    const il = child(value, item)
-    if (!isMap(item)) {
-      c.error(il, 'each instance must be a mapping', 'e.g. - {id: waf-01, ip: 10.0.0.2, profile: waf}')
-      continue
-    }
-    checkKeys(c, il, INSTANCE_KEYS, 'an instance')
-    instances.push({fields: fieldsOf(il), loc: il})
+    if (isMap(item)) instances.push({fields: fieldsOf(child(value, item)), loc: child(value, item)})
   }
 }
 
@@ -447,9 +396,9 @@ class InstanceBuilder {
     const d: Draft = {fields, loc, id, idLoc, profile, profileName, pick: (k) => fields.get(k) ?? profile?.fields.get(k)}
     const ip = this.ip(d)
     const hostname = this.hostname(d)
-    const uuid = fields.get('uuid') ? str(this.c, fields.get('uuid')!, 'uuid', '3f1c…') : id
+    const uuid = fields.get('uuid') ? str(fields.get('uuid')!) : id
     const azLoc = d.pick('availability_zone')
-    const az = azLoc ? str(this.c, azLoc, 'availability_zone', 'rack-b') : DEFAULT_AVAILABILITY_ZONE
+    const az = azLoc ? str(azLoc) : DEFAULT_AVAILABILITY_ZONE
     const password = this.password(d)
     const keys = this.publicKeys(d)
     const meta = this.meta(d)
@@ -490,7 +439,7 @@ class InstanceBuilder {
 
   /** The id: a string an instance-id can carry, unique. Undefined when it is not a string at all. */
   private id(idLoc: Located): string | undefined {
-    const id = str(this.c, idLoc, 'id', 'waf-01')
+    const id = str(idLoc)
     if (id === undefined) return undefined
     if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id)) {
       this.c.error(
@@ -510,7 +459,7 @@ class InstanceBuilder {
   private profileOf(fields: Fields): {profile: Record_ | undefined; profileName: string | undefined} {
     const pLoc = fields.get('profile')
     if (!pLoc) return {profile: undefined, profileName: undefined}
-    const profileName = str(this.c, pLoc, 'profile', 'waf')
+    const profileName = str(pLoc)
     if (profileName === undefined) return {profile: undefined, profileName}
     const profile = this.profiles.get(profileName)
     if (!profile) {
@@ -531,7 +480,7 @@ class InstanceBuilder {
       this.c.error(idLoc, `instance \`${id}\` has no \`ip:\``, 'the address the VM asks from is its identity, e.g. ip: 10.0.0.2')
       return ''
     }
-    const raw = str(this.c, ipLoc, 'ip', '10.0.0.2')
+    const raw = str(ipLoc)
     if (raw === undefined) return ''
     if (ipFamily(normalizeIp(raw)) === 0 || raw.includes('/')) {
       this.c.error(
@@ -555,7 +504,7 @@ class InstanceBuilder {
   }
 
   private hostname({fields, id, idLoc}: Draft): string | undefined {
-    const hostname = fields.get('hostname') ? str(this.c, fields.get('hostname')!, 'hostname', 'waf-01') : id
+    const hostname = fields.get('hostname') ? str(fields.get('hostname')!) : id
     if (
       hostname !== undefined &&
       !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(hostname)
@@ -573,9 +522,7 @@ class InstanceBuilder {
     const pwLoc = pick('password')
     if (!pwLoc) return undefined
     const v = js(pwLoc)
-    if (typeof v === 'string' && v !== '') return v
-    if (v !== null) this.c.error(pwLoc, 'password must be a string', 'it is served once by the CloudStack password server')
-    return undefined
+    return typeof v === 'string' && v !== '' ? v : undefined
   }
 
   /** A key, a list of keys or a map name → key; a key's name is its map key, else its comment. */
@@ -603,11 +550,7 @@ class InstanceBuilder {
   private meta({fields, profile}: Draft): Record<string, unknown> {
     const meta: Record<string, unknown> = {}
     for (const mLoc of [profile?.fields.get('meta_data'), fields.get('meta_data')]) {
-      if (!mLoc || js(mLoc) === null) continue
-      if (!isMap(mLoc.node)) {
-        this.c.error(mLoc, 'meta_data must be a mapping', 'e.g. meta_data: {role: waf, rack: b12}')
-        continue
-      }
+      if (!mLoc || !isMap(mLoc.node)) continue
       Object.assign(meta, js(mLoc) as Record<string, unknown>)
     }
     return meta
@@ -753,7 +696,7 @@ class InstanceBuilder {
     l = pick(what),
   ): string | undefined {
     if (!l) return undefined
-    const ps = parts(this.c, l, what)
+    const ps = parts(l)
     if (!ps) return undefined
     const rendered: UserDataPart[] = []
     for (const p of ps) {
@@ -836,23 +779,13 @@ function mergeInterfaces(
   const byName = new Map<string, {f: Fields; loc: Located}>()
   for (const l of [profileLoc, instanceLoc]) {
     if (!l || js(l) === null) continue
-    if (!isSeq(l.node)) {
-      c.error(l, 'interfaces must be a list', 'e.g. interfaces:\n  - {name: mgmt, mac: "52:54:00:00:00:01", address: 10.0.0.2/24}')
-      continue
-    }
+    if (!isSeq(l.node)) continue
     for (const item of l.node.items) {
       const il = child(l, item)
-      if (!isMap(item)) {
-        c.error(il, 'each interface must be a mapping', 'e.g. - {name: mgmt, mac: "52:54:00:00:00:01", address: 10.0.0.2/24}')
-        continue
-      }
-      checkKeys(c, il, IFACE_KEYS, 'an interface')
+      if (!isMap(item)) continue
       const f = fieldsOf(il)
       const nameV = f.get('name') ? js(f.get('name')!) : undefined
-      if (typeof nameV !== 'string' || nameV === '') {
-        c.error(il, 'interface has no `name:`', 'e.g. name: mgmt (profile and instance interfaces are matched by name)')
-        continue
-      }
+      if (typeof nameV !== 'string' || nameV === '') continue
       const prev = byName.get(nameV)
       if (prev && l === instanceLoc && prev.loc.file !== '' && profileLoc && isFromLoc(prev, profileLoc)) {
         byName.set(nameV, {f: new Map([...prev.f, ...f]), loc: il})
@@ -1008,33 +941,22 @@ function ifaceDns({c, f}: IfaceFields): string[] {
   return dns
 }
 
-function ifaceBool({c, f}: IfaceFields, key: string): boolean | undefined {
+function ifaceBool({f}: IfaceFields, key: string): boolean | undefined {
   const l = f.get(key)
-  if (!l) return undefined
-  const v = js(l)
-  if (typeof v !== 'boolean') {
-    c.error(l, `${key} must be true or false`)
-    return undefined
-  }
-  return v
+  const v = l ? js(l) : undefined
+  return typeof v === 'boolean' ? v : undefined
 }
 
-function ifaceMode({c, f}: IfaceFields): 'routed' | 'inline' {
+function ifaceMode({f}: IfaceFields): 'routed' | 'inline' {
   const modeLoc = f.get('mode')
-  if (!modeLoc) return 'routed'
-  const v = js(modeLoc)
-  if (v === 'inline' || v === 'routed') return v
-  c.error(modeLoc, `mode \`${String(v)}\` is not known`, 'mode is `routed` (default) or `inline` (an L2 port with no address)')
-  return 'routed'
+  const v = modeLoc ? js(modeLoc) : undefined
+  return v === 'inline' ? 'inline' : 'routed'
 }
 
-function ifaceMtu({c, f}: IfaceFields): number | undefined {
+function ifaceMtu({f}: IfaceFields): number | undefined {
   const mtuLoc = f.get('mtu')
-  if (!mtuLoc) return undefined
-  const v = js(mtuLoc)
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 68 && v <= 65535) return v
-  c.error(mtuLoc, `mtu must be an integer 68-65535`, 'e.g. mtu: 9000')
-  return undefined
+  const v = mtuLoc ? js(mtuLoc) : undefined
+  return typeof v === 'number' && Number.isInteger(v) && v >= 68 && v <= 65535 ? v : undefined
 }
 
 /** `routes:` a list of {to: CIDR, via: address of the same family}. */
@@ -1051,7 +973,7 @@ function ifaceRoutes({c, f}: IfaceFields): Array<{to: string; via: string}> {
         c.error(il, 'a route needs `to:` (CIDR) and `via:` (an address of the same family)', 'e.g. - {to: 10.2.0.0/16, via: 10.1.0.1}')
       } else routes.push({to: `${to.address}/${to.prefix}`, via})
     }
-  } else if (rLoc && js(rLoc) !== null) c.error(rLoc, 'routes must be a list', 'e.g. routes: [{to: 10.2.0.0/16, via: 10.1.0.1}]')
+  }
   return routes
 }
 

@@ -10,7 +10,7 @@
  * An unknown variable is an error that names the nearest known one. A text whose first line is
  * `## template: jinja` is left untouched: cloud-init renders it inside the VM.
  */
-import {editDistance} from '../util/edit-distance.js'
+import {nearest} from '../util/edit-distance.js'
 
 import {singleQuote} from '../ssh/quote.js'
 
@@ -58,19 +58,6 @@ function knownNames(vars: Vars, prefix = ''): string[] {
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && prefix === '') out.push(...knownNames(v as Vars, `${k}.`))
   }
   return out
-}
-
-export function nearest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestD = Infinity
-  for (const c of candidates) {
-    const dd = editDistance(word, c)
-    if (dd < bestD) {
-      best = c
-      bestD = dd
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
 }
 
 const STRING = /^"((?:[^"\\]|\\.)*)"$|^'((?:[^'\\]|\\.)*)'$/

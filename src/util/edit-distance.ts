@@ -14,3 +14,17 @@ export function editDistance(a: string, b: string, options: {ignoreCase?: boolea
   }
   return prev[t.length] ?? 0
 }
+
+/** The candidate closest to `word` when close enough to be a likely typo (at most 2 edits, or a third of its length), else undefined. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestD = Infinity
+  for (const c of candidates) {
+    const dd = editDistance(word, c)
+    if (dd < bestD) {
+      best = c
+      bestD = dd
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {multiHostJson, runTargets, uniqueTargets} from '../../../src/cli/multi-host.js'
+import {findRepeats, multiHostJson, runTargets, uniqueTargets} from '../../../src/cli/multi-host.js'
 import {SshUnreachableError} from '../../../src/errors.js'
 
 test('uniqueTargets keeps the first of each identity, in order, and warns once per repeat', () => {
@@ -63,4 +63,16 @@ test('runTargets: several targets give every outcome under its label, in order; 
   assert.ok(second && !second.ok)
   assert.equal(second.host, 'h:2')
   assert.equal(second.error.code, 'NETOPS_SSH_UNREACHABLE')
+})
+
+test('findRepeats: a target sharing any key with an earlier one repeats the first such target', () => {
+  assert.deepEqual(findRepeats([['a'], ['b'], ['x', 'a'], ['c'], ['b']]), [
+    {index: 2, firstIndex: 0},
+    {index: 4, firstIndex: 1},
+  ])
+  assert.deepEqual(findRepeats([['::1', '127.0.0.1'], ['127.0.0.1'], ['127.0.0.1']]), [
+    {index: 1, firstIndex: 0},
+    {index: 2, firstIndex: 0},
+  ])
+  assert.deepEqual(findRepeats([['a'], ['b']]), [])
 })

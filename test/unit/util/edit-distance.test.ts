@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {editDistance} from '../../../src/util/edit-distance.js'
+import {editDistance, nearest} from '../../../src/util/edit-distance.js'
 
 test('editDistance counts insertions, deletions and substitutions', () => {
   const cases: Array<[string, string, number]> = [
@@ -23,4 +23,11 @@ test('editDistance is case-sensitive unless ignoreCase is set', () => {
   assert.equal(editDistance('GigabitEthernet', 'gigabitethernet'), 2)
   assert.equal(editDistance('GigabitEthernet', 'gigabitethernet', {ignoreCase: true}), 0)
   assert.equal(editDistance('Eth1/19', 'eth1/18', {ignoreCase: true}), 1)
+})
+
+test('nearest: the closest candidate within 2 edits (or a third of the word), else undefined', () => {
+  assert.equal(nearest('usrname', ['host', 'port', 'username']), 'username')
+  assert.equal(nearest('default', ['switches', 'defaults', 'groups']), 'defaults')
+  assert.equal(nearest('colour', ['port', 'ssh_port', 'username', 'platform']), undefined)
+  assert.equal(nearest('x', []), undefined)
 })
