@@ -22,6 +22,7 @@ export const EXIT_CODES = {
   precondition: 12,
   dependency: 13,
   permission: 14,
+  interrupted: 15,
 } as const
 
 export type ExitCodeName = keyof typeof EXIT_CODES
@@ -98,6 +99,7 @@ export class PortAmbiguousError extends kind('NETOPS_SWITCH_PORT_AMBIGUOUS', 'us
 export class WrongCauseError extends kind('NETOPS_SWITCH_WRONG_CAUSE', 'precondition') {}
 export class ConfirmationRequiredError extends kind('NETOPS_CONFIRMATION_REQUIRED', 'precondition') {}
 export class VerificationError extends kind('NETOPS_VERIFY_FAILED', 'verifyFailed') {}
+export class InterruptedError extends kind('NETOPS_INTERRUPTED', 'interrupted') {}
 
 export class OvsNotInstalledError extends kind('NETOPS_OVS_NOT_INSTALLED', 'dependency') {}
 export class OvsDbUnreachableError extends kind('NETOPS_OVS_DB_UNREACHABLE', 'dependency') {}
@@ -142,6 +144,7 @@ export const ERROR_CATALOGUE = [
   WrongCauseError,
   ConfirmationRequiredError,
   VerificationError,
+  InterruptedError,
   OvsNotInstalledError,
   OvsDbUnreachableError,
   OvsVswitchdDownError,

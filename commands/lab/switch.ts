@@ -71,6 +71,7 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
     'reject-line': Flags.string({hidden: true, multiple: true, description: 'answer this config line with % Invalid input'}),
     'drop-after': Flags.string({hidden: true, description: 'drop the connection after this command'}),
     'delay-ms': Flags.integer({hidden: true, min: 0, description: 'delay every response'}),
+    'config-delay-ms': Flags.integer({hidden: true, min: 0, description: 'delay each configuration-mode line (a slow switch mid-plan)'}),
     'stuck-paging': Flags.boolean({hidden: true, default: false, description: 'ignore terminal length 0'}),
   }
 
@@ -110,6 +111,7 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
         ...(flags['reject-line'] ? {rejectLines: flags['reject-line']} : {}),
         ...(flags['drop-after'] ? {dropAfter: flags['drop-after']} : {}),
         ...(flags['delay-ms'] ? {delayMs: flags['delay-ms']} : {}),
+        ...(flags['config-delay-ms'] ? {configDelayMs: flags['config-delay-ms']} : {}),
         ...(flags['stuck-paging'] ? {stuckPaging: true} : {}),
       },
     }

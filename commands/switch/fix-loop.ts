@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
 import type {MultiHostResult} from '../../src/cli/multi-host.js'
+import {trapInterrupts} from '../../src/cli/interrupt.js'
 import {canPrompt, confirm} from '../../src/cli/prompt.js'
 import {renderFixResult, renderPlan, summarizeFixResult} from '../../src/cli/render/switch.js'
-import {intervalFlag, SwitchCommand, switchFlags} from '../../src/cli/switch-command.js'
-import {ConfirmationRequiredError} from '../../src/errors.js'
-import {fixLoop, type FixLoopResult} from '../../src/switch/fix-loop.js'
+import {intervalFlag, jobLabel, SwitchCommand, switchFlags, type SwitchJob} from '../../src/cli/switch-command.js'
+import {ConfirmationRequiredError, EXIT_CODES, InterruptedError} from '../../src/errors.js'
+import {fixLoop, interruptedSummary, type FixLoopResult, type FixState} from '../../src/switch/fix-loop.js'
 
 export default class SwitchFixLoop extends SwitchCommand {
   static override summary = 'stop keepalive loop-back err-disable on a port: no keepalive + errdisable recovery, only what is missing'
@@ -48,6 +49,16 @@ If the session breaks mid-way it reports exactly which lines were applied.`
         {suggestions: ['netops switch fix-loop ... --dry-run', 'netops switch fix-loop ... --yes']},
       )
     }
+    // Where each switch stands, for the one-line report when a second Ctrl-C ends the run at once.
+    const states = new Map<SwitchJob, FixState>()
+    const trap = trapInterrupts({
+      first: (sig) =>
+        this.warnLine(
+          `${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping after the config line in flight, leaving config mode, not saving ` +
+            '(Ctrl-C again to exit at once)',
+        ),
+      second: () => this.exitNow(jobs, states),
+    })
     const outcome = await this.onSwitches(flags, jobs, (device, job) =>
       fixLoop(device, {
         port: job.port,
@@ -64,8 +75,27 @@ If the session breaks mid-way it reports exactly which lines were applied.`
           return confirm('apply this plan?')
         },
         progress: (m) => this.info(m),
+        signal: trap.signal,
+        onState: (state) => states.set(job, state),
       }),
-    )
+    ).finally(() => trap.dispose())
     return this.finishTargets(outcome, renderFixResult, summarizeFixResult)
+  }
+
+  /** The second Ctrl-C: every switch's state in one line each (and the --json error document), then exit 15. */
+  private exitNow(jobs: SwitchJob[], states: Map<SwitchJob, FixState>): never {
+    const lines = jobs.map((job) => {
+      const state = states.get(job) ?? {host: job.host, interface: null, plan: [], applied: [], saved: false}
+      return interruptedSummary(state, jobLabel(job))
+    })
+    process.stderr.write(lines.join('\n') + '\n')
+    if (this.jsonEnabled()) {
+      const error = new InterruptedError(lines.join('; '), {
+        suggestions: ['run the same command again to finish: it sends only what is missing'],
+        details: {hosts: jobs.map((job, i) => ({host: jobLabel(job), summary: lines[i], ...(states.get(job) ?? {})}))},
+      })
+      process.stdout.write(JSON.stringify(this.toErrorJson(error), null, 2) + '\n')
+    }
+    process.exit(EXIT_CODES.interrupted)
   }
 }

@@ -2,7 +2,7 @@ import {Command, Errors, ux} from '@oclif/core'
 import {color} from './colors.js'
 import {multiHostJson, type MultiHostResult, type TargetsOutcome} from './multi-host.js'
 import {renderHostTable} from './render/table.js'
-import {EXIT_CODES, NetopsError, UnexpectedError, UsageError} from '../errors.js'
+import {EXIT_CODES, InterruptedError, NetopsError, UnexpectedError, UsageError} from '../errors.js'
 import type {AskSecret} from '../ssh/types.js'
 import {canPrompt} from './prompt.js'
 import {terminalSecretAsker} from './ssh-options.js'
@@ -54,7 +54,10 @@ export abstract class BaseCommand extends Command {
     }
   }
 
-  /** One target: render it and return its value. Several: the per-host table and document (exit 10 on any failure). */
+  /**
+   * One target: render it and return its value. Several: the per-host table and document (exit 10 on
+   * any failure; exit 15 when an interrupt cut any host short).
+   */
   protected finishTargets<T>(
     outcome: TargetsOutcome<T>,
     renderOne: (value: T) => string,
@@ -66,7 +69,11 @@ export abstract class BaseCommand extends Command {
     }
     this.render(() => renderHostTable(outcome.results, summarize), null)
     const result = multiHostJson(outcome.results)
-    if (result.failed > 0) {
+    const interrupted = outcome.results.filter((r) => !r.ok && r.error instanceof InterruptedError).length
+    if (interrupted > 0) {
+      process.exitCode = EXIT_CODES.interrupted
+      this.warnLine(`interrupted: ${interrupted} of ${result.hosts.length} hosts cut short (exit ${EXIT_CODES.interrupted})`)
+    } else if (result.failed > 0) {
       process.exitCode = EXIT_CODES.partial
       this.warnLine(`${result.failed} of ${result.hosts.length} hosts failed (exit ${EXIT_CODES.partial})`)
     }
