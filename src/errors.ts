@@ -97,6 +97,7 @@ export class DevicePromptError extends kind('NETOPS_DEVICE_PROMPT', 'refused') {
 export class PortNotFoundError extends kind('NETOPS_SWITCH_PORT_NOT_FOUND', 'notFound') {}
 export class PortAmbiguousError extends kind('NETOPS_SWITCH_PORT_AMBIGUOUS', 'usage') {}
 export class WrongCauseError extends kind('NETOPS_SWITCH_WRONG_CAUSE', 'precondition') {}
+export class PlatformMismatchError extends kind('NETOPS_SWITCH_PLATFORM_MISMATCH', 'usage') {}
 export class ConfirmationRequiredError extends kind('NETOPS_CONFIRMATION_REQUIRED', 'precondition') {}
 export class VerificationError extends kind('NETOPS_VERIFY_FAILED', 'verifyFailed') {}
 export class InterruptedError extends kind('NETOPS_INTERRUPTED', 'interrupted') {}
@@ -142,6 +143,7 @@ export const ERROR_CATALOGUE = [
   PortNotFoundError,
   PortAmbiguousError,
   WrongCauseError,
+  PlatformMismatchError,
   ConfirmationRequiredError,
   VerificationError,
   InterruptedError,

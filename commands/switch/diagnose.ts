@@ -28,9 +28,16 @@ loopdetect, link-flap, ...), admin-down, healthy.`
 
   async run(): Promise<Diagnosis | MultiHostResult<Diagnosis>> {
     const {flags} = await this.parse(SwitchDiagnose)
-    const outcome = await this.onSwitches(flags, this.switchJobs(flags), async (device, job) =>
-      diagnose(await device.readPort(job.port), device.platform, flags.interval),
-    )
+    const outcome = await this.onSwitches(flags, this.switchJobs(flags), async (device, job) => {
+      const c = device.platformConflict
+      if (c) {
+        this.warnLine(
+          `${device.describeConflict(c)}: reading it with the ${device.platform.displayName} dialect as asked; ` +
+            `the diagnosis may be wrong (drop --platform, or pass --platform ${c.detected})`,
+        )
+      }
+      return diagnose(await device.readPort(job.port), device.platform, flags.interval)
+    })
     return this.finishTargets(outcome, renderDiagnosis, summarizeDiagnosis)
   }
 }

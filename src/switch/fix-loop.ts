@@ -4,6 +4,7 @@ import {
   DeviceCommandError,
   InterruptedError,
   NetopsError,
+  PlatformMismatchError,
   VerificationError,
   WrongCauseError,
 } from '../errors.js'
@@ -85,6 +86,7 @@ const UP_STATES = new Set(['connected', 'up'])
  */
 export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promise<FixLoopResult> {
   const say = opts.progress ?? (() => undefined)
+  refuseConflictingPlatform(device)
   const state: FixState = {host: device.name, interface: null, plan: [], applied: [], saved: false}
   const tell = (): void => opts.onState?.({...state, plan: [...state.plan], applied: [...state.applied]})
   const interrupted = (): InterruptedError => interruptedError(device.name, state)
@@ -221,6 +223,19 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
     })
   }
   return result
+}
+
+/** A forced --platform that `show version` contradicts changes the plan (NX-OS has no `no keepalive`): refuse. */
+function refuseConflictingPlatform(device: SwitchDevice): void {
+  const c = device.platformConflict
+  if (!c) return
+  throw new PlatformMismatchError(
+    `${device.describeConflict(c)}; the plans differ (only IOS / IOS-XE turns keepalive off with \`no keepalive\`), so fix-loop sends nothing`,
+    {
+      suggestions: [`drop --platform (auto-detection reads show version) or pass --platform ${c.detected}`],
+      details: {forced: c.forced, detected: c.detected, evidence: c.evidence},
+    },
+  )
 }
 
 function recoveryOutlook(d: Diagnosis, bounced: boolean): FixLoopResult['recovery'] {
