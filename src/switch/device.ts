@@ -3,6 +3,7 @@ import {parseErrdisableRecovery} from '../parsers/errdisable.js'
 import {parseShowInterface} from '../parsers/interfaces.js'
 import {parseInterfacesStatus, parseInterfacesStatusErrDisabled, type InterfaceStatusRow} from '../parsers/interfaces-status.js'
 import {parseLogging, type LogEvent} from '../parsers/logging.js'
+import {ORDINARY_STATUSES} from '../parsers/status.js'
 import {parseRunningConfigInterface} from '../parsers/running-config.js'
 import {detectPlatform, parseShowVersion, type ShowVersion} from '../parsers/version.js'
 import {PLATFORMS} from '../platforms/index.js'
@@ -219,8 +220,13 @@ export class SwitchDevice {
       events.push({time: e.time ?? '', kind, reason: e.reason, message: e.message, seconds: e.seconds})
     }
     const errRow = errRows.find((r) => sameInterface(r.interface, long))
-    const errDisabled = portRow.status === 'err-disabled' || Boolean(detail?.errDisabled)
-    let reason = errRow?.reason ?? null
+    // NX-OS err-disabled Status cells are not all known (only `linkFlapE` is seen in captures): a port
+    // the err-disabled listing names, with a status word that is no ordinary up/down state, is err-disabled.
+    const listedOdd = errRow !== undefined && !ORDINARY_STATUSES.has(portRow.status)
+    const errDisabled = portRow.status === 'err-disabled' || Boolean(detail?.errDisabled) || listedOdd
+    // NX-OS lists some ports with the generic reason `Error disabled` (ntc fixture): that names no cause.
+    const listedReason = errRow && !/^err(?:or)?[\s-]?disabled?$/i.test(errRow.reason) ? errRow.reason : null
+    let reason = listedReason ?? detail?.errDisabledCause ?? null
     if (errDisabled && reason === null) {
       reason = [...events].reverse().find((e) => e.kind === 'err-disabled')?.reason ?? null
     }
