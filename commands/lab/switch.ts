@@ -10,21 +10,13 @@ import {runStdio} from '../../src/lab/switch/stdio.js'
 
 export default class LabSwitchCommand extends BaseCommand {
   static override summary = 'start a simulated Cisco switch on 127.0.0.1 over SSH (port 19 err-disabled by a keepalive loop)'
-  static override description = `Runs until Ctrl-C / SIGTERM. The switch behaves like the real thing: modes and prompts, echo,
-paging until "terminal length 0", the show outputs in the real IOS-XE / NX-OS layouts, and port 19
-err-disabled by a keepalive loop that is still there, so without "no keepalive" it is err-disabled again
-one keepalive period (10 s) after the recovery timer brings it back.
+  static override description = `Runs until Ctrl-C / SIGTERM. The switch behaves like the real thing: modes and prompts, echo, paging until "terminal length 0", the show outputs in the real IOS-XE / NX-OS layouts, and port 19 err-disabled by a keepalive loop that is still there, so without "no keepalive" it is err-disabled again one keepalive period (10 s) after the recovery timer brings it back.
 
-Default credentials are public lab defaults: username admin, password admin, enable secret cisco.
-Human output shows the credentials (you need them to log in); --json shows the passwords only when
-they are these public defaults, never ones given with --password / --enable-password.
+Default credentials are public lab defaults: username admin, password admin, enable secret cisco. Human output shows the credentials (you need them to log in); --json shows the passwords only when they are these public defaults, never ones given with --password / --enable-password.
 
---json: one document when the switch is listening: {host, port, ports, platform, model, scenario,
-timeScale, legacySsh, username, credentials, password?, enablePassword?, hostKeyType,
-hostKeyFingerprint, hostPublicKey, scenarioPort, switches, startedAt}.
+--json: one document when the switch is listening: {host, port, ports, platform, model, scenario, timeScale, legacySsh, username, credentials, password?, enablePassword?, hostKeyType, hostKeyFingerprint, hostPublicKey, scenarioPort, switches, startedAt}.
 
-Scenarios: loop (default; recovery for loopback off), flapping (recovery on, keepalive on: keeps
-cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabled for bpduguard).`
+Scenarios: loop (default; recovery for loopback off), flapping (recovery on, keepalive on: keeps cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabled for bpduguard).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

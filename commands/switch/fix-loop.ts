@@ -8,15 +8,12 @@ import {ConfirmationRequiredError, EXIT_CODES, InterruptedError} from '../../src
 import {fixLoop, interruptedSummary, type FixLoopResult, type FixState} from '../../src/switch/fix-loop.js'
 
 export default class SwitchFixLoop extends SwitchCommand {
-  static override summary = 'stop keepalive loop-back err-disable on a port: no keepalive + errdisable recovery, only what is missing'
-  static override description = `Plans only what is missing of:
-  interface <port> / no keepalive          (IOS / IOS-XE; NX-OS has no Ethernet keepalive)
-  errdisable recovery cause loopback
-  errdisable recovery interval <N>
-shows the plan, asks on a terminal (--yes skips; without a terminal and without --yes it refuses),
-applies it, then reads the state back and prints before/after. A second run sends nothing.
-It refuses a port err-disabled for another cause (bpduguard, loopdetect, link-flap, ...).
-If the session breaks mid-way it reports exactly which lines were applied.`
+  static override summary = 'stop keepalive loop-back err-disable on a port, sending only what is missing'
+  static override description = `Plans only what is missing of three changes: no keepalive on the port (IOS / IOS-XE; NX-OS has no Ethernet keepalive), errdisable recovery cause loopback, and errdisable recovery interval N. It shows the plan, asks on a terminal (--yes skips; without a terminal and without --yes it refuses), applies it, then reads the state back and prints before/after. A second run sends nothing.
+
+It refuses a port err-disabled for another cause (bpduguard, loopdetect, link-flap, ...), and a --platform that show version contradicts (exit 2). If the session breaks mid-way it reports exactly which lines were applied.
+
+Ctrl-C or SIGTERM while it applies: no line is sent after the one in flight, config mode is left, nothing is saved, and the report says what was applied and what was not (exit 15); run the same command again to finish. A second Ctrl-C exits at once, printing each switch's state in one line.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --host sw1 --port 19 --dry-run',
@@ -71,7 +68,7 @@ If the session breaks mid-way it reports exactly which lines were applied.`
         pollIntervalMs: 2000,
         confirm: async (plan, before) => {
           if (flags.yes) return true
-          this.info(renderPlan(plan, device.name, before.interface))
+          this.info(renderPlan(plan, device.name, before.interface, this.outputWidth()))
           return confirm('apply this plan?')
         },
         progress: (m) => this.info(m),

@@ -24,6 +24,14 @@ export abstract class BaseCommand extends Command {
     if (text.length > 0) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }
 
+  /**
+   * Columns human output may use: the terminal's width on a TTY, else COLUMNS when set, else 80
+   * (never below 40).
+   */
+  protected outputWidth(): number {
+    return terminalWidth(process.stdout, process.env)
+  }
+
   /** A line of progress or information on stderr (nothing in --json mode). */
   protected info(message: string): void {
     if (this.jsonEnabled()) return
@@ -60,14 +68,15 @@ export abstract class BaseCommand extends Command {
    */
   protected finishTargets<T>(
     outcome: TargetsOutcome<T>,
-    renderOne: (value: T) => string,
+    renderOne: (value: T, width: number) => string,
     summarize: (value: T) => string,
   ): T | MultiHostResult<T> {
+    const width = this.outputWidth()
     if (!outcome.multi) {
-      this.render(renderOne, outcome.value)
+      this.render((v) => renderOne(v, width), outcome.value)
       return outcome.value
     }
-    this.render(() => renderHostTable(outcome.results, summarize), null)
+    this.render(() => renderHostTable(outcome.results, summarize, width), null)
     const result = multiHostJson(outcome.results)
     const interrupted = outcome.results.filter((r) => !r.ok && r.error instanceof InterruptedError).length
     if (interrupted > 0) {
@@ -102,6 +111,14 @@ export abstract class BaseCommand extends Command {
     if (process.env.NETOPS_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
     return Promise.resolve(undefined)
   }
+}
+
+/** The width human output is fitted to: a TTY's columns, else COLUMNS, else 80; at least 40. */
+export function terminalWidth(stream: {isTTY?: boolean; columns?: number}, env: NodeJS.ProcessEnv): number {
+  const tty = stream.isTTY === true && typeof stream.columns === 'number' && stream.columns > 0 ? stream.columns : undefined
+  const fromEnv = Number(env.COLUMNS)
+  const width = tty ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80)
+  return Math.max(40, width)
 }
 
 /** `warning: <message>` on stderr (also in --json mode: stdout stays clean). */
