@@ -134,7 +134,7 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
   })
   if (lines.length === 0 || opts.dryRun) return nothing()
   if (opts.signal?.aborted) throw interrupted()
-  if (!(await opts.confirm(plan, before))) {
+  if (!(await orInterrupt(() => opts.confirm(plan, before), opts.signal, interrupted))) {
     throw new ConfirmationRequiredError(`not confirmed: nothing was sent to ${device.name}`, {
       suggestions: ['run again and answer yes, or pass --yes'],
       notice: true,
