@@ -19,4 +19,12 @@ await rootPlugin.load()
 const config = await Config.load({root, pjson, plugins: new Map([[rootPlugin.name, rootPlugin]])})
 await config.loadPluginsAndCommands({force: true}) // the core plugins (@oclif/plugin-help) as usual
 
+// as bin/run.js: an unknown command with --json prints the JSON error document
+const {unknownCommandDocument} = await import('../src/cli/unknown-command.ts')
+const unknown = unknownCommandDocument(process.argv.slice(2), config.commandIDs, process.env)
+if (unknown) {
+  process.stdout.write(JSON.stringify(unknown, null, 2) + '\n')
+  process.exit(unknown.error.exitCode)
+}
+
 await execute({loadOptions: config})

@@ -11,4 +11,25 @@ module.enableCompileCache?.()
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
 const {execute} = await import('@oclif/core/execute')
 
+// An unknown command with --json (or NETOPS_CONTENT_TYPE=json) gets the JSON error document, not oclif's text:
+// checked against oclif.manifest.json, and only when JSON is asked for (the human path loads nothing more).
+const argv = process.argv.slice(2)
+if (argv.includes('--json') || process.env.NETOPS_CONTENT_TYPE === 'json') {
+  const {readFileSync} = await import('node:fs')
+  let ids = null
+  try {
+    ids = Object.keys(JSON.parse(readFileSync(new URL('../oclif.manifest.json', import.meta.url), 'utf8')).commands)
+  } catch {
+    // no manifest: oclif finds the commands itself
+  }
+  if (ids) {
+    const {unknownCommandDocument} = await import('../dist/src/cli/unknown-command.js')
+    const doc = unknownCommandDocument(argv, ids, process.env)
+    if (doc) {
+      process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+      process.exit(doc.error.exitCode)
+    }
+  }
+}
+
 await execute({dir: import.meta.url})

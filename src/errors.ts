@@ -22,6 +22,7 @@ export const EXIT_CODES = {
   precondition: 12,
   dependency: 13,
   permission: 14,
+  interrupted: 15,
 } as const
 
 export type ExitCodeName = keyof typeof EXIT_CODES
@@ -96,8 +97,10 @@ export class DevicePromptError extends kind('NETOPS_DEVICE_PROMPT', 'refused') {
 export class PortNotFoundError extends kind('NETOPS_SWITCH_PORT_NOT_FOUND', 'notFound') {}
 export class PortAmbiguousError extends kind('NETOPS_SWITCH_PORT_AMBIGUOUS', 'usage') {}
 export class WrongCauseError extends kind('NETOPS_SWITCH_WRONG_CAUSE', 'precondition') {}
+export class PlatformMismatchError extends kind('NETOPS_SWITCH_PLATFORM_MISMATCH', 'usage') {}
 export class ConfirmationRequiredError extends kind('NETOPS_CONFIRMATION_REQUIRED', 'precondition') {}
 export class VerificationError extends kind('NETOPS_VERIFY_FAILED', 'verifyFailed') {}
+export class InterruptedError extends kind('NETOPS_INTERRUPTED', 'interrupted') {}
 
 export class OvsNotInstalledError extends kind('NETOPS_OVS_NOT_INSTALLED', 'dependency') {}
 export class OvsDbUnreachableError extends kind('NETOPS_OVS_DB_UNREACHABLE', 'dependency') {}
@@ -140,8 +143,10 @@ export const ERROR_CATALOGUE = [
   PortNotFoundError,
   PortAmbiguousError,
   WrongCauseError,
+  PlatformMismatchError,
   ConfirmationRequiredError,
   VerificationError,
+  InterruptedError,
   OvsNotInstalledError,
   OvsDbUnreachableError,
   OvsVswitchdDownError,

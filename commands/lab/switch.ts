@@ -10,21 +10,13 @@ import {runStdio} from '../../src/lab/switch/stdio.js'
 
 export default class LabSwitchCommand extends BaseCommand {
   static override summary = 'start a simulated Cisco switch on 127.0.0.1 over SSH (port 19 err-disabled by a keepalive loop)'
-  static override description = `Runs until Ctrl-C / SIGTERM. The switch behaves like the real thing: modes and prompts, echo,
-paging until "terminal length 0", the show outputs in the real IOS-XE / NX-OS layouts, and port 19
-err-disabled by a keepalive loop that is still there, so without "no keepalive" it is err-disabled again
-one keepalive period (10 s) after the recovery timer brings it back.
+  static override description = `Runs until Ctrl-C / SIGTERM. The switch behaves like the real thing: modes and prompts, echo, paging until "terminal length 0", the show outputs in the real IOS-XE / NX-OS layouts, and port 19 err-disabled by a keepalive loop that is still there, so without "no keepalive" it is err-disabled again one keepalive period (10 s) after the recovery timer brings it back.
 
-Default credentials are public lab defaults: username admin, password admin, enable secret cisco.
-Human output shows the credentials (you need them to log in); --json shows the passwords only when
-they are these public defaults, never ones given with --password / --enable-password.
+Default credentials are public lab defaults: username admin, password admin, enable secret cisco. Human output shows the credentials (you need them to log in); --json shows the passwords only when they are these public defaults, never ones given with --password / --enable-password.
 
---json: one document when the switch is listening: {host, port, ports, platform, model, scenario,
-timeScale, legacySsh, username, credentials, password?, enablePassword?, hostKeyType,
-hostKeyFingerprint, hostPublicKey, scenarioPort, switches, startedAt}.
+--json: one document when the switch is listening: {host, port, ports, platform, model, scenario, timeScale, legacySsh, username, credentials, password?, enablePassword?, hostKeyType, hostKeyFingerprint, hostPublicKey, scenarioPort, switches, startedAt}.
 
-Scenarios: loop (default; recovery for loopback off), flapping (recovery on, keepalive on: keeps
-cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabled for bpduguard).`
+Scenarios: loop (default; recovery for loopback off), flapping (recovery on, keepalive on: keeps cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabled for bpduguard).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -71,6 +63,7 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
     'reject-line': Flags.string({hidden: true, multiple: true, description: 'answer this config line with % Invalid input'}),
     'drop-after': Flags.string({hidden: true, description: 'drop the connection after this command'}),
     'delay-ms': Flags.integer({hidden: true, min: 0, description: 'delay every response'}),
+    'config-delay-ms': Flags.integer({hidden: true, min: 0, description: 'delay each configuration-mode line (a slow switch mid-plan)'}),
     'stuck-paging': Flags.boolean({hidden: true, default: false, description: 'ignore terminal length 0'}),
   }
 
@@ -110,6 +103,7 @@ cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabl
         ...(flags['reject-line'] ? {rejectLines: flags['reject-line']} : {}),
         ...(flags['drop-after'] ? {dropAfter: flags['drop-after']} : {}),
         ...(flags['delay-ms'] ? {delayMs: flags['delay-ms']} : {}),
+        ...(flags['config-delay-ms'] ? {configDelayMs: flags['config-delay-ms']} : {}),
         ...(flags['stuck-paging'] ? {stuckPaging: true} : {}),
       },
     }

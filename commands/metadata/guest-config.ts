@@ -7,11 +7,7 @@ import {selectInstance} from '../../src/metadata/render.js'
 
 export default class MetadataGuestConfig extends BaseCommand {
   static override summary = 'print what makes an unmodified cloud image use this metadata server'
-  static override description = `Debian 12's cloud-init disables itself unless a datasource is positively identified.
-This prints the SMBIOS settings that identify one (libvirt <sysinfo> XML and qemu -smbios arguments:
-serial ds=nocloud-net;s=http://169.254.169.254/nocloud/ for NoCloud, product "OpenStack Nova" with the
-instance's uuid for OpenStack), the image-side alternative (a cloud.cfg.d snippet), the NICs the VM must be
-started with, and the host-side DNAT. With --instance, values come from that VM's record.`
+  static override description = `Debian 12's cloud-init disables itself unless a datasource is positively identified. This prints the SMBIOS settings that identify one (libvirt <sysinfo> XML and qemu -smbios arguments: serial ds=nocloud-net;s=http://169.254.169.254/nocloud/ for NoCloud, product "OpenStack Nova" with the instance's uuid for OpenStack), the image-side alternative (a cloud.cfg.d snippet), the NICs the VM must be started with, and the host-side DNAT. With --instance, values come from that VM's record.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --flavor nocloud',

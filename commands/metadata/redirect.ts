@@ -42,24 +42,11 @@ function localIPv4(): Record<string, string[]> {
 
 export default class MetadataRedirect extends BaseCommand {
   static override summary = 'print, apply or remove the host rules that send VM traffic for 169.254.169.254:80 to the metadata server'
-  static override description = `VMs ask http://169.254.169.254/; this host must hand that traffic to the server, keeping the
-VM's source address (which is how the server knows the VM). Without --apply or --remove nothing is
-changed: the rules are printed as a script (with the commands that undo them).
+  static override description = `VMs ask http://169.254.169.254/; this host must hand that traffic to the server, keeping the VM's source address (which is how the server knows the VM). Without --apply or --remove nothing is changed: the rules are printed as a script (with the commands that undo them).
 
-REDIRECT is used when the server runs on this host: --to 0.0.0.0:PORT or 127.0.0.1:PORT (REDIRECT then
-delivers to the address of the interface the traffic arrives on, so the server must listen on 0.0.0.0,
-the serve default, or on that address), or --to the primary address of --bridge. Otherwise DNAT: to a
-server on another machine (this host must forward and the server must route replies back through it),
-or to another local address. DNAT to 127.0.0.1 is refused: from PREROUTING it needs
-net.ipv4.conf.<bridge>.route_localnet=1, which would expose every loopback-only service of this host
-(the metadata admin listener too) to the VMs; netops never sets it.
+REDIRECT is used when the server runs on this host: --to 0.0.0.0:PORT or 127.0.0.1:PORT (REDIRECT then delivers to the address of the interface the traffic arrives on, so the server must listen on 0.0.0.0, the serve default, or on that address), or --to the primary address of --bridge. Otherwise DNAT: to a server on another machine (this host must forward and the server must route replies back through it), or to another local address. DNAT to 127.0.0.1 is refused: from PREROUTING it needs net.ipv4.conf.<bridge>.route_localnet=1, which would expose every loopback-only service of this host (the metadata admin listener too) to the VMs; netops never sets it.
 
---apply is idempotent: each iptables rule is checked with -C before it is inserted (first in
-nat/PREROUTING), stale rules of netops are replaced, and re-running reports changed: false.
---remove deletes only netops's own rules (tagged -m comment --comment netops-metadata); with --nft,
-netops keeps everything in its own table "ip netops_metadata" and removal deletes that table.
-Another rule that already redirects 169.254.169.254:80 is a conflict: refused, nothing changed.
-IPv4 only. --apply and --remove need root (CAP_NET_ADMIN).`
+--apply is idempotent: each iptables rule is checked with -C before it is inserted (first in nat/PREROUTING), stale rules of netops are replaced, and re-running reports changed: false. --remove deletes only netops's own rules (tagged -m comment --comment netops-metadata); with --nft, netops keeps everything in its own table "ip netops_metadata" and removal deletes that table. Another rule that already redirects 169.254.169.254:80 is a conflict: refused, nothing changed. IPv4 only. --apply and --remove need root (CAP_NET_ADMIN).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --to 127.0.0.1:8807 --bridge br0',

@@ -6,9 +6,7 @@ import {renderInstance, selectInstance, type InstanceSelector, type RenderResult
 
 export default class MetadataRender extends BaseCommand {
   static override summary = 'show exactly what one VM will receive from the metadata server'
-  static override description = `Pre-renders the VM's documents the way \`netops metadata serve\` does and prints them:
-every document of the flavour (each path, status, content type and body), or one --path. Pick the VM by
---instance, --ip or --mac (exactly one). Passwords are never shown.`
+  static override description = `Pre-renders the VM's documents the way \`netops metadata serve\` does and prints them: every document of the flavour (each path, status, content type and body), or one --path. Pick the VM by --instance, --ip or --mac (exactly one). Passwords are never shown.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --inventory vms.yaml --instance waf-01 --flavor nocloud',

@@ -45,30 +45,13 @@ const DRAIN_MS = 5000
 
 export default class MetadataServe extends BaseCommand {
   static override summary = 'serve cloud-init metadata (EC2, OpenStack, NoCloud, CloudStack) to every VM at once, by source address'
-  static override description = `Loads and validates the inventory, pre-renders every VM's documents (a request is an
-in-memory lookup) and serves all flavours on one port: EC2 (/, /2009-04-04 … /latest, IMDSv2 tokens),
-OpenStack (/openstack/…), NoCloud (/nocloud/), CloudStack (/latest/ + the password server) and an optional
-custom namespace. A VM is known by the address it asks from; an unknown address gets 404 and is logged as
-an unknown requester. One JSON log line per request goes to stderr (never user-data, keys, passwords or
-tokens). The inventory is reloaded when its file changes (--no-watch to turn off) and on SIGHUP: the swap is
-atomic, a VM mid-crawl finishes on the data it started with, an invalid inventory is refused with
-file:line:column and the previous one keeps serving; each reload is logged as a JSON line. Ctrl-C /
-SIGTERM drain.
+  static override description = `Loads and validates the inventory, pre-renders every VM's documents (a request is an in-memory lookup) and serves all flavours on one port: EC2 (/, /2009-04-04 … /latest, IMDSv2 tokens), OpenStack (/openstack/…), NoCloud (/nocloud/), CloudStack (/latest/ + the password server) and an optional custom namespace. A VM is known by the address it asks from; an unknown address gets 404 and is logged as an unknown requester. One JSON log line per request goes to stderr (never user-data, keys, passwords or tokens). The inventory is reloaded when its file changes (--no-watch to turn off) and on SIGHUP: the swap is atomic, a VM mid-crawl finishes on the data it started with, an invalid inventory is refused with file:line:column and the previous one keeps serving; each reload is logged as a JSON line. Ctrl-C / SIGTERM drain.
 
-Provisioning progress (first request, meta-data, user-data, vendor-data, done) is kept per VM in
---data-dir and served with /healthz and Prometheus /metrics on the admin listener (--admin-listen,
-loopback only); see \`netops metadata status\`. --phone-home makes cloud-init report "done" (phone_home)
-and its progress events (reporting webhook) to POST /phone-home/$INSTANCE_ID and /report, accepted
-only from the VM's own address.
+Provisioning progress (first request, meta-data, user-data, vendor-data, done) is kept per VM in --data-dir and served with /healthz and Prometheus /metrics on the admin listener (--admin-listen, loopback only); see \`netops metadata status\`. --phone-home makes cloud-init report "done" (phone_home) and its progress events (reporting webhook) to POST /phone-home/$INSTANCE_ID and /report, accepted only from the VM's own address.
 
-Without --inventory the built-in example inventory is served (and it says so). With --json, a startup
-document is printed on stdout once listening.
+Without --inventory the built-in example inventory is served (and it says so). With --json, a startup document is printed on stdout once listening.
 
-With --store (or NETOPS_METADATA_STORE) the server is a replica: it serves the inventory published in etcd
-with \`netops metadata inventory push\` and follows it (an etcd watch; each new generation is swapped in as a
-whole, logged as a reload with trigger "store"). When etcd is unreachable it keeps serving its last
-generation, /healthz says degraded, and it reconnects on its own. --store-cache DIR lets it start while etcd
-is down.`
+With --store (or NETOPS_METADATA_STORE) the server is a replica: it serves the inventory published in etcd with \`netops metadata inventory push\` and follows it (an etcd watch; each new generation is swapped in as a whole, logged as a reload with trigger "store"). When etcd is unreachable it keeps serving its last generation, /healthz says degraded, and it reconnects on its own. --store-cache DIR lets it start while etcd is down.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -10,19 +10,11 @@ import {EXIT_CODES} from '../../src/errors.js'
 
 export default class MetadataStatus extends BaseCommand {
   static override summary = 'show which VMs asked for their metadata, got their user-data and finished provisioning'
-  static override description = `Reads the admin API of a running \`netops metadata serve\` (--admin-listen, default
-127.0.0.1:8808) and prints one row per VM that asked: address, state (booting, done, failed), its last step
-(first request, meta-data, user-data, vendor-data, a cloud-init reporting event, phone-home), when, and how
-long it has taken since its first request. VMs of the inventory that never asked, and addresses that asked
-but are in no record, are listed apart. "done" needs cloud-init's phone_home or its reporting webhook:
-start the server with --phone-home.
+  static override description = `Reads the admin API of a running \`netops metadata serve\` (--admin-listen, default 127.0.0.1:8808) and prints one row per VM that asked: address, state (booting, done, failed), its last step (first request, meta-data, user-data, vendor-data, a cloud-init reporting event, phone-home), when, and how long it has taken since its first request. VMs of the inventory that never asked, and addresses that asked but are in no record, are listed apart. "done" needs cloud-init's phone_home or its reporting webhook: start the server with --phone-home.
 
-With --store (or NETOPS_METADATA_STORE) it reads the etcd store instead: the published inventory and the
-progress every replica wrote, merged per VM (a VM whose requests reached several replicas is one VM), with
-the REPLICA(s) that served each VM and the live replicas. --watch then follows the etcd watch.
+With --store (or NETOPS_METADATA_STORE) it reads the etcd store instead: the published inventory and the progress every replica wrote, merged per VM (a VM whose requests reached several replicas is one VM), with the REPLICA(s) that served each VM and the live replicas. --watch then follows the etcd watch.
 
---watch redraws the page every --interval seconds until every VM is done or failed (exit 0, or 10 when
-any failed) or --timeout passes (exit 8); when stdout is not a terminal it prints one line per change instead. --json prints the list.`
+--watch redraws the page every --interval seconds until every VM is done or failed (exit 0, or 10 when any failed) or --timeout passes (exit 8); when stdout is not a terminal it prints one line per change instead. --json prints the list.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

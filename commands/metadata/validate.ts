@@ -5,9 +5,7 @@ import {formatIssue, loadInventory} from '../../src/metadata/index.js'
 
 export default class MetadataValidate extends BaseCommand {
   static override summary = 'check an inventory: every problem with file:line:column, what is wrong and what would be right'
-  static override description = `Loads the inventory (a YAML file or a directory of them) exactly as \`netops metadata serve\`
-does: layering of profiles and instances, unique ids, addresses and MACs, CIDR addresses, interfaces, and
-templates in user_data/vendor_data (an unknown variable is an error). Exit code 2 when it is invalid.`
+  static override description = `Loads the inventory (a YAML file or a directory of them) exactly as \`netops metadata serve\` does: layering of profiles and instances, unique ids, addresses and MACs, CIDR addresses, interfaces, and templates in user_data/vendor_data (an unknown variable is an error). Exit code 2 when it is invalid.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --inventory vms.yaml',

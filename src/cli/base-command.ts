@@ -2,7 +2,7 @@ import {Command, Errors, ux} from '@oclif/core'
 import {color} from './colors.js'
 import {multiHostJson, type MultiHostResult, type TargetsOutcome} from './multi-host.js'
 import {renderHostTable} from './render/table.js'
-import {EXIT_CODES, NetopsError, UnexpectedError, UsageError} from '../errors.js'
+import {EXIT_CODES, InterruptedError, NetopsError, UnexpectedError, UsageError} from '../errors.js'
 import type {AskSecret} from '../ssh/types.js'
 import {canPrompt} from './prompt.js'
 import {terminalSecretAsker} from './ssh-options.js'
@@ -22,6 +22,14 @@ export abstract class BaseCommand extends Command {
     if (this.jsonEnabled()) return
     const text = renderer(value)
     if (text.length > 0) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+  }
+
+  /**
+   * Columns human output may use: the terminal's width on a TTY, else COLUMNS when set, else 80
+   * (never below 40).
+   */
+  protected outputWidth(): number {
+    return terminalWidth(process.stdout, process.env)
   }
 
   /** A line of progress or information on stderr (nothing in --json mode). */
@@ -54,19 +62,27 @@ export abstract class BaseCommand extends Command {
     }
   }
 
-  /** One target: render it and return its value. Several: the per-host table and document (exit 10 on any failure). */
+  /**
+   * One target: render it and return its value. Several: the per-host table and document (exit 10 on
+   * any failure; exit 15 when an interrupt cut any host short).
+   */
   protected finishTargets<T>(
     outcome: TargetsOutcome<T>,
-    renderOne: (value: T) => string,
+    renderOne: (value: T, width: number) => string,
     summarize: (value: T) => string,
   ): T | MultiHostResult<T> {
+    const width = this.outputWidth()
     if (!outcome.multi) {
-      this.render(renderOne, outcome.value)
+      this.render((v) => renderOne(v, width), outcome.value)
       return outcome.value
     }
-    this.render(() => renderHostTable(outcome.results, summarize), null)
+    this.render(() => renderHostTable(outcome.results, summarize, width), null)
     const result = multiHostJson(outcome.results)
-    if (result.failed > 0) {
+    const interrupted = outcome.results.filter((r) => !r.ok && r.error instanceof InterruptedError).length
+    if (interrupted > 0) {
+      process.exitCode = EXIT_CODES.interrupted
+      this.warnLine(`interrupted: ${interrupted} of ${result.hosts.length} hosts cut short (exit ${EXIT_CODES.interrupted})`)
+    } else if (result.failed > 0) {
       process.exitCode = EXIT_CODES.partial
       this.warnLine(`${result.failed} of ${result.hosts.length} hosts failed (exit ${EXIT_CODES.partial})`)
     }
@@ -95,6 +111,14 @@ export abstract class BaseCommand extends Command {
     if (process.env.NETOPS_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
     return Promise.resolve(undefined)
   }
+}
+
+/** The width human output is fitted to: a TTY's columns, else COLUMNS, else 80; at least 40. */
+export function terminalWidth(stream: {isTTY?: boolean; columns?: number}, env: NodeJS.ProcessEnv): number {
+  const tty = stream.isTTY === true && typeof stream.columns === 'number' && stream.columns > 0 ? stream.columns : undefined
+  const fromEnv = Number(env.COLUMNS)
+  const width = tty ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80)
+  return Math.max(40, width)
 }
 
 /** `warning: <message>` on stderr (also in --json mode: stdout stays clean). */

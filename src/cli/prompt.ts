@@ -27,6 +27,13 @@ export function ask(question: string, hidden = false, io: PromptIo = defaultIo()
   return new Promise((resolve) => {
     // A hidden answer gets here only off a terminal, where a plain line read echoes nothing.
     const rl = createInterface({input: io.input, output: io.output, terminal: !hidden})
+    // Ctrl-C at the question: readline takes it from the terminal, so it is sent on as Ctrl-C is anywhere
+    // else (a command that traps it, such as fix-loop, reports the interrupt; otherwise the process ends).
+    rl.on('SIGINT', () => {
+      rl.close()
+      io.output.write('\n')
+      io.interrupt()
+    })
     rl.question(question, (answer) => {
       rl.close()
       resolve(answer)

@@ -176,7 +176,7 @@ export abstract class SwitchCommand extends BaseCommand {
 }
 
 /** A switch's name in the per-host table and --json: `host`, or `host:sshPort` when an SSH port is given. */
-function jobLabel(job: SwitchJob): string {
+export function jobLabel(job: SwitchJob): string {
   return job.sshPort === undefined ? job.host : `${job.host}:${job.sshPort}`
 }
 

@@ -2,14 +2,18 @@
  * `show interfaces [X]` (IOS / IOS-XE) and `show interface [X]` (NX-OS): one record per interface.
  *
  * First line: IOS `GigabitEthernet1/0/19 is down, line protocol is down (err-disabled)`,
- * `... is administratively down, line protocol is down (disabled)`; NX-OS `Ethernet1/19 is down
- * (errDisabled)`, `Ethernet1/2 is down (Link not connected)`, `Vlan1 is down (Administratively down),
- * line protocol is down, autostate enabled`. The keepalive line (`Keepalive set (10 sec)`,
+ * `... is administratively down, line protocol is down (disabled)`; NX-OS carries the err-disable
+ * cause in the parenthesis: `Ethernet140/1/26 is down (linkFlapErrDisabled, port: error)`,
+ * `Ethernet1/6 is down (linkFlapErrDisabled)`, `Ethernet1/38 is down (storm control errDisable)`
+ * (genieparser nxos goldens and issues; see the December addendum of
+ * ../shared/reference/cisco-loopback-errdisable.md), `Ethernet1/2 is down (Link not connected)`,
+ * `Vlan1 is down (Administratively down), line protocol is down, autostate enabled`. The keepalive line (`Keepalive set (10 sec)`,
  * `Keepalive not set`, `Keepalive not supported`) is read as printed; NX-OS Ethernet ports print
  * none, so keepalive is null there.
  */
 
 import {longName, normalizeInterface} from '../platforms/interface-names.js'
+import {canonicalReason} from './status.js'
 import {outputLines} from './text.js'
 
 export interface InterfaceDetail {
@@ -27,6 +31,11 @@ export interface InterfaceDetail {
   protocolDetail: string | null
   /** True when the first line says the port is err-disabled (either platform's spelling). */
   errDisabled: boolean
+  /**
+   * The err-disable cause the first line names (NX-OS: `linkFlapErrDisabled` → `link-flap`,
+   * `storm control errDisable` → `storm-control`); null when it names none (IOS `(err-disabled)`).
+   */
+  errDisabledCause: string | null
   /** `up` / `down`: NX-OS `admin state is ...`, else derived from `administratively down`. */
   adminState: string | null
   /** true: `Keepalive set`; false: `Keepalive not set` / `not supported`; null: no keepalive line. */
@@ -66,6 +75,18 @@ function splitParen(s: string): [string, string | null] {
   return m ? [(m[1] ?? '').trim(), (m[2] ?? '').trim()] : [s.trim(), null]
 }
 
+/**
+ * The cause inside an NX-OS first-line parenthesis, as free text made canonical where known:
+ * `linkFlapErrDisabled, port: error` → `link-flap`, `storm control errDisable` → `storm-control`.
+ * A generic `err-disabled` / `errDisabled` / `Error Disabled - ...` names no cause: null.
+ */
+function causeOf(detail: string | null): string | null {
+  const head = (detail ?? '').split(',')[0]?.trim() ?? ''
+  if (/^(?:err-?disabled?|error[\s-]+disabled?)\b/i.test(head)) return null
+  const cause = head.replace(/\s*err-?disabled?$/i, '').trim()
+  return cause === '' ? null : canonicalReason(cause)
+}
+
 function blank(intf: string): InterfaceDetail {
   return {
     interface: intf,
@@ -75,6 +96,7 @@ function blank(intf: string): InterfaceDetail {
     protocolStatus: null,
     protocolDetail: null,
     errDisabled: false,
+    errDisabledCause: null,
     adminState: null,
     keepalive: null,
     keepaliveState: null,
@@ -220,7 +242,8 @@ export function parseShowInterfaces(text: string): InterfaceDetail[] {
         cur.protocolDetail = protoDetail
       }
       const detail = `${linkDetail ?? ''} ${cur.protocolDetail ?? ''}`
-      cur.errDisabled = /err-?disabled|error\s+disabled/i.test(detail)
+      cur.errDisabled = /err-?disable|error\s+disable/i.test(detail)
+      cur.errDisabledCause = cur.errDisabled ? causeOf(linkDetail) : null
       if (/administratively\s+down/i.test(link) || /administratively\s+down/i.test(linkDetail ?? '')) cur.adminState = 'down'
       else if (g['proto'] !== undefined) cur.adminState = 'up'
       out.push(cur)

@@ -1,12 +1,19 @@
 /**
  * `show logging` (IOS / IOS-XE) and `show logging logfile` / `show logging last N` (NX-OS).
  *
- * IOS line: `[seq: ][*|.]<stamp>: %FAC[-SUB]-SEV-MNEMONIC: text` where stamp is a date
- * `Mmm dd hh:mm:ss[.mmm][ TZ]` or an uptime (`45w5d`, `1d02h`, `00:01:23`); the sequence number
- * and the marker are optional (`*` = clock not set, `.` = clock not authoritative). Messages
- * without severity (`CEF-HWIDB: ...`) are kept. NX-OS line: `YYYY Mmm dd hh:mm:ss [host] %FAC-SEV-MNEM: text`.
+ * IOS line: `[seq: ][origin: ][*|.]<stamp>: %FAC[-SUB]-SEV-MNEMONIC: text` where stamp is a date
+ * `Mmm dd [yyyy ]hh:mm:ss[.mmm][ TZ]` or an uptime (`45w5d`, `1d02h`, `00:01:23`); the sequence
+ * number, the origin-id host name (`521: router1: *Nov 14 ...`) and the marker are optional (`*` =
+ * clock not set, `.` = clock not authoritative). Facilities may carry a suffix (`%PM-SP-4-...`) or an
+ * underscore (`%PLATFORM_PM-3-LOOP_BACK_DETECTED`); stack members may append `(hostname-n)` to the
+ * text. Messages without severity (`CEF-HWIDB: ...`) are kept, and so are collector copies that drop
+ * the `%` and the colon (`ETHPORT-2-IF_DOWN_ERROR_DISABLED Interface Ethernet1/2`). NX-OS line:
+ * `YYYY Mmm dd hh:mm:ss [host] %FAC-SEV-MNEM: text`, severity 2 or 5 for IF_DOWN_ERROR_DISABLED.
  * The header block (`Syslog logging: ...` up to `Log Buffer (N bytes):`) and partial lines before
- * the first stamped message are skipped; unstamped lines after a message continue it.
+ * the first stamped message are skipped; unstamped lines after a message continue it (collectors
+ * wrap long lines: `... Interface Ethernet1/2` / `is down (Error disabled. Reason:UDLD empty echo)`),
+ * and the message is classified on its whole text. Texts: the December addendum of
+ * ../shared/reference/cisco-loopback-errdisable.md.
  */
 
 import {normalizeInterface} from '../platforms/interface-names.js'
@@ -40,7 +47,7 @@ export interface LogEvent {
   seconds: number | null
   /** `*` clock not set, `.` clock not authoritative (IOS); null when absent. */
   clockMarker: '*' | '.' | null
-  /** NX-OS logfile host name field; null on IOS. */
+  /** NX-OS logfile host name field, or the IOS origin-id host name (`521: router1: *Nov 14 ...`); else null. */
   host: string | null
   facility: string | null
   severity: number | null
@@ -56,10 +63,14 @@ export interface LogEvent {
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
 const MON = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
-const BODY = String.raw`(?:%(?<fac>[A-Z][A-Z0-9_]*(?:-[A-Z][A-Z0-9_]*)*?)-(?<sev>[0-7])-(?<mnem>[A-Z0-9_][A-Z0-9_-]*):|(?<fac2>[A-Z][A-Z0-9_]*)-(?<mnem2>[A-Z0-9_]+):)\s*(?<msg>.*)`
+const BODY =
+  String.raw`(?:%(?<fac>[A-Z][A-Z0-9_]*(?:-[A-Z][A-Z0-9_]*)*?)-(?<sev>[0-7])-(?<mnem>[A-Z0-9_][A-Z0-9_-]*):` +
+  String.raw`|(?<fac2>[A-Z][A-Z0-9_]*)-(?<mnem2>[A-Z0-9_]+):` +
+  // a collector's copy without `%` and colon: FAC-SEV-MNEMONIC then a space
+  String.raw`|(?<fac3>[A-Z][A-Z0-9_]*(?:-[A-Z][A-Z0-9_]*)*?)-(?<sev3>[0-7])-(?<mnem3>[A-Z][A-Z0-9_]*[A-Z0-9])(?=\s))\s*(?<msg>.*)`
 
 const IOS_LINE_RE = new RegExp(
-  String.raw`^(?<m1>[*.])?(?:(?<seq>\d+):\s+)?(?<m2>[*.])?` +
+  String.raw`^(?<m1>[*.])?(?:(?<seq>\d+):\s+)?(?:(?<origin>[A-Za-z][\w.-]*):\s+(?=[*.]?(?:${MON}|\d)))?(?<m2>[*.])?` +
     String.raw`(?:(?<date>${MON}\s+\d{1,2}\s+(?:\d{4}\s+)?\d{1,2}:\d{2}:\d{2}(?:\.\d+)?(?:\s+[A-Za-z]{2,5})?)` +
     String.raw`|(?<up>\d+y\d+w|\d+w\d+d|\d+d\d+h|\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?))?` +
     String.raw`(?<stampColon>:)?\s*${BODY}$`,
@@ -104,7 +115,8 @@ function classifyLogMessage(
 ): {kind: LogEventKind; interface: string | null; reason: string | null} {
   const mn = (mnemonic ?? '').toUpperCase().replace(/-/g, '_')
   const fac = (facility ?? '').toUpperCase()
-  const text = message.split('\n')[0] ?? ''
+  // wrapped lines are one message: classify the whole text
+  const text = message.replace(/\s*\n\s*/g, ' ')
   let m: RegExpExecArray | null
 
   if (mn === 'LOOP_BACK_DETECTED') {
@@ -136,6 +148,12 @@ function classifyLogMessage(
     const r = /Reason\s*:\s*([^)]*)/i.exec(text) ?? /recover(?:ed|ing)?\s+from\s+(\S+)\s+err/i.exec(text)
     return {kind: 'recovered', interface: iface(m?.[1]), reason: r ? canonicalReason(r[1] ?? '') : null}
   }
+  if (mn === 'BLOCK_BPDUGUARD') {
+    // `Received BPDU on port Ethernet1/43 with BPDU Guard enabled. Disabling port.` (NX-OS STP-2, IOS SPANTREE-2):
+    // the err-disable itself is logged by its own line (IOS PM-4-ERR_DISABLE, NX-OS IF_DOWN_ERROR_DISABLED).
+    m = /on\s+port\s+([^\s,]+)/i.exec(text)
+    return {kind: 'other', interface: iface(m?.[1]), reason: 'bpduguard'}
+  }
   if (mn === 'IF_UP') {
     m = /Interface\s+(\S+)\s+is\s+up/i.exec(text)
     return {kind: 'link-up', interface: iface(m?.[1]), reason: null}
@@ -166,9 +184,10 @@ function classifyLogMessage(
 }
 
 function makeEvent(g: Record<string, string | undefined>, nxos: boolean): LogEvent {
-  const facility = g['fac'] ?? g['fac2'] ?? null
-  const mnemonic = g['mnem'] ?? g['mnem2'] ?? null
-  const severity = g['sev'] === undefined ? null : Number(g['sev'])
+  const facility = g['fac'] ?? g['fac2'] ?? g['fac3'] ?? null
+  const mnemonic = g['mnem'] ?? g['mnem2'] ?? g['mnem3'] ?? null
+  const sev = g['sev'] ?? g['sev3']
+  const severity = sev === undefined ? null : Number(sev)
   const message = g['msg'] ?? ''
   const date = g['date']
   const up = g['up']
@@ -191,7 +210,7 @@ function makeEvent(g: Record<string, string | undefined>, nxos: boolean): LogEve
     timeKind,
     seconds,
     clockMarker: marker === '*' || marker === '.' ? marker : null,
-    host: g['host'] ?? null,
+    host: g['host'] ?? g['origin'] ?? null,
     facility,
     severity,
     mnemonic,
@@ -212,7 +231,7 @@ export function parseLogLine(line: string): LogEvent | null {
   // `%FAC-SEV-MNEM:` alone (no timestamps configured) is accepted too.
   if (hasStamp && g['stampColon'] === undefined) return null
   if (!hasStamp && g['stampColon'] !== undefined) return null
-  if (!hasStamp && g['seq'] === undefined && g['fac'] === undefined) return null
+  if (!hasStamp && g['seq'] === undefined && g['fac'] === undefined && g['fac3'] === undefined) return null
   return makeEvent(g, false)
 }
 
@@ -230,6 +249,7 @@ export function parseLogging(text: string): LogEvent[] {
     }
     if (current) {
       current.message += `\n${line}`
+      Object.assign(current, classifyLogMessage(current.facility, current.mnemonic, current.message))
     }
   }
   return events

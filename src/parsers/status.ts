@@ -1,14 +1,36 @@
 /**
  * Canonical spellings for port status words and err-disable causes. Devices truncate and vary
- * them (NX-OS `notconnec`, `xcvrAbsen`, `linkFlapErr`; IOS `notconnect: TD`); callers compare
- * the canonical word and show the raw one.
+ * them (NX-OS `notconnec`, `xcvrAbsen`, `linkFlapE`; IOS `notconnect: TD`); callers compare
+ * the canonical word and show the raw one. NX-OS err-disabled cells other than `linkFlapE` have not
+ * been seen in a real capture: an unknown word is returned as is, and readPort treats a port listed
+ * by `show interface status err-disabled` with a word that is not a known up/down state as err-disabled.
  */
+
+/** Status words that say a port is up or down for an ordinary reason (not err-disabled). */
+export const ORDINARY_STATUSES: ReadonlySet<string> = new Set([
+  'connected',
+  'notconnect',
+  'disabled',
+  'suspended',
+  'monitoring',
+  'inactive',
+  'xcvr-absent',
+  'sfp-absent',
+  'sfp-invalid',
+  'xcvr-invalid',
+  'no-oper-members',
+  'channel-down',
+  'down',
+  'up',
+])
 
 const STATUS_MAP: [RegExp, string][] = [
   [/^connected$/, 'connected'],
   [/^notconnec(?:t(?:ed)?)?$/, 'notconnect'],
   [/^(?:err-?disab\w*|error[- ]?disabled)$/, 'err-disabled'],
-  [/^linkflaperr\w*$/, 'err-disabled'],
+  // NX-OS cuts the Status cell to 9 characters: `linkFlapE` (genieparser nxos ShowInterfaceStatus golden6),
+  // `linkFlapErr` in the wider err-disabled listing.
+  [/^linkflape\w*$/, 'err-disabled'],
   [/^disabled$/, 'disabled'],
   [/^(?:suspended|suspnd)$/, 'suspended'],
   [/^monitor(?:ing)?$/, 'monitoring'],
@@ -23,7 +45,7 @@ const STATUS_MAP: [RegExp, string][] = [
   [/^up$/, 'up'],
 ]
 
-/** `notconnec` → `notconnect`, `notconnect: TD` → `notconnect`, `linkFlapErr` → `err-disabled`. */
+/** `notconnec` → `notconnect`, `notconnect: TD` → `notconnect`, `linkFlapE` / `linkFlapErr` → `err-disabled`. */
 export function canonicalStatus(raw: string): string {
   const word = raw.trim().replace(/:.*$/, '').toLowerCase()
   for (const [re, canonical] of STATUS_MAP) if (re.test(word)) return canonical

@@ -55,6 +55,18 @@ export interface ConfigOutcome {
   results: CommandResult[]
   /** Lines the device accepted, in order. */
   applied: string[]
+  /** True when `stopBefore` ended the run early: the lines after `applied` were never sent. */
+  stopped: boolean
+}
+
+export interface SendConfigOptions {
+  /** Called with the device's acceptance of each line, in order. */
+  onApplied?: (line: string) => void
+  /**
+   * Asked before each line is sent (index into `lines`); true stops there: nothing more is sent, the
+   * line in flight has already finished, and config mode is left with `end` as after an error.
+   */
+  stopBefore?: (index: number) => boolean
 }
 
 // ANSI escapes and the backspace dance some devices do when they redraw a line.
@@ -364,16 +376,22 @@ export class CliSession {
   /**
    * Enter config mode, send the lines in order, stop at the first rejected line, and always
    * leave config mode with `end` (even after an error). Throws DeviceCommandError naming the
-   * failing line; `details.applied` lists what the device accepted before it.
+   * failing line; `details.applied` lists what the device accepted before it. `stopBefore` ends the
+   * run between two lines (an interrupt): `stopped` is then true.
    */
-  async sendConfig(lines: string[], onApplied?: (line: string) => void): Promise<ConfigOutcome> {
+  async sendConfig(lines: string[], options: SendConfigOptions = {}): Promise<ConfigOutcome> {
     const results: CommandResult[] = []
     const applied: string[] = []
+    let stopped = false
     await this.send(this.platform.configEnter)
     // The first failure wins: a rejected line, else a failed `end`.
     const failures: unknown[] = []
     try {
-      for (const line of lines) {
+      for (const [index, line] of lines.entries()) {
+        if (options.stopBefore?.(index)) {
+          stopped = true
+          break
+        }
         const r = await this.send(line, {check: false})
         results.push(r)
         if (r.failed) {
@@ -383,7 +401,7 @@ export class CliSession {
           })
         }
         applied.push(line)
-        onApplied?.(line)
+        options.onApplied?.(line)
       }
     } catch (error) {
       failures.push(error)
@@ -396,7 +414,7 @@ export class CliSession {
       }
     }
     if (failures.length > 0) throw failures[0]
-    return {results, applied}
+    return {results, applied, stopped}
   }
 
   /** Save running-config to startup-config, answering the platform's prompts. */

@@ -3,6 +3,7 @@ import {parseErrdisableRecovery} from '../parsers/errdisable.js'
 import {parseShowInterface} from '../parsers/interfaces.js'
 import {parseInterfacesStatus, parseInterfacesStatusErrDisabled, type InterfaceStatusRow} from '../parsers/interfaces-status.js'
 import {parseLogging, type LogEvent} from '../parsers/logging.js'
+import {ORDINARY_STATUSES} from '../parsers/status.js'
 import {parseRunningConfigInterface} from '../parsers/running-config.js'
 import {detectPlatform, parseShowVersion, type ShowVersion} from '../parsers/version.js'
 import {PLATFORMS} from '../platforms/index.js'
@@ -36,6 +37,16 @@ const EVENT_KINDS: Partial<Record<LogEvent['kind'], EventKind>> = {
   'admin-down': 'link-down',
 }
 
+/** A forced `--platform` that the device's `show version` contradicts. */
+export interface PlatformConflict {
+  /** What --platform asked for (the dialect in use). */
+  forced: PlatformName
+  /** What `show version` says. */
+  detected: PlatformName
+  /** The `show version` line that says so (e.g. `Cisco IOS XE Software, Version 16.12.04`). */
+  evidence: string
+}
+
 /** One switch over one SSH session: reads port facts, and hands its CLI session to the fixer. */
 export class SwitchDevice {
   private portList: InterfaceStatusRow[] | null = null
@@ -46,6 +57,8 @@ export class SwitchDevice {
     readonly session: CliSession,
     readonly version: ShowVersion | null,
     private readonly transport: SshTransport | null,
+    /** Set when a forced --platform disagrees with `show version` (the forced dialect is still used). */
+    readonly platformConflict: PlatformConflict | null = null,
   ) {}
 
   /** Connect over SSH, open the CLI, and pick the dialect (from `show version` with `auto`). */
@@ -97,12 +110,23 @@ export class SwitchDevice {
     const versionText = (await session.send(initial.commands.version)).output
     const version = parseShowVersion(versionText)
     let platform = initial
+    const detected = detectPlatform(versionText)
+    let conflict: PlatformConflict | null = null
     if (o.platform === 'auto') {
-      const detected = detectPlatform(versionText) ?? 'ios'
-      platform = PLATFORMS[detected]
+      platform = PLATFORMS[detected ?? 'ios']
       if (platform !== initial) session.usePlatform(platform)
+    } else if (detected !== null && detected !== o.platform) {
+      conflict = {forced: o.platform, detected, evidence: versionEvidence(versionText)}
     }
-    return new SwitchDevice(o.name, platform, session, version, transport)
+    return new SwitchDevice(o.name, platform, session, version, transport, conflict)
+  }
+
+  /** The warning or refusal text for a platform conflict: what `show version` says and what to do. */
+  describeConflict(c: PlatformConflict): string {
+    return (
+      `--platform ${c.forced}, but \`show version\` on ${this.name} says ${PLATFORMS[c.detected].displayName}` +
+      (c.evidence ? ` ("${c.evidence}")` : '')
+    )
   }
 
   /** Secret-free notes from the SSH layer (e.g. known_hosts not writable). */
@@ -196,8 +220,13 @@ export class SwitchDevice {
       events.push({time: e.time ?? '', kind, reason: e.reason, message: e.message, seconds: e.seconds})
     }
     const errRow = errRows.find((r) => sameInterface(r.interface, long))
-    const errDisabled = portRow.status === 'err-disabled' || Boolean(detail?.errDisabled)
-    let reason = errRow?.reason ?? null
+    // NX-OS err-disabled Status cells are not all known (only `linkFlapE` is seen in captures): a port
+    // the err-disabled listing names, with a status word that is no ordinary up/down state, is err-disabled.
+    const listedOdd = errRow !== undefined && !ORDINARY_STATUSES.has(portRow.status)
+    const errDisabled = portRow.status === 'err-disabled' || Boolean(detail?.errDisabled) || listedOdd
+    // NX-OS lists some ports with the generic reason `Error disabled` (ntc fixture): that names no cause.
+    const listedReason = errRow && !/^err(?:or)?[\s-]?disabled?$/i.test(errRow.reason) ? errRow.reason : null
+    let reason = listedReason ?? detail?.errDisabledCause ?? null
     if (errDisabled && reason === null) {
       reason = [...events].reverse().find((e) => e.kind === 'err-disabled')?.reason ?? null
     }
@@ -237,4 +266,10 @@ export class SwitchDevice {
     await this.session.close()
     await this.transport?.close()
   }
+}
+
+/** The `show version` line naming the OS, for messages (first matching line, trimmed, at most 100 characters). */
+function versionEvidence(text: string): string {
+  const line = text.split('\n').find((l) => /Cisco IOS|IOS-XE|NX-OS|NXOS:|Nexus|system:\s+version/i.test(l)) ?? ''
+  return line.trim().slice(0, 100)
 }

@@ -2,7 +2,9 @@ import {
   ConfirmationRequiredError,
   ConnectionLostError,
   DeviceCommandError,
+  InterruptedError,
   NetopsError,
+  PlatformMismatchError,
   VerificationError,
   WrongCauseError,
 } from '../errors.js'
@@ -23,6 +25,33 @@ export interface FixLoopOptions {
   /** Asked once with the plan before anything is sent; false aborts with nothing sent. */
   confirm: (plan: FixPlan, before: Diagnosis) => Promise<boolean>
   progress?: (message: string) => void
+  /**
+   * An interrupt (Ctrl-C / SIGTERM, wired by the command). Before any line is sent it ends the run at
+   * once; mid-plan no line is sent after the one in flight, config mode is left with `end`, nothing is
+   * saved and the run ends with an InterruptedError saying what was applied and what was not.
+   */
+  signal?: AbortSignal
+  /** Told what stands on the device as the run goes: the plan once known, each applied line, the save. */
+  onState?: (state: FixState) => void
+}
+
+/** What a fix-loop run has done on one switch so far (for the one-line report of an abrupt exit). */
+export interface FixState {
+  host: string
+  interface: string | null
+  plan: string[]
+  applied: string[]
+  saved: boolean
+}
+
+/**
+ * One line for a run cut short: `interrupted: applied 1 of 3 lines on sw1 (no keepalive); not saved`,
+ * `interrupted: nothing applied on sw1; not saved`.
+ */
+export function interruptedSummary(state: FixState, name = state.host): string {
+  const saved = state.saved ? 'saved' : 'not saved'
+  if (state.applied.length === 0) return `interrupted: nothing applied on ${name}; ${saved}`
+  return `interrupted: applied ${state.applied.length} of ${state.plan.length} lines on ${name} (${state.applied.join('; ')}); ${saved}`
 }
 
 export interface FixLoopResult {
@@ -57,7 +86,11 @@ const UP_STATES = new Set(['connected', 'up'])
  */
 export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promise<FixLoopResult> {
   const say = opts.progress ?? (() => undefined)
-  const beforeFacts = await device.readPort(opts.port)
+  refuseConflictingPlatform(device)
+  const state: FixState = {host: device.name, interface: null, plan: [], applied: [], saved: false}
+  const tell = (): void => opts.onState?.({...state, plan: [...state.plan], applied: [...state.applied]})
+  const interrupted = (): InterruptedError => interruptedError(device.name, state)
+  const beforeFacts = await orInterrupt(() => device.readPort(opts.port), opts.signal, interrupted)
   const before = diagnose(beforeFacts, device.platform, opts.intervalSeconds)
   if (before.verdict === 'err-disabled-other') {
     throw new WrongCauseError(
@@ -74,6 +107,9 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
   }
   const plan = planFix(beforeFacts, device.platform, {intervalSeconds: opts.intervalSeconds, bounce: opts.bounce})
   const lines = planLines(plan)
+  state.interface = before.interface
+  state.plan = lines
+  tell()
   const base = {
     host: device.name,
     hostname: before.hostname,
@@ -97,20 +133,31 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
     after: null,
   })
   if (lines.length === 0 || opts.dryRun) return nothing()
-  if (!(await opts.confirm(plan, before))) {
+  if (opts.signal?.aborted) throw interrupted()
+  if (!(await orInterrupt(() => opts.confirm(plan, before), opts.signal, interrupted))) {
     throw new ConfirmationRequiredError(`not confirmed: nothing was sent to ${device.name}`, {
       suggestions: ['run again and answer yes, or pass --yes'],
       notice: true,
     })
   }
 
-  const applied: string[] = []
+  if (opts.signal?.aborted) throw interrupted()
+  const applied = state.applied
   say(`applying ${lines.length} line(s) on ${device.name}`)
+  // A bounce's `shutdown` is always followed by its `no shutdown`: an interrupt never leaves the port shut.
+  const afterShutdown = plan.bounce.length > 0 ? plan.config.length + 2 : -1
   try {
-    await device.session.sendConfig(lines, (line) => applied.push(line))
+    await device.session.sendConfig(lines, {
+      onApplied: (line) => {
+        applied.push(line)
+        tell()
+      },
+      stopBefore: (index) => opts.signal?.aborted === true && index !== afterShutdown,
+    })
   } catch (error) {
     throw partialFailure(error, device.name, lines, applied)
   }
+  if (opts.signal?.aborted) throw interrupted()
   const bounced = plan.bounce.length > 0
 
   let saved = false
@@ -119,6 +166,8 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
     try {
       await device.session.save()
       saved = true
+      state.saved = true
+      tell()
     } catch (error) {
       if (error instanceof NetopsError) {
         throw new (error.constructor as typeof DeviceCommandError)(
@@ -128,16 +177,18 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
       }
       throw error
     }
+    // The save in flight has finished: an interrupt during it still ends the run here.
+    if (opts.signal?.aborted) throw interrupted()
   }
 
   let waited: FixLoopResult['waited'] = null
   if (opts.wait) {
     const started = Date.now()
-    const up = await waitForUp(device, before.interface, opts, say)
+    const up = await orInterrupt(() => waitForUp(device, before.interface, opts, say), opts.signal, interrupted)
     waited = {up, seconds: Math.round((Date.now() - started) / 1000)}
   }
 
-  const afterFacts = await device.readPort(before.interface)
+  const afterFacts = await orInterrupt(() => device.readPort(before.interface), opts.signal, interrupted)
   const after = diagnose(afterFacts, device.platform, opts.intervalSeconds)
   const problems: string[] = []
   if (device.platform.hasEthernetKeepalive && afterFacts.keepalive === true) problems.push('keepalive is still on')
@@ -174,6 +225,19 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
   return result
 }
 
+/** A forced --platform that `show version` contradicts changes the plan (NX-OS has no `no keepalive`): refuse. */
+function refuseConflictingPlatform(device: SwitchDevice): void {
+  const c = device.platformConflict
+  if (!c) return
+  throw new PlatformMismatchError(
+    `${device.describeConflict(c)}; the plans differ (only IOS / IOS-XE turns keepalive off with \`no keepalive\`), so fix-loop sends nothing`,
+    {
+      suggestions: [`drop --platform (auto-detection reads show version) or pass --platform ${c.detected}`],
+      details: {forced: c.forced, detected: c.detected, evidence: c.evidence},
+    },
+  )
+}
+
 function recoveryOutlook(d: Diagnosis, bounced: boolean): FixLoopResult['recovery'] {
   if (bounced) return {by: 'bounce', etaSeconds: 0, message: `${d.interface} was bounced (shutdown / no shutdown)`}
   if (d.status !== 'err-disabled') return {by: 'already-up', etaSeconds: null, message: `${d.interface} is ${d.status}`}
@@ -197,6 +261,52 @@ async function waitForUp(device: SwitchDevice, port: string, opts: FixLoopOption
     if (Date.now() >= deadline) return false
     say(`waiting for ${port} on ${device.name}: ${status}, ${left} s left`)
     await new Promise((r) => setTimeout(r, Math.min(opts.pollIntervalMs, Math.max(0, deadline - Date.now()))))
+  }
+}
+
+/**
+ * The report of an interrupted run, worded as for a dropped connection: what was applied, what was
+ * not, that config mode was left and nothing saved, and how to finish (the same command again).
+ */
+function interruptedError(host: string, state: FixState): InterruptedError {
+  const notApplied = state.plan.slice(state.applied.length)
+  const where = state.interface ? `${state.interface} on ${host}` : host
+  const what =
+    state.applied.length === 0
+      ? `interrupted before any configuration was sent to ${host}: nothing was applied`
+      : `interrupted mid-plan on ${where}: applied: ${state.applied.join('; ')}` +
+        (notApplied.length ? `; not applied: ${notApplied.join('; ')}` : ' (all planned lines)') +
+        '; config mode was left with `end`'
+  return new InterruptedError(`${what}; ${state.saved ? 'saved' : 'not saved'}`, {
+    suggestions:
+      state.applied.length === 0
+        ? ['run the same command again when ready']
+        : [
+            'run the same command again to finish: it sends only what is missing',
+            'or see the state first: netops switch diagnose on this port',
+          ],
+    details: {applied: [...state.applied], notApplied, saved: state.saved, interface: state.interface, summary: interruptedSummary(state)},
+  })
+}
+
+/**
+ * `step()`'s value, or `interrupted()` thrown as soon as `signal` aborts (a read-only step is
+ * abandoned; the session is closed by the caller). Not started at all when already aborted.
+ */
+async function orInterrupt<T>(step: () => Promise<T>, signal: AbortSignal | undefined, interrupted: () => Error): Promise<T> {
+  if (!signal) return step()
+  if (signal.aborted) throw interrupted()
+  const running = step()
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(interrupted())
+    signal.addEventListener('abort', onAbort, {once: true})
+  })
+  try {
+    return await Promise.race([running, aborted])
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort)
+    running.catch(() => undefined)
   }
 }
 

@@ -112,4 +112,17 @@ describe('switch commands on a terminal (lab switch)', () => {
     assert.doesNotMatch(r.output, /error \[|NETOPS_CONFIRMATION_REQUIRED/)
     assert.doesNotMatch(r.output, /\u001b\[31m/, 'nothing red')
   })
+
+  test('Ctrl-C at the fix-loop question: nothing was sent, and the report says so (exit 15)', async () => {
+    const r = await onPty(
+      ['switch', 'fix-loop', ...target(), '--password', 'admin', '--enable-password', 'cisco'],
+      'apply this plan?',
+      ['\u0003'],
+      {SSH_AUTH_SOCK: undefined},
+    )
+    assert.equal(r.exitCode, 15, r.output)
+    assert.match(r.output, /Ctrl-C: stopping after the config line in flight/)
+    assert.match(r.output, /interrupted before any configuration was sent to 127\.0\.0\.1: nothing was applied; not saved/)
+    assert.equal(lab.device.lastConfigChange, null)
+  })
 })

@@ -7,12 +7,9 @@ import {stpOff, type StpChangeResult} from '../../../src/ovs/stp.js'
 
 export default class OvsStpOff extends BaseCommand {
   static override summary = 'turn spanning tree off for an Open vSwitch bridge'
-  static override description = `Sets stp_enable=false and, when RSTP is on, rstp_enable=false, in one ovs-vsctl transaction:
-afterwards the bridge runs no spanning tree at all. Timers in other_config are left as they are.
-Re-running on a bridge that is already off reports changed: false.
+  static override description = `Sets stp_enable=false and, when RSTP is on, rstp_enable=false, in one ovs-vsctl transaction: afterwards the bridge runs no spanning tree at all. Timers in other_config are left as they are. Re-running on a bridge that is already off reports changed: false.
 
---json: {bridge, changed, stp, rstp, active, applied, command, dryRun, warnings}; several --host →
-{hosts: [{host, ok, result | error}]}.`
+--json: {bridge, changed, stp, rstp, active, applied, command, dryRun, warnings}; several --host → {hosts: [{host, ok, result | error}]}.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> br0',

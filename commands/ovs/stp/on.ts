@@ -16,17 +16,11 @@ import {
 
 export default class OvsStpOn extends BaseCommand {
   static override summary = 'turn spanning tree on for an Open vSwitch bridge'
-  static override description = `Sets stp_enable=true (or rstp_enable=true with --rstp) and any timers in ONE ovs-vsctl
-transaction. Before enabling it warns (stderr, and "warnings" in --json) what STP does on the wire:
-the node starts sending BPDUs, so a switch port with BPDU guard err-disables, and ports spend
-2 x forward-delay before forwarding. Refuses when RSTP is already on unless --rstp or --force.
-When ovs-vswitchd is not running the change is stored but not active, which is reported as a warning;
-with --wait it is refused instead (nothing could converge), before anything is written.
+  static override description = `Sets stp_enable=true (or rstp_enable=true with --rstp) and any timers in ONE ovs-vsctl transaction. Before enabling it warns (stderr, and "warnings" in --json) what STP does on the wire: the node starts sending BPDUs, so a switch port with BPDU guard err-disables, and ports spend 2 x forward-delay before forwarding. Refuses when RSTP is already on unless --rstp or --force. When ovs-vswitchd is not running the change is stored but not active, which is reported as a warning; with --wait it is refused instead (nothing could converge), before anything is written.
 
 --dry-run plans, probes and prints the command without writing anything.
 
---json: {bridge, changed, stp, rstp, active, applied, command, dryRun, warnings, status?}; several --host →
-{hosts: [{host, ok, result | error}]}.`
+--json: {bridge, changed, stp, rstp, active, applied, command, dryRun, warnings, status?}; several --host → {hosts: [{host, ok, result | error}]}.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> br0',

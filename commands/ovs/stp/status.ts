@@ -7,14 +7,9 @@ import {getStpStatus, type StpBridgeStatus} from '../../../src/ovs/stp.js'
 
 export default class OvsStpStatus extends BaseCommand {
   static override summary = 'show spanning tree state of Open vSwitch bridges, port by port'
-  static override description = `Reads the bridge and port state from ovsdb (works even when ovs-vswitchd is down) and the
-live spanning-tree view from ovs-appctl stp/show or rstp/show. Internal ports never run STP and
-are shown as such. Without a bridge argument, every bridge is shown. When ovs-vswitchd is not
-running, the port states ovsdb still holds are from when it last ran: marked "(stale)" (stale: true).
+  static override description = `Reads the bridge and port state from ovsdb (works even when ovs-vswitchd is down) and the live spanning-tree view from ovs-appctl stp/show or rstp/show. Internal ports never run STP and are shown as such. Without a bridge argument, every bridge is shown. When ovs-vswitchd is not running, the port states ovsdb still holds are from when it last ran: marked "(stale)" (stale: true).
 
---json: one bridge → {bridge, stp, rstp, mode, active, bridgeId, rootId, isRoot, rootPort, rootPathCost,
-config, ports: [{name, type, internal, state, role, portId, pathCost, bpdu, stale}], warnings}; no bridge
-argument → a list of those; several --host → {hosts: [{host, ok, result | error}]}.`
+--json: one bridge → {bridge, stp, rstp, mode, active, bridgeId, rootId, isRoot, rootPort, rootPathCost, config, ports: [{name, type, internal, state, role, portId, pathCost, bpdu, stale}], warnings}; no bridge argument → a list of those; several --host → {hosts: [{host, ok, result | error}]}.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> br0',

@@ -3,6 +3,10 @@ import type {FixPlan} from '../../switch/planner.js'
 import type {FixLoopResult} from '../../switch/fix-loop.js'
 import type {Diagnosis} from '../../switch/types.js'
 import {table} from './table.js'
+import {wrapLine, wrapText, wrapWords} from './wrap.js'
+
+/** Width of human output when the caller gives none (a pipe or a file). */
+const DEFAULT_WIDTH = 80
 
 const VERDICT_TEXT: Record<Diagnosis['verdict'], string> = {
   'keepalive-loopback': 'KEEPALIVE LOOP-BACK',
@@ -25,8 +29,10 @@ function statusText(s: string): string {
   return color.yellow(s)
 }
 
-export function renderDiagnosis(d: Diagnosis): string {
+/** A diagnosis for a person, every line within `width` columns. */
+export function renderDiagnosis(d: Diagnosis, width = DEFAULT_WIDTH): string {
   const out: string[] = []
+  const wrap = (text: string, pad: number): string => wrapText(' '.repeat(pad) + text, width, pad + 2)
   out.push(`${color.bold(d.hostname || d.host)} (${d.host}, ${d.software ?? d.platform})  ${color.bold(d.interface)}`)
   out.push(`  verdict   ${verdictColor(d.verdict)(VERDICT_TEXT[d.verdict])}`)
   out.push(`  status    ${statusText(d.status)}${d.errDisabledReason ? ` (${d.errDisabledReason})` : ''}`)
@@ -48,6 +54,7 @@ export function renderDiagnosis(d: Diagnosis): string {
         table(
           ['TIME', 'EVENT', 'MESSAGE'],
           shown.map((e) => [e.time, e.kind, e.message]),
+          {width: width - 4},
         ),
         4,
       ),
@@ -58,23 +65,30 @@ export function renderDiagnosis(d: Diagnosis): string {
     out.push('  fix (netops switch fix-loop would send):')
     for (const line of d.plan) out.push(`    ${color.cyan(line)}`)
   } else if (d.verdict === 'err-disabled-other') {
-    out.push('  fix: not a keepalive loop-back; fix-loop refuses this port (see above)')
+    out.push(wrap('fix: not a keepalive loop-back; fix-loop refuses this port (see above)', 2))
   } else {
     out.push('  fix: nothing to send, the loop-back fix is in place')
   }
   for (const n of d.notes) out.push(color.dim(wrap(`note: ${n}`, 2)))
+  return fitLines(out, width)
+}
+
+/** The plan before it is applied: each line with its purpose (wrapped beside it), then what is skipped and why. */
+export function renderPlan(plan: FixPlan, host: string, port: string, width = DEFAULT_WIDTH): string {
+  const out = wrapLine(`plan for ${host} ${port}:`, width)
+  const column = 2 + 40 + 1
+  for (const p of [...plan.config, ...plan.bounce]) {
+    const purpose = width - column >= 20 ? wrapWords(`# ${p.purpose}`, width - column) : [`# ${p.purpose}`]
+    out.push(`  ${color.cyan(p.line.padEnd(40))} ${color.dim(purpose[0] ?? '')}`)
+    for (const more of purpose.slice(1)) out.push(' '.repeat(column + 2) + color.dim(more))
+  }
+  for (const s of plan.skipped) out.push(color.dim(wrapText(`  (skip) ${s.line}: ${s.reason}`, width, 4)))
+  for (const n of plan.notes) out.push(color.dim(wrapText(`  note: ${n}`, width, 4)))
   return out.join('\n')
 }
 
-export function renderPlan(plan: FixPlan, host: string, port: string): string {
-  const out = [`plan for ${host} ${port}:`]
-  for (const p of [...plan.config, ...plan.bounce]) out.push(`  ${color.cyan(p.line.padEnd(40))} ${color.dim(`# ${p.purpose}`)}`)
-  for (const s of plan.skipped) out.push(color.dim(`  (skip) ${s.line}: ${s.reason}`))
-  for (const n of plan.notes) out.push(color.dim(`  note: ${n}`))
-  return out.join('\n')
-}
-
-export function renderFixResult(r: FixLoopResult): string {
+/** A fix-loop result for a person, every line within `width` columns. */
+export function renderFixResult(r: FixLoopResult, width = DEFAULT_WIDTH): string {
   const out: string[] = []
   out.push(`${color.bold(r.hostname || r.host)} (${r.host})  ${color.bold(r.interface)}`)
   if (r.dryRun) {
@@ -86,8 +100,8 @@ export function renderFixResult(r: FixLoopResult): string {
     out.push('  applied:')
     for (const l of r.applied) out.push(`    ${color.cyan(l)}`)
   }
-  for (const s of r.skipped) out.push(color.dim(`  (skip) ${s.line}: ${s.reason}`))
-  for (const n of r.notes) out.push(color.dim(`  note: ${n}`))
+  for (const s of r.skipped) out.push(color.dim(wrapText(`  (skip) ${s.line}: ${s.reason}`, width, 4)))
+  for (const n of r.notes) out.push(color.dim(wrapText(`  note: ${n}`, width, 4)))
   if (r.saved) out.push('  saved: running-config copied to startup-config')
   if (r.waited) out.push(`  wait: ${r.waited.up ? color.green('port up') : color.red('port not up')} after ${r.waited.seconds} s`)
   if (r.after) {
@@ -107,6 +121,7 @@ export function renderFixResult(r: FixLoopResult): string {
             ['recovery interval', secs(r.before.recovery.intervalSeconds), secs(r.after.recovery.intervalSeconds)],
             ['verdict', r.before.verdict, r.after.verdict],
           ],
+          {width: width - 2},
         ),
         2,
       ),
@@ -114,7 +129,7 @@ export function renderFixResult(r: FixLoopResult): string {
   }
   out.push('')
   out.push(`  ${r.recovery.message}`)
-  return out.join('\n')
+  return fitLines(out, width)
 }
 
 function onOff(v: boolean | null): string {
@@ -133,18 +148,13 @@ function indent(text: string, n: number): string {
     .join('\n')
 }
 
-function wrap(text: string, pad: number, width = 100): string {
-  const words = text.split(/\s+/)
-  const lines: string[] = []
-  let line = ''
-  for (const w of words) {
-    if (line.length + w.length + 1 > width - pad && line) {
-      lines.push(line)
-      line = '  ' + w
-    } else line = line ? `${line} ${w}` : w
-  }
-  if (line) lines.push(line)
-  return lines.map((l) => ' '.repeat(pad) + l).join('\n')
+/** Every line (of parts that may hold several) wrapped to `width`; lines that fit are untouched. */
+function fitLines(parts: string[], width: number): string {
+  return parts
+    .join('\n')
+    .split('\n')
+    .flatMap((l) => wrapLine(l, width))
+    .join('\n')
 }
 
 /** One switch's row in the per-host table of `switch diagnose`. */

@@ -28,6 +28,8 @@ export interface LabFaults {
   dropAfter?: string
   /** Wait this long before answering each command. */
   delayMs?: number
+  /** Wait this long (more) before answering each line typed in configuration mode, `end` included. */
+  configDelayMs?: number
   /** Paging stays on: `terminal length 0` is accepted but ignored. */
   stuckPaging?: boolean
 }
@@ -397,7 +399,8 @@ export class SimulatedCli {
 
   private execute(raw: string, promptLen: number): Promise<void> | void {
     if (raw.trim() === '') return
-    const delay = this.faults.delayMs ?? 0
+    const inConfig = this.mode === 'config' || this.mode === 'config-if'
+    const delay = (this.faults.delayMs ?? 0) + (inConfig ? (this.faults.configDelayMs ?? 0) : 0)
     if (delay > 0) return sleep(delay).then(() => this.executeNow(raw, promptLen))
     return this.executeNow(raw, promptLen)
   }

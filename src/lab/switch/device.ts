@@ -411,6 +411,8 @@ export class Device {
     const reason = p.detect!.reason
     p.detect = null
     if (this.platform === 'ios') {
+      // Classic Catalyst IOS text (captured); UNVERIFIED on IOS-XE 16/17 (the lab's 3850), where 9400/9600 log
+      // `%PLATFORM_PM-3-LOOP_BACK_DETECTED: Loop-back detected on <if>.` instead (addendum).
       if (reason === 'loopback') this.emit(at, `%ETHCNTR-3-LOOP_BACK_DETECTED: Keepalive packet loop-back detected on ${p.name}.`)
       else if (reason === 'loopdetect') {
         // Loop Detection Guard: only the PM line is modelled (its own message text is unverified)
@@ -421,6 +423,8 @@ export class Device {
     } else {
       if (reason === 'bpduguard')
         this.emit(at, `%STP-2-BLOCK_BPDUGUARD: Received BPDU on port ${p.name} with BPDU Guard enabled. Disabling port.`)
+      // Captured at severity 5 and 2 with reasons such as `UDLD empty echo`, `BPDUGuard` (addendum);
+      // UNVERIFIED: `Reason:loopback` (no capture of the loopback cause's reason text was found).
       const why = reason === 'bpduguard' ? 'BPDUGuard' : reason
       this.emit(at, `%ETHPORT-5-IF_DOWN_ERROR_DISABLED: Interface ${p.name} is down (Error disabled. Reason:${why})`)
     }
@@ -436,7 +440,8 @@ export class Device {
     if (this.platform === 'ios') {
       this.emit(at, `%PM-4-ERR_RECOVER: Attempting to recover from ${reason} err-disable state on ${p.short}`)
     } else {
-      // best guess: the NX-OS recovery message text is not confirmed by a real capture
+      // UNVERIFIED: IF_ERRDIS_RECOVERY `Interface X is being recovered from error disabled state ...` is seen only
+      // as a collector's parsing pattern; its severity and the `(Last Reason:...)` tail are our guess.
       this.emit(
         at,
         `%ETHPORT-5-IF_ERRDIS_RECOVERY: Interface ${p.name} is being recovered from error disabled state (Last Reason:${reason})`,

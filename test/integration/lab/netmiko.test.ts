@@ -80,7 +80,7 @@ describe('Netmiko drives the lab switch', {concurrency: true, skip}, () => {
   test('cisco_nxos: privileged at login, show interface status, config without keepalive, copy run start', async () => {
     const {result: r, device} = await drive({platform: 'nxos', saveDelayMs: 100}, 'cisco_nxos')
     assert.equal(r.prompt, 'sw1#')
-    assert.match(r.status, /^Eth1\/19 +compute-19 eth0 +errDisabl /m)
+    assert.match(r.status, /^Eth1\/19 +compute-19 eth0 +err-disab /m)
     assert.match(r.config, /sw1\(config-if\)# errdisable recovery cause loopback/)
     assert.doesNotMatch(r.config, /% Invalid/)
     assert.match(r.save, /Copy complete\./)

@@ -7,6 +7,7 @@ import {
   ConnectionLostError,
   DeviceCommandError,
   EnableAuthError,
+  InterruptedError,
   PortAmbiguousError,
   PortNotFoundError,
   SshAuthError,
@@ -243,6 +244,96 @@ describe('switch over SSH to the lab switch (IOS)', () => {
           assert.deepEqual(err.details?.notApplied, ['no keepalive', 'exit', 'errdisable recovery cause loopback'])
           return true
         })
+      } finally {
+        await dev.close()
+      }
+    })
+  })
+
+  test('an interrupt after a line stops before the next one, leaves config mode, does not save, says what is missing', async () => {
+    await withLab({}, async (lab) => {
+      const dev = await open(lab)
+      const controller = new AbortController()
+      const states: string[][] = []
+      try {
+        await assert.rejects(
+          fixLoop(
+            dev,
+            fixOptions({
+              save: true,
+              signal: controller.signal,
+              onState: (s) => {
+                states.push(s.applied)
+                if (s.applied.at(-1) === 'no keepalive') controller.abort()
+              },
+            }),
+          ),
+          (err: unknown) => {
+            assert.ok(err instanceof InterruptedError)
+            assert.equal(err.exitCode, 15)
+            assert.deepEqual(err.details?.applied, ['interface GigabitEthernet1/0/19', 'no keepalive'])
+            assert.deepEqual(err.details?.notApplied, ['exit', 'errdisable recovery cause loopback'])
+            assert.equal(err.details?.saved, false)
+            assert.equal(
+              err.details?.summary,
+              'interrupted: applied 2 of 4 lines on 127.0.0.1 (interface GigabitEthernet1/0/19; no keepalive); not saved',
+            )
+            return true
+          },
+        )
+        assert.deepEqual(states[0], [], 'the plan is told before anything is sent')
+        assert.equal(dev.session.mode, 'privileged', 'config mode was left')
+        assert.equal(lab.device.startupConfig, null)
+        assert.ok(!lab.device.recoveryCauses.has('loopback'))
+      } finally {
+        await dev.close()
+      }
+    })
+  })
+
+  test('an interrupt between the bounce shutdown and no shutdown still sends no shutdown: the port is never left shut', async () => {
+    await withLab({}, async (lab) => {
+      const dev = await open(lab)
+      const controller = new AbortController()
+      try {
+        await assert.rejects(
+          fixLoop(
+            dev,
+            fixOptions({
+              bounce: true,
+              signal: controller.signal,
+              onState: (s) => {
+                if (s.applied.at(-1) === 'shutdown') controller.abort()
+              },
+            }),
+          ),
+          (err: unknown) => {
+            assert.ok(err instanceof InterruptedError)
+            assert.equal(err.details?.applied && (err.details.applied as string[]).at(-1), 'no shutdown')
+            assert.deepEqual(err.details?.notApplied, [])
+            return true
+          },
+        )
+        assert.equal(lab.device.port('Gi1/0/19').shutdown, false)
+      } finally {
+        await dev.close()
+      }
+    })
+  })
+
+  test('an interrupt before anything is sent ends the run with nothing applied', async () => {
+    await withLab({}, async (lab) => {
+      const dev = await open(lab)
+      const controller = new AbortController()
+      controller.abort()
+      try {
+        await assert.rejects(fixLoop(dev, fixOptions({signal: controller.signal})), (err: unknown) => {
+          assert.ok(err instanceof InterruptedError)
+          assert.match(err.message, /nothing was applied; not saved/)
+          assert.deepEqual(err.details?.applied, [])
+          return true
+        })
+        assert.equal(lab.device.lastConfigChange, null)
       } finally {
         await dev.close()
       }

@@ -104,6 +104,17 @@ describe('CliSession', () => {
     assert.equal(session.mode, 'privileged')
   })
 
+  test('sendConfig stopBefore ends the run between lines and still leaves config mode with end', async () => {
+    const {channel, session} = await openSession({})
+    const lines = ['interface GigabitEthernet1/0/19', 'no keepalive', 'exit', 'errdisable recovery cause loopback']
+    const outcome = await session.sendConfig(lines, {stopBefore: (i) => i === 2})
+    assert.equal(outcome.stopped, true)
+    assert.deepEqual(outcome.applied, lines.slice(0, 2))
+    assert.ok(!channel.received.includes('exit') && !channel.received.includes('errdisable recovery cause loopback'))
+    assert.equal(channel.received.at(-1), 'end')
+    assert.equal(session.mode, 'privileged')
+  })
+
   test('save answers the destination filename prompt and waits for [OK]', async () => {
     const {session} = await openSession({})
     const r = await session.save()

@@ -180,7 +180,7 @@ test('NX-OS show interface status: dashed rules and header as captured; connecte
   const real = readShared('ntc-templates/cisco_nxos/show_interface_status/cisco_nxos_show_interface_status1.raw').split('\n')
   const ours = nxos.showInterfaceStatus(nxDev())
   assert.deepEqual(ours.split('\n').slice(0, 4), real.slice(0, 4))
-  // the ntc template knows only connected|notconnec|down|disabled|...: it raises on our best-guess errDisabl row
+  // the ntc template knows only connected|notconnec|down|disabled|...: it raises on the err-disabled row (`err-disab`, unverified)
   assert.throws(() => ntc('cisco_nxos_show_interface_status', ours), /State Error/)
   const rows = ntc('cisco_nxos_show_interface_status', ours.replace(/^Eth1\/19 .*\n/m, ''))
   assert.equal(rows.length, 48)
@@ -188,7 +188,7 @@ test('NX-OS show interface status: dashed rules and header as captured; connecte
     rows.find((r) => r.port === 'Eth1/18'),
     {port: 'Eth1/18', name: 'compute-18 eth0', status: 'connected', vlan_id: '10', duplex: 'full', speed: '10G', type: '10Gbase-SR'},
   )
-  assert.ok(ours.includes('\nEth1/19       compute-19 eth0    errDisabl 10        auto    auto    10Gbase-SR\n'))
+  assert.ok(ours.includes('\nEth1/19       compute-19 eth0    err-disab 10        auto    auto    10Gbase-SR\n'))
 })
 
 test('NX-OS show interface status err-disabled parses with the ntc template', {skip: tfSkip}, () => {
