@@ -10,7 +10,8 @@ export interface SshFlagValues {
   password?: string | undefined
   'identity-file'?: string | undefined
   'identity-passphrase'?: string | undefined
-  'host-key-policy': HostKeyPolicy
+  'host-key-policy'?: HostKeyPolicy | undefined
+  jump?: string | undefined
   'known-hosts'?: string | undefined
   'legacy-ssh': boolean
   timeout: number
@@ -28,10 +29,11 @@ export function sshTargetFromFlags(
 ): SshTargetOptions {
   const o: SshTargetOptions = {
     host,
-    hostKeyPolicy: flags['host-key-policy'],
     legacySsh: flags['legacy-ssh'],
     timeoutMs: flags.timeout * 1000,
   }
+  if (flags['host-key-policy'] !== undefined) o.hostKeyPolicy = flags['host-key-policy']
+  if (flags.jump !== undefined && flags.jump.trim() !== '') o.jump = flags.jump.trim()
   if (flags['ssh-port'] !== undefined) o.port = flags['ssh-port']
   if (flags.username !== undefined) o.username = flags.username
   if (flags.password !== undefined && flags.password !== '') o.password = flags.password

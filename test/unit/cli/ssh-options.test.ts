@@ -9,6 +9,19 @@ test('--identity-passphrase (or NETOPS_IDENTITY_PASSPHRASE through oclif) become
   assert.equal('passphrase' in sshTargetFromFlags('sw1', {...flags, 'identity-passphrase': ''}, {}), false)
 })
 
+test('--jump is passed on as typed (none included); an empty one is no jump', () => {
+  assert.equal(sshTargetFromFlags('sw1', {...flags, jump: 'admin@bastion:2222,core'}, {}).jump, 'admin@bastion:2222,core')
+  assert.equal(sshTargetFromFlags('sw1', {...flags, jump: 'none'}, {}).jump, 'none')
+  assert.equal('jump' in sshTargetFromFlags('sw1', {...flags, jump: ' '}, {}), false)
+  assert.equal('jump' in sshTargetFromFlags('sw1', flags, {}), false)
+})
+
+test('no --host-key-policy leaves the policy to ssh_config (StrictHostKeyChecking) and its default', () => {
+  const {'host-key-policy': _policy, ...rest} = flags
+  assert.equal('hostKeyPolicy' in sshTargetFromFlags('sw1', rest, {}), false)
+  assert.equal(sshTargetFromFlags('sw1', {...flags, 'host-key-policy': 'off'}, {}).hostKeyPolicy, 'off')
+})
+
 test('the terminal asker asks each question once, one at a time, and never shows the answer', async () => {
   const questions: string[] = []
   let open = 0
