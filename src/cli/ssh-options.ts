@@ -55,7 +55,8 @@ export function secretQuestion(r: SecretRequest): string {
 
 /**
  * Asks on the terminal (hidden input), one question at a time, and each question once: several
- * hosts connecting in parallel share the password typed for the first, and each key's passphrase.
+ * hosts connecting in parallel share the password typed for the first, and each key's passphrase;
+ * each jump host's password is asked once and shared by the connections passing through it.
  */
 export function terminalSecretAsker(
   // a running spinner (BaseCommand.step) pauses while the question is on screen
@@ -64,7 +65,8 @@ export function terminalSecretAsker(
   const answers = new Map<string, Promise<string>>()
   let queue: Promise<unknown> = Promise.resolve()
   return (r) => {
-    const key = r.kind === 'password' ? 'password' : `passphrase:${r.file}`
+    // a jump host's password is its own (asked once per hop); the targets' one is shared
+    const key = r.kind === 'passphrase' ? `passphrase:${r.file}` : r.jumpHost === true ? `password:${r.target}` : 'password'
     let answer = answers.get(key)
     if (answer === undefined) {
       answer = queue.then(() => read(secretQuestion(r)))

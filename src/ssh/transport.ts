@@ -695,7 +695,7 @@ export class SshTransport {
       // each hop (and the target) is reached through a channel the previous hop opens
       let open: () => Promise<Via> = () => Promise.resolve({})
       for (const hop of route.hops) {
-        const transport = await SshTransport.connectOne(hop.target, open).catch((err: unknown) => {
+        const transport = await SshTransport.connectOne(hop.target, open, hop).catch((err: unknown) => {
           throw err instanceof NetopsError ? hopError(err, hop) : err
         })
         hops.push(transport)
@@ -711,13 +711,15 @@ export class SshTransport {
   }
 
   /** Log in to one host over a fresh stream from `open`, asking for a password once when every key was refused. */
-  private static async connectOne(target: ResolvedTarget, open: () => Promise<Via>): Promise<SshTransport> {
+  private static async connectOne(target: ResolvedTarget, open: () => Promise<Via>, hop?: Hop): Promise<SshTransport> {
     const first = await SshTransport.login(target, await open())
     if (!(first instanceof Error)) return first
     // Every key (the agent's included) was refused and no password was given: ask for one, once.
     const tried = (first.details?.['methodsTried'] as string[] | undefined) ?? []
     if (first instanceof SshAuthError && target.password === undefined && target.askSecret !== undefined && !tried.includes('password')) {
-      const password = await target.askSecret({kind: 'password', target: targetLabel(target)})
+      const password = await target.askSecret(
+        hop === undefined ? {kind: 'password', target: targetLabel(target)} : {kind: 'password', target: hop.label, jumpHost: true},
+      )
       const second = await SshTransport.login({...target, password}, await open())
       if (second instanceof Error) throw second
       return second

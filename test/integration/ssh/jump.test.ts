@@ -13,7 +13,7 @@ import {after, afterEach, before, describe, test} from 'node:test'
 import {NetopsError, SshAuthError, SshHostKeyChangedError, SshUnreachableError} from '../../../src/errors.js'
 import {hostToken} from '../../../src/ssh/known-hosts.js'
 import {SshTransport} from '../../../src/ssh/transport.js'
-import type {ResolvedTarget} from '../../../src/ssh/types.js'
+import type {ResolvedTarget, SecretRequest} from '../../../src/ssh/types.js'
 import {SwitchDevice} from '../../../src/switch/device.js'
 import {diagnose} from '../../../src/switch/diagnose.js'
 import {createJumpLab, jumpLabSkip, type JumpLab} from '../../helpers/jump-lab.js'
@@ -217,6 +217,26 @@ describe('jump hosts and ProxyCommand through a real OpenSSH bastion', {skip}, (
       new RegExp(`^jump host 2 of 2 \\(${lab.core.user}@127\\.0\\.0\\.1:${lab.core.port} \\(core\\)\\): authentication failed`),
     )
     assert.ok(!err.message.includes('wrong-password'))
+  })
+
+  test("a hop refusing every key asks for that hop's password (over a fresh forwarded channel), naming the hop", async () => {
+    const kh = knownHosts()
+    const asked: SecretRequest[] = []
+    const askSecret = (r: SecretRequest): Promise<string> => {
+      asked.push(r)
+      return Promise.resolve('still-wrong')
+    }
+    const before = lab.bastionConnections
+    const err = await SshTransport.connect(tor7(kh, {jumps: [bastion(kh), core(kh, {identityFiles: [], askSecret})]})).then(
+      () => assert.fail('logged in with a wrong password'),
+      (e: unknown) => e,
+    )
+    assert.ok(err instanceof SshAuthError, String(err))
+    assert.match(err.message, /^jump host 2 of 2 \(.*\(core\)\): authentication failed .*\(tried: .*password/)
+    assert.deepEqual(asked, [
+      {kind: 'password', target: `jump host 2 of 2 (${lab.core.user}@127.0.0.1:${lab.core.port} (core))`, jumpHost: true},
+    ])
+    assert.equal(lab.bastionConnections, before + 1, 'one bastion connection carried both attempts')
   })
 
   test('a next host the jump host cannot reach is unreachable (exit 3) naming the hop and the address it dialled', async () => {

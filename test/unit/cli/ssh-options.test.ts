@@ -42,3 +42,22 @@ test('the terminal asker asks each question once, one at a time, and never shows
   assert.deepEqual(questions, ['SSH password for ops@10.0.0.1:22: ', 'Passphrase for /k/id: '])
   assert.equal(secretQuestion({kind: 'passphrase', file: '/k/id'}), 'Passphrase for /k/id: ')
 })
+
+test("a jump host's password is asked for that hop, once, and never reused for the target (or another hop)", async () => {
+  const questions: string[] = []
+  const ask = terminalSecretAsker((q) => {
+    questions.push(q)
+    return Promise.resolve(`answer ${questions.length}`)
+  })
+  const hop = {kind: 'password' as const, target: 'jump host 1 of 1 (ops@bastion:22)', jumpHost: true}
+  assert.equal(await ask(hop), 'answer 1')
+  assert.equal(await ask(hop), 'answer 1')
+  assert.equal(await ask({kind: 'password', target: 'admin@10.0.0.7:22'}), 'answer 2')
+  assert.equal(await ask({kind: 'password', target: 'admin@10.0.0.8:22'}), 'answer 2')
+  assert.equal(await ask({...hop, target: 'jump host 2 of 2 (ops@core:22)'}), 'answer 3')
+  assert.deepEqual(questions, [
+    'SSH password for jump host 1 of 1 (ops@bastion:22): ',
+    'SSH password for admin@10.0.0.7:22: ',
+    'SSH password for jump host 2 of 2 (ops@core:22): ',
+  ])
+})
