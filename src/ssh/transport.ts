@@ -765,7 +765,19 @@ export class SshTransport {
     this.warnings.length = 0
     transports.forEach((t, i) => {
       const hop = hops[i]
-      if (hop !== undefined) for (const w of t.warnings) this.warnings.push(hopWarning(hop, w))
+      if (hop === undefined) return
+      for (const w of t.warnings) this.warnings.push(hopWarning(hop, w))
+      // a hop that drops takes this connection with it: say which one went
+      t.onClose((err) => {
+        this.lostError ??= new ConnectionLostError(
+          `connection to ${this.label} was lost: ${hop.label} went away${err === undefined ? '' : ` (${err.message})`}`,
+          {
+            suggestions: ['check the jump host and the link to it, then re-run'],
+            details: {hop: hop.index + 1},
+            ...(err === undefined ? {} : {cause: err}),
+          },
+        )
+      })
     })
     this.warnings.push(...mine)
   }

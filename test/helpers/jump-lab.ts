@@ -87,6 +87,8 @@ export interface JumpLab {
   /** Connections the host made to the bastion (through the relay), and how many are still open. */
   readonly bastionConnections: number
   readonly bastionOpen: number
+  /** Cut every open connection to the bastion (as a link going down would). */
+  dropBastion(): void
   /** A second hop, reachable only from inside the namespace (password login enabled, root has no password). */
   core: SshdHandle
   sw: LabSwitchInNs
@@ -179,7 +181,7 @@ async function relayInto(
   ns: string,
   innerPort: number,
   dir: string,
-): Promise<{port: number; connections: () => number; open: () => number; close: () => Promise<void>}> {
+): Promise<{port: number; connections: () => number; open: () => number; drop: () => void; close: () => Promise<void>}> {
   const path = join(dir, `relay-${innerPort}.sock`)
   const script = `
     import {createServer, connect} from 'node:net'
@@ -215,6 +217,9 @@ async function relayInto(
     port,
     connections: () => connections,
     open: () => open,
+    drop: () => {
+      for (const s of sockets) s.destroy()
+    },
     close: async () => {
       await closeServer(server, sockets)
       await stopChild(child)
@@ -267,6 +272,7 @@ export async function createJumpLab(): Promise<JumpLab> {
       get bastionOpen() {
         return relay.open()
       },
+      dropBastion: () => relay.drop(),
       core,
       sw,
       decoys: {core: coreDecoy, sw: swDecoy},

@@ -10,7 +10,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, afterEach, before, describe, test} from 'node:test'
-import {NetopsError, SshAuthError, SshHostKeyChangedError, SshUnreachableError} from '../../../src/errors.js'
+import {ConnectionLostError, NetopsError, SshAuthError, SshHostKeyChangedError, SshUnreachableError} from '../../../src/errors.js'
 import {hostToken} from '../../../src/ssh/known-hosts.js'
 import {SshTransport} from '../../../src/ssh/transport.js'
 import type {ResolvedTarget, SecretRequest} from '../../../src/ssh/types.js'
@@ -237,6 +237,22 @@ describe('jump hosts and ProxyCommand through a real OpenSSH bastion', {skip}, (
       {kind: 'password', target: `jump host 2 of 2 (${lab.core.user}@127.0.0.1:${lab.core.port} (core))`, jumpHost: true},
     ])
     assert.equal(lab.bastionConnections, before + 1, 'one bastion connection carried both attempts')
+  })
+
+  test('a jump host dropping mid-session loses the connection (exit 11) and says which hop went', async () => {
+    const kh = knownHosts()
+    const t = await SshTransport.connect(tor7(kh, {jumps: [bastion(kh)]}))
+    try {
+      const lost = new Promise<Error | undefined>((resolve) => t.onClose(resolve))
+      lab.dropBastion()
+      const err = await lost
+      assert.ok(err instanceof ConnectionLostError, String(err))
+      assert.equal(err.exitCode, 11)
+      assert.match(err.message, /^connection to admin@127\.0\.0\.1:\d+ \(tor-7\) was lost: jump host 1 of 1 \(.*\(bastion\)\) went away/)
+      await assert.rejects(t.exec('show clock'), ConnectionLostError)
+    } finally {
+      await t.close()
+    }
   })
 
   test('a next host the jump host cannot reach is unreachable (exit 3) naming the hop and the address it dialled', async () => {
