@@ -35,7 +35,8 @@ export function hopLabel(
 /** Where the connection to `target` comes from. Jumps and a ProxyCommand together are refused (ssh_config gives one or the other). */
 export function routeOf(target: ResolvedTarget): Route {
   const jumps = target.jumps ?? []
-  const proxy = target.proxyCommand
+  // `ProxyCommand none` (OpenSSH's word for no proxy) is the same as none given
+  const proxy = target.proxyCommand?.trim().toLowerCase() === 'none' ? undefined : target.proxyCommand
   if (jumps.length > 0 && proxy !== undefined && proxy !== '') {
     throw new InputError(`${targetLabel(target)} has both jump hosts and a ProxyCommand; netops cannot use both`, {
       suggestions: ['keep either ProxyJump (--jump) or ProxyCommand for this host in ssh_config'],

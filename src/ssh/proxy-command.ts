@@ -61,6 +61,8 @@ export class ProxyCommandStream extends Duplex {
   readonly command: string
   /** Set once the process has exited (or failed to start). */
   exit: ProxyExit | undefined
+  /** True once we stopped it (the connection was closed or given up on): its exit then explains nothing. */
+  killed = false
   private readonly child: ChildProcess
   private stderrText = ''
   private readonly exited: Promise<ProxyExit>
@@ -124,6 +126,7 @@ export class ProxyCommandStream extends Duplex {
 
   /** SIGTERM the command if it is still running (SIGKILL 2 s later). */
   kill(): void {
+    this.killed = true
     if (this.exit !== undefined || this.child.exitCode !== null || this.child.signalCode !== null) return
     this.child.stdin?.destroy()
     this.child.kill('SIGTERM')

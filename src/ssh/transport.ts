@@ -1,6 +1,8 @@
 /**
  * SshTransport: one authenticated SSH connection (ssh2 Client) with host-key checking,
- * per-step timeouts, and typed errors only.
+ * per-step timeouts, and typed errors only. The connection runs over TCP, through jump hosts
+ * (`target.jumps`: each hop its own SshTransport, checked and authenticated on its own; see
+ * hops.ts), or over a ProxyCommand's stdio (proxy-command.ts).
  *
  *   const t = await SshTransport.connect({host: 'sw1', password, hostKeyPolicy: 'accept-new'})
  *   try { const r = await t.exec(shellQuote(['ovs-vsctl', 'show'])) } finally { await t.close() }
@@ -484,6 +486,8 @@ class Login {
       clearTimeout(grace)
       if (this.settled) return
       if (this.args.hostKey.error !== undefined) return this.fail(this.args.hostKey.error)
+      // stopped by us (ssh2 gave up, e.g. on a timeout): ssh2's account is the right one
+      if (proxy.killed) return next()
       // past the handshake, the server ended the session (e.g. too many auth failures): ssh2's account is the right one
       if (this.phase === 'auth') return next()
       this.fail(
@@ -579,6 +583,13 @@ class Login {
   private fail(err: NetopsError): void {
     if (this.settled) return
     this.settled = true
+    const proxy = this.args.proxy
+    if (proxy !== undefined && (proxy.exit === undefined || proxy.killed) && err instanceof SshTimeoutError) {
+      const tail = stderrTail(proxy.stderr)
+      err.suggestions.unshift(
+        `the ProxyCommand was still running when the time ran out${tail === '' ? '' : ` (it said: ${tail})`}; it may wait for a prompt: run it by hand: ${proxy.command}`,
+      )
+    }
     this.client.removeAllListeners('ready')
     this.client.on('error', () => {})
     this.client.destroy()

@@ -30,6 +30,7 @@ function target(host: string, port = 22, username = 'admin', extra: Partial<Reso
 test('a target without jumps or ProxyCommand is dialled directly', () => {
   assert.deepEqual(routeOf(target('sw1')), {kind: 'direct'})
   assert.deepEqual(routeOf(target('sw1', 22, 'admin', {jumps: [], proxyCommand: ''})), {kind: 'direct'})
+  assert.deepEqual(routeOf(target('sw1', 22, 'admin', {proxyCommand: 'none'})), {kind: 'direct'})
 })
 
 test('each hop opens the connection to the next hop, the last one to the target', () => {
