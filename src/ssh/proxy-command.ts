@@ -27,14 +27,17 @@ export function describeProxyExit(exit: ProxyExit): string {
   return `exited with status ${String(exit.code)}`
 }
 
-/** The last few non-empty lines of stderr, joined with ` | `. */
-export function stderrTail(text: string, lines = STDERR_TAIL_LINES): string {
+/** The non-empty lines of stderr, trimmed. */
+export function stderrLines(text: string): string[] {
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '')
-    .slice(-lines)
-    .join(' | ')
+}
+
+/** The last few non-empty lines of stderr, joined with ` | `. */
+export function stderrTail(text: string, lines = STDERR_TAIL_LINES): string {
+  return stderrLines(text).slice(-lines).join(' | ')
 }
 
 /** The error for a ProxyCommand that ended before the SSH connection was up. */

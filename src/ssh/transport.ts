@@ -36,7 +36,7 @@ import {buildAlgorithms} from './algorithms.js'
 import {mapSshError, redact, sshVerboseHint, type ConnectPhase} from './errors.js'
 import {forwardError, forwardTimeoutError, hopError, hopWarning, routeOf, type Hop} from './hops.js'
 import {IdentitiesOnlyAgent, identityPublicBlobs} from './identities-agent.js'
-import {proxyCommandError, ProxyCommandStream, stderrTail} from './proxy-command.js'
+import {proxyCommandError, ProxyCommandStream, stderrLines, stderrTail} from './proxy-command.js'
 import {probeProtocol} from './probe.js'
 import {
   appendKnownHost,
@@ -716,7 +716,7 @@ export class SshTransport {
       final.adoptHops(hops, route.hops)
       return final
     } catch (err) {
-      await Promise.all(hops.map((h) => h.close()))
+      for (const h of hops.reverse()) await h.close()
       throw err
     }
   }
@@ -811,13 +811,8 @@ export class SshTransport {
       const hostKey = new HostKeyVerifier(target, known, warnings)
       const login = new Login({target, creds, auth, hostKey, known, warnings, ...via})
       await login.run()
-      const proxyNotes =
-        via.proxy === undefined
-          ? []
-          : stderrTail(via.proxy.stderr, 20)
-              .split(' | ')
-              .filter((l) => l !== '')
-      for (const line of proxyNotes) warnings.push(`ProxyCommand: ${line}`)
+      // what the ProxyCommand said while connecting (OpenSSH shows it on the terminal)
+      for (const line of stderrLines(via.proxy?.stderr ?? '')) warnings.push(`ProxyCommand: ${line}`)
       return new SshTransport({
         target,
         client: login.client,

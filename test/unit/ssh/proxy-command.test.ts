@@ -1,7 +1,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {SshUnreachableError} from '../../../src/errors.js'
-import {describeProxyExit, proxyCommandError, ProxyCommandStream, stderrTail} from '../../../src/ssh/proxy-command.js'
+import {describeProxyExit, proxyCommandError, ProxyCommandStream, stderrLines, stderrTail} from '../../../src/ssh/proxy-command.js'
 
 test('exits are described by status, signal, or start failure', () => {
   assert.equal(describeProxyExit({code: 255, signal: null}), 'exited with status 255')
@@ -15,6 +15,7 @@ test('exits are described by status, signal, or start failure', () => {
 test('the stderr tail keeps the last non-empty lines', () => {
   assert.equal(stderrTail('a\n\nb\r\nc\n', 2), 'b | c')
   assert.equal(stderrTail(''), '')
+  assert.deepEqual(stderrLines(' a | b \n\n c'), ['a | b', 'c'])
 })
 
 test('a ProxyCommand error is unreachable (exit 3), names the target, the status, stderr and the ssh_config line', () => {
