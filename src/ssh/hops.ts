@@ -114,3 +114,91 @@ export function forwardTimeoutError(hop: Pick<Hop, 'label' | 'next'>, timeoutMs:
 export function hopWarning(hop: Pick<Hop, 'label'>, warning: string): string {
   return `${hop.label}: ${warning}`
 }
+
+/** What makes two jump-host connections interchangeable: the same chain up to this hop, checked and logged in alike. */
+export function hopKey(hops: readonly Hop[], index: number): string {
+  return JSON.stringify(
+    hops
+      .slice(0, index + 1)
+      .map(({target: t}) => [
+        t.username,
+        t.host,
+        t.port,
+        t.hostKeyPolicy,
+        t.knownHostsFile,
+        t.identityFiles,
+        t.identitiesOnly ?? false,
+        t.agentSocket ?? '',
+        t.legacySsh,
+        t.algorithms ?? {},
+      ]),
+  )
+}
+
+interface Shareable {
+  close(): Promise<void>
+  onClose(cb: (err?: Error) => void): void
+}
+
+/** One user's hold on a shared connection. */
+export interface Lease<T> {
+  connection: Promise<T>
+  /** This user is done; the last one closes the connection. Idempotent. */
+  release(): Promise<void>
+}
+
+interface Entry<T> {
+  connection: Promise<T>
+  users: number
+}
+
+/**
+ * Jump-host connections shared by the targets behind them, as OpenSSH's ControlMaster would: a
+ * fleet of 50 switches behind one bastion opens ONE connection to it (50 unauthenticated
+ * connections at once would trip sshd's MaxStartups), and 50 forwarded channels. A connection
+ * is closed when its last user releases it; one that failed or dropped is forgotten, so the next
+ * user opens a new one.
+ */
+export class SharedConnections<T extends Shareable> {
+  private readonly entries = new Map<string, Entry<T>>()
+
+  /** A lease on the connection for `key`, opened with `open` unless one is open or being opened. */
+  acquire(key: string, open: () => Promise<T>): Lease<T> {
+    let entry = this.entries.get(key)
+    if (entry === undefined) {
+      const created: Entry<T> = {connection: open(), users: 0}
+      this.entries.set(key, created)
+      created.connection.then(
+        (c) => c.onClose(() => this.forget(key, created)),
+        () => this.forget(key, created),
+      )
+      entry = created
+    }
+    entry.users++
+    const held = entry
+    let released = false
+    return {
+      connection: held.connection,
+      release: async () => {
+        if (released) return
+        released = true
+        held.users--
+        if (held.users > 0) return
+        this.forget(key, held)
+        await held.connection.then(
+          (c) => c.close(),
+          () => {},
+        )
+      },
+    }
+  }
+
+  /** Connections open or being opened. */
+  get size(): number {
+    return this.entries.size
+  }
+
+  private forget(key: string, entry: Entry<T>): void {
+    if (this.entries.get(key) === entry) this.entries.delete(key)
+  }
+}

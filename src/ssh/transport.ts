@@ -34,7 +34,7 @@ import {
 } from '../errors.js'
 import {buildAlgorithms} from './algorithms.js'
 import {mapSshError, redact, sshVerboseHint, type ConnectPhase} from './errors.js'
-import {forwardError, forwardTimeoutError, hopError, hopWarning, routeOf, type Hop} from './hops.js'
+import {forwardError, forwardTimeoutError, hopError, hopKey, hopWarning, routeOf, SharedConnections, type Hop, type Lease} from './hops.js'
 import {IdentitiesOnlyAgent, identityPublicBlobs} from './identities-agent.js'
 import {proxyCommandError, ProxyCommandStream, stderrLines, stderrTail} from './proxy-command.js'
 import {probeProtocol} from './probe.js'
@@ -597,6 +597,9 @@ class Login {
   }
 }
 
+/** Jump-host connections in use in this process, shared by the targets behind them. */
+const sharedHops = new SharedConnections<SshTransport>()
+
 export class SshTransport {
   readonly target: ResolvedTarget
   /** Where the host key stood after connecting. */
@@ -610,8 +613,8 @@ export class SshTransport {
   private readonly closeCallbacks: Array<(err?: Error) => void> = []
   private readonly pending = new Set<(err: NetopsError) => void>()
   private lostError: NetopsError | undefined
-  /** Jump-host connections this one runs through, first hop first: closed after it. */
-  private hops: SshTransport[] = []
+  /** Leases on the jump-host connections this one runs through, first hop first: released after it. */
+  private hopLeases: Array<Lease<SshTransport>> = []
   private hopsClosed: Promise<void> | undefined
   /** The ProxyCommand this connection runs over: killed when it closes. */
   private readonly proxy: ProxyCommandStream | undefined
@@ -701,22 +704,29 @@ export class SshTransport {
     if (route.kind === 'proxy-command') {
       return SshTransport.connectOne(target, () => Promise.resolve({proxy: new ProxyCommandStream(route.command)}))
     }
+    const leases: Array<Lease<SshTransport>> = []
     const hops: SshTransport[] = []
     try {
-      // each hop (and the target) is reached through a channel the previous hop opens
+      // each hop (and the target) is reached through a channel the previous hop opens; targets
+      // behind the same hops share their connections (one bastion login for a fleet)
       let open: () => Promise<Via> = () => Promise.resolve({})
       for (const hop of route.hops) {
-        const transport = await SshTransport.connectOne(hop.target, open, hop).catch((err: unknown) => {
-          throw err instanceof NetopsError ? hopError(err, hop) : err
-        })
+        const through = open
+        const lease = sharedHops.acquire(hopKey(route.hops, hop.index), () =>
+          SshTransport.connectOne(hop.target, through, hop).catch((err: unknown) => {
+            throw err instanceof NetopsError ? hopError(err, hop) : err
+          }),
+        )
+        const transport = await lease.connection
+        leases.push(lease)
         hops.push(transport)
         open = async () => ({sock: await transport.forward(hop)})
       }
       const final = await SshTransport.connectOne(target, open)
-      final.adoptHops(hops, route.hops)
+      final.adoptHops(hops, leases, route.hops)
       return final
     } catch (err) {
-      for (const h of hops.reverse()) await h.close()
+      for (const lease of leases.reverse()) await lease.release()
       throw err
     }
   }
@@ -769,9 +779,9 @@ export class SshTransport {
     })
   }
 
-  /** Take over the jump-host connections this one runs through: their warnings become ours, closing closes them. */
-  private adoptHops(transports: SshTransport[], hops: Hop[]): void {
-    this.hops = transports
+  /** Take over the jump-host connections this one runs through: their warnings become ours, closing releases them. */
+  private adoptHops(transports: SshTransport[], leases: Array<Lease<SshTransport>>, hops: Hop[]): void {
+    this.hopLeases = leases
     const mine = [...this.warnings]
     this.warnings.length = 0
     transports.forEach((t, i) => {
@@ -793,10 +803,10 @@ export class SshTransport {
     this.warnings.push(...mine)
   }
 
-  /** Close the jump hosts, last hop first (each runs through the one before). Once. */
+  /** Release the jump hosts, last hop first (each runs through the one before); the last user closes them. Once. */
   private closeHops(): Promise<void> {
     this.hopsClosed ??= (async () => {
-      for (const hop of [...this.hops].reverse()) await hop.close()
+      for (const lease of [...this.hopLeases].reverse()) await lease.release()
     })()
     return this.hopsClosed
   }

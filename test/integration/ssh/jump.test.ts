@@ -107,6 +107,22 @@ describe('jump hosts and ProxyCommand through a real OpenSSH bastion', {skip}, (
     await until(() => lab.bastionOpen === 0, 'closing the target closes the connection to the bastion')
   })
 
+  test('targets behind the same bastion share one connection to it (one login for a fleet); the last close closes it', async () => {
+    const kh = knownHosts()
+    const before = lab.bastionConnections
+    const ts = await Promise.all([1, 2, 3].map(() => SshTransport.connect(tor7(kh, {jumps: [bastion(kh)]}))))
+    try {
+      for (const t of ts) assert.match(await showVersion(t), /tor-7 uptime is/)
+      assert.equal(lab.bastionConnections, before + 1)
+      await ts[0]?.close()
+      assert.match(await showVersion(ts[1] as SshTransport), /tor-7 uptime is/, 'the others still run through the bastion')
+      assert.equal(lab.bastionOpen, 1)
+    } finally {
+      await Promise.all(ts.map((t) => t.close()))
+    }
+    await until(() => lab.bastionOpen === 0, 'the last close closes the bastion connection')
+  })
+
   test('a two-hop chain (bastion, then core) runs switch diagnose on tor-7', async () => {
     const kh = knownHosts()
     const dev = await SwitchDevice.open({

@@ -9,7 +9,16 @@ import {
   SshTimeoutError,
   SshUnreachableError,
 } from '../../../src/errors.js'
-import {forwardError, forwardTimeoutError, hopError, hopLabel, hopWarning, routeOf} from '../../../src/ssh/hops.js'
+import {
+  forwardError,
+  forwardTimeoutError,
+  hopError,
+  hopKey,
+  hopLabel,
+  hopWarning,
+  routeOf,
+  SharedConnections,
+} from '../../../src/ssh/hops.js'
 import type {ResolvedTarget} from '../../../src/ssh/types.js'
 
 function target(host: string, port = 22, username = 'admin', extra: Partial<ResolvedTarget> = {}): ResolvedTarget {
@@ -95,4 +104,64 @@ test('a refused forward is unreachable (exit 3) naming the hop and the next host
 
 test('hop warnings are prefixed with the hop', () => {
   assert.equal(hopWarning({label: 'jump host 2 of 2 (a@b:22)'}, 'HOST KEY has CHANGED'), 'jump host 2 of 2 (a@b:22): HOST KEY has CHANGED')
+})
+
+class FakeConnection {
+  closed = 0
+  private readonly closeCallbacks: Array<(err?: Error) => void> = []
+  close(): Promise<void> {
+    this.closed++
+    return Promise.resolve()
+  }
+  onClose(cb: (err?: Error) => void): void {
+    this.closeCallbacks.push(cb)
+  }
+  drop(): void {
+    for (const cb of this.closeCallbacks) cb(new Error('lost'))
+  }
+}
+
+test('shared hop connections: opened once for every user, closed by the last release, forgotten when they fail or drop', async () => {
+  const pool = new SharedConnections<FakeConnection>()
+  let opened = 0
+  const open = (): Promise<FakeConnection> => {
+    opened++
+    return Promise.resolve(new FakeConnection())
+  }
+  const a = pool.acquire('bastion', open)
+  const b = pool.acquire('bastion', open)
+  const conn = await a.connection
+  assert.equal(await b.connection, conn)
+  assert.equal(opened, 1)
+  await a.release()
+  await a.release() // idempotent
+  assert.equal(conn.closed, 0, 'still in use by b')
+  await b.release()
+  assert.equal(conn.closed, 1)
+  assert.equal(pool.size, 0)
+
+  const failing = pool.acquire('bad', () => Promise.reject(new Error('refused')))
+  await assert.rejects(failing.connection, /refused/)
+  assert.equal(pool.size, 0, 'a failed connection is not kept')
+
+  const c = pool.acquire('bastion', open)
+  const dropped = await c.connection
+  dropped.drop()
+  const d = pool.acquire('bastion', open)
+  assert.notEqual(await d.connection, dropped, 'a dropped connection is replaced')
+  await c.release()
+  await d.release()
+  assert.equal(pool.size, 0)
+})
+
+test('hop keys differ when the chain before the hop or how it is checked differs', () => {
+  const route = (jumps: ResolvedTarget[]) => {
+    const r = routeOf(target('sw', 22, 'a', {jumps}))
+    return r.kind === 'jump' ? r.hops : []
+  }
+  const one = route([target('bastion'), target('core')])
+  const other = route([target('bastion2'), target('core')])
+  assert.equal(hopKey(one, 0), hopKey(route([target('bastion')]), 0))
+  assert.notEqual(hopKey(one, 1), hopKey(other, 1), 'same core behind another bastion')
+  assert.notEqual(hopKey(route([target('bastion', 22, 'admin', {hostKeyPolicy: 'off'})]), 0), hopKey(one, 0))
 })
