@@ -1,7 +1,8 @@
 /**
  * `netops switch diagnose --jump` (built CLI) against the lab switch "tor-7" that only a real
  * OpenSSH bastion can reach (network namespace; test/helpers/jump-lab.ts). The decoy listening on
- * the switch's address:port on this host must never be contacted.
+ * the switch's address:port on this host must never be contacted. `--jump bastion` becomes
+ * ResolvedTarget.jumps in src/ssh/target.ts (the ssh_config work), the hop resolved through ssh_config.
  */
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
