@@ -14,6 +14,7 @@ Verdicts: keepalive-loopback (err-disabled, or flapping, because keepalive frame
     '<%= config.bin %> <%= command.id %> --host sw1 --port 19',
     '<%= config.bin %> <%= command.id %> --host 10.0.0.2 --username admin --port Gi1/0/19 --json',
     '<%= config.bin %> <%= command.id %> --host 127.0.0.1 --ssh-port 2222 --port 19 --platform nxos',
+    '<%= config.bin %> <%= command.id %> --host 10.20.0.7 --jump admin@bastion.example.net,netops@10.20.0.1:2222 --port 19',
     '<%= config.bin %> <%= command.id %> --inventory switches.yaml --port 19 --concurrency 20',
   ]
 

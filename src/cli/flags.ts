@@ -23,9 +23,14 @@ export const sshFlags = {
   }),
   'host-key-policy': Flags.option({
     options: ['strict', 'accept-new', 'off'] as const,
-    default: 'accept-new' as const,
-    description: 'strict: only known keys; accept-new: remember new hosts, refuse changed keys; off: no checking',
+    description:
+      'strict: only known keys; accept-new: remember new hosts, refuse changed keys; off: no checking, but a changed known key is still warned about (default: ~/.ssh/config StrictHostKeyChecking, else accept-new)',
   })(),
+  jump: Flags.string({
+    char: 'J',
+    description:
+      'reach the host through these jump hosts, first hop first, like ssh -J: [user@]host[:port][,...] (each one a name or ~/.ssh/config alias, checked and logged in to on its own); none = connect directly (default: ~/.ssh/config ProxyJump/ProxyCommand)',
+  }),
   'known-hosts': Flags.string({description: 'known_hosts file (default: netops known_hosts in the user config dir)'}),
   'legacy-ssh': Flags.boolean({
     default: false,

@@ -10,7 +10,8 @@ export interface SshFlagValues {
   password?: string | undefined
   'identity-file'?: string | undefined
   'identity-passphrase'?: string | undefined
-  'host-key-policy': HostKeyPolicy
+  'host-key-policy'?: HostKeyPolicy | undefined
+  jump?: string | undefined
   'known-hosts'?: string | undefined
   'legacy-ssh': boolean
   timeout: number
@@ -28,10 +29,11 @@ export function sshTargetFromFlags(
 ): SshTargetOptions {
   const o: SshTargetOptions = {
     host,
-    hostKeyPolicy: flags['host-key-policy'],
     legacySsh: flags['legacy-ssh'],
     timeoutMs: flags.timeout * 1000,
   }
+  if (flags['host-key-policy'] !== undefined) o.hostKeyPolicy = flags['host-key-policy']
+  if (flags.jump !== undefined && flags.jump.trim() !== '') o.jump = flags.jump.trim()
   if (flags['ssh-port'] !== undefined) o.port = flags['ssh-port']
   if (flags.username !== undefined) o.username = flags.username
   if (flags.password !== undefined && flags.password !== '') o.password = flags.password
@@ -54,7 +56,8 @@ export function secretQuestion(r: SecretRequest): string {
 
 /**
  * Asks on the terminal (hidden input), one question at a time, and each question once: several
- * hosts connecting in parallel share the password typed for the first, and each key's passphrase.
+ * hosts connecting in parallel share the password typed for the first, and each key's passphrase;
+ * each jump host's password is asked once and shared by the connections passing through it.
  */
 export function terminalSecretAsker(
   // a running spinner (BaseCommand.step) pauses while the question is on screen
@@ -63,7 +66,8 @@ export function terminalSecretAsker(
   const answers = new Map<string, Promise<string>>()
   let queue: Promise<unknown> = Promise.resolve()
   return (r) => {
-    const key = r.kind === 'password' ? 'password' : `passphrase:${r.file}`
+    // a jump host's password is its own (asked once per hop); the targets' one is shared
+    const key = r.kind === 'passphrase' ? `passphrase:${r.file}` : r.jumpHost === true ? `password:${r.target}` : 'password'
     let answer = answers.get(key)
     if (answer === undefined) {
       answer = queue.then(() => read(secretQuestion(r)))

@@ -42,25 +42,48 @@ function algorithmsForKeyType(keyType: string): string[] {
   return [keyType]
 }
 
+/** Algorithm lists ssh_config gave (HostKeyAlgorithms, KexAlgorithms, Ciphers, MACs), in ssh2's names. */
+export interface ConfiguredAlgorithms {
+  serverHostKey?: string[]
+  kex?: string[]
+  cipher?: string[]
+  hmac?: string[]
+}
+
+/** `list` plus the entries of `extra` it lacks, in order. */
+function withExtra(list: readonly string[], extra: readonly string[]): string[] {
+  return [...list, ...extra.filter((a) => !list.includes(a))]
+}
+
 /**
  * The ssh2 `algorithms` option. When keys of some types are already known for the host, host key
  * algorithms producing those types go first (as OpenSSH does), so a server holding several host
  * keys shows us the one we know instead of tripping a false "host key changed".
+ *
+ * `configured` (ssh_config) REPLACES ssh2's list for that kind, as OpenSSH does; `legacySsh` is an
+ * explicit request on the command line, so it still appends the classic IOS algorithms to it.
  */
-export function buildAlgorithms(opts: {legacySsh: boolean; knownKeyTypes?: string[]}): Algorithms | undefined {
+export function buildAlgorithms(opts: {
+  legacySsh: boolean
+  knownKeyTypes?: string[]
+  configured?: ConfiguredAlgorithms
+}): Algorithms | undefined {
   const algorithms: Algorithms = {}
-  if (opts.legacySsh) {
-    algorithms.kex = {append: [...LEGACY_ALGORITHMS.kex]} as NonNullable<Algorithms['kex']>
-    algorithms.cipher = {append: [...LEGACY_ALGORITHMS.cipher]} as NonNullable<Algorithms['cipher']>
-    algorithms.hmac = {append: [...LEGACY_ALGORITHMS.hmac]} as NonNullable<Algorithms['hmac']>
+  const configured = opts.configured ?? {}
+  for (const kind of ['kex', 'cipher', 'hmac'] as const) {
+    const list = configured[kind]
+    const legacy = opts.legacySsh ? LEGACY_ALGORITHMS[kind] : []
+    if (list !== undefined && list.length > 0) (algorithms as Record<string, string[]>)[kind] = withExtra(list, legacy)
+    else if (legacy.length > 0) (algorithms as Record<string, {append: string[]}>)[kind] = {append: [...legacy]}
   }
-  let hostKeyList = [...ssh2Constants.DEFAULT_SERVER_HOST_KEY]
-  if (opts.legacySsh) for (const a of LEGACY_ALGORITHMS.serverHostKey) if (!hostKeyList.includes(a)) hostKeyList.push(a)
+  const configuredHostKeys = configured.serverHostKey !== undefined && configured.serverHostKey.length > 0
+  let hostKeyList = configuredHostKeys ? [...(configured.serverHostKey ?? [])] : [...ssh2Constants.DEFAULT_SERVER_HOST_KEY]
+  if (opts.legacySsh) hostKeyList = withExtra(hostKeyList, LEGACY_ALGORITHMS.serverHostKey)
   const known = (opts.knownKeyTypes ?? []).flatMap(algorithmsForKeyType).filter((a) => ssh2Constants.SUPPORTED_SERVER_HOST_KEY.includes(a))
   // a known ssh-rsa key only gets plain ssh-rsa when the legacy set is on (or it was a default)
   const preferred = known.filter((a) => hostKeyList.includes(a))
   if (preferred.length > 0) hostKeyList = [...preferred, ...hostKeyList.filter((a) => !preferred.includes(a))]
-  const changedHostKeys = opts.legacySsh || preferred.length > 0
+  const changedHostKeys = opts.legacySsh || preferred.length > 0 || configuredHostKeys
   if (changedHostKeys) algorithms.serverHostKey = hostKeyList as NonNullable<Algorithms['serverHostKey']>
   return Object.keys(algorithms).length === 0 ? undefined : algorithms
 }

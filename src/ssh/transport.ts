@@ -1,16 +1,20 @@
 /**
  * SshTransport: one authenticated SSH connection (ssh2 Client) with host-key checking,
- * per-step timeouts, and typed errors only.
+ * per-step timeouts, and typed errors only. The connection runs over TCP, through jump hosts
+ * (`target.jumps`: each hop its own SshTransport, checked and authenticated on its own; see
+ * hops.ts), or over a ProxyCommand's stdio (proxy-command.ts).
  *
  *   const t = await SshTransport.connect({host: 'sw1', password, hostKeyPolicy: 'accept-new'})
  *   try { const r = await t.exec(shellQuote(['ovs-vsctl', 'show'])) } finally { await t.close() }
  */
 import {existsSync, readFileSync} from 'node:fs'
+import type {Duplex} from 'node:stream'
 import ssh2 from 'ssh2'
 import type {
   NegotiatedAlgorithms as Ssh2Negotiated,
   AnyAuthMethod,
   AuthenticationType,
+  BaseAgent,
   ClientChannel,
   ConnectConfig,
   KeyboardInteractiveCallback,
@@ -30,6 +34,9 @@ import {
 } from '../errors.js'
 import {buildAlgorithms} from './algorithms.js'
 import {mapSshError, redact, sshVerboseHint, type ConnectPhase} from './errors.js'
+import {forwardError, forwardTimeoutError, hopError, hopKey, hopWarning, routeOf, SharedConnections, type Hop, type Lease} from './hops.js'
+import {IdentitiesOnlyAgent, identityPublicBlobs} from './identities-agent.js'
+import {proxyCommandError, ProxyCommandStream, stderrLines, stderrTail} from './proxy-command.js'
 import {probeProtocol} from './probe.js'
 import {
   appendKnownHost,
@@ -138,6 +145,8 @@ function loadKeys(files: string[], passphrase: string | undefined): {keys: Loade
 interface Credentials {
   keys: LoadedKey[]
   agentSocket: string | undefined
+  /** IdentitiesOnly: the agent, narrowed to the identity files' keys (used instead of agentSocket). */
+  agent?: BaseAgent
   /** Unusable identity files (also added to the warnings); they head an authentication failure's suggestions. */
   problems: string[]
 }
@@ -157,9 +166,16 @@ async function gatherCredentials(target: ResolvedTarget, warnings: string[]): Pr
     keys.push(...again.keys)
     problems.push(...again.problems)
   }
-  const agentSocket = target.agentSocket !== undefined && existsSync(target.agentSocket) ? target.agentSocket : undefined
+  let agentSocket = target.agentSocket !== undefined && existsSync(target.agentSocket) ? target.agentSocket : undefined
   if (target.agentSocket !== undefined && agentSocket === undefined)
     warnings.push(`ssh-agent socket ${target.agentSocket} does not exist; agent not used`)
+  let agent: BaseAgent | undefined
+  if (agentSocket !== undefined && target.identitiesOnly === true) {
+    // ssh2 offers every agent key: list only the identity files' keys, as OpenSSH's IdentitiesOnly does
+    const allowed = identityPublicBlobs(target.identityFiles, keys)
+    if (allowed.length === 0) agentSocket = undefined
+    else agent = new IdentitiesOnlyAgent(agentSocket, allowed)
+  }
   warnings.push(...problems)
   if (keys.length === 0 && target.password === undefined && agentSocket === undefined && problems.length > 0) {
     throw new SshAuthError(`no usable credentials for ${targetLabel(target)}: ${problems.join('; ')}`, {
@@ -168,7 +184,7 @@ async function gatherCredentials(target: ResolvedTarget, warnings: string[]): Pr
       ],
     })
   }
-  return {keys, agentSocket, problems}
+  return {keys, agentSocket, ...(agent === undefined ? {} : {agent}), problems}
 }
 
 /** Step 3: the known_hosts entries the host key is checked against (policy off: only to warn on a changed key). */
@@ -192,7 +208,7 @@ function loadKnownHosts(target: ResolvedTarget): KnownHostEntry[] {
  */
 export function authPlan(
   target: Pick<ResolvedTarget, 'username' | 'password'>,
-  creds: {keys: ReadonlyArray<{key: ParsedKey}>; agentSocket: string | undefined},
+  creds: {keys: ReadonlyArray<{key: ParsedKey}>; agentSocket: string | undefined; agent?: BaseAgent},
 ): AnyAuthMethod[] {
   const username = target.username
   const plan: AnyAuthMethod[] = creds.keys.map((k) => ({type: 'publickey' as const, username, key: k.key}))
@@ -208,7 +224,7 @@ export function authPlan(
       },
     })
   }
-  if (creds.agentSocket !== undefined) plan.push({type: 'agent', username, agent: creds.agentSocket})
+  if (creds.agentSocket !== undefined) plan.push({type: 'agent', username, agent: creds.agent ?? creds.agentSocket})
   if (plan.length === 0) plan.push({type: 'none', username})
   return plan
 }
@@ -353,6 +369,18 @@ class HostKeyVerifier {
   }
 }
 
+/** `{origin: 'file:line'}` of an ssh_config keyword, when ssh_config gave it (for messages). */
+function originOf(target: ResolvedTarget, keyword: string): {origin?: string} {
+  const origin = target.origins?.[keyword]
+  return origin === undefined ? {} : {origin}
+}
+
+/** What a login runs over: a jump host's channel, a ProxyCommand, or (neither) TCP. */
+interface Via {
+  sock?: Duplex
+  proxy?: ProxyCommandStream
+}
+
 interface LoginArgs {
   target: ResolvedTarget
   creds: Credentials
@@ -361,6 +389,10 @@ interface LoginArgs {
   /** For the algorithm list: key types known_hosts holds for this host, preferred in negotiation. */
   known: KnownHostEntry[]
   warnings: string[]
+  /** The stream to speak SSH over (a jump host's forwarded channel, a ProxyCommand); none = TCP to host:port. */
+  sock?: Duplex
+  /** Set when `sock` is a ProxyCommand: its exit explains a connection that ends early. */
+  proxy?: ProxyCommandStream
 }
 
 /**
@@ -395,8 +427,13 @@ class Login {
         this.phase = 'banner'
       })
       client.on('handshake', (n) => this.onHandshake(n))
-      client.on('error', (err: Error & {level?: string}) => this.onError(err))
-      client.on('close', () => this.onClose())
+      client.on('error', (err: Error & {level?: string}) => {
+        // an agent key that cannot sign, a refused key with more to try: ssh2 carries on
+        const passing = err.level === 'agent' || (err.level === 'client-authentication' && !this.args.auth.exhausted)
+        if (passing) this.onError(err)
+        else this.viaProxy(() => this.onError(err))
+      })
+      client.on('close', () => this.viaProxy(() => this.onClose()))
       client.on('ready', () => this.onReady())
       try {
         client.connect(this.config())
@@ -425,9 +462,38 @@ class Login {
         if (this.phase === 'banner' && msg.startsWith('Remote ident')) this.phase = 'handshake'
       },
     }
-    const algorithms = buildAlgorithms({legacySsh: target.legacySsh, knownKeyTypes: knownKeyTypes(known, target.host, target.port)})
+    const sock = this.args.sock ?? this.args.proxy
+    if (sock !== undefined) config.sock = sock
+    const algorithms = buildAlgorithms({
+      legacySsh: target.legacySsh,
+      knownKeyTypes: knownKeyTypes(known, target.host, target.port),
+      ...(target.algorithms === undefined ? {} : {configured: target.algorithms}),
+    })
     if (algorithms !== undefined) config.algorithms = algorithms
     return config
+  }
+
+  /**
+   * A connection over a ProxyCommand that ends before login: once the command has exited, say so
+   * (its status and stderr) instead of a bare "closed during the handshake". Otherwise run `next`.
+   */
+  private viaProxy(next: () => void): void {
+    const proxy = this.args.proxy
+    if (proxy === undefined || this.settled) return next()
+    const {target} = this.args
+    const grace = setTimeout(next, 1000) // still running a second after the stream ended: report what ssh2 saw
+    void proxy.whenExited().then((exit) => {
+      clearTimeout(grace)
+      if (this.settled) return
+      if (this.args.hostKey.error !== undefined) return this.fail(this.args.hostKey.error)
+      // stopped by us (ssh2 gave up, e.g. on a timeout): ssh2's account is the right one
+      if (proxy.killed) return next()
+      // past the handshake, the server ended the session (e.g. too many auth failures): ssh2's account is the right one
+      if (this.phase === 'auth') return next()
+      this.fail(
+        proxyCommandError({target: this.label, command: proxy.command, exit, stderr: proxy.stderr, ...originOf(target, 'proxycommand')}),
+      )
+    })
   }
 
   private onHandshake(n: Ssh2Negotiated): void {
@@ -465,6 +531,8 @@ class Login {
 
   /** The port closed before saying SSH: find out whether another protocol answered, and say so. */
   private failAfterProbe(err: NetopsError): void {
+    // through a jump host or ProxyCommand, host:port is not ours to dial: it may be another device
+    if (this.args.sock !== undefined || this.args.proxy !== undefined) return this.fail(err)
     if (this.probing) return
     this.probing = true
     const {target} = this.args
@@ -515,12 +583,22 @@ class Login {
   private fail(err: NetopsError): void {
     if (this.settled) return
     this.settled = true
+    const proxy = this.args.proxy
+    if (proxy !== undefined && (proxy.exit === undefined || proxy.killed) && err instanceof SshTimeoutError) {
+      const tail = stderrTail(proxy.stderr)
+      err.suggestions.unshift(
+        `the ProxyCommand was still running when the time ran out${tail === '' ? '' : ` (it said: ${tail})`}; it may wait for a prompt: run it by hand: ${proxy.command}`,
+      )
+    }
     this.client.removeAllListeners('ready')
     this.client.on('error', () => {})
     this.client.destroy()
     this.reject(err)
   }
 }
+
+/** Jump-host connections in use in this process, shared by the targets behind them. */
+const sharedHops = new SharedConnections<SshTransport>()
 
 export class SshTransport {
   readonly target: ResolvedTarget
@@ -535,6 +613,11 @@ export class SshTransport {
   private readonly closeCallbacks: Array<(err?: Error) => void> = []
   private readonly pending = new Set<(err: NetopsError) => void>()
   private lostError: NetopsError | undefined
+  /** Leases on the jump-host connections this one runs through, first hop first: released after it. */
+  private hopLeases: Array<Lease<SshTransport>> = []
+  private hopsClosed: Promise<void> | undefined
+  /** The ProxyCommand this connection runs over: killed when it closes. */
+  private readonly proxy: ProxyCommandStream | undefined
 
   private constructor(args: {
     target: ResolvedTarget
@@ -542,8 +625,10 @@ export class SshTransport {
     negotiated: NegotiatedAlgorithms | undefined
     hostKey: HostKeyInfo | undefined
     warnings: string[]
+    proxy?: ProxyCommandStream | undefined
   }) {
     this.target = args.target
+    this.proxy = args.proxy
     this.client = args.client
     this.negotiatedAlgorithms = args.negotiated
     this.hostKey = args.hostKey
@@ -583,6 +668,8 @@ export class SshTransport {
   private onConnectionClosed(): void {
     if (this.closed) return
     this.closed = true
+    this.proxy?.destroy()
+    void this.closeHops()
     if (this.closing) return
     const err =
       this.lostError instanceof ConnectionLostError
@@ -605,37 +692,148 @@ export class SshTransport {
   }
 
   /**
-   * Resolve the target (ssh_config, defaults) → gather credentials → read known_hosts → plan
-   * authentication → connect: TCP, handshake (host key verified), authenticate. Rejects only with
-   * NetopsError.
+   * Resolve the target (ssh_config, defaults) → open the route (direct, through each jump host in
+   * turn, or over a ProxyCommand) → for each hop and the target: gather credentials → read
+   * known_hosts → plan authentication → connect: handshake (host key verified), authenticate.
+   * Rejects only with NetopsError; a jump host's failure names the hop.
    */
   static async connect(opts: SshTargetOptions | ResolvedTarget): Promise<SshTransport> {
     const target = isResolvedTarget(opts) ? opts : await resolveTarget(opts)
-    const first = await SshTransport.login(target)
+    const route = routeOf(target)
+    if (route.kind === 'direct') return SshTransport.connectOne(target, () => Promise.resolve({}))
+    if (route.kind === 'proxy-command') {
+      return SshTransport.connectOne(target, () => Promise.resolve({proxy: new ProxyCommandStream(route.command)}))
+    }
+    const leases: Array<Lease<SshTransport>> = []
+    const hops: SshTransport[] = []
+    try {
+      // each hop (and the target) is reached through a channel the previous hop opens; targets
+      // behind the same hops share their connections (one bastion login for a fleet)
+      let open: () => Promise<Via> = () => Promise.resolve({})
+      for (const hop of route.hops) {
+        const through = open
+        const lease = sharedHops.acquire(hopKey(route.hops, hop.index), () =>
+          SshTransport.connectOne(hop.target, through, hop).catch((err: unknown) => {
+            throw err instanceof NetopsError ? hopError(err, hop) : err
+          }),
+        )
+        const transport = await lease.connection
+        leases.push(lease)
+        hops.push(transport)
+        open = async () => ({sock: await transport.forward(hop)})
+      }
+      const final = await SshTransport.connectOne(target, open)
+      final.adoptHops(hops, leases, route.hops)
+      return final
+    } catch (err) {
+      for (const lease of leases.reverse()) await lease.release()
+      throw err
+    }
+  }
+
+  /** Log in to one host over a fresh stream from `open`, asking for a password once when every key was refused. */
+  private static async connectOne(target: ResolvedTarget, open: () => Promise<Via>, hop?: Hop): Promise<SshTransport> {
+    const first = await SshTransport.login(target, await open())
     if (!(first instanceof Error)) return first
     // Every key (the agent's included) was refused and no password was given: ask for one, once.
     const tried = (first.details?.['methodsTried'] as string[] | undefined) ?? []
     if (first instanceof SshAuthError && target.password === undefined && target.askSecret !== undefined && !tried.includes('password')) {
-      const password = await target.askSecret({kind: 'password', target: targetLabel(target)})
-      const second = await SshTransport.login({...target, password})
+      const password = await target.askSecret(
+        hop === undefined ? {kind: 'password', target: targetLabel(target)} : {kind: 'password', target: hop.label, jumpHost: true},
+      )
+      const second = await SshTransport.login({...target, password}, await open())
       if (second instanceof Error) throw second
       return second
     }
     throw first
   }
 
+  /** Open a `direct-tcpip` channel from this (jump) host to the hop's next host; typed errors naming the hop. */
+  private forward(hop: Hop): Promise<ClientChannel> {
+    const timeoutMs = hop.target.timeoutMs
+    return new Promise<ClientChannel>((resolve, reject) => {
+      let settled = false
+      const finish = (err: NetopsError | undefined, ch?: ClientChannel): void => {
+        if (settled) {
+          ch?.close()
+          return
+        }
+        settled = true
+        clearTimeout(timer)
+        this.pending.delete(failer)
+        if (err !== undefined) reject(err)
+        else resolve(ch as ClientChannel)
+      }
+      const failer = (err: NetopsError): void => finish(hopError(err, hop))
+      this.pending.add(failer)
+      const timer = setTimeout(() => finish(forwardTimeoutError(hop, timeoutMs)), timeoutMs)
+      try {
+        // the originator address is informational (OpenSSH's ssh -J sends 127.0.0.1:0 too)
+        this.client.forwardOut('127.0.0.1', 0, hop.next.host, hop.next.port, (err, ch) => {
+          if (err !== undefined && err !== null) return finish(forwardError(hop, err))
+          finish(undefined, ch)
+        })
+      } catch (err) {
+        finish(forwardError(hop, err as Error))
+      }
+    })
+  }
+
+  /** Take over the jump-host connections this one runs through: their warnings become ours, closing releases them. */
+  private adoptHops(transports: SshTransport[], leases: Array<Lease<SshTransport>>, hops: Hop[]): void {
+    this.hopLeases = leases
+    const mine = [...this.warnings]
+    this.warnings.length = 0
+    transports.forEach((t, i) => {
+      const hop = hops[i]
+      if (hop === undefined) return
+      for (const w of t.warnings) this.warnings.push(hopWarning(hop, w))
+      // a hop that drops takes this connection with it: say which one went
+      t.onClose((err) => {
+        this.lostError ??= new ConnectionLostError(
+          `connection to ${this.label} was lost: ${hop.label} went away${err === undefined ? '' : ` (${err.message})`}`,
+          {
+            suggestions: ['check the jump host and the link to it, then re-run'],
+            details: {hop: hop.index + 1},
+            ...(err === undefined ? {} : {cause: err}),
+          },
+        )
+      })
+    })
+    this.warnings.push(...mine)
+  }
+
+  /** Release the jump hosts, last hop first (each runs through the one before); the last user closes them. Once. */
+  private closeHops(): Promise<void> {
+    this.hopsClosed ??= (async () => {
+      for (const lease of [...this.hopLeases].reverse()) await lease.release()
+    })()
+    return this.hopsClosed
+  }
+
   /** One login attempt: the transport, or the typed error it failed with. */
-  private static async login(target: ResolvedTarget): Promise<SshTransport | NetopsError> {
+  private static async login(target: ResolvedTarget, via: Via): Promise<SshTransport | NetopsError> {
     const warnings: string[] = []
     try {
       const creds = await gatherCredentials(target, warnings)
       const known = loadKnownHosts(target)
       const auth = new AuthSequence(authPlan(target, creds))
       const hostKey = new HostKeyVerifier(target, known, warnings)
-      const login = new Login({target, creds, auth, hostKey, known, warnings})
+      const login = new Login({target, creds, auth, hostKey, known, warnings, ...via})
       await login.run()
-      return new SshTransport({target, client: login.client, negotiated: login.negotiated, hostKey: hostKey.info, warnings})
+      // what the ProxyCommand said while connecting (OpenSSH shows it on the terminal)
+      for (const line of stderrLines(via.proxy?.stderr ?? '')) warnings.push(`ProxyCommand: ${line}`)
+      return new SshTransport({
+        target,
+        client: login.client,
+        negotiated: login.negotiated,
+        hostKey: hostKey.info,
+        warnings,
+        proxy: via.proxy,
+      })
     } catch (err) {
+      via.sock?.destroy()
+      via.proxy?.destroy()
       if (err instanceof NetopsError) return err
       throw err
     }
@@ -770,10 +968,10 @@ export class SshTransport {
   close(): Promise<void> {
     if (this.closed) {
       this.closing = true
-      return Promise.resolve()
+      return this.closeHops()
     }
     this.closing = true
-    return new Promise<void>((resolve) => {
+    const closed = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.client.destroy()
         resolve()
@@ -785,6 +983,10 @@ export class SshTransport {
       const stopped = new ConnectionLostError(`the connection to ${this.label} was closed`)
       for (const fail of [...this.pending]) fail(stopped)
       this.client.end()
+    })
+    return closed.then(() => {
+      this.proxy?.destroy()
+      return this.closeHops()
     })
   }
 }

@@ -3,7 +3,9 @@
 export type HostKeyPolicy = 'strict' | 'accept-new' | 'off'
 
 /** A secret the transport is missing: the login password, or the passphrase of one key file. */
-export type SecretRequest = {kind: 'password'; target: string} | {kind: 'passphrase'; file: string}
+export type SecretRequest =
+  /** `jumpHost`: the password of a jump host on the way (its own, not the target's); `target` then names the hop. */
+  {kind: 'password'; target: string; jumpHost?: boolean} | {kind: 'passphrase'; file: string}
 
 /** Asks the user for a missing secret (the CLI passes one only on a terminal). */
 export type AskSecret = (request: SecretRequest) => Promise<string>

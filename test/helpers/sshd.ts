@@ -20,6 +20,8 @@
  *   value of a keyword, so these go BEFORE the defaults and win over them. (No `Match` blocks.)
  * - env: variables set in every session started by this sshd (`SetEnv K=V`), e.g.
  *   {OVS_RUNDIR: '/tmp/x'} so a remote `ovs-vsctl` finds a private ovsdb-server.
+ * - netns: run sshd inside this (existing) network namespace: it listens on THAT namespace's
+ *   127.0.0.1, unreachable from the host's (test/helpers/jump-lab.ts).
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -50,6 +52,7 @@ export interface StartSshdOptions {
   legacyOnly?: boolean
   extraConfig?: string[]
   env?: Record<string, string>
+  netns?: string
 }
 
 const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/local/sbin/sshd']
@@ -170,7 +173,10 @@ async function startOnce(
   const configFile = join(dir, 'sshd_config')
   writeFileSync(configFile, lines.join('\n') + '\n')
 
-  const child = spawn(sshd, ['-D', '-e', '-f', configFile], {stdio: ['ignore', 'ignore', 'pipe']})
+  const argv = [sshd, '-D', '-e', '-f', configFile]
+  // `ip netns exec` execs sshd in place: the child's pid is sshd's
+  const [file, ...args] = opts.netns === undefined ? argv : ['ip', 'netns', 'exec', opts.netns, ...argv]
+  const child = spawn(file as string, args, {stdio: ['ignore', 'ignore', 'pipe']})
   live.add(child)
   installExitHook()
   let log = ''

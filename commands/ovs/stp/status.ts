@@ -15,6 +15,7 @@ export default class OvsStpStatus extends BaseCommand {
     '<%= config.bin %> <%= command.id %> br0',
     '<%= config.bin %> <%= command.id %> --json',
     '<%= config.bin %> <%= command.id %> br0 --host node7 --host node8 --sudo',
+    '<%= config.bin %> <%= command.id %> br0 --host 10.1.0.7 --jump ops@bastion',
     '<%= config.bin %> <%= command.id %> br0 --db unix:/var/run/openvswitch/db.sock --target /var/run/openvswitch/ovs-vswitchd.ctl',
   ]
 

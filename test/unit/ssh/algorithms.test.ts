@@ -26,3 +26,44 @@ test('a known key type moves its host key algorithms to the front', () => {
   const rsa = buildAlgorithms({legacySsh: true, knownKeyTypes: ['ssh-rsa']})?.serverHostKey as string[]
   assert.deepEqual(rsa.slice(0, 3), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'])
 })
+
+test('ssh_config algorithm lists replace the defaults for their kind, in the order given', () => {
+  const a = buildAlgorithms({legacySsh: false, configured: {kex: ['curve25519-sha256'], cipher: ['aes256-gcm@openssh.com', 'aes128-ctr']}})
+  assert.deepEqual(a?.kex, ['curve25519-sha256'])
+  assert.deepEqual(a?.cipher, ['aes256-gcm@openssh.com', 'aes128-ctr'])
+  assert.equal(a?.hmac, undefined)
+  assert.equal(a?.serverHostKey, undefined)
+  assert.equal(buildAlgorithms({legacySsh: false, configured: {kex: []}}), undefined, 'an empty list is no override')
+})
+
+test('--legacy-ssh still adds the classic IOS algorithms to an ssh_config list (the flag is an explicit request)', () => {
+  const a = buildAlgorithms({
+    legacySsh: true,
+    configured: {kex: ['curve25519-sha256', 'diffie-hellman-group14-sha1'], hmac: ['hmac-sha2-256']},
+  })
+  assert.deepEqual(a?.kex, [
+    'curve25519-sha256',
+    'diffie-hellman-group14-sha1',
+    'diffie-hellman-group-exchange-sha1',
+    'diffie-hellman-group1-sha1',
+  ])
+  assert.deepEqual(a?.hmac, ['hmac-sha2-256', 'hmac-sha1'])
+  assert.deepEqual(a?.cipher, {append: [...LEGACY_ALGORITHMS.cipher]})
+})
+
+test('ssh_config HostKeyAlgorithms is the host key list; a known key type goes first only if the list has it', () => {
+  assert.deepEqual(buildAlgorithms({legacySsh: false, configured: {serverHostKey: ['rsa-sha2-256', 'ssh-ed25519']}})?.serverHostKey, [
+    'rsa-sha2-256',
+    'ssh-ed25519',
+  ])
+  assert.deepEqual(
+    buildAlgorithms({legacySsh: false, knownKeyTypes: ['ssh-ed25519'], configured: {serverHostKey: ['rsa-sha2-256', 'ssh-ed25519']}})
+      ?.serverHostKey,
+    ['ssh-ed25519', 'rsa-sha2-256'],
+  )
+  assert.deepEqual(
+    buildAlgorithms({legacySsh: false, knownKeyTypes: ['ecdsa-sha2-nistp256'], configured: {serverHostKey: ['ssh-ed25519']}})
+      ?.serverHostKey,
+    ['ssh-ed25519'],
+  )
+})

@@ -1,6 +1,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import type {AnyAuthMethod, ParsedKey} from 'ssh2'
+import {IdentitiesOnlyAgent} from '../../../src/ssh/identities-agent.js'
 import {AuthSequence, authPlan} from '../../../src/ssh/transport.js'
 
 const key = {key: {} as ParsedKey}
@@ -46,4 +47,11 @@ test('AuthSequence skips what the server does not offer (agent counts as publick
   assert.deepEqual(sent, ['publickey', 'password', 'agent', false])
   assert.deepEqual(seq.methodsTried, ['publickey', 'password', 'agent'])
   assert.equal(seq.exhausted, true)
+})
+
+test('authPlan: an IdentitiesOnly agent (narrowed to the identity files) is used instead of the socket path', () => {
+  const narrowed = new IdentitiesOnlyAgent('/run/agent', [])
+  const plan = authPlan({username: 'u'}, {keys: [], agentSocket: '/run/agent', agent: narrowed})
+  const agent = plan.find((m) => m.type === 'agent')
+  assert.equal(agent?.type === 'agent' ? agent.agent : undefined, narrowed)
 })
