@@ -159,7 +159,7 @@ describe('a fleet of metadata replicas over a 3-member etcd cluster (built CLI, 
 
   test('the etcd leader SIGKILLed mid-storm: every VM ends configured and done', async () => {
     const prefix = '/fleet-member/'
-    // 24: 12 done when the leader dies, 10 mid-crawl across its death and re-election, 2 started after it
+    // 24: 12 done when the leader is killed; the other 12 (10 of them mid-crawl) crawl through its death and the re-election
     const vms = fleetVms(24, 'fm', 62)
     await push(prefix, vms, 'g1')
     const {vip: v} = await startPair(prefix, vms)
