@@ -43,7 +43,15 @@ from cloudinit.sources import DataSourceEc2, DataSourceOpenStack, DataSourceNoCl
 print(v.version_string())'
 }
 
+# Byte-compile the unpacked code once (dpkg -x runs no py3compile): every crawl of the tests is a new
+# python3 process (with PYTHONDONTWRITEBYTECODE), which would otherwise compile cloudinit/ again, about
+# 0.2 s of CPU each. Idempotent: up-to-date .pyc files are left alone.
+compile() {
+  "$PY" -m compileall -q "$CACHE/root/usr/lib/python3/dist-packages/cloudinit" >/dev/null
+}
+
 if [[ -f "$CACHE/.deb-version" ]] && check >/dev/null 2>&1; then
+  compile
   say "already in $CACHE ($(cat "$CACHE/.deb-version"))"
   echo "$CACHE/root/usr/lib/python3/dist-packages"
   exit 0
@@ -65,5 +73,6 @@ mv "$tmp/root" "$CACHE/root"
 echo "$version" >"$CACHE/.deb-version"
 
 got="$(check)" || { say "unpacked $version but $PY cannot import its datasources"; exit 1; }
+compile
 say "cloud-init $got ($version) unpacked in $CACHE"
 echo "$CACHE/root/usr/lib/python3/dist-packages"

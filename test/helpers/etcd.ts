@@ -299,8 +299,10 @@ export async function startEtcdCluster(options: number | EtcdClusterOptions = 3)
     if (!p || p.exitCode !== null) return
     const exited = new Promise<void>((r) => p.once('exit', () => r()))
     p.kill(signal)
-    await Promise.race([exited, sleep(10_000).then(() => p.kill('SIGKILL'))])
+    // SIGKILL after 10 s; the timer is cleared once it exited, else it would keep the test process alive 10 s longer
+    const killer = setTimeout(() => p.kill('SIGKILL'), 10_000)
     await exited
+    clearTimeout(killer)
   }
 
   for (let i = 0; i < size; i++) launch(i)

@@ -51,7 +51,7 @@ export interface Fleet {
   stop(): Promise<Array<number | null>>
 }
 
-/** Start n replicas (`REPLICA_BASE_ARGS` + `args(i)`), one after another; every one is stopped again if one fails. */
+/** Start n replicas (`REPLICA_BASE_ARGS` + `args(i)`), all at once; every one is stopped again if one fails. */
 export async function startFleet(n: number, args: (i: number) => string[], env: Record<string, string> = {}): Promise<Fleet> {
   const replicas: Replica[] = []
   const stop = async () => {
@@ -76,15 +76,19 @@ export async function startFleet(n: number, args: (i: number) => string[], env: 
     if (hung.length) throw new Error(hung.join('\n'))
     return codes
   }
-  try {
-    for (let i = 0; i < n; i++) {
-      const serve = await startServe([...REPLICA_BASE_ARGS, ...args(i)], env)
-      if (!serve.admin) throw new Error(`replica ${i} has no admin listener`)
-      replicas.push({index: i, serve, port: serve.port, admin: serve.admin, alive: true})
+  const started = await Promise.allSettled(Array.from({length: n}, (_, i) => startServe([...REPLICA_BASE_ARGS, ...args(i)], env)))
+  let failure: Error | undefined
+  started.forEach((s, i) => {
+    if (s.status === 'rejected') {
+      failure ??= s.reason as Error // startServe rejects with an Error
+      return
     }
-  } catch (err) {
+    if (!s.value.admin) failure ??= new Error(`replica ${i} has no admin listener`)
+    replicas.push({index: i, serve: s.value, port: s.value.port, admin: s.value.admin ?? '', alive: true})
+  })
+  if (failure !== undefined) {
     await stop().catch(() => undefined)
-    throw err
+    throw failure
   }
   return {
     replicas,

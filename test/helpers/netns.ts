@@ -18,6 +18,7 @@ import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, sym
 import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {copyBuiltDist} from './cli.js'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -237,9 +238,10 @@ export async function createVmLab(opts: {vms?: number} = {}): Promise<VmLab> {
 }
 
 /**
- * Compile the CLI into a private directory (bin/run.js + dist/, node_modules symlinked) so the
- * test runs BUILT output without touching the repo's dist/. World-readable, so the CLI can also
- * run as an unprivileged user. `cleanup()` removes it.
+ * The built CLI in a private directory (bin/run.js + dist/, node_modules symlinked) so the
+ * test runs BUILT output without touching the repo's dist/: a copy of the repo's dist/ when it is
+ * up to date (copyBuiltDist), else compiled there. World-readable, so the CLI can also run as an
+ * unprivileged user. `cleanup()` removes it.
  */
 export async function buildCli(expect: string[]): Promise<{runJs: string; cleanup: () => void}> {
   const root = mkdtempSync('/tmp/netops-redirect-cli-')
@@ -248,10 +250,19 @@ export async function buildCli(expect: string[]): Promise<{runJs: string; cleanu
   copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'))
   copyFileSync(join(REPO, 'bin/run.js'), join(root, 'bin/run.js'))
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'))
-  const r = await run(
-    [process.execPath, join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.json'), '--outDir', join(root, 'dist')],
-    {timeoutMs: 180_000},
-  )
+  const r = copyBuiltDist(root)
+    ? {code: 0, stdout: '', stderr: ''}
+    : await run(
+        [
+          process.execPath,
+          join(REPO, 'node_modules/typescript/bin/tsc'),
+          '-p',
+          join(REPO, 'tsconfig.json'),
+          '--outDir',
+          join(root, 'dist'),
+        ],
+        {timeoutMs: 180_000},
+      )
   for (const c of expect) {
     if (!existsSync(join(root, 'dist', `${c}.js`))) {
       rmSync(root, {recursive: true, force: true})

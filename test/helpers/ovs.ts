@@ -18,6 +18,7 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import type {ExecResult, Executor} from '../../src/ovs/executor.js'
+import {copyBuiltDist} from './cli.js'
 
 const run = promisify(execFile)
 
@@ -278,9 +279,10 @@ export class FakeExecutor implements Executor {
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
- * Compile the CLI into a private directory (package.json + bin/run.js + dist/, node_modules
+ * The built CLI in a private directory (package.json + bin/run.js + dist/, node_modules
  * symlinked) so e2e tests run `node bin/run.js` on BUILT output without touching the repo's
- * dist/ that other tests may be using. Returns the path of run.js; `cleanup()` removes the dir.
+ * dist/ that other tests may be using: a copy of the repo's dist/ when it is up to date
+ * (copyBuiltDist), else compiled there. Returns the path of run.js; `cleanup()` removes the dir.
  */
 export async function buildPrivateCli(): Promise<{runJs: string; cleanup: () => void}> {
   const root = mkdtempSync('/tmp/netops-cli-')
@@ -289,16 +291,19 @@ export async function buildPrivateCli(): Promise<{runJs: string; cleanup: () => 
   copyFileSync(join(REPO, 'bin/run.js'), join(root, 'bin/run.js'))
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'))
   const tsc = join(REPO, 'node_modules/typescript/bin/tsc')
+  // A fresh repo dist/ (npm test builds first) is copied; otherwise compile.
   // Other areas may not compile at every moment; tsc still emits, and we check our commands exist.
-  const r = await new Promise<{code: number | null; out: string}>((resolve) => {
-    const child = spawn(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json'), '--outDir', join(root, 'dist')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
-    child.on('close', (code) => resolve({code, out}))
-  })
+  const r = copyBuiltDist(root)
+    ? {code: 0, out: ''}
+    : await new Promise<{code: number | null; out: string}>((resolve) => {
+        const child = spawn(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json'), '--outDir', join(root, 'dist')], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+        let out = ''
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+        child.on('close', (code) => resolve({code, out}))
+      })
   const runJs = join(root, 'bin/run.js')
   for (const c of ['on', 'off', 'status']) {
     if (!existsSync(join(root, `dist/commands/ovs/stp/${c}.js`))) {

@@ -340,9 +340,13 @@ describe('replicas (metadata serve --store) against a 3-member etcd cluster', {s
       for (let n = 0; n < 5; n++) assert.equal(await hostname(s.url, n), `vm-${n}-g2`, 'keeps serving its last generation')
 
       // a replica started now, while etcd is down: from the cache, and it says so; without a cache: exit 3
-      const cached = await startServe([
-        ...['--store', etcd.url, '--store-prefix', prefix, '--replica-name', 'cli-2', '--store-cache', cache],
-        ...['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--cloudstack-password-port', 'off'],
+      // (both started at once: each first waits for etcd to answer)
+      const [cached, none] = await Promise.all([
+        startServe([
+          ...['--store', etcd.url, '--store-prefix', prefix, '--replica-name', 'cli-2', '--store-cache', cache],
+          ...['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--cloudstack-password-port', 'off'],
+        ]),
+        runCli(['metadata', 'serve', '--store', etcd.url, '--store-prefix', prefix, '--listen', '127.0.0.1:0', '--admin-listen', 'off']),
       ])
       try {
         assert.deepEqual(cached.startup['store'], {url: etcd.url, prefix, replica: 'cli-2', generation: 2, instances: VMS, fromCache: true})
@@ -350,26 +354,14 @@ describe('replicas (metadata serve --store) against a 3-member etcd cluster', {s
         assert.equal(await hostname(cached.url), 'vm-0-g2')
         assert.equal((await health(cached.admin!)).status, 'degraded')
 
-        const none = await runCli([
-          'metadata',
-          'serve',
-          '--store',
-          etcd.url,
-          '--store-prefix',
-          prefix,
-          '--listen',
-          '127.0.0.1:0',
-          '--admin-listen',
-          'off',
-        ])
         assert.equal(none.status, 3, none.stderr)
         assert.match(none.stderr, /cannot reach the etcd store/)
         assert.match(none.stderr, /--store-cache/)
 
         await etcd.restartAll()
         await push(prefix, 3)
+        await Promise.all([s, cached].map((r) => servedGeneration(r.admin!, 3, 30_000)))
         for (const r of [s, cached]) {
-          await servedGeneration(r.admin!, 3, 30_000)
           assert.equal(await hostname(r.url), 'vm-0-g3')
           assert.equal((await health(r.admin!)).status, 'ok')
         }
