@@ -51,7 +51,8 @@ export function parseMacAddressTable(text: string, options: NormalizeOptions = {
     if (typeIdx < 0) continue
     const type = (rest[typeIdx] ?? '').toLowerCase()
     // VLAN before the MAC (every layout but the 2900XL one), else after the type.
-    const vlanWord = before.find((w) => VLAN_RE.test(w)) ?? (before.length === 0 ? rest.slice(typeIdx + 1).find((w) => VLAN_RE.test(w)) : undefined)
+    const vlanWord =
+      before.find((w) => VLAN_RE.test(w)) ?? (before.length === 0 ? rest.slice(typeIdx + 1).find((w) => VLAN_RE.test(w)) : undefined)
     if (vlanWord === undefined) continue
     entries.push({vlan: Number(vlanWord), mac, type, port: longName(port, options)})
   }

@@ -32,9 +32,9 @@ function keyValue(line: string): [string, string] | null {
 
 type TextField = 'systemName' | 'chassisId' | 'portId' | 'portDescription' | 'platform'
 
-/** Sets a text field when the value is not empty (absent fields stay absent, not ''). */
+/** Sets a text field when the value is not empty (absent fields stay absent, not ''); NX-OS prints `null` for an empty TLV. */
 function set(n: Neighbor, field: TextField, value: string | undefined): void {
-  if (value !== undefined && value !== '') n[field] = value
+  if (value !== undefined && value !== '' && value !== 'null') n[field] = value
 }
 
 /** Address lines under an address heading: `IP: 10.1.1.1`, `IP address: 10.1.1.1`, `IPv4 Address: 10.1.1.1`, `IPV6: ...`. */
@@ -68,9 +68,9 @@ const LLDP_KEYS_AFTER_DESCRIPTION =
 /** LLDP neighbours; `localPort` is the long interface name (`Local Intf:` on IOS, `Local Port id:` on NX-OS). */
 export function parseLldpNeighborsDetail(text: string, options: NormalizeOptions = {}): Neighbor[] {
   const lines = outputLines(text)
-  const ios = lines.some((l) => /^Local Intf:/i.test(l))
+  const ios = lines.some((l) => /^\s*Local Intf:/i.test(l))
   const out: Neighbor[] = []
-  for (const rec of records(lines, ios ? /^Local Intf:/i : /^Chassis id:/i)) {
+  for (const rec of records(lines, ios ? /^\s*Local Intf:/i : /^\s*Chassis id:/i)) {
     const n: Neighbor = {protocol: 'lldp', localPort: '', managementAddresses: []}
     let inAddresses = false
     for (let i = 0; i < rec.length; i++) {
