@@ -50,6 +50,12 @@ export interface PlatformSpec {
     logging: (include: string) => string
     showInterface: (name: string) => string
     runningInterface: (name: string) => string
+    /** `netops loop trace` (issue 13); `name` is the long interface name. */
+    macAddressTable: (name: string) => string
+    lldpNeighborsDetail: (name: string) => string
+    cdpNeighborsDetail: (name: string) => string
+    /** VLAN → access ports (src/parsers/vlan-brief.ts). */
+    vlanBrief: string
   }
   /** Whether Ethernet ports have a keepalive that can be turned off. */
   hasEthernetKeepalive: boolean
