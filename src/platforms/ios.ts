@@ -32,6 +32,7 @@ export const ios: PlatformSpec = {
     macAddressTable: (name) => `show mac address-table interface ${name}`,
     lldpNeighborsDetail: (name) => `show lldp neighbors ${name} detail`,
     cdpNeighborsDetail: (name) => `show cdp neighbors ${name} detail`,
+    switchport: (name) => `show interfaces ${name} switchport`,
     vlanBrief: 'show vlan brief',
   },
   hasEthernetKeepalive: true,

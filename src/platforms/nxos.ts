@@ -31,6 +31,7 @@ export const nxos: PlatformSpec = {
     macAddressTable: (name) => `show mac address-table interface ${name}`,
     lldpNeighborsDetail: (name) => `show lldp neighbors interface ${name} detail`,
     cdpNeighborsDetail: (name) => `show cdp neighbors interface ${name} detail`,
+    switchport: (name) => `show interface ${name} switchport`,
     vlanBrief: 'show vlan brief',
   },
   hasEthernetKeepalive: false,

@@ -54,6 +54,8 @@ export interface PlatformSpec {
     macAddressTable: (name: string) => string
     lldpNeighborsDetail: (name: string) => string
     cdpNeighborsDetail: (name: string) => string
+    /** A port's mode, access VLAN and allowed trunk VLANs (src/parsers/switchport.ts). */
+    switchport: (name: string) => string
     /** VLAN → access ports (src/parsers/vlan-brief.ts). */
     vlanBrief: string
   }

@@ -10,6 +10,7 @@ import {describe, test} from 'node:test'
 import {parseMacAddressTable} from '../../../src/parsers/mac-address-table.js'
 import {normalizeMac} from '../../../src/parsers/mac.js'
 import {parseCdpNeighborsDetail, parseLldpNeighborsDetail} from '../../../src/parsers/neighbors.js'
+import {parseSwitchport, vlanListIncludes} from '../../../src/parsers/switchport.js'
 import {parseVlanBrief} from '../../../src/parsers/vlan-brief.js'
 import type {PlatformName} from '../../../src/platforms/types.js'
 import {REPO_DIR} from '../../helpers/fixtures.js'
@@ -19,6 +20,7 @@ const PARSERS: Record<string, (text: string, options: {platform: PlatformName}) 
   'lldp-neighbors-detail': parseLldpNeighborsDetail,
   'cdp-neighbors-detail': parseCdpNeighborsDetail,
   'vlan-brief': parseVlanBrief,
+  switchport: parseSwitchport,
 }
 const PLATFORMS: PlatformName[] = ['ios', 'nxos']
 const FIXTURES = join(REPO_DIR, 'test', 'fixtures')
@@ -174,5 +176,29 @@ describe('show vlan brief quirks', () => {
       {vlan: 10, name: 'servers', status: 'active', ports: ['GigabitEthernet1/0/19', 'GigabitEthernet1/0/20', 'GigabitEthernet1/0/21']},
       {vlan: 20, name: 'empty', status: 'active', ports: []},
     ])
+  })
+})
+
+describe('switchport quirks', () => {
+  test('a routed port is not a switchport and has no VLANs', () => {
+    assert.deepEqual(parseSwitchport('Name: Gi0/0\nSwitchport: Disabled\n'), [
+      {
+        interface: 'GigabitEthernet0/0',
+        switchport: false,
+        adminMode: '',
+        operationalMode: '',
+        accessVlan: null,
+        nativeVlan: null,
+        trunkVlans: '',
+      },
+    ])
+  })
+  test('vlanListIncludes reads ALL, ranges, lists and none', () => {
+    assert.ok(vlanListIncludes('ALL', 10))
+    assert.ok(vlanListIncludes('1-4094', 4094))
+    assert.ok(vlanListIncludes('1,12,31-36,40', 33))
+    assert.ok(!vlanListIncludes('1,12,31-36,40', 37))
+    assert.ok(!vlanListIncludes('none', 1))
+    assert.ok(!vlanListIncludes('', 1))
   })
 })

@@ -8,6 +8,7 @@ test('IOS: interface right after the neighbour keyword', () => {
   assert.equal(c.macAddressTable('GigabitEthernet1/0/19'), 'show mac address-table interface GigabitEthernet1/0/19')
   assert.equal(c.lldpNeighborsDetail('GigabitEthernet1/0/19'), 'show lldp neighbors GigabitEthernet1/0/19 detail')
   assert.equal(c.cdpNeighborsDetail('GigabitEthernet1/0/19'), 'show cdp neighbors GigabitEthernet1/0/19 detail')
+  assert.equal(c.switchport('GigabitEthernet1/0/19'), 'show interfaces GigabitEthernet1/0/19 switchport')
   assert.equal(c.vlanBrief, 'show vlan brief')
 })
 
@@ -16,5 +17,6 @@ test('NX-OS: the `interface` keyword before the interface', () => {
   assert.equal(c.macAddressTable('Ethernet1/19'), 'show mac address-table interface Ethernet1/19')
   assert.equal(c.lldpNeighborsDetail('Ethernet1/19'), 'show lldp neighbors interface Ethernet1/19 detail')
   assert.equal(c.cdpNeighborsDetail('Ethernet1/19'), 'show cdp neighbors interface Ethernet1/19 detail')
+  assert.equal(c.switchport('Ethernet1/19'), 'show interface Ethernet1/19 switchport')
   assert.equal(c.vlanBrief, 'show vlan brief')
 })
