@@ -13,7 +13,7 @@ import {parseCdpNeighborsDetail, parseLldpNeighborsDetail} from '../../../src/pa
 import {parseSwitchport, vlanListIncludes} from '../../../src/parsers/switchport.js'
 import {parseVlanBrief} from '../../../src/parsers/vlan-brief.js'
 import type {PlatformName} from '../../../src/platforms/types.js'
-import {REPO_DIR} from '../../helpers/fixtures.js'
+import {filesUnder, REPO_DIR} from '../../helpers/fixtures.js'
 
 const PARSERS: Record<string, (text: string, options: {platform: PlatformName}) => unknown> = {
   'mac-address-table': parseMacAddressTable,
@@ -201,4 +201,22 @@ describe('switchport quirks', () => {
     assert.ok(!vlanListIncludes('none', 1))
     assert.ok(!vlanListIncludes('', 1))
   })
+})
+
+test('the loop parsers never throw: every fixture of the repository, whole and cut at fixed points, on both dialects', () => {
+  const inputs = filesUnder(FIXTURES, '.txt').map((p) => readFileSync(p, 'utf8'))
+  assert.ok(inputs.length >= 30)
+  for (const [command, parse] of Object.entries(PARSERS)) {
+    for (const text of inputs) {
+      for (const platform of PLATFORMS) {
+        for (const [a, b] of [
+          [0, text.length],
+          [Math.floor(text.length / 3), Math.floor((2 * text.length) / 3)],
+          [7, text.length - 5],
+        ] as const) {
+          assert.doesNotThrow(() => parse(text.slice(a, b), {platform}), command)
+        }
+      }
+    }
+  }
 })
