@@ -10,8 +10,9 @@
  *
  * Tests read the shared real device outputs from ../shared/fixtures (never copied here); captures a
  * feature needs that ../shared lacks live under test/fixtures/<platform>/<command>/ with a SOURCE.md
- * naming their repository, commit and licence. When ../shared/fixtures is missing the tests skip with the reason, except under CI=true, where a
- * missing directory is an error (a CI run must not pass by skipping).
+ * naming their repository, commit and licence. When ../shared/fixtures is missing the tests skip with
+ * the reason, except under CI=true, where a missing directory is an error (a CI run must not pass by
+ * skipping).
  * UPDATE_GOLDEN=1 makes writeGolden() rewrite expectations; review the diff.
  */
 import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
