@@ -54,8 +54,9 @@ With --store (or NETOPS_METADATA_STORE) it reads the etcd store instead: the pub
     }
     const conn = new StoreConnection(storeConnection({...flags, store}))
     try {
-      if (!flags.watch) return this.shown(await readFleetStatus(conn, store.text))
-      const follower = await FleetStatusFollower.open(conn, store.text)
+      const warn = (line: string) => this.warn(line)
+      if (!flags.watch) return this.shown(await readFleetStatus(conn, store.text, Date.now, warn))
+      const follower = await FleetStatusFollower.open(conn, store.text, Date.now, warn)
       try {
         return await this.watched(flags, follower.view(), async (ms) => {
           await follower.next(ms)
