@@ -43,6 +43,16 @@ function defaultDataDir(): string {
 /** How long in-flight requests may take to finish after Ctrl-C / SIGTERM. */
 const DRAIN_MS = 5000
 
+/** The SIGHUP bin/run.js kept while the CLI was loading (see there): whether one came; it stops listening. */
+function takeLoadingSighup(): boolean {
+  const key = Symbol.for('netops.loading-sighup')
+  const kept = (globalThis as Record<symbol, {hup: boolean; onHup: () => void} | undefined>)[key]
+  if (kept === undefined) return false
+  process.off('SIGHUP', kept.onHup)
+  delete (globalThis as Record<symbol, unknown>)[key]
+  return kept.hup
+}
+
 export default class MetadataServe extends BaseCommand {
   static override summary = 'serve cloud-init metadata (EC2, OpenStack, NoCloud, CloudStack) to every VM at once, by source address'
   static override description = `Loads and validates the inventory, pre-renders every VM's documents (a request is an in-memory lookup) and serves all flavours on one port: EC2 (/, /2009-04-04 … /latest, IMDSv2 tokens), OpenStack (/openstack/…), NoCloud (/nocloud/), CloudStack (/latest/ + the password server) and an optional custom namespace. A VM is known by the address it asks from; an unknown address gets 404 and is logged as an unknown requester. One JSON log line per request goes to stderr (never user-data, keys, passwords or tokens). The inventory is reloaded when its file changes (--no-watch to turn off) and on SIGHUP: the swap is atomic, a VM mid-crawl finishes on the data it started with, an invalid inventory is refused with file:line:column and the previous one keeps serving; each reload is logged as a JSON line. Ctrl-C / SIGTERM drain.
@@ -137,7 +147,8 @@ With --store (or NETOPS_METADATA_STORE) the server is a replica: it serves the i
   }
 
   async run(): Promise<void> {
-    const early = queueEarlySignals() // a SIGHUP while starting reloads once serving, instead of ending the process
+    // a SIGHUP while starting (or while the CLI was loading: bin/run.js kept it) reloads once serving, instead of ending the process
+    const early = queueEarlySignals(process, takeLoadingSighup)
     try {
       await this.startServing(early)
     } finally {
