@@ -11,7 +11,7 @@
  *   lldpctl -f json                               → parseLldpctlJson (absent/not running: lldp false)
  */
 import {ExecError, type Executor} from '../ovs/executor.js'
-import {bool, map, parseTables, set, str} from '../ovs/ovsdb-json.js'
+import {bool, map, parseTables, set, str, type OvsdbAtom} from '../ovs/ovsdb-json.js'
 import {parseStpShow} from '../ovs/stp-show.js'
 import {classifyFailure, Vsctl, type VsctlOptions} from '../ovs/vsctl.js'
 import type {Neighbor, NodeBridge, NodeNic, NodeSide} from './types.js'
@@ -119,7 +119,7 @@ export function parseOvsTopology(text: string): OvsTopology {
         .map((u) => ifaces.get(String(u)))
         .filter((x) => x !== undefined)
       const ifNames = members.map((m) => m.name).sort()
-      for (const m of members) interfaces.push({...m, mac: m.mac, bridge: name, port: portName} as OvsInterfaceFact)
+      for (const {mac, ...m} of members) interfaces.push({...m, ...(mac === undefined ? {} : {mac}), bridge: name, port: portName})
       const port: NodeBridge['ports'][number] = {name: portName, interfaces: ifNames, bond: ifNames.length > 1 || str(pr.bond_mode) !== ''}
       const roleState = rstp ? rstpRoleState(map(pr.rstp_status)) : stp ? stpRoleState(map(pr.status)) : {}
       if (roleState.role !== undefined) port.role = roleState.role
@@ -130,19 +130,18 @@ export function parseOvsTopology(text: string): OvsTopology {
     bridges.push({name, stp, rstp, ports: nodePorts, fdb: []})
   }
   bridges.sort((x, y) => x.name.localeCompare(y.name))
-  for (const f of interfaces) if (f.mac === undefined) delete f.mac
   interfaces.sort((x, y) => x.name.localeCompare(y.name))
   return {bridges, interfaces}
 }
 
-function stpRoleState(status: Record<string, unknown>): {role?: string; state?: string} {
+function stpRoleState(status: Record<string, OvsdbAtom>): {role?: string; state?: string} {
   const out: {role?: string; state?: string} = {}
   if (status['stp_role'] !== undefined) out.role = String(status['stp_role']).toLowerCase()
   if (status['stp_state'] !== undefined) out.state = String(status['stp_state']).toLowerCase()
   return out
 }
 
-function rstpRoleState(status: Record<string, unknown>): {role?: string; state?: string} {
+function rstpRoleState(status: Record<string, OvsdbAtom>): {role?: string; state?: string} {
   const out: {role?: string; state?: string} = {}
   if (status['rstp_port_role'] !== undefined) out.role = String(status['rstp_port_role']).toLowerCase()
   if (status['rstp_port_state'] !== undefined) out.state = String(status['rstp_port_state']).toLowerCase()
@@ -233,9 +232,7 @@ export function parseLldpctlJson(textIn: string): Neighbor[] {
       if (!isObj(entry)) continue
       // json0: {"name": "eth0", ...}; json: {"eth0": {...}}
       const pairs: Array<[string, Json]> =
-        typeof entry['name'] === 'string'
-          ? [[entry['name'], entry]]
-          : Object.entries(entry).filter((e): e is [string, Json] => isObj(e[1]))
+        typeof entry['name'] === 'string' ? [[entry['name'], entry]] : Object.entries(entry).filter((e): e is [string, Json] => isObj(e[1]))
       for (const [ifname, iface] of pairs) out.push(neighborOf(ifname, iface))
     }
   }
@@ -306,7 +303,8 @@ export async function readNodeFacts(exec: Executor, opts: NodeFactsOptions = {})
 
 async function readIpLinks(exec: Executor, timeoutMs: number): Promise<IpLink[]> {
   const res = await exec.run(['ip', '-j', 'link'], {timeoutMs})
-  if (res.exitCode !== 0) throw new ExecError(`ip -j link failed on ${exec.where}: ${res.stderr.trim() || `exit status ${res.exitCode}`}`, res)
+  if (res.exitCode !== 0)
+    throw new ExecError(`ip -j link failed on ${exec.where}: ${res.stderr.trim() || `exit status ${res.exitCode}`}`, res)
   return parseIpLink(res.stdout)
 }
 
