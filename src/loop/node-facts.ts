@@ -57,7 +57,7 @@ const PORT_COLUMNS = ['_uuid', 'name', 'interfaces', 'bond_mode', 'status', 'rst
 const INTERFACE_COLUMNS = ['_uuid', 'name', 'type', 'ofport', 'mac_in_use']
 
 /** The ovs-vsctl arguments parseOvsTopology reads (after `ovs-vsctl --timeout=N [--db=...]`). */
-export function ovsTopologyArgs(): string[] {
+function ovsTopologyArgs(): string[] {
   return [
     '--format=json',
     '--',

@@ -24,7 +24,7 @@ export interface TraceOptions {
   switchFlags?: string
 }
 
-export interface TraceBridge {
+interface TraceBridge {
   name: string
   stp: boolean
   rstp: boolean
