@@ -343,7 +343,8 @@ export function drawPath(result: TraceResult, sw: SwitchSide): string {
   const first = result.links.find((l) => l.switch === sw.switch && sameInterface(l.switchPort, sw.port))
   if (first === undefined) return `${sw.switch} ${shortName(sw.port)} ── ?`
   const br = result.bridge
-  const box = br === null ? '' : ` [${br.name}, ${stpText(br)}${blockedNote(br)}]`
+  const bond = br?.ports.find((p) => p.bond && p.interfaces.includes(first.nic))
+  const box = br === null ? '' : ` [${br.name}${bond === undefined ? '' : ` ${bond.name}`}, ${stpText(br)}${blockedNote(br)}]`
   const head = `${sw.switch} ${shortName(sw.port)} ── ${first.nic}${box}`
   const vlanOf = (l: Link): number[] =>
     l.switch === sw.switch ? (portsOf(sw).find((p) => sameInterface(p.port, l.switchPort))?.vlans ?? []) : []

@@ -147,6 +147,7 @@ test('eth0 and eth1 members of one OVS bond: bond, no loop', () => {
   assert.ok(r.evidence.some((e) => e === 'eth0 and eth1 are members of the OVS bond bond0 on br0: no loop'))
   assert.deepEqual(r.plan.node, [])
   assert.deepEqual(r.plan.switch, ['netops switch fix-loop --host sw1 --port Gi1/0/19'])
+  assert.equal(drawPath(r, sw1()), 'sw1 Gi1/0/19 ── eth0 [br0 bond0, STP off] eth1 ── sw1 Gi1/0/20 (VLAN 10)')
 })
 
 test('one NIC linked: single-link, the keepalive test is fooled, switch-side fix only', () => {
