@@ -158,6 +158,34 @@ function linksFromMacs(ports: SwitchPort[], node: NodeSide, domain: Map<string, 
   }
 }
 
+/**
+ * (c') A MAC learned on a switch port that the node's bridge has in its fdb on one of its own ports (a
+ * VM, the bridge itself): the frames left through the bridge's NIC, which is known when the bridge has
+ * one NIC only. A MAC the bridge has behind a NIC is NOT used here: a host anywhere in the switch's
+ * VLAN looks the same (fdbEvidence uses it as domain evidence). Only for switch ports and NICs no
+ * stronger evidence linked, and MACs seen on one switch port.
+ */
+function linksFromFdb(ports: SwitchPort[], node: NodeSide, domain: Map<string, string>, b: Builder): void {
+  for (const p of ports) {
+    if (b.links.some((l) => l.switch === p.switch && sameInterface(l.switchPort, p.port))) continue
+    if (p.neighbors.some((n) => n.systemName !== undefined && domain.has(lc(n.systemName)))) continue
+    for (const m of p.macs) {
+      if (ports.some((o) => o !== p && o.macs.some((x) => x.mac === m.mac))) continue
+      const hit = node.bridges.flatMap((br) => br.fdb.filter((r) => r.mac === m.mac).map((r) => ({br, r})))[0]
+      if (hit === undefined) continue
+      const nics = node.nics.filter((n) => n.bridge === hit.br.name)
+      if (nics.some((n) => ovsPortOf(n) === hit.r.port)) continue
+      const nic = nics.length === 1 ? nics[0] : undefined
+      if (nic === undefined || b.has(nic.name)) continue
+      b.add(
+        {switch: p.switch, switchPort: p.port, nic: nic.name, bridge: hit.br.name, mac: nic.mac},
+        `${p.switch} ${shortName(p.port)} learned ${m.mac} in VLAN ${m.vlan}, which ${hit.br.name} has on its port ${hit.r.port} (${nic.name} is its only NIC)`,
+      )
+      break
+    }
+  }
+}
+
 /** The OVS port of a NIC (the bond when it is a member). */
 const ovsPortOf = (nic: NodeNic): string => nic.bond ?? nic.name
 
@@ -192,6 +220,7 @@ export function traceVerdict(sw: SwitchSide, node: NodeSide | undefined, opts: T
   linksFromSwitchNeighbors(ports, node, names, b)
   linksFromNodeNeighbors(node, domain, switchNames, sw, b)
   linksFromMacs(ports, node, domain, b)
+  linksFromFdb(ports, node, domain, b)
   const links = b.links
 
   const primary = links.find((l) => l.switch === sw.switch && sameInterface(l.switchPort, sw.port))

@@ -297,3 +297,30 @@ test('CDP neighbour whose port id is the NIC MAC links without naming the node',
   assert.equal(r.links[0]?.nic, 'eth0')
   assert.equal(r.verdict, 'single-link')
 })
+
+test("a VM MAC learned on the port, in br0's fdb on a VM port, with eth0 br0's only NIC: eth0 faces the port", () => {
+  const sw = sw1({macs: [{vlan: 10, mac: '52:54:00:aa:00:01', type: 'dynamic', port: 'GigabitEthernet1/0/19'}], peers: []})
+  const node = node1({
+    nics: [{name: 'eth0', mac: ETH0, up: true, bridge: 'br0'}],
+    bridges: [
+      br0({
+        ports: [
+          {name: 'eth0', interfaces: ['eth0'], bond: false},
+          {name: 'vnet0', interfaces: ['vnet0'], bond: false},
+        ],
+        fdb: [{port: 'vnet0', vlan: 0, mac: '52:54:00:aa:00:01'}],
+      }),
+    ],
+  })
+  const r = traceVerdict(sw, node)
+  assert.equal(r.verdict, 'single-link')
+  assert.deepEqual(r.links[0]?.evidence, [
+    'sw1 Gi1/0/19 learned 52:54:00:aa:00:01 in VLAN 10, which br0 has on its port vnet0 (eth0 is its only NIC)',
+  ])
+})
+
+test('a VM MAC on the port is not enough when br0 has two NICs: unknown', () => {
+  const sw = sw1({macs: [{vlan: 10, mac: '52:54:00:aa:00:01', type: 'dynamic', port: 'GigabitEthernet1/0/19'}], peers: []})
+  const node = node1({bridges: [br0({fdb: [{port: 'vnet0', vlan: 0, mac: '52:54:00:aa:00:01'}]})]})
+  assert.equal(traceVerdict(sw, node).verdict, 'unknown')
+})
