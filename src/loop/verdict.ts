@@ -252,7 +252,13 @@ export function traceVerdict(sw: SwitchSide, node: NodeSide | undefined, opts: T
     }
   }
   fdbEvidence(bridge, node, sw, opts, facing, evidence)
-  for (const [nic, why] of facing) if (nic !== primary.nic) evidence.push(why)
+  for (const [nic, why] of facing) {
+    if (nic === primary.nic) continue
+    if (node.nics.find((x) => x.name === nic)?.up === false) {
+      evidence.push(`${why}, but ${nic} is down on ${node.node}: it forwards nothing now`)
+      facing.delete(nic)
+    } else evidence.push(why)
+  }
 
   const facingNics = [...facing.keys()].map((n) => node.nics.find((x) => x.name === n) as NodeNic)
   const ovsPorts = [...new Set(facingNics.map(ovsPortOf))]

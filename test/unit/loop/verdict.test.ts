@@ -324,3 +324,15 @@ test('a VM MAC on the port is not enough when br0 has two NICs: unknown', () => 
   const node = node1({bridges: [br0({fdb: [{port: 'vnet0', vlan: 0, mac: '52:54:00:aa:00:01'}]})]})
   assert.equal(traceVerdict(sw, node).verdict, 'unknown')
 })
+
+test('a second NIC that is down forwards nothing: single-link, and the evidence says why', () => {
+  const node = node1({
+    nics: [
+      {name: 'eth0', mac: ETH0, up: true, bridge: 'br0'},
+      {name: 'eth1', mac: ETH1, up: false, bridge: 'br0'},
+    ],
+  })
+  const r = traceVerdict(sw1(), node)
+  assert.equal(r.verdict, 'single-link')
+  assert.ok(r.evidence.some((e) => /but eth1 is down on node1/.test(e)))
+})
