@@ -10,6 +10,7 @@
  *   ovs-appctl fdb/show BR                        → parseFdbShow (port numbers → names via Interface.ofport)
  *   lldpctl -f json                               → parseLldpctlJson (absent/not running: lldp false)
  */
+import {normalizeMac as toMac} from '../util/mac.js'
 import {ExecError, type Executor} from '../ovs/executor.js'
 import {bool, map, parseTables, set, str, type OvsdbAtom} from '../ovs/ovsdb-json.js'
 import {parseStpShow} from '../ovs/stp-show.js'
@@ -18,10 +19,7 @@ import type {Neighbor, NodeBridge, NodeNic, NodeSide} from './types.js'
 
 /** Lower-case, colon-separated; anything that is not a 48-bit MAC gives undefined. */
 export function normalizeMac(s: string | undefined): string | undefined {
-  if (s === undefined) return undefined
-  const hex = s.toLowerCase().replace(/[^0-9a-f]/g, '')
-  if (hex.length !== 12 || !/^[0-9a-f:.-]+$/i.test(s.trim())) return undefined
-  return hex.match(/../g)?.join(':')
+  return s === undefined ? undefined : toMac(s)
 }
 
 /* ------------------------------------------------------------------ ip -j link ---------- */

@@ -4,7 +4,7 @@ import {isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, visit, ty
 import {InventoryError} from '../errors.js'
 import {assembleUserData} from './mime.js'
 import {ipFamily, normalizeIp, parseCidr} from './ip.js'
-import {normalizeMac} from './net.js'
+import {normalizeMac} from '../util/mac.js'
 import {renderTemplate, TemplateError} from './template.js'
 import {nearest} from '../util/edit-distance.js'
 import {nodeAtPath, positionAt} from '../util/yaml-position.js'

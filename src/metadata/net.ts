@@ -1,16 +1,6 @@
 /** MAC addresses and listen addresses (`HOST:PORT`). IP and CIDR arithmetic is in ip.ts. */
 import {ipFamily} from './ip.js'
 
-/** Lower-case, colon-separated MAC, or undefined when it is not a MAC. Accepts `-` and `.` forms. */
-export function normalizeMac(text: string): string | undefined {
-  const t = text.trim().toLowerCase()
-  let hex: string | undefined
-  if (/^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/.test(t)) hex = t.replace(/[:-]/g, '')
-  else if (/^([0-9a-f]{4}\.){2}[0-9a-f]{4}$/.test(t)) hex = t.replace(/\./g, '')
-  if (hex === undefined) return undefined
-  return hex.match(/../g)!.join(':')
-}
-
 /** `HOST:PORT`, `[v6]:PORT` or a bare `PORT` (all addresses). Undefined when malformed. */
 export function parseListen(text: string): {host: string; port: number} | undefined {
   const t = text.trim()

@@ -1,7 +1,7 @@
 import {InstanceNotFoundError} from '../errors.js'
 import {renderAllDocuments} from './documents.js'
 import {normalizeIp} from './ip.js'
-import {normalizeMac} from './net.js'
+import {normalizeMac} from '../util/mac.js'
 import {normalizePath} from './decide.js'
 import type {FlavorName, Instance} from './types.js'
 

@@ -11,7 +11,8 @@ import {
 } from '../../../src/metadata/identity.js'
 import {NetopsError} from '../../../src/errors.js'
 import {CidrSet, normalizeIp} from '../../../src/metadata/ip.js'
-import {normalizeMac, parseListen} from '../../../src/metadata/net.js'
+import {parseListen} from '../../../src/metadata/net.js'
+import {normalizeMac} from '../../../src/util/mac.js'
 import {MemoryStore} from '../../../src/metadata/store.js'
 import {sampleInstances} from '../../helpers/metadata.js'
 
