@@ -15,14 +15,17 @@ export const LEGACY_ALGORITHMS = {
 interface Ssh2Constants {
   DEFAULT_SERVER_HOST_KEY: string[]
   SUPPORTED_SERVER_HOST_KEY: string[]
+  SUPPORTED_KEX: string[]
+  SUPPORTED_CIPHER: string[]
+  SUPPORTED_MAC: string[]
 }
 
-/** ssh2's own default/supported host key lists (ssh2 has no `exports` map, so the deep path is stable in 1.x). */
+/** ssh2's own default/supported algorithm lists (ssh2 has no `exports` map, so the deep path is stable in 1.x). */
 function loadSsh2Constants(): Ssh2Constants {
   try {
     return createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as Ssh2Constants
   } catch {
-    const defaults = [
+    const supportedHostKeys = [
       'ssh-ed25519',
       'ecdsa-sha2-nistp256',
       'ecdsa-sha2-nistp384',
@@ -30,11 +33,54 @@ function loadSsh2Constants(): Ssh2Constants {
       'rsa-sha2-512',
       'rsa-sha2-256',
       'ssh-rsa',
+      'ssh-dss',
     ]
-    return {DEFAULT_SERVER_HOST_KEY: defaults, SUPPORTED_SERVER_HOST_KEY: [...defaults, 'ssh-dss']}
+    return {
+      DEFAULT_SERVER_HOST_KEY: supportedHostKeys.filter((a) => a !== 'ssh-dss'),
+      SUPPORTED_SERVER_HOST_KEY: supportedHostKeys,
+      SUPPORTED_KEX: [
+        'curve25519-sha256@libssh.org',
+        'curve25519-sha256',
+        'ecdh-sha2-nistp256',
+        'ecdh-sha2-nistp384',
+        'ecdh-sha2-nistp521',
+        'diffie-hellman-group-exchange-sha256',
+        'diffie-hellman-group14-sha256',
+        'diffie-hellman-group16-sha512',
+        'diffie-hellman-group18-sha512',
+        'diffie-hellman-group-exchange-sha1',
+        'diffie-hellman-group14-sha1',
+        'diffie-hellman-group1-sha1',
+      ],
+      SUPPORTED_CIPHER: [
+        'aes128-gcm@openssh.com',
+        'aes256-gcm@openssh.com',
+        'aes128-ctr',
+        'aes192-ctr',
+        'aes256-ctr',
+        'chacha20-poly1305@openssh.com',
+        'aes256-cbc',
+        'aes192-cbc',
+        'aes128-cbc',
+        '3des-cbc',
+      ],
+      SUPPORTED_MAC: [
+        'hmac-sha2-256-etm@openssh.com',
+        'hmac-sha2-512-etm@openssh.com',
+        'hmac-sha1-etm@openssh.com',
+        'hmac-sha2-256',
+        'hmac-sha2-512',
+        'hmac-sha1',
+        'hmac-md5',
+        'hmac-sha1-96',
+        'hmac-md5-96',
+      ],
+    }
   }
 }
-const ssh2Constants = loadSsh2Constants()
+
+/** ssh2's algorithm lists, loaded once; also used by config/algorithms.ts. */
+export const ssh2Constants = loadSsh2Constants()
 
 /** Host key algorithms that produce/verify a key of the given known_hosts key type. */
 function algorithmsForKeyType(keyType: string): string[] {

@@ -751,6 +751,27 @@ export class SshTransport {
   /** Open a `direct-tcpip` channel from this (jump) host to the hop's next host; typed errors naming the hop. */
   private forward(hop: Hop): Promise<ClientChannel> {
     const timeoutMs = hop.target.timeoutMs
+    return this.openChannel({
+      timeoutMs,
+      timeoutError: () => forwardTimeoutError(hop, timeoutMs),
+      dropError: (err) => hopError(err, hop),
+      openError: (err) => forwardError(hop, err),
+      // the originator address is informational (OpenSSH's ssh -J sends 127.0.0.1:0 too)
+      open: (cb) => this.client.forwardOut('127.0.0.1', 0, hop.next.host, hop.next.port, cb),
+    })
+  }
+
+  /**
+   * Open a channel with open(cb); settles once: with the channel, openError of what ssh2 reports or throws, dropError of
+   * the connection dropping first (via pending), or timeoutError after timeoutMs. A channel arriving after that is closed.
+   */
+  private openChannel(opts: {
+    timeoutMs: number
+    timeoutError: () => NetopsError
+    dropError: (err: NetopsError) => NetopsError
+    openError: (err: Error) => NetopsError
+    open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void
+  }): Promise<ClientChannel> {
     return new Promise<ClientChannel>((resolve, reject) => {
       let settled = false
       const finish = (err: NetopsError | undefined, ch?: ClientChannel): void => {
@@ -764,17 +785,16 @@ export class SshTransport {
         if (err !== undefined) reject(err)
         else resolve(ch as ClientChannel)
       }
-      const failer = (err: NetopsError): void => finish(hopError(err, hop))
+      const failer = (err: NetopsError): void => finish(opts.dropError(err))
       this.pending.add(failer)
-      const timer = setTimeout(() => finish(forwardTimeoutError(hop, timeoutMs)), timeoutMs)
+      const timer = setTimeout(() => finish(opts.timeoutError()), opts.timeoutMs)
       try {
-        // the originator address is informational (OpenSSH's ssh -J sends 127.0.0.1:0 too)
-        this.client.forwardOut('127.0.0.1', 0, hop.next.host, hop.next.port, (err, ch) => {
-          if (err !== undefined && err !== null) return finish(forwardError(hop, err))
+        opts.open((err, ch) => {
+          if (err !== undefined && err !== null) return finish(opts.openError(err))
           finish(undefined, ch)
         })
       } catch (err) {
-        finish(forwardError(hop, err as Error))
+        finish(opts.openError(err as Error))
       }
     })
   }
@@ -915,42 +935,20 @@ export class SshTransport {
   /** Open an interactive shell (with a pty when asked). Rejects with SshTimeoutError if opening stalls. */
   shell(opts: ShellOptions = {}): Promise<ClientChannel> {
     const timeoutMs = opts.timeoutMs ?? this.target.timeoutMs
-    return new Promise<ClientChannel>((resolve, reject) => {
-      const notOpen = this.notOpenError('open a shell')
-      if (notOpen !== undefined) return reject(notOpen)
-      let settled = false
-      const finish = (err: NetopsError | undefined, ch?: ClientChannel): void => {
-        if (settled) {
-          ch?.close()
-          return
-        }
-        settled = true
-        clearTimeout(timer)
-        this.pending.delete(failer)
-        if (err !== undefined) reject(err)
-        else resolve(ch as ClientChannel)
-      }
-      const failer = (err: NetopsError): void => finish(err)
-      this.pending.add(failer)
-      const timer = setTimeout(
-        () =>
-          finish(
-            new SshTimeoutError(`opening a shell on ${this.label} did not finish within ${timeoutMs / 1000}s`, {
-              suggestions: ['raise --timeout if the device is slow', 'the device may have no free VTY lines'],
-            }),
-          ),
-        timeoutMs,
-      )
-      const cb = (err: Error | undefined, ch: ClientChannel): void => {
-        if (err !== undefined && err !== null) return finish(this.channelOpenError(err, 'open a shell'))
-        finish(undefined, ch)
-      }
-      try {
+    const notOpen = this.notOpenError('open a shell')
+    if (notOpen !== undefined) return Promise.reject(notOpen)
+    return this.openChannel({
+      timeoutMs,
+      timeoutError: () =>
+        new SshTimeoutError(`opening a shell on ${this.label} did not finish within ${timeoutMs / 1000}s`, {
+          suggestions: ['raise --timeout if the device is slow', 'the device may have no free VTY lines'],
+        }),
+      dropError: (err) => err,
+      openError: (err) => this.channelOpenError(err, 'open a shell'),
+      open: (cb) => {
         if (opts.pty === undefined) this.client.shell(false, cb)
         else this.client.shell({term: opts.pty.term ?? 'vt100', cols: opts.pty.cols ?? 200, rows: opts.pty.rows ?? 50}, cb)
-      } catch (err) {
-        finish(this.channelOpenError(err as Error, 'open a shell'))
-      }
+      },
     })
   }
 

@@ -14,14 +14,14 @@
  *   const lab = await createJumpLab()
  *   after(() => lab.destroy())
  */
-import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {spawn, type ChildProcess} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {createServer, connect, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {REPO} from './cli.js'
-import {must, netnsMissingReason} from './netns.js'
+import {hookExit, liveChildren, liveNamespaces, must, netnsMissingReason} from './netns.js'
 import {sshdMissingReason, startSshd, type SshdHandle} from './sshd.js'
 
 /** Why the jump lab cannot run here (sshd or namespaces missing), or undefined. */
@@ -97,24 +97,6 @@ export interface JumpLab {
   /** A temp dir removed by destroy(). */
   dir: string
   destroy(): Promise<void>
-}
-
-const liveNamespaces = new Set<string>()
-const liveChildren = new Set<ChildProcess>()
-let hooked = false
-function hookExit(): void {
-  if (hooked) return
-  hooked = true
-  process.on('exit', () => {
-    for (const c of liveChildren) c.kill('SIGKILL')
-    for (const ns of liveNamespaces) {
-      try {
-        execFileSync('ip', ['netns', 'delete', ns], {stdio: 'ignore'})
-      } catch {
-        /* already gone */
-      }
-    }
-  })
 }
 
 /** Start `node --import tsx -e script` inside the namespace; resolves with its first stdout line. */

@@ -103,10 +103,12 @@ export interface VmLab {
   destroy(): Promise<void>
 }
 
-const liveNamespaces = new Set<string>()
-const liveChildren = new Set<ChildProcess>()
+/** Namespaces and children still alive; a process 'exit' hook (hookExit) deletes/kills what is left. Shared by the test labs. */
+export const liveNamespaces = new Set<string>()
+export const liveChildren = new Set<ChildProcess>()
 let hooked = false
-function hookExit(): void {
+/** Install (once per process) the 'exit' hook that kills liveChildren and deletes liveNamespaces. */
+export function hookExit(): void {
   if (hooked) return
   hooked = true
   process.on('exit', () => {

@@ -3,7 +3,7 @@
  * (kex.c `kex_assemble_names`): an explicit list, `+list` appended to the default, `-list`
  * (patterns) removed from it, `^list` placed at its head. Then mapped to what ssh2 implements.
  */
-import {createRequire} from 'node:module'
+import {ssh2Constants} from '../algorithms.js'
 import {matchPatternList} from './patterns.js'
 
 export type AlgorithmKind = 'hostkeyalgorithms' | 'kexalgorithms' | 'ciphers' | 'macs'
@@ -188,76 +188,11 @@ export function assembleAlgorithms(kind: AlgorithmKind, value: string): string[]
   return out
 }
 
-interface Ssh2Supported {
-  SUPPORTED_SERVER_HOST_KEY: string[]
-  SUPPORTED_KEX: string[]
-  SUPPORTED_CIPHER: string[]
-  SUPPORTED_MAC: string[]
-}
-
-/** ssh2's supported lists (ssh2 has no `exports` map, so the deep path is stable in 1.x; see ../algorithms.ts). */
-function loadSsh2Supported(): Ssh2Supported {
-  try {
-    return createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as Ssh2Supported
-  } catch {
-    return {
-      SUPPORTED_SERVER_HOST_KEY: [
-        'ssh-ed25519',
-        'ecdsa-sha2-nistp256',
-        'ecdsa-sha2-nistp384',
-        'ecdsa-sha2-nistp521',
-        'rsa-sha2-512',
-        'rsa-sha2-256',
-        'ssh-rsa',
-        'ssh-dss',
-      ],
-      SUPPORTED_KEX: [
-        'curve25519-sha256@libssh.org',
-        'curve25519-sha256',
-        'ecdh-sha2-nistp256',
-        'ecdh-sha2-nistp384',
-        'ecdh-sha2-nistp521',
-        'diffie-hellman-group-exchange-sha256',
-        'diffie-hellman-group14-sha256',
-        'diffie-hellman-group16-sha512',
-        'diffie-hellman-group18-sha512',
-        'diffie-hellman-group-exchange-sha1',
-        'diffie-hellman-group14-sha1',
-        'diffie-hellman-group1-sha1',
-      ],
-      SUPPORTED_CIPHER: [
-        'aes128-gcm@openssh.com',
-        'aes256-gcm@openssh.com',
-        'aes128-ctr',
-        'aes192-ctr',
-        'aes256-ctr',
-        'chacha20-poly1305@openssh.com',
-        'aes256-cbc',
-        'aes192-cbc',
-        'aes128-cbc',
-        '3des-cbc',
-      ],
-      SUPPORTED_MAC: [
-        'hmac-sha2-256-etm@openssh.com',
-        'hmac-sha2-512-etm@openssh.com',
-        'hmac-sha1-etm@openssh.com',
-        'hmac-sha2-256',
-        'hmac-sha2-512',
-        'hmac-sha1',
-        'hmac-md5',
-        'hmac-sha1-96',
-        'hmac-md5-96',
-      ],
-    }
-  }
-}
-const ssh2 = loadSsh2Supported()
-
 const SSH2_LIST: Record<AlgorithmKind, string[]> = {
-  hostkeyalgorithms: ssh2.SUPPORTED_SERVER_HOST_KEY,
-  kexalgorithms: ssh2.SUPPORTED_KEX,
-  ciphers: ssh2.SUPPORTED_CIPHER,
-  macs: ssh2.SUPPORTED_MAC,
+  hostkeyalgorithms: ssh2Constants.SUPPORTED_SERVER_HOST_KEY,
+  kexalgorithms: ssh2Constants.SUPPORTED_KEX,
+  ciphers: ssh2Constants.SUPPORTED_CIPHER,
+  macs: ssh2Constants.SUPPORTED_MAC,
 }
 
 /**

@@ -1,6 +1,6 @@
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 import {connect, type AddressInfo} from 'node:net'
@@ -28,6 +28,28 @@ function catchesHup(pid: number): boolean {
   }
 }
 
+/** Spawn the built `metadata serve --json --quiet` on INVENTORY (no data dir, admin or CloudStack port); io collects its output. */
+function spawnServe(inventory: string): {
+  child: ChildProcess
+  io: {out: string; err: string}
+  exited: Promise<{code: number | null; signal: string | null}>
+} {
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO, 'bin', 'run.js'),
+      ...['metadata', 'serve', '--json', '--quiet', '--listen', '127.0.0.1:0', '--inventory', inventory, '--no-watch'],
+      ...['--data-dir', 'none', '--admin-listen', 'off', '--cloudstack-password-port', 'off'],
+    ],
+    {cwd: REPO, env: {...process.env, NO_COLOR: '1'}},
+  )
+  const io = {out: '', err: ''}
+  child.stdout.on('data', (d: Buffer) => (io.out += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (io.err += d.toString()))
+  const exited = new Promise<{code: number | null; signal: string | null}>((r) => child.on('exit', (code, signal) => r({code, signal})))
+  return {child, io, exited}
+}
+
 describe('metadata serve signals', () => {
   let dir: string
   let inventory: string
@@ -43,30 +65,17 @@ describe('metadata serve signals', () => {
   after(() => rmSync(dir, {recursive: true, force: true}))
 
   test('a SIGHUP before the server is ready is queued: it starts, reloads once (trigger SIGHUP) and exits 0 on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(REPO, 'bin', 'run.js'),
-        ...['metadata', 'serve', '--json', '--quiet', '--listen', '127.0.0.1:0', '--inventory', inventory, '--no-watch'],
-        ...['--data-dir', 'none', '--admin-listen', 'off', '--cloudstack-password-port', 'off'],
-      ],
-      {cwd: REPO, env: {...process.env, NO_COLOR: '1'}},
-    )
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    const exited = new Promise<{code: number | null; signal: string | null}>((r) => child.on('exit', (code, signal) => r({code, signal})))
+    const {child, io, exited} = spawnServe(inventory)
     try {
       const deadline = Date.now() + 20_000
       while (!catchesHup(child.pid!) && child.exitCode === null && Date.now() < deadline) await sleep(2)
-      const beforeReady = out === ''
+      const beforeReady = io.out === ''
       child.kill('SIGHUP')
       assert.ok(beforeReady, 'the SIGHUP went out before the startup document')
-      while (!/"trigger":"SIGHUP"/.test(err) && child.exitCode === null && Date.now() < deadline) await sleep(20)
-      assert.equal(child.exitCode, null, `still running after the early SIGHUP; stderr:\n${err}`)
-      const startup = JSON.parse(out) as {listening: {metadata: string}}
-      assert.equal(err.match(/"event":"reload","trigger":"SIGHUP","ok":true/g)?.length, 1, err)
+      while (!/"trigger":"SIGHUP"/.test(io.err) && child.exitCode === null && Date.now() < deadline) await sleep(20)
+      assert.equal(child.exitCode, null, `still running after the early SIGHUP; stderr:\n${io.err}`)
+      const startup = JSON.parse(io.out) as {listening: {metadata: string}}
+      assert.equal(io.err.match(/"event":"reload","trigger":"SIGHUP","ok":true/g)?.length, 1, io.err)
       const got = await httpGet(`${startup.listening.metadata}/latest/meta-data/hostname`, {from: '127.0.7.10'})
       assert.deepEqual([got.status, got.body], [200, 'local'])
     } finally {
@@ -76,29 +85,16 @@ describe('metadata serve signals', () => {
   })
 
   test('a SIGHUP while the CLI is still loading (20 ms after the entry runs) is kept for serve: one reload, exit 0 on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(REPO, 'bin', 'run.js'),
-        ...['metadata', 'serve', '--json', '--quiet', '--listen', '127.0.0.1:0', '--inventory', inventory, '--no-watch'],
-        ...['--data-dir', 'none', '--admin-listen', 'off', '--cloudstack-password-port', 'off'],
-      ],
-      {cwd: REPO, env: {...process.env, NO_COLOR: '1'}},
-    )
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    const exited = new Promise<{code: number | null; signal: string | null}>((r) => child.on('exit', (code, signal) => r({code, signal})))
+    const {child, io, exited} = spawnServe(inventory)
     try {
       const deadline = Date.now() + 20_000
       while (!catchesHup(child.pid!) && child.exitCode === null && Date.now() < deadline) await sleep(1) // bin/run.js runs
       await sleep(20)
       child.kill('SIGHUP')
-      assert.equal(out, '', 'the SIGHUP went out before the startup document')
-      while (!/"trigger":"SIGHUP"/.test(err) && child.exitCode === null && Date.now() < deadline) await sleep(20)
-      assert.equal(child.exitCode, null, `still running after the SIGHUP; stderr:\n${err}`)
-      assert.equal(err.match(/"event":"reload","trigger":"SIGHUP","ok":true/g)?.length, 1, err)
+      assert.equal(io.out, '', 'the SIGHUP went out before the startup document')
+      while (!/"trigger":"SIGHUP"/.test(io.err) && child.exitCode === null && Date.now() < deadline) await sleep(20)
+      assert.equal(child.exitCode, null, `still running after the SIGHUP; stderr:\n${io.err}`)
+      assert.equal(io.err.match(/"event":"reload","trigger":"SIGHUP","ok":true/g)?.length, 1, io.err)
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM')
     }
