@@ -447,6 +447,8 @@ export class CliSession {
       }
     }
     this.closed = true
+    // a read still waiting (a step abandoned on Ctrl-C) ends now, not when its --timeout timer fires
+    this.waiter?.()
     return Promise.resolve()
   }
 }

@@ -110,11 +110,16 @@ describe('switch fix-loop interrupted (built CLI against a slowed lab switch)', 
     const lab = await startLabSwitch({timeScale: 0.01, password: SECRET, hostname: 'tor-i3', faults: {delayMs: 300}})
     labs.push(lab)
     // NETOPS_DEBUG=1: the session transcript on stderr shows when the port is being read
-    const run = startCli(['switch', 'fix-loop', ...conn(lab), '--port', '19', '--yes', '--json'], {env: {...env, NETOPS_DEBUG: '1'}})
+    const run = startCli(['switch', 'fix-loop', ...conn(lab), '--port', '19', '--yes', '--json', '--timeout', '60'], {
+      env: {...env, NETOPS_DEBUG: '1'},
+    })
     await until('the port being read', () => run.output().stderr.includes('>> "show interfaces status'), 20_000)
+    const interruptedAt = Date.now()
     run.child.kill('SIGINT')
     const r = await run.done
     assert.equal(r.code, 15, r.stderr)
+    // the abandoned read ends with the session, not when its 60 s --timeout runs out (it used to wait)
+    assert.ok(Date.now() - interruptedAt < 20_000, `exited ${Date.now() - interruptedAt} ms after SIGINT`)
     const j = JSON.parse(r.stdout) as InterruptedJson
     assert.match(j.error.message, /interrupted before any configuration was sent to 127\.0\.0\.1: nothing was applied; not saved/)
     assert.deepEqual(j.error.details.applied, [])
