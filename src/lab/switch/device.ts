@@ -131,8 +131,8 @@ export class Device {
     this.jitter = opts.jitter ?? false
     this.random = opts.random ?? Math.random
     const s = opts.state
-    this.platform = s?.platform ?? opts.platform ?? 'ios'
-    this.model = this.platform === 'nxos' ? 'single' : (s?.model ?? opts.model ?? 'single')
+    this.platform = s?.platform ?? opts.topology?.platform ?? opts.platform ?? 'ios'
+    this.model = this.platform === 'nxos' ? 'single' : (s?.model ?? opts.topology?.model ?? opts.model ?? 'single')
     this.scenario = s?.scenario ?? opts.scenario ?? 'loop'
     this.timeScale = s?.timeScale ?? opts.timeScale ?? 1
     if (!(this.timeScale > 0)) throw new RangeError('timeScale must be > 0')

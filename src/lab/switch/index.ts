@@ -86,7 +86,7 @@ export async function startLabSwitch(opts: LabSwitchOptions = {}): Promise<LabSw
   const device =
     opts.device ??
     new Device({
-      ...(opts.topology ? {topology: opts.topology, model: opts.topology.model} : {}),
+      ...(opts.topology ? {topology: opts.topology} : {}),
       platform: opts.topology?.platform ?? opts.platform ?? 'ios',
       hostname: opts.hostname ?? LAB_DEFAULTS.hostname,
       ...(opts.topology ? {} : {model: opts.model ?? 'single'}),

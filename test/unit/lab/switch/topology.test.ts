@@ -127,9 +127,7 @@ test('unknown ports, keys, switches and cable fields are reported where they are
     '      Gi1/0/20: {cable: {switch: sw9, port: Eth1/1}}',
     '',
   ].join('\n')
-  assert.deepEqual(problems(text), [
-    't.yaml:3:5: switches[0].colour: unknown key `colour`',
-  ])
+  assert.deepEqual(problems(text), ['t.yaml:3:5: switches[0].colour: unknown key `colour`'])
   const text2 = text.replace('    colour: blue\n', '')
   assert.deepEqual(problems(text2), [
     't.yaml:4:7: switches[0].ports.Gi1/0/99: no port `Gi1/0/99` on a WS-C3850-48P (Gi1/0/1-48, Te1/1/1-4)',
@@ -140,13 +138,10 @@ test('unknown ports, keys, switches and cable fields are reported where they are
 })
 
 test('a hostname twice, a port named twice, YAML syntax errors', () => {
-  assert.deepEqual(
-    problems(['switches:', '  - hostname: sw1', '    ports: {19: {}, Gi1/0/19: {}}', '  - hostname: sw1', ''].join('\n')),
-    [
-      't.yaml:3:21: switches[0].ports.Gi1/0/19: port `Gi1/0/19` is the same port as `19`',
-      't.yaml:4:15: switches[1].hostname: hostname `sw1` is used twice',
-    ],
-  )
+  assert.deepEqual(problems(['switches:', '  - hostname: sw1', '    ports: {19: {}, Gi1/0/19: {}}', '  - hostname: sw1', ''].join('\n')), [
+    't.yaml:3:21: switches[0].ports.Gi1/0/19: port `Gi1/0/19` is the same port as `19`',
+    't.yaml:4:15: switches[1].hostname: hostname `sw1` is used twice',
+  ])
   assert.match(problems('switches:\n  - hostname: sw1\n   ports: {\n')[0]!, /^t\.yaml:\d+:\d+: YAML: /)
   assert.deepEqual(problems('switches: []\n'), ['t.yaml:1:11: switches: the `switches:` list is empty'])
 })
