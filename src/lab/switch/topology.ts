@@ -29,7 +29,7 @@ import {nodeAtPath, nodePosition, positionAt} from '../../util/yaml-position.js'
 import type {PlatformName} from '../../platforms/types.js'
 import {buildPorts, findPort, type SwitchModel} from './ports.js'
 
-export type PortLinkState = 'up' | 'down' | 'shutdown' | 'err-disabled'
+type PortLinkState = 'up' | 'down' | 'shutdown' | 'err-disabled'
 
 /** What is at the far end of a port's cable, resolved (a peer switch's identity is copied in). */
 export type FarEnd =
@@ -66,7 +66,7 @@ export interface LearnedMac {
   vlan: number
 }
 
-export interface PortTopology {
+interface PortTopology {
   /** Full interface name. */
   port: string
   mode: 'access' | 'trunk'
