@@ -21,7 +21,7 @@
  * not from simulated forwarding. Errors carry FILE:LINE:COLUMN (src/util/yaml-position.ts).
  */
 import {readFileSync} from 'node:fs'
-import {LineCounter, parseDocument, type Document} from 'yaml'
+import {LineCounter, parseDocument} from 'yaml'
 import * as z from 'zod'
 import {InputError} from '../../errors.js'
 import {normalizePlatform} from '../../switch/inventory.js'
@@ -147,12 +147,9 @@ const switchCable = z.strictObject({
   lldp: z.boolean({error: (i) => `expected true or false, got ${got(i.input)}`}).optional(),
   cdp: z.boolean({error: (i) => `expected true or false, got ${got(i.input)}`}).optional(),
 })
-const cable = z.preprocess(
-  (v) => v,
-  z.custom<unknown>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
-    error: (i) => `expected a cable {node, nic, mac} or {switch, port}, got ${got(i.input)}`,
-  }),
-)
+const cable = z.custom<unknown>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+  error: (i) => `expected a cable {node, nic, mac} or {switch, port}, got ${got(i.input)}`,
+})
 
 const learned = z.union([mac, z.strictObject({mac, vlan: vlanId.optional()})], {
   error: (i) => `expected a MAC address or {mac, vlan}, got ${got(i.input)}`,
@@ -257,7 +254,7 @@ export function parseTopology(text: string, file: string): TopologyResult {
     }
     return {ok: false, errors: sortProblems(errors)}
   }
-  const switches = resolve(result.data, doc, problem)
+  const switches = resolve(result.data, problem)
   return errors.length ? {ok: false, errors: sortProblems(errors)} : {ok: true, switches}
 }
 
@@ -266,11 +263,7 @@ function sortProblems(errors: TopologyProblem[]): TopologyProblem[] {
 }
 
 /** Second pass: port names, VLANs, cables (node cables checked, switch cables wired both ways). */
-function resolve(
-  data: Parsed,
-  _doc: Document,
-  problem: (path: readonly PropertyKey[], message: string, key?: boolean) => void,
-): SwitchTopology[] {
+function resolve(data: Parsed, problem: (path: readonly PropertyKey[], message: string, key?: boolean) => void): SwitchTopology[] {
   const out: SwitchTopology[] = []
   const hostnames = new Map<string, number>()
   data.switches.forEach((s, n) => {

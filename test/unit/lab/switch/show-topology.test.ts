@@ -116,10 +116,8 @@ test('IOS: show vlan brief lists access ports under their VLAN, wrapped at 79 co
 })
 
 test('IOS: show interfaces Gi1/0/19 switchport of the err-disabled access port', () => {
-  const out = ios.showInterfacesSwitchport(
-    device('src/lab/switch/examples/loop-two-nics.yaml'),
-    device('src/lab/switch/examples/loop-two-nics.yaml').port('Gi1/0/19'),
-  )
+  const d = device('src/lab/switch/examples/loop-two-nics.yaml')
+  const out = ios.showInterfacesSwitchport(d, d.port('Gi1/0/19'))
   assert.equal(
     out.split('\n').slice(0, 9).join('\n'),
     [
@@ -194,4 +192,13 @@ test('IOS: the trunk to the NX-OS switch hears it over LLDP and CDP (Device ID w
   assert.match(cdp, /\n\nTotal cdp entries displayed : 1\n$/)
   // a trunk teaches nothing by itself; the VLAN filter shows the node's NIC and the VM behind it
   assert.match(ios.showMacAddressTable(d, {vlan: 10}), /Total Mac Addresses for this criterion: 2\n$/)
+})
+
+test('a topology device survives its state file: cables, learned MACs, VLANs and identity come back', () => {
+  const d = device('test/fixtures/lab/two-switches.yaml', 1)
+  const again = new Device({state: JSON.parse(JSON.stringify(d.toJSON())) as ReturnType<Device['toJSON']>, clock: new FakeClock()})
+  assert.equal(nxos.showLldpNeighborsDetail(again), nxos.showLldpNeighborsDetail(d))
+  assert.equal(nxos.showMacAddressTable(again), nxos.showMacAddressTable(d))
+  assert.equal(nxos.showVlanBrief(again), nxos.showVlanBrief(d))
+  assert.equal(again.baseMac, '00:3a:9c:5b:00:00')
 })
