@@ -17,7 +17,9 @@ Default credentials are public lab defaults: username admin, password admin, ena
 
 --json: one document when the switch is listening: {host, port, ports, platform, model, scenario, timeScale, legacySsh, username, credentials, password?, enablePassword?, hostKeyType, hostKeyFingerprint, hostPublicKey, scenarioPort, switches, startedAt}.
 
-Scenarios: loop (default; recovery for loopback off), flapping (recovery on, keepalive on: keeps cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabled for bpduguard).`
+Scenarios: loop (default; recovery for loopback off), flapping (recovery on, keepalive on: keeps cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabled for bpduguard).
+
+--topology FILE: switches cabled as a YAML file says (each on its own SSH port: its ssh_port, else --ssh-port + i, else any free port): ports with their VLAN, state (up, down, shutdown, err-disabled by a keepalive loop-back) and cable to a node NIC ({node, nic, mac, lldp, cdp}) or to another switch of the file. "show mac address-table", "show lldp|cdp neighbors ... detail", "show vlan brief" and (IOS) "show interfaces X switchport" answer from it. Example: src/lab/switch/examples/loop-two-nics.yaml.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
