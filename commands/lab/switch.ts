@@ -126,7 +126,13 @@ Scenarios: loop (default; recovery for loopback off), flapping (recovery on, kee
     const fleet = await starting.catch((error: unknown) => {
       throw labListenError(error, flags['ssh-port'])
     })
-    const report = describeLab(fleet.switches, {scenario, timeScale, legacySsh: flags['legacy-ssh'], model: flags.model})
+    const report = describeLab(fleet.switches, {
+      scenario,
+      timeScale,
+      legacySsh: flags['legacy-ssh'],
+      model: flags.model,
+      ...(flags.topology === undefined ? {} : {topology: flags.topology}),
+    })
     if (this.jsonEnabled()) this.logJson(report)
     else this.render((r: LabSwitchReport) => renderLabSwitch(r, {password, enablePassword}), report)
     this.info('Ctrl-C to stop')

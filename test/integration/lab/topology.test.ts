@@ -60,12 +60,21 @@ test('two cabled switches over SSH: IOS-XE sw1 and NX-OS sw2 answer MAC table, L
         return false
       }
     })
-    const doc = JSON.parse(out) as {switches: Array<{hostname: string; port: number}>; platform: string}
+    const doc = JSON.parse(out) as {
+      switches: Array<{hostname: string; port: number; platform?: string}>
+      platform: string
+      topology?: string
+    }
     assert.deepEqual(
       doc.switches.map((s) => s.hostname),
       ['sw1', 'sw2'],
     )
     assert.equal(doc.platform, 'ios')
+    assert.equal(doc.topology, 'test/fixtures/lab/two-switches.yaml')
+    assert.deepEqual(
+      doc.switches.map((s) => s.platform),
+      ['ios', 'nxos'],
+    )
     const [sw1, sw2] = doc.switches.map((s) => s.port) as [number, number]
     assert.notEqual(sw1, sw2)
 
