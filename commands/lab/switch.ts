@@ -4,7 +4,8 @@ import {renderLabSwitch} from '../../src/cli/render/lab.js'
 import {authorizedKeysFileFlag, hostKeyFileFlag, timeScaleFlag} from '../../src/cli/lab-flags.js'
 import {SCENARIOS} from '../../src/lab/switch/device.js'
 import {PLATFORM_NAMES} from '../../src/platforms/types.js'
-import {LAB_DEFAULTS, labListenError, startLabFleet, type LabSwitchOptions} from '../../src/lab/switch/index.js'
+import {LAB_DEFAULTS, labListenError, startLabFleet, startLabTopology, type LabSwitchOptions} from '../../src/lab/switch/index.js'
+import {readTopology} from '../../src/lab/switch/topology.js'
 import {describeLab, type LabSwitchReport} from '../../src/lab/switch/report.js'
 import {runStdio} from '../../src/lab/switch/stdio.js'
 
@@ -16,7 +17,9 @@ Default credentials are public lab defaults: username admin, password admin, ena
 
 --json: one document when the switch is listening: {host, port, ports, platform, model, scenario, timeScale, legacySsh, username, credentials, password?, enablePassword?, hostKeyType, hostKeyFingerprint, hostPublicKey, scenarioPort, switches, startedAt}.
 
-Scenarios: loop (default; recovery for loopback off), flapping (recovery on, keepalive on: keeps cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabled for bpduguard).`
+Scenarios: loop (default; recovery for loopback off), flapping (recovery on, keepalive on: keeps cycling err-disable → recover → err-disable), healthy, bpduguard (err-disabled for bpduguard).
+
+--topology FILE: switches cabled as a YAML file says (each on its own SSH port: its ssh_port, else --ssh-port + i, else any free port): ports with their VLAN, state (up, down, shutdown, err-disabled by a keepalive loop-back) and cable to a node NIC ({node, nic, mac, lldp, cdp}) or to another switch of the file. "show mac address-table", "show lldp|cdp neighbors ... detail", "show vlan brief" and (IOS) "show interfaces X switchport" answer from it. Example: src/lab/switch/examples/loop-two-nics.yaml.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -24,6 +27,7 @@ Scenarios: loop (default; recovery for loopback off), flapping (recovery on, kee
     '<%= config.bin %> <%= command.id %> --platform nxos --scenario flapping --hostname n9k-1',
     '<%= config.bin %> <%= command.id %> --legacy-ssh --model stack',
     '<%= config.bin %> <%= command.id %> --count 200 --time-scale 0.01 --json',
+    '<%= config.bin %> <%= command.id %> --topology src/lab/switch/examples/loop-two-nics.yaml',
   ]
 
   static override flags = {
@@ -54,6 +58,12 @@ Scenarios: loop (default; recovery for loopback off), flapping (recovery on, kee
       description: 'offer only what classic IOS (SSH-2.0-Cisco-1.25) offers: SHA-1 DH key exchange, ssh-rsa, CBC ciphers',
     }),
     count: Flags.integer({min: 1, max: 1000, default: 1, description: 'start a fleet of N switches (benchmarks); they share one host key'}),
+    topology: Flags.file({
+      exists: true,
+      exclusive: ['count', 'stdio'],
+      description:
+        'YAML file of switches (hostname, platform, ssh_port, VLANs) whose ports are cabled to nodes (NIC, MAC, LLDP/CDP) or to each other: MAC tables and LLDP/CDP neighbours follow it',
+    }),
     jitter: Flags.boolean({default: false, description: 'add up to 15 % random extra to the recovery timer, as real IOS does'}),
     'host-key': hostKeyFileFlag(),
     'authorized-keys': authorizedKeysFileFlag(),
@@ -111,10 +121,18 @@ Scenarios: loop (default; recovery for loopback off), flapping (recovery on, kee
     if (flags['host-key'] !== undefined) opts.hostKey = flags['host-key']
     if (flags['authorized-keys'] !== undefined) opts.authorizedKeys = flags['authorized-keys']
 
-    const fleet = await startLabFleet(flags.count, opts).catch((error: unknown) => {
+    const topology = flags.topology === undefined ? undefined : readTopology(flags.topology)
+    const starting = topology ? startLabTopology(topology, opts) : startLabFleet(flags.count, opts)
+    const fleet = await starting.catch((error: unknown) => {
       throw labListenError(error, flags['ssh-port'])
     })
-    const report = describeLab(fleet.switches, {scenario, timeScale, legacySsh: flags['legacy-ssh'], model: flags.model})
+    const report = describeLab(fleet.switches, {
+      scenario,
+      timeScale,
+      legacySsh: flags['legacy-ssh'],
+      model: flags.model,
+      ...(flags.topology === undefined ? {} : {topology: flags.topology}),
+    })
     if (this.jsonEnabled()) this.logJson(report)
     else this.render((r: LabSwitchReport) => renderLabSwitch(r, {password, enablePassword}), report)
     this.info('Ctrl-C to stop')

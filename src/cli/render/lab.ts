@@ -8,8 +8,9 @@ import type {LabSwitchReport} from '../../lab/switch/report.js'
  * connect): they are either the public lab defaults or the ones the user just typed.
  */
 export function renderLabSwitch(r: LabSwitchReport, secrets: {password: string; enablePassword: string}): string {
-  const kind =
-    r.platform === 'ios'
+  const kind = r.topology
+    ? `topology ${r.topology}`
+    : r.platform === 'ios'
       ? `Cisco IOS-XE, WS-C3850-48P${r.model === 'stack' ? ' 2-member stack' : ''}`
       : 'Cisco NX-OS, Nexus 9000 C93180YC-EX'
   const lines: string[] = []
@@ -30,7 +31,9 @@ export function renderLabSwitch(r: LabSwitchReport, secrets: {password: string; 
     `  password:    ${secrets.password}`,
     `  enable:      ${secrets.enablePassword}${r.credentials === 'lab-defaults' ? color.dim('   (public lab defaults)') : ''}`,
     `  host key:    ${r.hostKeyType} ${r.hostKeyFingerprint}`,
-    `  scenario:    ${r.scenario}: ${r.scenarioPort.interface} ${r.scenarioPort.status}${r.scenarioPort.errDisabledReason ? ` (${r.scenarioPort.errDisabledReason})` : ''}`,
+    r.topology
+      ? `  topology:    ${r.topology}`
+      : `  scenario:    ${r.scenario}: ${r.scenarioPort.interface} ${r.scenarioPort.status}${r.scenarioPort.errDisabledReason ? ` (${r.scenarioPort.errDisabledReason})` : ''}`,
     `  time scale:  ${r.timeScale}${r.timeScale === 1 ? '' : ` (keepalive ${fmt(10 * r.timeScale)} s, recovery timer 300 s → ${fmt(300 * r.timeScale)} s)`}`,
   )
   if (r.legacySsh)
@@ -40,10 +43,15 @@ export function renderLabSwitch(r: LabSwitchReport, secrets: {password: string; 
   if (n > 1 && n <= 50) {
     lines.push(
       '',
-      table(
-        ['HOSTNAME', 'ADDRESS', 'PORT'],
-        r.switches.map((s) => [s.hostname, s.host, String(s.port)]),
-      ),
+      r.topology
+        ? table(
+            ['HOSTNAME', 'PLATFORM', 'ADDRESS', 'PORT'],
+            r.switches.map((s) => [s.hostname, s.platform === 'nxos' ? 'NX-OS' : 'IOS-XE', s.host, String(s.port)]),
+          )
+        : table(
+            ['HOSTNAME', 'ADDRESS', 'PORT'],
+            r.switches.map((s) => [s.hostname, s.host, String(s.port)]),
+          ),
     )
   }
   return lines.join('\n')

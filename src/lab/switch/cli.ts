@@ -657,6 +657,7 @@ function iosShowInterfaces(): GrammarNode<Handler> {
           status: kw({'err-disabled': leaf((s, a) => s.print(ios.showInterfacesStatusErrDisabled(s.device, [port(s, a)])))}, (s, a) =>
             s.print(ios.showInterfacesStatus(s.device, [port(s, a)])),
           ),
+          switchport: leaf((s, a) => s.print(ios.showInterfacesSwitchport(s.device, port(s, a)))),
         },
         (s, a) => s.print(ios.showInterface(s.device, port(s, a))),
       ),
@@ -701,6 +702,7 @@ function iosExecTree(): GrammarNode<Handler> {
         detect: leaf((s) => s.print(ios.showErrdisableDetect(s.device))),
       }),
       logging: leaf((s) => s.print(ios.showLogging(s.device))),
+      ...layer2Show(ios),
     }),
     terminal: terminalTree('ios'),
     configure: kw({terminal: leaf(enterConfig)}),
@@ -725,6 +727,50 @@ function iosExecTree(): GrammarNode<Handler> {
     logout: leaf(exitSession),
     quit: leaf(exitSession),
   })
+}
+
+interface Layer2Renderers {
+  showMacAddressTable(d: Device, filter?: {ports?: PortState[]; vlan?: number}): string
+  showLldpNeighborsDetail(d: Device, ports?: PortState[]): string
+  showCdpNeighborsDetail(d: Device, ports?: PortState[]): string
+  showVlanBrief(d: Device): string
+}
+
+/**
+ * The layer-2 show commands of the topology lab (both dialects): `show mac address-table [interface X | vlan N]`,
+ * `show lldp|cdp neighbors [X | interface X] detail` (IOS takes the interface directly, NX-OS after `interface`;
+ * both spellings are accepted on both), `show vlan brief`.
+ */
+function layer2Show(r: Layer2Renderers): Record<string, GrammarNode<Handler>> {
+  const neighbors = (which: 'showLldpNeighborsDetail' | 'showCdpNeighborsDetail'): GrammarNode<Handler> => {
+    const onPort = kw<Handler>({detail: leaf((s, a) => s.print(r[which](s.device, [port(s, a)])))})
+    return kw({
+      neighbors: {
+        kw: {detail: leaf((s) => s.print(r[which](s.device))), interface: arg({name: 'if', kind: 'iface'}, onPort)},
+        arg: {name: 'if', kind: 'iface', next: onPort},
+      },
+    })
+  }
+  return {
+    mac: kw({
+      'address-table': kw(
+        {
+          interface: arg(
+            {name: 'if', kind: 'iface'},
+            leaf((s, a) => s.print(r.showMacAddressTable(s.device, {ports: [port(s, a)]}))),
+          ),
+          vlan: arg(
+            {name: 'vlan', kind: 'int', min: 1, max: 4094},
+            leaf((s, a) => s.print(r.showMacAddressTable(s.device, {vlan: Number(a.vlan)}))),
+          ),
+        },
+        (s) => s.print(r.showMacAddressTable(s.device)),
+      ),
+    }),
+    lldp: neighbors('showLldpNeighborsDetail'),
+    cdp: neighbors('showCdpNeighborsDetail'),
+    vlan: kw({brief: leaf((s) => s.print(r.showVlanBrief(s.device)))}),
+  }
 }
 
 function iosInventory(members: number[]): string {
@@ -784,6 +830,7 @@ function nxosExecTree(): GrammarNode<Handler> {
         },
         (s) => s.print(nxos.showLoggingLogfile(s.device)),
       ),
+      ...layer2Show(nxos),
     }),
     terminal: terminalTree('nxos'),
     configure: kw({terminal: leaf(enterConfig)}),

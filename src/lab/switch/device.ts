@@ -10,6 +10,7 @@
 import {systemClock, type Clock, type TimerHandle} from '../clock.js'
 import {buildPorts, findPort as findPortIn, type PortSpec, type SwitchModel} from './ports.js'
 import type {PlatformName} from '../../platforms/types.js'
+import {DEFAULT_BASE_MAC, type FarEnd, type LearnedMac, type SwitchTopology} from './topology.js'
 
 export type Scenario = 'loop' | 'flapping' | 'healthy' | 'bpduguard'
 export type PortStatus = 'connected' | 'notconnect' | 'disabled' | 'err-disabled'
@@ -36,6 +37,12 @@ export interface PortState extends PortSpec {
   sendsBpdu: boolean
   errDisabled: string | null
   errDisabledAt: number | null
+  /** Topology lab: what the cable reaches (node NIC or another lab switch); absent on the built-in scenarios. */
+  far?: FarEnd | null
+  /** Topology lab: MACs learned on the port while it is up (besides a node cable's NIC MAC). */
+  learned?: LearnedMac[]
+  /** Topology lab: a trunk's allowed VLANs (empty = all). */
+  trunkVlans?: number[]
   /** Pending detection of the loop / BPDU: when and for which err-disable cause. */
   detect: {at: number; reason: string} | null
   /** Pending errdisable recovery: base time (interval counts from it) and due time. */
@@ -62,6 +69,8 @@ export interface DeviceOptions {
   random?: () => number
   /** Restore a saved state (see toJSON) instead of building the scenario. */
   state?: DeviceSnapshot
+  /** Build the switch a topology file describes (src/lab/switch/topology.ts) instead of a scenario. */
+  topology?: SwitchTopology
 }
 
 export interface DeviceSnapshot {
@@ -79,6 +88,10 @@ export interface DeviceSnapshot {
   seq: number
   startupConfig: string[] | null
   lastConfigChange: {at: number; by: string} | null
+  /** Topology lab identity (absent in older snapshots: the defaults). */
+  baseMac?: string
+  mgmtAddress?: string | null
+  vlans?: Array<{id: number; name: string}>
 }
 
 const LOG_LIMIT = 2000
@@ -99,6 +112,12 @@ export class Device {
   log: LogEntry[] = []
   startupConfig: string[] | null = null
   lastConfigChange: {at: number; by: string} | null = null
+  /** Chassis (base Ethernet) MAC, lower-case colon form. */
+  baseMac: string
+  /** Management address advertised in LLDP / CDP (topology lab), if any. */
+  mgmtAddress: string | null = null
+  /** VLANs as `show vlan brief` lists them. */
+  vlans: Array<{id: number; name: string}>
   private seq = 0
   private timer: TimerHandle | undefined
   private timerAt: number | undefined
@@ -112,12 +131,19 @@ export class Device {
     this.jitter = opts.jitter ?? false
     this.random = opts.random ?? Math.random
     const s = opts.state
-    this.platform = s?.platform ?? opts.platform ?? 'ios'
-    this.model = this.platform === 'nxos' ? 'single' : (s?.model ?? opts.model ?? 'single')
+    this.platform = s?.platform ?? opts.topology?.platform ?? opts.platform ?? 'ios'
+    this.model = this.platform === 'nxos' ? 'single' : (s?.model ?? opts.topology?.model ?? opts.model ?? 'single')
     this.scenario = s?.scenario ?? opts.scenario ?? 'loop'
     this.timeScale = s?.timeScale ?? opts.timeScale ?? 1
     if (!(this.timeScale > 0)) throw new RangeError('timeScale must be > 0')
-    this.hostname = s?.hostname ?? opts.hostname ?? 'sw1'
+    this.hostname = s?.hostname ?? opts.topology?.hostname ?? opts.hostname ?? 'sw1'
+    this.baseMac = s?.baseMac ?? opts.topology?.baseMac ?? DEFAULT_BASE_MAC[this.platform]
+    this.mgmtAddress = s?.mgmtAddress ?? opts.topology?.mgmtAddress ?? null
+    this.vlans = s?.vlans ??
+      opts.topology?.vlans ?? [
+        {id: 1, name: 'default'},
+        {id: 10, name: 'VLAN0010'},
+      ]
     const now = this.clock.now()
     if (s) {
       this.bootTime = s.bootTime
@@ -132,6 +158,11 @@ export class Device {
       return
     }
     this.bootTime = now - 3 * 86400_000 - 4 * 3600_000 - 17 * 60_000
+    if (opts.topology) {
+      this.ports = buildPorts(this.platform, this.model).map((spec) => barePort(spec, this.bootTime))
+      this.buildTopology(opts.topology, now)
+      return
+    }
     this.ports = buildPorts(this.platform, this.model).map((spec) => initialPort(spec, this.platform, this.bootTime))
     this.buildScenario(now)
     this.startupConfig = null
@@ -515,6 +546,44 @@ export class Device {
     this.sync(now)
   }
 
+  /** Ports as the topology cables them; err-disabled ones come up and trip the keepalive loop-back as in the loop scenario. */
+  private buildTopology(t: SwitchTopology, now: number): void {
+    const looped: PortState[] = []
+    for (const pt of t.ports) {
+      const p = this.port(pt.port)
+      p.vlan = pt.mode === 'trunk' ? 'trunk' : pt.vlan
+      p.trunkVlans = pt.trunkVlans
+      p.description = pt.description
+      p.far = pt.far
+      p.learned = pt.learned
+      p.cable = pt.state !== 'down'
+      p.shutdown = pt.state === 'shutdown'
+      p.portfast = pt.far?.kind === 'node'
+      if (pt.state === 'err-disabled') {
+        p.reflectsKeepalive = true
+        looped.push(p)
+      }
+    }
+    const start = now - this.ms(10) - this.ms(737)
+    for (const p of looped) this.linkUp(p, start)
+    this.sync(now)
+  }
+
+  /** MACs the port has learned (none unless it is up): a node cable's NIC MAC in the access VLAN, then `learned:`. */
+  learnedMacs(p: PortState): LearnedMac[] {
+    if (!this.isUp(p)) return []
+    const out: LearnedMac[] = []
+    if (p.far?.kind === 'node') out.push({mac: p.far.mac, vlan: p.vlan === 'trunk' ? 1 : p.vlan})
+    for (const l of p.learned ?? []) out.push(l)
+    return out
+  }
+
+  /** The neighbour heard on the port by LLDP or CDP (only while the link is up and the far end speaks it). */
+  neighbor(p: PortState, protocol: 'lldp' | 'cdp'): FarEnd | null {
+    if (!this.isUp(p) || !p.far) return null
+    return p.far[protocol] ? p.far : null
+  }
+
   // ---- persistence --------------------------------------------------------------------------------
 
   toJSON(): DeviceSnapshot {
@@ -533,6 +602,9 @@ export class Device {
       seq: this.seq,
       startupConfig: this.startupConfig,
       lastConfigChange: this.lastConfigChange,
+      baseMac: this.baseMac,
+      mgmtAddress: this.mgmtAddress,
+      vlans: this.vlans,
     }
   }
 
@@ -556,6 +628,27 @@ export class Device {
     this.timer?.cancel()
     this.timer = undefined
     this.timerAt = undefined
+  }
+}
+
+function barePort(spec: PortSpec, boot: number): PortState {
+  return {
+    ...spec,
+    description: null,
+    vlan: 1,
+    shutdown: false,
+    keepalive: 10,
+    portfast: false,
+    bpduguard: false,
+    loopdetect: false,
+    cable: false,
+    reflectsKeepalive: false,
+    sendsBpdu: false,
+    errDisabled: null,
+    errDisabledAt: null,
+    detect: null,
+    recover: null,
+    lastChange: boot + 95_000,
   }
 }
 

@@ -12,6 +12,7 @@ import {Device, type Scenario} from './device.js'
 import {generateHostKey, loadHostKey, type HostKey} from './host-key.js'
 import type {SwitchModel} from './ports.js'
 import {startSshFront} from './ssh-server.js'
+import type {SwitchTopology} from './topology.js'
 import type {PlatformName} from '../../platforms/types.js'
 
 export const LAB_DEFAULTS = {
@@ -52,6 +53,8 @@ export interface LabSwitchOptions {
   jitter?: boolean
   /** A device to serve instead of building one (e.g. one restored from a state file). */
   device?: Device
+  /** Build the switch a topology file describes (hostname, platform and model come from it). */
+  topology?: SwitchTopology
   /** Delay of `write memory` / `copy running-config startup-config` in ms (default 40 IOS, 250 NX-OS). */
   saveDelayMs?: number
 }
@@ -83,9 +86,10 @@ export async function startLabSwitch(opts: LabSwitchOptions = {}): Promise<LabSw
   const device =
     opts.device ??
     new Device({
-      platform: opts.platform ?? 'ios',
+      ...(opts.topology ? {topology: opts.topology} : {}),
+      platform: opts.topology?.platform ?? opts.platform ?? 'ios',
       hostname: opts.hostname ?? LAB_DEFAULTS.hostname,
-      model: opts.model ?? 'single',
+      ...(opts.topology ? {} : {model: opts.model ?? 'single'}),
       scenario: opts.scenario ?? 'loop',
       timeScale: opts.timeScale ?? 1,
       jitter: opts.jitter ?? false,
@@ -180,6 +184,35 @@ export async function startLabFleet(count: number, opts: LabSwitchOptions = {}):
   const close = async (): Promise<void> => {
     await Promise.all(switches.map((s) => s.close()))
   }
+  if (failed) {
+    await close()
+    throw failed.reason
+  }
+  return {switches, close}
+}
+
+/**
+ * The switches of a topology file (src/lab/switch/topology.ts), one SSH port each: the switch's `ssh_port`, else
+ * `port + i` when `port` is given, else any free port. They share one host key, like a `--count` fleet.
+ */
+export async function startLabTopology(
+  topology: SwitchTopology[],
+  opts: LabSwitchOptions = {},
+): Promise<{switches: LabSwitch[]; close(): Promise<void>}> {
+  checkFleetPorts(opts.port ?? 0, topology.length)
+  const hostKey = resolveHostKey(opts)
+  const base = opts.port ?? 0
+  const {device: _device, ...rest} = opts
+  const results = await Promise.allSettled(
+    topology.map((t, i) =>
+      startLabSwitch({...rest, hostKey, topology: t, hostname: t.hostname, port: t.sshPort ?? (base === 0 ? 0 : base + i)}),
+    ),
+  )
+  const switches = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  const close = async (): Promise<void> => {
+    await Promise.all(switches.map((s) => s.close()))
+  }
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (failed) {
     await close()
     throw failed.reason

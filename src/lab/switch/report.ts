@@ -28,13 +28,15 @@ export interface LabSwitchReport {
   hostPublicKey: string
   /** The port the scenario is about, with its current status. */
   scenarioPort: {interface: string; status: string; errDisabledReason: string | null}
-  switches: Array<{hostname: string; host: string; port: number}>
+  switches: Array<{hostname: string; host: string; port: number; platform?: PlatformName}>
+  /** `--topology FILE`: the file the switches were cabled from (each switch then also names its platform). */
+  topology?: string
   startedAt: string
 }
 
 export function describeLab(
   switches: LabSwitch[],
-  meta: {scenario: Scenario; timeScale: number; legacySsh: boolean; model: 'single' | 'stack'; now?: Date},
+  meta: {scenario: Scenario; timeScale: number; legacySsh: boolean; model: 'single' | 'stack'; now?: Date; topology?: string},
 ): LabSwitchReport {
   const first = switches[0]
   if (!first) throw new Error('no switches')
@@ -56,7 +58,13 @@ export function describeLab(
     hostKeyFingerprint: first.hostKeyFingerprint,
     hostPublicKey: first.hostPublicKey,
     scenarioPort: {interface: port.name, status: first.device.status(port), errDisabledReason: port.errDisabled},
-    switches: switches.map((s) => ({hostname: s.device.hostname, host: s.host, port: s.port})),
+    switches: switches.map((s) => ({
+      hostname: s.device.hostname,
+      host: s.host,
+      port: s.port,
+      ...(meta.topology === undefined ? {} : {platform: s.platform}),
+    })),
+    ...(meta.topology === undefined ? {} : {topology: meta.topology}),
     startedAt: (meta.now ?? new Date()).toISOString(),
   }
 }

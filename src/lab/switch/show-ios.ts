@@ -409,3 +409,254 @@ export function showClock(d: Device): string {
   const d0 = new Date(d.now())
   return `${s.replace(/^(\d\d:\d\d:\d\d)/, `$1.${String(d0.getUTCMilliseconds()).padStart(3, '0')}`)}\n`
 }
+
+// ---- layer 2: MAC table, LLDP / CDP neighbours, VLANs, switchport (topology lab) ------------------------
+
+/** `52:54:00:aa:bb:01` → `5254.00aa.bb01` (how Cisco prints MACs). */
+export function dotted(macColon: string): string {
+  const h = macColon.replace(/:/g, '')
+  return `${h.slice(0, 4)}.${h.slice(4, 8)}.${h.slice(8, 12)}`
+}
+
+/** Gi1/0/19 → GigabitEthernet1/0/19 is `p.name`; the short form is `p.short`. */
+export interface MacRow {
+  vlan: number
+  mac: string
+  port: PortState
+}
+
+export function macRows(d: Device, ports: PortState[] = d.ports, vlan?: number): MacRow[] {
+  const rows: MacRow[] = []
+  for (const p of ports)
+    for (const l of d.learnedMacs(p)) if (vlan === undefined || l.vlan === vlan) rows.push({vlan: l.vlan, mac: l.mac, port: p})
+  return rows.sort((a, b) => a.vlan - b.vlan || a.mac.localeCompare(b.mac))
+}
+
+/**
+ * `show mac address-table [interface X | vlan N]`, IOS-XE Catalyst layout of ntc-templates
+ * cisco_ios_show_mac-address-table6.raw (title, rule, `Vlan    Mac Address       Type        Ports`, the CPU
+ * `All ... STATIC CPU` rows on the whole table only, `Total Mac Addresses for this criterion: N`).
+ */
+export function showMacAddressTable(d: Device, filter: {ports?: PortState[]; vlan?: number} = {}): string {
+  const lines = [
+    '          Mac Address Table',
+    '-------------------------------------------',
+    '',
+    'Vlan    Mac Address       Type        Ports',
+    '----    -----------       --------    -----',
+  ]
+  let n = 0
+  if (!filter.ports && filter.vlan === undefined) {
+    for (const m of [
+      '0100.0ccc.cccc',
+      '0100.0ccc.cccd',
+      '0180.c200.0000',
+      '0180.c200.000e',
+      '0180.c200.000f',
+      '0180.c200.0010',
+      'ffff.ffff.ffff',
+    ]) {
+      lines.push(` All    ${m}    STATIC      CPU`)
+      n++
+    }
+  }
+  for (const r of macRows(d, filter.ports, filter.vlan)) {
+    lines.push(`${lpad(String(r.vlan), 4)}    ${dotted(r.mac)}    DYNAMIC     ${r.port.short}`)
+    n++
+  }
+  lines.push(`Total Mac Addresses for this criterion: ${n}`)
+  return lines.join('\n') + '\n'
+}
+
+const IOS_SYSTEM_DESCRIPTION = [
+  `Cisco IOS Software [Gibraltar], Catalyst L3 Switch Software (CAT3K_CAA-UNIVERSALK9-M), Version ${IOS_VERSION}, RELEASE SOFTWARE (fc5)`,
+  'Technical Support: http://www.cisco.com/techsupport',
+  'Copyright (c) 1986-2020 by Cisco Systems, Inc.',
+  'Compiled Thu 09-Jul-20 21:49 by mcpre',
+]
+export const NXOS_SYSTEM_DESCRIPTION_LLDP = [
+  'Cisco Nexus Operating System (NX-OS) Software 9.3(8)',
+  'TAC support: http://www.cisco.com/tac',
+  'Copyright (c) 2002-2021, Cisco Systems, Inc. All rights reserved.',
+]
+
+/**
+ * `show lldp neighbors [X] detail`, IOS-XE 16 layout of ntc-templates cisco_ios_show_lldp_neighbors_detail_01.raw
+ * (48-dash rule before each entry, `Local Intf:` first, `Management Addresses:` / `    IP: `, a blank line after each
+ * entry, then a blank line and `Total entries displayed: N`; without the IOS-XE 17 `Peer Source MAC:` line).
+ * A Linux node running lldpd: chassis id = its first NIC's MAC, port id = the NIC's MAC, port description = NIC name.
+ */
+export function showLldpNeighborsDetail(d: Device, ports: PortState[] = d.ports): string {
+  const lines: string[] = []
+  let n = 0
+  for (const p of ports) {
+    const f = d.neighbor(p, 'lldp')
+    if (!f) continue
+    n++
+    lines.push('------------------------------------------------', `Local Intf: ${p.short}`, `Chassis id: ${dotted(f.chassisMac)}`)
+    if (f.kind === 'node') {
+      lines.push(
+        `Port id: ${dotted(f.mac)}`,
+        `Port Description: ${f.nic}`,
+        `System Name: ${f.systemName}`,
+        '',
+        'System Description:',
+        f.systemDescription,
+      )
+    } else {
+      lines.push(`Port id: ${f.portShort}`, `Port Description: ${f.portDescription}`, `System Name: ${f.switch}`, '', 'System Description:')
+      lines.push(...(f.platform === 'nxos' ? NXOS_SYSTEM_DESCRIPTION_LLDP : IOS_SYSTEM_DESCRIPTION))
+    }
+    lines.push('', 'Time remaining: 107 seconds')
+    lines.push(
+      ...(f.kind === 'node'
+        ? ['System Capabilities: B,R,S', 'Enabled Capabilities: S']
+        : ['System Capabilities: B,R', 'Enabled Capabilities: B,R']),
+    )
+    lines.push(...(f.mgmtAddress ? ['Management Addresses:', `    IP: ${f.mgmtAddress}`] : ['Management Addresses - not advertised']))
+    lines.push(
+      'Auto Negotiation - supported, enabled',
+      'Physical media capabilities:',
+      '    1000baseT(FD)',
+      '    100base-TX(FD)',
+      '    100base-TX(HD)',
+      '    10base-T(FD)',
+      '    10base-T(HD)',
+      'Media Attachment Unit type: 30',
+      f.kind === 'switch' ? `Vlan ID: ${f.vlan}` : 'Vlan ID: - not advertised',
+      '',
+    )
+  }
+  lines.push('', `Total entries displayed: ${n}`)
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * `show cdp neighbors [X] detail`, IOS layout of ntc-templates cisco_ios_show_cdp_neighbors_detail.raw (25-dash
+ * rule, `Device ID: `, `Entry address(es):`, `Platform: P,  Capabilities: C`, `Interface: X,  Port ID (outgoing
+ * port): Y`, `Holdtime : N sec`; its `server` entry is a Linux host on Gi1/0/19) with the closing
+ * `Total cdp entries displayed : N` of genieparser iosxe ShowCdpNeighborsDetail device_output_1.
+ */
+export function showCdpNeighborsDetail(d: Device, ports: PortState[] = d.ports): string {
+  const lines: string[] = []
+  let n = 0
+  for (const p of ports) {
+    const f = d.neighbor(p, 'cdp')
+    if (!f) continue
+    n++
+    const addr = f.mgmtAddress ? [`  IP address: ${f.mgmtAddress}`] : []
+    const id = f.kind === 'node' ? f.systemName : f.platform === 'nxos' ? `${f.switch}(FDO21120U5D)` : f.switch
+    const platform = f.kind === 'node' ? 'Linux' : f.platform === 'nxos' ? 'N9K-C93180YC-EX' : 'cisco WS-C3850-48P'
+    const caps =
+      f.kind === 'node' ? 'Host' : f.platform === 'nxos' ? 'Router Switch IGMP Filtering Supports-STP-Dispute' : 'Router Switch IGMP'
+    const portId = f.kind === 'node' ? f.nic : f.port
+    lines.push('-------------------------', `Device ID: ${id}`, 'Entry address(es):', ...addr)
+    lines.push(
+      `Platform: ${platform},  Capabilities: ${caps}`,
+      `Interface: ${p.name},  Port ID (outgoing port): ${portId}`,
+      'Holdtime : 133 sec',
+      '',
+      'Version :',
+    )
+    if (f.kind === 'node') lines.push(f.systemDescription)
+    else lines.push(...(f.platform === 'nxos' ? ['Cisco Nexus Operating System (NX-OS) Software, Version 9.3(8)'] : IOS_SYSTEM_DESCRIPTION))
+    lines.push('', 'advertisement version: 2')
+    if (f.kind === 'switch') lines.push(`Native VLAN: ${f.vlan}`)
+    lines.push('Duplex: full', 'Management address(es):', ...addr, '')
+  }
+  lines.push('', `Total cdp entries displayed : ${n}`)
+  return lines.join('\n') + '\n'
+}
+
+/** Ports column of `show vlan brief`: comma-separated, continued under the column so no line passes 79 characters. */
+export function vlanPortLines(names: string[], indent = 48, width = 79): string[] {
+  const out: string[] = []
+  let cur = ''
+  for (const [i, n] of names.entries()) {
+    const item = n + (i < names.length - 1 ? ',' : '')
+    if (cur && indent + cur.length + 1 + item.length > width) {
+      out.push(cur)
+      cur = item
+    } else cur = cur ? `${cur} ${item}` : item
+  }
+  if (cur) out.push(cur)
+  return out
+}
+
+/**
+ * `show vlan brief`, IOS-XE layout of genieparser iosxe ShowVlanBrief golden_output (header, rule, `1    default
+ * active    Gi...`, no trailing spaces on port-less rows, the 1002-1005 `act/unsup` rows), with the port list
+ * wrapped under its column at 79 characters as in ntc-templates cisco_nxos_show_vlan.raw.
+ */
+export function showVlanBrief(d: Device): string {
+  const lines = [
+    '',
+    'VLAN Name                             Status    Ports',
+    '---- -------------------------------- --------- -------------------------------',
+  ]
+  const rows = [
+    ...d.vlans,
+    ...[1002, 1003, 1004, 1005].map((id) => ({
+      id,
+      name: ['fddi-default', 'token-ring-default', 'fddinet-default', 'trnet-default'][id - 1002]!,
+    })),
+  ]
+  for (const v of rows) {
+    const status = v.id >= 1002 ? 'act/unsup' : 'active'
+    const head = pad(String(v.id), 5) + pad(v.name.slice(0, 32), 33) + status
+    const members = d.ports.filter((p) => p.vlan === v.id).map((p) => p.short)
+    const wrapped = vlanPortLines(members)
+    if (wrapped.length === 0) lines.push(head)
+    else {
+      lines.push(pad(head, 48) + wrapped[0])
+      for (const w of wrapped.slice(1)) lines.push(' '.repeat(48) + w)
+    }
+  }
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * `show interfaces X switchport`, IOS-XE layout of genieparser iosxe ShowInterfacesSwitchport golden_output
+ * (the `Name: Gi1/0/5` access-port block: trailing space after the private-vlan host-association / mapping
+ * `none`, `Protected:`, `Unknown unicast blocked:`, `Appliance trust: none`).
+ */
+export function showInterfacesSwitchport(d: Device, p: PortState): string {
+  const trunk = p.vlan === 'trunk'
+  const up = d.isUp(p)
+  const access = trunk ? 1 : (p.vlan as number)
+  const vname = (id: number): string => d.vlans.find((v) => v.id === id)?.name ?? `VLAN${String(id).padStart(4, '0')}`
+  const allowed = trunk && p.trunkVlans?.length ? p.trunkVlans.join(',') : 'ALL'
+  const lines = [
+    `Name: ${p.short}`,
+    'Switchport: Enabled',
+    `Administrative Mode: ${trunk ? 'trunk' : 'static access'}`,
+    `Operational Mode: ${up ? (trunk ? 'trunk' : 'static access') : 'down'}`,
+    'Administrative Trunking Encapsulation: dot1q',
+    ...(up ? [`Operational Trunking Encapsulation: ${trunk ? 'dot1q' : 'native'}`] : []),
+    `Negotiation of Trunking: ${trunk ? 'On' : 'Off'}`,
+    `Access Mode VLAN: ${access} (${vname(access)})`,
+    'Trunking Native Mode VLAN: 1 (default)',
+    'Administrative Native VLAN tagging: enabled',
+    'Voice VLAN: none',
+    'Administrative private-vlan host-association: none ',
+    'Administrative private-vlan mapping: none ',
+    'Administrative private-vlan trunk native VLAN: none',
+    'Administrative private-vlan trunk Native VLAN tagging: enabled',
+    'Administrative private-vlan trunk encapsulation: dot1q',
+    'Administrative private-vlan trunk normal VLANs: none',
+    'Administrative private-vlan trunk associations: none',
+    'Administrative private-vlan trunk mappings: none',
+    'Operational private-vlan: none',
+    `Trunking VLANs Enabled: ${allowed}`,
+    'Pruning VLANs Enabled: 2-1001',
+    'Capture Mode Disabled',
+    'Capture VLANs Allowed: ALL',
+    '',
+    'Protected: false',
+    'Unknown unicast blocked: disabled',
+    'Unknown multicast blocked: disabled',
+    'Appliance trust: none',
+    '',
+  ]
+  return lines.join('\n') + '\n'
+}

@@ -7,7 +7,7 @@
  * each says UNVERIFIED where it is made.
  */
 import {causeKeyword, NXOS_RECOVERY_CAUSES, type Device, type PortState} from './device.js'
-import {mac} from './show-ios.js'
+import {dotted, macRows, mac, NXOS_SYSTEM_DESCRIPTION_LLDP, vlanPortLines} from './show-ios.js'
 
 /** The copyright block NX-OS prints in its login banner and at the top of `show version`. */
 export const NXOS_COPYRIGHT = [
@@ -289,5 +289,143 @@ export function showVersion(d: Device): string {
     'Active Package(s):',
     '',
   ]
+  return lines.join('\n') + '\n'
+}
+
+// ---- layer 2: MAC table, LLDP / CDP neighbours, VLANs (topology lab) ------------------------------------
+
+/**
+ * `show mac address-table [interface X | vlan N]`, NX-OS 9.3 layout: the legend and header of genieparser nxos
+ * ShowMacAddressTable golden_output_address_interface (`Legend: ` with its trailing space, `   VLAN     MAC
+ * Address      Type      age     Secure NTFY Ports`, the `---------+---...` rule) and the rows of golden_output_4
+ * (`*   10     0000.0c07.ac0a   dynamic  0         F      F    Po4`). No total line on NX-OS.
+ */
+export function showMacAddressTable(d: Device, filter: {ports?: PortState[]; vlan?: number} = {}): string {
+  const lines = [
+    'Legend: ',
+    '        * - primary entry, G - Gateway MAC, (R) - Routed MAC, O - Overlay MAC',
+    '        age - seconds since last seen,+ - primary entry using vPC Peer-Link,',
+    '        (T) - True, (F) - False, C - ControlPlane MAC, ~ - vsan',
+    '   VLAN     MAC Address      Type      age     Secure NTFY Ports',
+    '---------+-----------------+--------+---------+------+----+------------------',
+  ]
+  for (const r of macRows(d, filter.ports, filter.vlan)) {
+    lines.push(
+      '*' +
+        String(r.vlan).padStart(5) +
+        '     ' +
+        dotted(r.mac) +
+        '   ' +
+        pad('dynamic', 9) +
+        pad('0', 10) +
+        pad('F', 7) +
+        pad('F', 5) +
+        r.port.short,
+    )
+  }
+  return lines.join('\n') + '\n'
+}
+
+const IOS_DESCRIPTION_ONE_LINE =
+  'Cisco IOS Software [Gibraltar], Catalyst L3 Switch Software (CAT3K_CAA-UNIVERSALK9-M), Version 16.12.4, RELEASE SOFTWARE (fc5)'
+
+/**
+ * `show lldp neighbors [interface X] detail`, NX-OS 9.3 layout of ntc-templates cisco_nxos_show_lldp_neighbors_detail2.raw
+ * (capability-codes header, `Local Port id:`, `System Capabilities: B, R` with spaces, `Management Address:` and
+ * `Management Address IPV6: not advertised`), entries separated by two blank lines and closed by a blank line and
+ * `Total entries displayed: N` as in cisco_nxos_show_lldp_neighbors_detail.raw.
+ */
+export function showLldpNeighborsDetail(d: Device, ports: PortState[] = d.ports): string {
+  const lines = [
+    'Capability codes:',
+    '  (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device',
+    '  (W) WLAN Access Point, (P) Repeater, (S) Station, (O) Other',
+    'Device ID            Local Intf      Hold-time  Capability  Port ID  ',
+    '',
+  ]
+  let n = 0
+  for (const p of ports) {
+    const f = d.neighbor(p, 'lldp')
+    if (!f) continue
+    if (n > 0) lines.push('')
+    n++
+    lines.push(`Chassis id: ${dotted(f.chassisMac)}`)
+    if (f.kind === 'node') {
+      lines.push(`Port id: ${dotted(f.mac)}`, `Local Port id: ${p.short}`, `Port Description: ${f.nic}`, `System Name: ${f.systemName}`)
+      lines.push(`System Description: ${f.systemDescription}`)
+    } else {
+      lines.push(
+        `Port id: ${f.portShort}`,
+        `Local Port id: ${p.short}`,
+        `Port Description: ${f.portDescription}`,
+        `System Name: ${f.switch}`,
+      )
+      if (f.platform === 'nxos')
+        lines.push(`System Description: ${NXOS_SYSTEM_DESCRIPTION_LLDP[0]}`, ...NXOS_SYSTEM_DESCRIPTION_LLDP.slice(1))
+      else lines.push(`System Description: ${IOS_DESCRIPTION_ONE_LINE}`)
+    }
+    lines.push('Time remaining: 97 seconds')
+    lines.push(
+      ...(f.kind === 'node'
+        ? ['System Capabilities: B, R, S', 'Enabled Capabilities: S']
+        : ['System Capabilities: B, R', 'Enabled Capabilities: B, R']),
+    )
+    lines.push(`Management Address: ${f.mgmtAddress ?? 'not advertised'}`, 'Management Address IPV6: not advertised')
+    lines.push(`Vlan ID: ${f.kind === 'switch' ? f.vlan : 'not advertised'}`, '')
+  }
+  lines.push(`Total entries displayed: ${n}`)
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * `show cdp neighbors [interface X] detail`, NX-OS layout of ntc-templates cisco_nxos_show_cdp_neighbors_detail.raw
+ * (40-dash rule, `Device ID:` with no space, `Interface address(es):` / `    IPv4 Address: `, `Platform: P, Capabilities:
+ * C`, `Holdtime: N sec`, `Advertisement Version: 2`, `Mgmt address(es):`). NX-OS prints no total line; with no
+ * neighbour the output is empty (UNVERIFIED: no capture of the empty case was found).
+ */
+export function showCdpNeighborsDetail(d: Device, ports: PortState[] = d.ports): string {
+  const lines: string[] = []
+  for (const p of ports) {
+    const f = d.neighbor(p, 'cdp')
+    if (!f) continue
+    const addr = f.mgmtAddress ? [`    IPv4 Address: ${f.mgmtAddress}`] : []
+    lines.push('----------------------------------------')
+    if (f.kind === 'node') lines.push(`Device ID:${f.systemName}`)
+    else if (f.platform === 'nxos') lines.push(`Device ID:${f.switch}(FDO21120U5D)`, `System Name: ${f.switch}`)
+    else lines.push(`Device ID:${f.switch}`, 'VTP Management Domain Name: null')
+    const platform = f.kind === 'node' ? 'Linux' : f.platform === 'nxos' ? 'N9K-C93180YC-EX' : 'cisco WS-C3850-48P'
+    const caps =
+      f.kind === 'node'
+        ? 'Host'
+        : f.platform === 'nxos'
+          ? 'Router Switch IGMP Filtering Supports-STP-Dispute'
+          : 'Router Switch IGMP Filtering'
+    lines.push('', 'Interface address(es):', ...addr, `Platform: ${platform}, Capabilities: ${caps}`)
+    lines.push(`Interface: ${p.name}, Port ID (outgoing port): ${f.kind === 'node' ? f.nic : f.port}`, 'Holdtime: 133 sec', '', 'Version:')
+    if (f.kind === 'node') lines.push(f.systemDescription)
+    else lines.push(f.platform === 'nxos' ? 'Cisco Nexus Operating System (NX-OS) Software, Version 9.3(8)' : IOS_DESCRIPTION_ONE_LINE)
+    lines.push('', 'Advertisement Version: 2', '')
+    if (f.kind === 'switch') lines.push(`Native VLAN: ${f.vlan}`)
+    lines.push('Duplex: full', 'Mgmt address(es):', ...addr)
+  }
+  return lines.length ? lines.join('\n') + '\n' : ''
+}
+
+/** `show vlan brief`, NX-OS layout of ntc-templates cisco_nxos_show_vlan.raw (its first block: leading blank line, ports wrapped at 79). */
+export function showVlanBrief(d: Device): string {
+  const lines = [
+    '',
+    'VLAN Name                             Status    Ports',
+    '---- -------------------------------- --------- -------------------------------',
+  ]
+  for (const v of d.vlans) {
+    const head = pad(String(v.id), 5) + pad(v.name.slice(0, 32), 33) + 'active'
+    const wrapped = vlanPortLines(d.ports.filter((p) => p.vlan === v.id).map((p) => p.short))
+    if (wrapped.length === 0) lines.push(head)
+    else {
+      lines.push(pad(head, 48) + wrapped[0])
+      for (const w of wrapped.slice(1)) lines.push(' '.repeat(48) + w)
+    }
+  }
   return lines.join('\n') + '\n'
 }
