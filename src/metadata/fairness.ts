@@ -5,14 +5,15 @@
  * the event loop, a connection has at most `perTurn` requests answered at once; beyond that it is held
  * (it stops being read) and its further requests wait in its own queue (FIFO: answers keep their order).
  * At each turn the held connections are served round-robin by client address: every client gets at most
- * `perClientTurn` answers a turn, spread over its connections, however many it opened. A connection
+ * `perClientTurn` answers a round, however many connections it opened (served oldest first), and a turn
+ * serves rounds for at most `turnMs`. A connection
  * whose answers back up (the client does not read them) is skipped until it drains; the send timeout and
  * the stall timer then decide whether it is cut. Pure: the socket operations are hooks.
  */
 
 /** Requests a connection has answered at once in one turn before it is held. */
 export const DEFAULT_ANSWERS_PER_TURN = 4
-/** Answers a client with held connections gets in one round of a turn, over all its connections. */
+/** Answers a client with held connections gets in one round of a turn (its connections served oldest first). */
 export const DEFAULT_ANSWERS_PER_CLIENT_ROUND = 64
 /** How long one turn serves held connections before the event loop reads other connections again. */
 export const DEFAULT_TURN_MS = 2
@@ -172,37 +173,36 @@ export class FairScheduler<S extends object, J> {
     return waiting
   }
 
-  /** Serve one client's turn round-robin over its held connections; true when some could be served next turn. */
+  /**
+   * Serve one client's share of a round from its held connections, oldest first: one connection's queue is
+   * emptied before the next one's (so its connections are read again one at a time, not all in the same
+   * turn); a blocked one goes to the back. True when some could be served in the next round.
+   */
   private serveClient(held: Array<Conn<S, J>>): boolean {
     let budget = this.limits.perClientTurn
-    for (let i = 0, n = held.length; i < n && budget > 0; i++) {
-      const c = held.shift()!
-      if (c.queue === undefined) continue // closed while waiting
-      if (this.hooks.blocked(c.socket)) {
-        held.push(c)
-        this.hooks.stalled(c.socket)
-        continue
-      }
-      const queue = c.queue
-      // the client's budget shared by its connections still to serve
-      const share = Math.max(1, Math.floor(budget / (n - i)))
-      for (let k = 0; k < share && c.queue === queue && queue.length > 0 && !this.hooks.blocked(c.socket); k++) {
+    let skipped = 0
+    while (budget > 0 && skipped < held.length) {
+      const c = held[0]!
+      const queue = c.queue!
+      while (budget > 0 && c.queue === queue && queue.length > 0 && !this.hooks.blocked(c.socket)) {
         budget--
         this.queued--
         this.hooks.run(queue.shift()!)
       }
-      if (c.queue !== queue) continue // an answer closed it
+      if (c.queue !== queue) continue // an answer closed it (close() took it off the list)
       if (queue.length === 0) {
+        held.shift()
         c.queue = undefined
         c.turn = this.turn
         c.answered = 0
         this.hooks.release(c.socket)
-        continue
+      } else if (this.hooks.blocked(c.socket)) {
+        held.push(held.shift()!)
+        skipped++
+        this.hooks.stalled(c.socket)
       }
-      held.push(c)
-      if (this.hooks.blocked(c.socket)) this.hooks.stalled(c.socket)
     }
-    return held.some((c) => c.queue !== undefined && !this.hooks.blocked(c.socket))
+    return held.some((c) => !this.hooks.blocked(c.socket))
   }
 
   /** Take `c` off the held lists and forget its queue. */
