@@ -62,8 +62,9 @@ any failed) or --timeout passes (exit 8); when stdout is not a terminal it print
     }
     const conn = new StoreConnection(storeConnection({...flags, store}))
     try {
-      if (!flags.watch) return this.shown(await readFleetStatus(conn, store.text))
-      const follower = await FleetStatusFollower.open(conn, store.text)
+      const warn = (line: string) => this.warn(line)
+      if (!flags.watch) return this.shown(await readFleetStatus(conn, store.text, Date.now, warn))
+      const follower = await FleetStatusFollower.open(conn, store.text, Date.now, warn)
       try {
         return await this.watched(flags, follower.view(), async (ms) => {
           await follower.next(ms)

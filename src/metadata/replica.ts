@@ -49,7 +49,13 @@ async function replicaProgress(
   conn: StoreConnection,
   o: {replica: string; listen: string; note: (line: string) => void},
 ): Promise<ReplicaProgress> {
-  const sink = await openProgressSink(conn, {replica: o.replica, listen: o.listen, generation: null, onError: throttled(o.note)})
+  const sink = await openProgressSink(conn, {
+    replica: o.replica,
+    listen: o.listen,
+    generation: null,
+    onError: throttled(o.note),
+    onWarning: o.note,
+  })
   return {
     options: {progressSink: sink},
     note: `progress: replica ${o.replica} writes provisioning progress to ${conn.o.url.text} under ${conn.o.prefix}progress/`,

@@ -33,6 +33,12 @@ const isId = (v: unknown): v is string => typeof v === 'string' && v !== '' && v
 const isStep = (v: unknown): v is Step => typeof v === 'string' && (STEPS as readonly string[]).includes(v)
 const bad = (reason: string): Checked => ({ok: false, reason})
 
+/** A progress record's common fields (journal snapshot line, store value), or why not. Pure. */
+export function checkProgressRecord(rec: unknown): {ok: true; record: JournalRecord} | {ok: false; reason: string} {
+  const c = checkRecord(rec)
+  return c.ok ? {ok: true, record: (c.entry as {rec: JournalRecord}).rec} : c
+}
+
 function checkRecord(rec: unknown): Checked {
   if (!isObject(rec)) return bad('rec: expected an object')
   if (!isId(rec['id'])) return bad('rec.id: expected a non-empty string')

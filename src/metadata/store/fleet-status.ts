@@ -62,9 +62,14 @@ async function readInstances(
 }
 
 /** Read the whole fleet status once. */
-export async function readFleetStatus(conn: StoreConnection, storeText: string, now: () => number = Date.now): Promise<FleetStatusView> {
+export async function readFleetStatus(
+  conn: StoreConnection,
+  storeText: string,
+  now: () => number = Date.now,
+  warn?: (line: string) => void,
+): Promise<FleetStatusView> {
   const inventory = new EtcdInventoryStore(conn)
-  const progress = new EtcdProgressStore(conn)
+  const progress = new EtcdProgressStore(conn, warn)
   const {generation, instances} = await readInstances(inventory, storeText)
   const snap = await progress.readAll()
   return fleetView({store: storeText, prefix: conn.o.prefix, generation, instances, records: snap.records, replicas: snap.replicas}, now())
@@ -84,9 +89,14 @@ export class FleetStatusFollower {
     private readonly now: () => number,
   ) {}
 
-  static async open(conn: StoreConnection, storeText: string, now: () => number = Date.now): Promise<FleetStatusFollower> {
+  static async open(
+    conn: StoreConnection,
+    storeText: string,
+    now: () => number = Date.now,
+    warn?: (line: string) => void,
+  ): Promise<FleetStatusFollower> {
     const inventory = new EtcdInventoryStore(conn)
-    const progress = new EtcdProgressStore(conn)
+    const progress = new EtcdProgressStore(conn, warn)
     const {revision, generation, instances} = await readInstances(inventory, storeText)
     const snap = await progress.readAll()
     const records = new Map(snap.records)

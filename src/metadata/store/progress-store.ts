@@ -1,6 +1,7 @@
 import {hostname as osHostname} from 'node:os'
 import type {IKeyValue} from 'etcd3'
 import type {Lease} from 'etcd3'
+import {checkProgressRecord} from '../progress/journal-entry.js'
 import type {ProgressSink} from '../progress/sink.js'
 import type {ProgressRecord, Step} from '../progress/tracker.js'
 import type {StoreConnection} from './connection.js'
@@ -80,29 +81,42 @@ export function mergeProgress(records: Iterable<StoredProgress>): Map<string, Fl
   return out
 }
 
-/** A stored progress value as read (undefined: not ours, or not a progress record). */
-export function parseStoredProgress(value: string): StoredProgress | undefined {
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
+
+/**
+ * A stored progress value checked as the file journal checks its records (journal-entry.ts): the store is
+ * outside input too (another version, an operator's etcdctl put). Pure.
+ */
+export function checkStoredProgress(value: string): {ok: true; progress: StoredProgress} | {ok: false; reason: string} {
   let v: unknown
   try {
     v = JSON.parse(value)
   } catch {
-    return undefined
+    return {ok: false, reason: 'not JSON'}
   }
-  if (typeof v !== 'object' || v === null) return undefined
-  const r = v as Partial<StoredProgress>
-  if (typeof r.id !== 'string' || typeof r.replica !== 'string' || typeof r.steps !== 'object' || r.steps === null) return undefined
-  if (typeof r.lastStep !== 'string' || typeof r.lastStepAt !== 'number') return undefined
+  const checked = checkProgressRecord(v)
+  if (!checked.ok) return {ok: false, reason: checked.reason.replace(/^rec(\.|: )/, '')}
+  const r = v as Record<string, unknown>
+  if (typeof r['replica'] !== 'string' || r['replica'] === '') return {ok: false, reason: 'replica: expected a non-empty string'}
+  for (const k of ['requests', 'events', 'updatedAt'])
+    if (r[k] !== undefined && !isCount(r[k])) return {ok: false, reason: `${k}: expected a number (0 or more)`}
+  const rec = checked.record
   return {
-    id: r.id,
-    replica: r.replica,
-    steps: r.steps,
-    ...(typeof r.failedAt === 'number' ? {failedAt: r.failedAt} : {}),
-    lastStep: r.lastStep,
-    lastStepAt: r.lastStepAt,
-    requests: typeof r.requests === 'number' ? r.requests : 0,
-    events: typeof r.events === 'number' ? r.events : 0,
-    updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : r.lastStepAt,
+    ok: true,
+    progress: {
+      ...rec,
+      replica: r['replica'],
+      requests: (r['requests'] as number | undefined) ?? 0,
+      events: (r['events'] as number | undefined) ?? 0,
+      updatedAt: (r['updatedAt'] as number | undefined) ?? rec.lastStepAt,
+    },
   }
+}
+
+/** A stored progress value as read (undefined: not a well-formed progress record). */
+export function parseStoredProgress(value: string): StoredProgress | undefined {
+  const c = checkStoredProgress(value)
+  return c.ok ? c.progress : undefined
 }
 
 function parsePresence(value: string): ReplicaPresence | undefined {
@@ -145,8 +159,20 @@ const PAGE = 1000
 export class EtcdProgressStore {
   readonly keys: StoreKeys
 
-  constructor(readonly conn: StoreConnection) {
+  constructor(
+    readonly conn: StoreConnection,
+    /** Told about each stored record that is skipped (a line naming its key and why). */
+    private readonly warn: (line: string) => void = () => undefined,
+  ) {
     this.keys = storeKeys(conn.o.prefix)
+  }
+
+  /** A progress key's value, checked; a bad one is skipped with a warning naming the key. */
+  private progressOf(kv: IKeyValue): StoredProgress | undefined {
+    const c = checkStoredProgress(kv.value.toString())
+    if (c.ok) return c.progress
+    this.warn(`progress: skipped the record at ${kv.key.toString()}: ${c.reason}`)
+    return undefined
   }
 
   /** One transaction of puts (the batcher keeps it at most 128). */
@@ -181,7 +207,7 @@ export class EtcdProgressStore {
     const replicas = await this.readPrefix(this.keys.replicas, progress.revision)
     const snap: ProgressSnapshot = {records: new Map(), replicas: new Map(), revision: progress.revision}
     for (const kv of progress.kvs) {
-      const r = parseStoredProgress(kv.value.toString())
+      const r = this.progressOf(kv)
       if (r) snap.records.set(kv.key.toString(), r)
     }
     for (const kv of replicas.kvs) {
@@ -199,7 +225,7 @@ export class EtcdProgressStore {
     for (const kv of kvs) {
       const key = kv.key.toString()
       if (!key.endsWith(suffix) || key.slice(this.keys.progress.length, -suffix.length).includes('/')) continue
-      const r = parseStoredProgress(kv.value.toString())
+      const r = this.progressOf(kv)
       if (r?.replica === replica) out.push(r)
     }
     return out
@@ -224,7 +250,7 @@ export class EtcdProgressStore {
     )
     const [progress, replicas] = watchers as [(typeof watchers)[number], (typeof watchers)[number]]
     progress.on('put', (kv) => {
-      const r = parseStoredProgress(kv.value.toString())
+      const r = this.progressOf(kv)
       if (r) onChange({kind: 'progress', key: kv.key.toString(), progress: r})
     })
     progress.on('delete', (kv) => onChange({kind: 'progress', key: kv.key.toString()}))
@@ -255,6 +281,8 @@ export interface ProgressSinkOptions {
   clock?: () => number
   /** Told about write and presence failures (they are retried). */
   onError?: (err: unknown) => void
+  /** Told about each stored record skipped as malformed (its key and why). */
+  onWarning?: (line: string) => void
 }
 
 /**
@@ -277,7 +305,7 @@ export class EtcdProgressSink implements ProgressSink {
     private readonly o: ProgressSinkOptions,
     readonly restored: readonly ProgressRecord[] = [],
   ) {
-    this.store = new EtcdProgressStore(conn)
+    this.store = new EtcdProgressStore(conn, o.onWarning)
     this.clock = o.clock ?? Date.now
     this.ttl = o.leaseTtlSeconds ?? 10
     this.batcher = new WriteBatcher({
@@ -361,7 +389,7 @@ export class EtcdProgressSink implements ProgressSink {
  * presence key is put once it can (progress is written as soon as etcd answers).
  */
 export async function openProgressSink(conn: StoreConnection, o: ProgressSinkOptions): Promise<EtcdProgressSink> {
-  const store = new EtcdProgressStore(conn)
+  const store = new EtcdProgressStore(conn, o.onWarning)
   const previous = await store.readReplica(o.replica).catch((err: unknown) => {
     o.onError?.(err)
     return [] as StoredProgress[]

@@ -2,7 +2,14 @@ import {describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {fleetView} from '../../../../src/metadata/store/fleet-status.js'
 import {storeKeys} from '../../../../src/metadata/store/layout.js'
-import {mergeProgress, parseStoredProgress, type StoredProgress} from '../../../../src/metadata/store/progress-store.js'
+import type {StoreConnection} from '../../../../src/metadata/store/connection.js'
+import {
+  checkStoredProgress,
+  EtcdProgressStore,
+  mergeProgress,
+  parseStoredProgress,
+  type StoredProgress,
+} from '../../../../src/metadata/store/progress-store.js'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 const rec = (over: Partial<StoredProgress> & Pick<StoredProgress, 'id' | 'replica'>): StoredProgress => ({
@@ -95,6 +102,32 @@ describe('merging a VM over replicas', () => {
     const ok = parseStoredProgress(JSON.stringify(rec({id: 'v', replica: 'a'})))
     assert.equal(ok?.replica, 'a')
   })
+
+  test('a stored record is checked as the journal checks its records: each bad field is named, none gets through', () => {
+    const good = rec({id: 'v', replica: 'a', steps: {metaData: T0, done: T0 + 5}})
+    assert.deepEqual(checkStoredProgress(JSON.stringify(good)), {ok: true, progress: good})
+    const cases: Array<[unknown, RegExp]> = [
+      [null, /expected an object/],
+      [[1], /expected an object/],
+      [{...good, steps: {metaData: 'soon'}}, /^steps\.metaData: expected a time/],
+      [{...good, steps: {bogus: T0}}, /^steps\.bogus: not a step/],
+      [{...good, steps: null}, /^steps: expected an object/],
+      [{...good, steps: {done: -1}}, /^steps\.done: expected a time/],
+      [{...good, failedAt: 'x'}, /^failedAt/],
+      [{...good, lastStepAt: null}, /^lastStepAt/],
+      [{...good, id: ''}, /^id/],
+      [{...good, replica: 7}, /^replica/],
+      [{...good, requests: 'many'}, /^requests/],
+      [{...good, updatedAt: -3}, /^updatedAt/],
+    ]
+    for (const [value, reason] of cases) {
+      const c = checkStoredProgress(JSON.stringify(value))
+      assert.equal(c.ok, false, JSON.stringify(value))
+      if (!c.ok) assert.match(c.reason, reason)
+      assert.equal(parseStoredProgress(JSON.stringify(value)), undefined)
+    }
+    assert.deepEqual(checkStoredProgress('{'), {ok: false, reason: 'not JSON'})
+  })
 })
 
 describe('the fleet view', () => {
@@ -134,5 +167,29 @@ describe('the fleet view', () => {
       ['a', 'b'],
     )
     assert.equal(v.generation, 3)
+  })
+})
+
+describe('reading progress from the store', () => {
+  test('a malformed record is skipped with a warning naming its key; the others are read', async () => {
+    const good = rec({id: 'v', replica: 'a'})
+    const kvs = [
+      {key: Buffer.from('/p/progress/v/a'), value: Buffer.from(JSON.stringify(good))},
+      {key: Buffer.from('/p/progress/w/a'), value: Buffer.from(JSON.stringify({...good, id: 'w', steps: {done: 'yes'}}))},
+    ]
+    const conn = {
+      o: {prefix: '/p/'},
+      call: <T>(f: () => Promise<T>) => f(),
+      client: {
+        kv: {
+          range: (r: {key: Buffer}) =>
+            Promise.resolve({kvs: r.key.toString().startsWith('/p/progress/') ? kvs : [], more: false, header: {revision: '5'}}),
+        },
+      },
+    } as unknown as StoreConnection
+    const warnings: string[] = []
+    const snap = await new EtcdProgressStore(conn, (l) => warnings.push(l)).readAll()
+    assert.deepEqual([...snap.records.keys()], ['/p/progress/v/a'])
+    assert.deepEqual(warnings, ['progress: skipped the record at /p/progress/w/a: steps.done: expected a time (ms)'])
   })
 })
