@@ -43,6 +43,16 @@ function defaultDataDir(): string {
 /** How long in-flight requests may take to finish after Ctrl-C / SIGTERM. */
 const DRAIN_MS = 5000
 
+/** The SIGHUP bin/run.js kept while the CLI was loading (see there): whether one came; it stops listening. */
+function takeLoadingSighup(): boolean {
+  const key = Symbol.for('netops.loading-sighup')
+  const kept = (globalThis as Record<symbol, {hup: boolean; onHup: () => void} | undefined>)[key]
+  if (kept === undefined) return false
+  process.off('SIGHUP', kept.onHup)
+  delete (globalThis as Record<symbol, unknown>)[key]
+  return kept.hup
+}
+
 export default class MetadataServe extends BaseCommand {
   static override summary = 'serve cloud-init metadata (EC2, OpenStack, NoCloud, CloudStack) to every VM at once, by source address'
   static override description = `Loads and validates the inventory, pre-renders every VM's documents (a request is an
@@ -154,7 +164,8 @@ is down.`
   }
 
   async run(): Promise<void> {
-    const early = queueEarlySignals() // a SIGHUP while starting reloads once serving, instead of ending the process
+    // a SIGHUP while starting (or while the CLI was loading: bin/run.js kept it) reloads once serving, instead of ending the process
+    const early = queueEarlySignals(process, takeLoadingSighup)
     try {
       await this.startServing(early)
     } finally {

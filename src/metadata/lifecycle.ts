@@ -151,10 +151,18 @@ export interface EarlySignals {
   release(): void
 }
 
-export function queueEarlySignals(signals: Pick<NodeJS.EventEmitter, 'on' | 'off'> = process): EarlySignals {
+/**
+ * `before`: called once this listens, says whether a SIGHUP came even earlier (the CLI entry kept one that
+ * arrived while loading; it stops listening then).
+ */
+export function queueEarlySignals(
+  signals: Pick<NodeJS.EventEmitter, 'on' | 'off'> = process,
+  before: () => boolean = () => false,
+): EarlySignals {
   let hup = false
   const onHup = () => (hup = true)
   signals.on('SIGHUP', onHup)
+  if (before()) hup = true
   return {
     take() {
       const was = hup

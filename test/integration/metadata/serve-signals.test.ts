@@ -2,7 +2,8 @@ import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {connect} from 'node:net'
+import {createServer} from 'node:http'
+import {connect, type AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {REPO} from '../../helpers/cli.js'
@@ -72,6 +73,61 @@ describe('metadata serve signals', () => {
       if (child.exitCode === null) child.kill('SIGTERM')
     }
     assert.deepEqual(await exited, {code: 0, signal: null})
+  })
+
+  test('a SIGHUP while the CLI is still loading (20 ms after the entry runs) is kept for serve: one reload, exit 0 on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO, 'bin', 'run.js'),
+        ...['metadata', 'serve', '--json', '--quiet', '--listen', '127.0.0.1:0', '--inventory', inventory, '--no-watch'],
+        ...['--data-dir', 'none', '--admin-listen', 'off', '--cloudstack-password-port', 'off'],
+      ],
+      {cwd: REPO, env: {...process.env, NO_COLOR: '1'}},
+    )
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    const exited = new Promise<{code: number | null; signal: string | null}>((r) => child.on('exit', (code, signal) => r({code, signal})))
+    try {
+      const deadline = Date.now() + 20_000
+      while (!catchesHup(child.pid!) && child.exitCode === null && Date.now() < deadline) await sleep(1) // bin/run.js runs
+      await sleep(20)
+      child.kill('SIGHUP')
+      assert.equal(out, '', 'the SIGHUP went out before the startup document')
+      while (!/"trigger":"SIGHUP"/.test(err) && child.exitCode === null && Date.now() < deadline) await sleep(20)
+      assert.equal(child.exitCode, null, `still running after the SIGHUP; stderr:\n${err}`)
+      assert.equal(err.match(/"event":"reload","trigger":"SIGHUP","ok":true/g)?.length, 1, err)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM')
+    }
+    assert.deepEqual(await exited, {code: 0, signal: null})
+  })
+
+  test('another command keeps the default action of SIGHUP (metadata status --watch ends)', async () => {
+    const hole = createServer(() => undefined) // accepts, never answers: status waits
+    await new Promise<void>((r) => hole.listen(0, '127.0.0.1', r))
+    const port = (hole.address() as AddressInfo).port
+    const child = spawn(
+      process.execPath,
+      [join(REPO, 'bin', 'run.js'), 'metadata', 'status', '--watch', '--admin', `http://127.0.0.1:${port}`],
+      {
+        cwd: REPO,
+        env: {...process.env, NO_COLOR: '1'},
+      },
+    )
+    const exited = new Promise<{code: number | null; signal: string | null}>((r) => child.on('exit', (code, signal) => r({code, signal})))
+    try {
+      await sleep(800) // loaded, waiting on the silent admin server
+      assert.equal(catchesHup(child.pid!), false)
+      child.kill('SIGHUP')
+      assert.deepEqual(await exited, {code: null, signal: 'SIGHUP'})
+    } finally {
+      child.kill('SIGKILL')
+      hole.close()
+      hole.closeAllConnections?.()
+    }
   })
 
   test('a second SIGTERM ends the drain early; the journal is written, the lock removed, exit 0', async () => {

@@ -268,6 +268,21 @@ test('a SIGHUP while starting is queued (not fatal) and reloads once runUntilSig
   await running
 })
 
+test('a SIGHUP kept from even earlier (the CLI entry, while loading) is taken over once queueEarlySignals listens', () => {
+  const signals = new EventEmitter()
+  let asked = 0
+  const early = queueEarlySignals(signals, () => {
+    asked++
+    assert.equal(signals.listenerCount('SIGHUP'), 1, 'asked once it listens itself')
+    return true
+  })
+  assert.equal(asked, 1)
+  assert.equal(early.take(), true)
+  assert.equal(early.take(), false)
+  early.release()
+  assert.equal(queueEarlySignals(signals, () => false).take(), false)
+})
+
 test('a second SIGTERM while draining cuts the connections at once; the journal is still written and the data dir unlocked', async () => {
   const t = tempDir()
   try {
