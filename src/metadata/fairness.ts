@@ -12,11 +12,11 @@
  */
 
 /** Requests a connection has answered at once in one turn before it is held. */
-export const DEFAULT_ANSWERS_PER_TURN = 4
+const DEFAULT_ANSWERS_PER_TURN = 4
 /** Answers a client with held connections gets in one round of a turn (its connections served oldest first). */
-export const DEFAULT_ANSWERS_PER_CLIENT_ROUND = 64
+const DEFAULT_ANSWERS_PER_CLIENT_ROUND = 64
 /** How long one turn serves held connections before the event loop reads other connections again. */
-export const DEFAULT_TURN_MS = 2
+const DEFAULT_TURN_MS = 2
 
 /** What the scheduler does to a connection (a net.Socket in the server; anything in tests) and a request `J`. */
 export interface FairHooks<S, J> {
