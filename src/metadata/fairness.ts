@@ -153,7 +153,8 @@ export class FairScheduler<S extends object, J> {
     this.ticking = false
     this.turn++
     const until = this.hooks.now() + this.limits.turnMs
-    let waiting = true
+    // nothing held: the turn only restarts the counts, and no further turn is asked for (no idle spinning)
+    let waiting = this.clients.size > 0
     while (waiting && this.clients.size > 0) {
       waiting = this.round()
       if (this.hooks.now() >= until) break

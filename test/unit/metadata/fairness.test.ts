@@ -133,3 +133,26 @@ test('a connection not opened here is answered at once', () => {
   for (let i = 0; i < 5; i++) h.fair.submit(stray, `s${i}`)
   assert.equal(h.answered.length, 5)
 })
+
+test('with nothing held, a turn asks for no further turn (an idle server does not spin)', () => {
+  const h = harness()
+  const a = h.conn('a', '10.0.0.1')
+  h.fair.submit(a, 'a1')
+  assert.equal(h.scheduled(), 1, 'a turn to restart the counts')
+  h.turn()
+  assert.equal(h.scheduled(), 0, 'nothing held: no further turn')
+  for (const j of ['a2', 'a3', 'a4']) h.fair.submit(a, j)
+  h.turn()
+  assert.deepEqual(h.answered, ['a1', 'a2', 'a3', 'a4'])
+  assert.equal(h.scheduled(), 0, 'the held queue was emptied: no further turn')
+})
+
+test('work-conserving: a lone held client is served far beyond its round share within one turn', () => {
+  const h = harness({perTurn: 2, perClientTurn: 3, turnMs: 1000})
+  const a = h.conn('a', '10.0.0.1')
+  for (let i = 0; i < 100; i++) h.fair.submit(a, `a${i}`)
+  assert.equal(h.answered.length, 2)
+  h.turn()
+  assert.equal(h.answered.length, 100, 'rounds go on while it is the only one waiting')
+  assert.equal(a.held, false)
+})
