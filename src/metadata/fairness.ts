@@ -6,7 +6,8 @@
  * (it stops being read) and its further requests wait in its own queue (FIFO: answers keep their order).
  * At each turn the held connections are served round-robin by client address: every client gets at most
  * `perClientTurn` answers a round, however many connections it opened (served oldest first), and a turn
- * serves rounds for at most `turnMs`. A connection
+ * serves rounds for at most `turnMs`. Work-conserving: rounds go on within the turn while anyone waits, so a
+ * lone held client is served at near full speed, and no turn is asked for while nothing is held. A connection
  * whose answers back up (the client does not read them) is skipped until it drains; the send timeout and
  * the stall timer then decide whether it is cut. Pure: the socket operations are hooks.
  */
