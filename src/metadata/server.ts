@@ -8,6 +8,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {Socket} from 'node:net'
 import type {Prebuilt} from './documents.js'
 import {ANSWERS, decide, normalizePath, plain, rawHeaders, toPrebuilt, type Answer, type AnswerFlavor, type Decision} from './decide.js'
+import {FairScheduler} from './fairness.js'
 import {createResolver, type RequestHead, type Requester, type Resolver} from './identity.js'
 import {normalizeIp} from './ip.js'
 import {
@@ -324,6 +325,79 @@ function httpFront(
   }
 }
 
+/**
+ * Per-client fairness (fairness.ts) on node:http connections: a held connection is not read (pause), a
+ * connection whose answers back up is left until it drains, and gets the stall timer the answer path arms
+ * (nothing moving either way for `stalledMs` cuts it; the send timeout was armed when its answer was
+ * written behind unsent bytes).
+ */
+function fairScheduler(
+  answer: (req: IncomingMessage, res: ServerResponse) => void,
+  stalledMs: number,
+  excused: Excused,
+): FairScheduler<Socket, ServerResponse> {
+  const watched = new WeakSet<Socket>()
+  const drained = new WeakSet<Socket>()
+  const fair: FairScheduler<Socket, ServerResponse> = new FairScheduler({
+    run: (res) => answer(res.req, res),
+    hold: (socket) => {
+      socket.pause()
+      if (watched.has(socket)) return
+      watched.add(socket)
+      // node:http resumes a connection after each request it parses (and on drain): while held, it stays paused
+      socket.on('resume', () => {
+        if (fair.held(socket)) socket.pause()
+      })
+    },
+    release: (socket) => {
+      socket.resume()
+      excused.released(socket)
+    },
+    blocked: (socket) => socket.writableNeedDrain || socket.destroyed,
+    stalled: (socket) => {
+      if (socket.timeout === 0) socket.setTimeout(stalledMs)
+      if (drained.has(socket)) return
+      drained.add(socket)
+      socket.on('drain', () => fair.wake(socket))
+    },
+    later: (f) => setImmediate(f),
+    now: () => performance.now(),
+  })
+  return fair
+}
+
+/**
+ * The headers and request timeouts of node:http run while a connection is held: a request cut in two by
+ * the end of a read waits for its second half until the connection's queue is served and it is read
+ * again. That wait is the server's, not the client's: the timeout is excused while held, and the client
+ * gets `timeoutMs` from its release to send a request (else it is answered 408 and cut, as node:http would).
+ */
+class Excused {
+  private readonly sockets = new WeakMap<Socket, true>()
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly requests: (socket: Socket) => number,
+    private readonly cut: (socket: Socket) => void,
+  ) {}
+
+  /** A timeout of `socket`'s request: true when excused (it is held), false when it stands. */
+  excuse(socket: Socket, held: boolean): boolean {
+    if (!held) return false
+    this.sockets.set(socket, true)
+    return true
+  }
+
+  /** `socket` is read again: an excused request must arrive within the timeout. */
+  released(socket: Socket): void {
+    if (!this.sockets.delete(socket)) return
+    const seen = this.requests(socket)
+    setTimeout(() => {
+      if (!socket.destroyed && this.requests(socket) === seen) this.cut(socket)
+    }, this.timeoutMs).unref()
+  }
+}
+
 /** An accept error must have failed for this long before a new connection counts as recovery. */
 const ACCEPT_QUIET_MS = 5000
 
@@ -333,7 +407,13 @@ const ACCEPT_QUIET_MS = 5000
  * out of file descriptors) is recorded as degraded and never thrown (an 'error' without a listener
  * would end the process); libuv then closes the waiting connections itself, so it does not spin.
  */
-function guardConnections(server: Server, gate: ConnectionGate, health: Health, maxConnections: number): void {
+function guardConnections(
+  server: Server,
+  gate: ConnectionGate,
+  fair: FairScheduler<Socket, ServerResponse>,
+  health: Health,
+  maxConnections: number,
+): void {
   const full = {code: `at --max-connections ${maxConnections}`, message: 'new connections are refused'}
   server.on('connection', (socket: Socket) => {
     health.recover('accept', ACCEPT_QUIET_MS)
@@ -344,7 +424,11 @@ function guardConnections(server: Server, gate: ConnectionGate, health: Health, 
       socket.destroy()
       return
     }
-    socket.once('close', () => gate.release(ip))
+    fair.open(socket, ip)
+    socket.once('close', () => {
+      gate.release(ip)
+      fair.close(socket) // its waiting requests go with it
+    })
   })
   server.on('error', (err: NodeJS.ErrnoException) => {
     // before listening, an error is the bind's (listen() reports it)
@@ -421,22 +505,27 @@ export function createMetadataServer(options: MetadataServerOptions): MetadataSe
     },
   }
 
-  const server: MetadataServer = createServer(
-    http,
-    httpFront(
-      core,
-      maxUrl,
-      postHandler,
-      () => server.listening,
-      http.requestTimeout,
-      sendTimeoutMs,
-      () => gate.sendTimedOut(),
-    ),
-  ) as MetadataServer
+  const answer = httpFront(
+    core,
+    maxUrl,
+    postHandler,
+    () => server.listening,
+    http.requestTimeout,
+    sendTimeoutMs,
+    () => gate.sendTimedOut(),
+  )
+  const timedOut = (socket: Socket) => {
+    stats.clientError()
+    answerClientError(Object.assign(new Error('request timeout'), {code: 'ERR_HTTP_REQUEST_TIMEOUT'}), socket, logger, clock)
+  }
+  const excused = new Excused(http.headersTimeout, (socket) => fair.requests(socket), timedOut)
+  const fair = fairScheduler(answer, http.requestTimeout, excused)
+  const server: MetadataServer = createServer(http, (req, res) => fair.submit(req.socket, res)) as MetadataServer
   const gate = new ConnectionGate(limits, (ip) => resolver.trusted.has(ip))
   const health = options.health ?? new Health()
-  guardConnections(server, gate, health, limits.maxConnections)
+  guardConnections(server, gate, fair, health, limits.maxConnections)
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && excused.excuse(socket, fair.held(socket))) return
     stats.clientError()
     answerClientError(err, socket, logger, clock)
   })

@@ -34,7 +34,7 @@ for (let c = 0; c < conns; c++) {
 setInterval(() => process.stdout.write(answered + '\\n'), 200)
 `
 
-function flood(port: number, from: string): {stop: () => Promise<number>} {
+function flood(port: number, from: string): {answered: () => number; stop: () => Promise<number>} {
   const child = spawn(process.execPath, ['-e', FLOOD_SCRIPT, String(port), from, String(FLOOD_CONNECTIONS), String(PIPELINE)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -42,6 +42,7 @@ function flood(port: number, from: string): {stop: () => Promise<number>} {
   child.stdout.on('data', (d: Buffer) => (last = Number(d.toString().trim().split('\n').pop())))
   const exited = new Promise((r) => child.on('exit', r))
   return {
+    answered: () => last,
     stop: async () => {
       child.kill()
       await exited
@@ -52,40 +53,46 @@ function flood(port: number, from: string): {stop: () => Promise<number>} {
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!
 
-// Not fixed yet (issue 11): node:http parses every pipelined request of a read and only stops reading a
-// connection once its answers back up, so answering a flood later (per-address turns) takes that brake
-// away and the waiting requests grow without bound; measured: no limit → the VM's first request waits
-// 5.2 s (or times out at 10 s); per-address turns of 32 → p50 13 ms but the first request 2 s and an
-// unbounded queue; per-connection turns of 128 → p50 350 ms, max 2.7 s.
-test(
-  "one address's pipelined flood does not starve another VM's crawl (p99 under 1 s)",
-  {todo: 'issue 11: per-client fairness'},
-  async () => {
-    const s = await startMetadataServer({inventory: sampleInventory()})
-    const f = flood(s.port, '127.0.0.23')
-    try {
-      await new Promise((r) => setTimeout(r, 500)) // the flood is under way
-      const paths = ['/latest/meta-data/', '/latest/meta-data/instance-id', '/latest/meta-data/hostname', '/latest/user-data']
-      const ms: number[] = []
-      const until = Date.now() + 4000
-      for (let i = 0; Date.now() < until; i++) {
-        const t0 = performance.now()
-        const r = await httpGet(`${s.url}${paths[i % paths.length]!}`, {from: '127.0.0.24'})
-        ms.push(performance.now() - t0)
-        assert.equal(r.status, 200)
-      }
-      const flooded = await f.stop()
-      const p50 = percentile(ms, 50)
-      const p99 = percentile(ms, 99)
-      const max = Math.max(...ms)
-      console.log(
-        `fairness: VM ${ms.length} requests in 4 s: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; flood answered ${flooded}`,
-      )
-      assert.ok(flooded > 0, `the flood is answered too (${flooded})`)
-      assert.ok(p99 < 1000, `p99 ${p99.toFixed(1)} ms`)
-    } finally {
-      await f.stop()
-      await s.close()
+// Measured on 2 cores shared with other work (load average 13): first request 30-220 ms, p50 110-155 ms,
+// p99 340-360 ms, the flood answered 12-18 thousand times in 4 s. Before (no fairness): one VM request in
+// 4 s, waiting 5-10 s (the flood answered 117 thousand times). The bounds leave 3x room and more.
+const FIRST_MS = 2000
+const P50_MS = 500
+const P99_MS = 1500
+
+test("one address's pipelined flood does not starve another VM's crawl (p99 under 1.5 s on a busy machine)", async () => {
+  const s = await startMetadataServer({inventory: sampleInventory()})
+  const f = flood(s.port, '127.0.0.23')
+  try {
+    // the flood is under way: its connections are open and were read (node:http parses a whole read of
+    // pipelined requests at once, ~1,300 per connection: a one-time cost bounded by --max-connections-per-client)
+    for (let waited = 0; f.answered() === 0 && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 300))
+    const paths = ['/latest/meta-data/', '/latest/meta-data/instance-id', '/latest/meta-data/hostname', '/latest/user-data']
+    const ms: number[] = []
+    const until = Date.now() + 4000
+    let midway = 0
+    for (let i = 0; Date.now() < until; i++) {
+      const t0 = performance.now()
+      const r = await httpGet(`${s.url}${paths[i % paths.length]!}`, {from: '127.0.0.24'})
+      ms.push(performance.now() - t0)
+      assert.equal(r.status, 200)
+      if (i === 0) midway = f.answered()
     }
-  },
-)
+    const flooded = await f.stop()
+    const first = ms[0]!
+    const p50 = percentile(ms, 50)
+    const p99 = percentile(ms, 99)
+    const max = Math.max(...ms)
+    console.log(
+      `fairness: VM ${ms.length} requests in 4 s: first ${first.toFixed(1)} ms, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; flood answered ${midway} then ${flooded}`,
+    )
+    assert.ok(flooded > midway, `the flood is answered too, all along (${midway} → ${flooded})`)
+    assert.ok(first < FIRST_MS, `first request ${first.toFixed(1)} ms`)
+    assert.ok(p50 < P50_MS, `p50 ${p50.toFixed(1)} ms`)
+    assert.ok(p99 < P99_MS, `p99 ${p99.toFixed(1)} ms`)
+  } finally {
+    await f.stop()
+    await s.close()
+  }
+})
