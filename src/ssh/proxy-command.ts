@@ -73,7 +73,9 @@ export class ProxyCommandStream extends Duplex {
   constructor(command: string) {
     super()
     this.command = command
-    this.child = spawn('/bin/sh', ['-c', command], {stdio: ['pipe', 'pipe', 'pipe']})
+    // `exec` as OpenSSH does (sshconnect.c): the shell becomes the command, so killing it kills the
+    // command itself — not only a shell that leaves its child holding the connection's pipes
+    this.child = spawn('/bin/sh', ['-c', `exec ${command}`], {stdio: ['pipe', 'pipe', 'pipe']})
     const {stdin, stdout, stderr} = this.child
     this.exited = new Promise<ProxyExit>((resolve) => {
       this.child.once('error', (error) => {

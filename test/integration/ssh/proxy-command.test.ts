@@ -43,7 +43,7 @@ describe('ProxyCommand (lab switch)', () => {
   }
 
   const pipeTo = (port: number): string =>
-    `exec ${process.execPath} -e "const s = require('net').connect(${port}, '127.0.0.1'); process.stdin.pipe(s).pipe(process.stdout)"`
+    `${process.execPath} -e "const s = require('net').connect(${port}, '127.0.0.1'); process.stdin.pipe(s).pipe(process.stdout)"`
 
   test("the command's stdin/stdout are the connection; the key is recorded under the target's name", async () => {
     const t = await SshTransport.connect(target(pipeTo(lab.port)))
@@ -56,7 +56,7 @@ describe('ProxyCommand (lab switch)', () => {
   })
 
   test('a command that exits at once: unreachable (exit 3) with its status and stderr', async () => {
-    const err = await SshTransport.connect(target('echo "bastion.invalid: Name or service not known" >&2; exit 255')).then(
+    const err = await SshTransport.connect(target(`sh -c 'echo "bastion.invalid: Name or service not known" >&2; exit 255'`)).then(
       () => assert.fail('connected'),
       (e: unknown) => e,
     )
@@ -69,12 +69,12 @@ describe('ProxyCommand (lab switch)', () => {
 
   test('a command that stalls: the login timeout names the ProxyCommand, which is killed', async () => {
     const running = (): boolean => spawnSync('pgrep', ['-f', 'sleep 30.25']).status === 0
-    const err = await SshTransport.connect(target('exec sleep 30.25', 1000)).then(
+    const err = await SshTransport.connect(target('sleep 30.25', 1000)).then(
       () => assert.fail('connected'),
       (e: unknown) => e,
     )
     assert.ok(err instanceof SshTimeoutError, String(err))
-    assert.match(err.suggestions[0] ?? '', /ProxyCommand was still running when the time ran out.*run it by hand: exec sleep 30\.25/)
+    assert.match(err.suggestions[0] ?? '', /ProxyCommand was still running when the time ran out.*run it by hand: sleep 30\.25/)
     for (let i = 0; i < 60 && running(); i++) await new Promise((r) => setTimeout(r, 50))
     assert.equal(running(), false, 'the stalled ProxyCommand was killed')
   })

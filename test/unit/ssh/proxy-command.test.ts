@@ -36,7 +36,7 @@ test('a ProxyCommand error is unreachable (exit 3), names the target, the status
 })
 
 test('the command stdio is a duplex: what we write comes back through cat, stderr is kept, exit recorded', async () => {
-  const s = new ProxyCommandStream('echo warming up >&2; cat')
+  const s = new ProxyCommandStream(`sh -c 'echo warming up >&2; cat'`)
   const chunks: Buffer[] = []
   s.on('data', (d: Buffer) => chunks.push(d))
   s.write('hello ')
@@ -48,16 +48,19 @@ test('the command stdio is a duplex: what we write comes back through cat, stder
   assert.equal(s.stderr, 'warming up\n')
 })
 
-test('destroying the stream kills a command that is still running', async () => {
+test('destroying the stream kills a command that is still running (run with `exec`, as ssh does: no shell left holding the pipes)', async () => {
   const s = new ProxyCommandStream('sleep 30')
   s.on('error', () => {})
   s.destroy()
+  const t0 = Date.now()
   const exit = await s.whenExited()
   assert.equal(exit.signal, 'SIGTERM')
+  // without `exec` the shell died but `sleep` kept the pipes open: whenExited came 30 s later
+  assert.ok(Date.now() - t0 < 10_000, `exited ${Date.now() - t0} ms after destroy`)
 })
 
 test('a command that fails at once reports its status and stderr', async () => {
-  const s = new ProxyCommandStream('echo "no route to bastion" >&2; exit 7')
+  const s = new ProxyCommandStream(`sh -c 'echo "no route to bastion" >&2; exit 7'`)
   s.resume()
   const exit = await s.whenExited()
   assert.equal(exit.code, 7)
