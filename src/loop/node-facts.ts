@@ -14,7 +14,7 @@ import {normalizeMac as toMac} from '../util/mac.js'
 import {ExecError, type Executor} from '../ovs/executor.js'
 import {bool, map, parseTables, set, str, type OvsdbAtom} from '../ovs/ovsdb-json.js'
 import {parseStpShow} from '../ovs/stp-show.js'
-import {classifyFailure, Vsctl, type VsctlOptions} from '../ovs/vsctl.js'
+import {classifyFailure, listTablesArgs, Vsctl, type VsctlOptions} from '../ovs/vsctl.js'
 import type {Neighbor, NodeBridge, NodeNic, NodeSide} from './types.js'
 
 /** Lower-case, colon-separated; anything that is not a 48-bit MAC gives undefined. */
@@ -56,21 +56,11 @@ const INTERFACE_COLUMNS = ['_uuid', 'name', 'type', 'ofport', 'mac_in_use']
 
 /** The ovs-vsctl arguments parseOvsTopology reads (after `ovs-vsctl --timeout=N [--db=...]`). */
 function ovsTopologyArgs(): string[] {
-  return [
-    '--format=json',
-    '--',
-    `--columns=${BRIDGE_COLUMNS.join(',')}`,
-    'list',
-    'Bridge',
-    '--',
-    `--columns=${PORT_COLUMNS.join(',')}`,
-    'list',
-    'Port',
-    '--',
-    `--columns=${INTERFACE_COLUMNS.join(',')}`,
-    'list',
-    'Interface',
-  ]
+  return listTablesArgs([
+    ['Bridge', BRIDGE_COLUMNS],
+    ['Port', PORT_COLUMNS],
+    ['Interface', INTERFACE_COLUMNS],
+  ])
 }
 
 export interface OvsInterfaceFact {

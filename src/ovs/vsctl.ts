@@ -62,6 +62,11 @@ const BRIDGE_COLUMNS = ['name', 'stp_enable', 'rstp_enable', 'datapath_type', 'o
 const PORT_COLUMNS = ['_uuid', 'name', 'interfaces', 'other_config', 'status', 'statistics', 'rstp_status', 'rstp_statistics']
 const INTERFACE_COLUMNS = ['_uuid', 'name', 'type']
 
+/** `--format=json -- --columns=A,B list TABLE -- ...`: several tables in one ovs-vsctl run (one consistent read). */
+export function listTablesArgs(tables: Array<[table: string, columns: readonly string[]]>): string[] {
+  return ['--format=json', ...tables.flatMap(([table, columns]) => ['--', `--columns=${columns.join(',')}`, 'list', table])]
+}
+
 /** ovs-vsctl/ovs-appctl prefix log lines with a timestamp: `2026-...Z|00001|daemon_unix|WARN|...`. */
 const VLOG_LINE = /^\d{4}-\d\d-\d\dT[\d:.]+Z\|\d+\|/
 
@@ -231,21 +236,13 @@ export class Vsctl {
 
   /** Bridges, ports and interfaces in ONE ovs-vsctl run (a consistent read). */
   async snapshot(): Promise<OvsSnapshot> {
-    const argv = this.vsctlArgv([
-      '--format=json',
-      '--',
-      `--columns=${BRIDGE_COLUMNS.join(',')}`,
-      'list',
-      'Bridge',
-      '--',
-      `--columns=${PORT_COLUMNS.join(',')}`,
-      'list',
-      'Port',
-      '--',
-      `--columns=${INTERFACE_COLUMNS.join(',')}`,
-      'list',
-      'Interface',
-    ])
+    const argv = this.vsctlArgv(
+      listTablesArgs([
+        ['Bridge', BRIDGE_COLUMNS],
+        ['Port', PORT_COLUMNS],
+        ['Interface', INTERFACE_COLUMNS],
+      ]),
+    )
     const res = await this.run(argv)
     if (res.exitCode !== 0) throw classifyFailure(res, {where: this.where})
     const tables = parseTables(res.stdout)
