@@ -88,15 +88,18 @@ before(() => {
 })
 after(() => rmSync(dir, {recursive: true, force: true}))
 
-/** ~/.ssh/config of the test: node1 and (when given) sw2 have Host entries. */
-function sshConfig(sw2Port?: number): string {
-  const file = join(dir, `ssh_config-${sw2Port ?? 0}`)
+/** ~/.ssh/config of the test: node1 and (when given) sw2 / sw1 have Host entries. */
+function sshConfig(sw2Port?: number, sw1Port?: number): string {
+  const file = join(dir, `ssh_config-${sw2Port ?? 0}-${sw1Port ?? 0}`)
   const lines = ['Host node1', '  HostName 192.0.2.21', '  User ops']
   if (sw2Port !== undefined) lines.push('Host sw2', '  HostName 127.0.0.1', `  Port ${sw2Port}`, '  User admin')
+  if (sw1Port !== undefined) lines.push('Host sw1', '  HostName 127.0.0.1', `  Port ${sw1Port}`, '  User admin')
   writeFileSync(file, lines.join('\n') + '\n')
   return file
 }
 
+let runs = 0
+/** The command's flags for the lab; a known_hosts file per run (a port reused by a later lab has a new host key). */
 function flags(port: number, over: Partial<LoopTraceFlagValues> = {}): LoopTraceFlagValues {
   return {
     switch: '127.0.0.1',
@@ -107,7 +110,7 @@ function flags(port: number, over: Partial<LoopTraceFlagValues> = {}): LoopTrace
     'enable-password': 'cisco',
     platform: 'auto',
     'host-key-policy': 'accept-new',
-    'known-hosts': join(dir, 'known_hosts'),
+    'known-hosts': join(dir, `known_hosts-${++runs}`),
     'legacy-ssh': false,
     timeout: 10,
     sudo: false,
@@ -332,6 +335,27 @@ describe('loop trace across two switches', () => {
         'the trunk back to sw1 is no peer',
       )
       assert.ok(renderLoopTrace(t).includes('sw1 Gi1/0/19 ── eth0 [br0, STP off] eth1 ── sw2 Eth1/20 (VLAN 10)'))
+    } finally {
+      await up.close()
+    }
+  })
+
+  test('traced from the NX-OS side (sw2 Eth1/20, node1 eth1): sw1 found over the trunk, eth0 behind it: bridge-loop', async () => {
+    const up = await lab(TWO_SWITCHES(false))
+    try {
+      const f = flags(up.ports['sw2']!, {port: 'Eth1/20', node: 'node1'})
+      const {t} = await trace(f, () => node1('stp-off'), sshConfig(undefined, up.ports['sw1']))
+      assert.equal(t.switch, 'sw2')
+      assert.equal(t.port, 'Ethernet1/20')
+      assert.deepEqual(t.switches, ['sw2', 'sw1'])
+      assert.equal(t.verdict, 'bridge-loop')
+      assert.deepEqual(links(t), [
+        ['sw2', 'Ethernet1/20', 'eth1'],
+        ['sw1', 'GigabitEthernet1/0/19', 'eth0'],
+      ])
+      assert.deepEqual(t.plan.switch, [
+        `netops switch fix-loop --host 127.0.0.1 --ssh-port ${up.ports['sw2']} --username admin --port Eth1/20`,
+      ])
     } finally {
       await up.close()
     }
