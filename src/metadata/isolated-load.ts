@@ -1,4 +1,4 @@
-import {fork} from 'node:child_process'
+import {fork, type ChildProcess} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {InventoryError} from '../errors.js'
 import {loadInventory, shareStrings, type LoadedInventory} from './inventory.js'
@@ -15,13 +15,18 @@ const BATCH = 250
  * does not stall the VMs). The records come back as a structured clone, in batches: each batch's
  * copies of shared strings (a profile's key, user-data…) are dropped as it arrives, before they
  * pile up with the rest of the records.
+ *
+ * The child's end is taken from 'close', not 'exit': 'exit' comes when the process is gone, while its last
+ * messages may still be unread in the IPC channel (node emits 'message' after 'exit' then, e.g. in a busy
+ * parent), and a good inventory would be refused with "exited (0) without an answer". 'close' comes once
+ * the channel is drained.
  */
-export function loadInventoryIsolated(source: string, opts: {timeoutMs?: number} = {}): Promise<LoadedInventory> {
+export function loadInventoryIsolated(
+  source: string,
+  opts: {timeoutMs?: number; /** Tests: start the child another way. */ fork?: (args: string[]) => ChildProcess} = {},
+): Promise<LoadedInventory> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, source], {
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    })
+    const child = (opts.fork ?? defaultFork)([CHILD_FLAG, source])
     let settled = false
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
@@ -58,8 +63,12 @@ export function loadInventoryIsolated(source: string, opts: {timeoutMs?: number}
       },
     )
     child.on('error', (err) => done(err))
-    child.on('exit', (code) => done(new InventoryError(`the inventory loader exited (${code}) without an answer`)))
+    child.on('close', (code) => done(new InventoryError(`the inventory loader exited (${String(code)}) without an answer`)))
   })
+}
+
+function defaultFork(args: string[]): ChildProcess {
+  return fork(fileURLToPath(import.meta.url), args, {serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc']})
 }
 
 // the child side of loadInventoryIsolated

@@ -1,3 +1,4 @@
+import type {PasswordMark} from './password-mark.js'
 import type {ProgressRecord} from './tracker.js'
 
 /**
@@ -18,4 +19,9 @@ export interface ProgressSink {
   close(): Promise<void>
   /** This writer's records from before a restart (the tracker starts from them). */
   readonly restored?: readonly ProgressRecord[]
+  /**
+   * The CloudStack password marks the other writers (replicas) hold for this VM, read now: every acknowledgement
+   * committed before the call is in the answer. Rejects when the store cannot be read.
+   */
+  passwordMarks?(id: string): Promise<PasswordMark[]>
 }

@@ -1,6 +1,7 @@
 import {checkJournalEntry, STEPS, type JournalEntry, type Step} from './journal-entry.js'
 import {Journal, lockDataDir} from './journal.js'
 import type {PasswordAcks} from '../password-server.js'
+import {mergePasswordMarks, type PasswordMark} from './password-mark.js'
 import type {ProgressSink} from './sink.js'
 
 /**
@@ -47,6 +48,8 @@ export interface ProgressRecord {
   requests: number
   /** Webhook events received (this server process only). */
   events: number
+  /** Store mode: the CloudStack password acknowledgement as this writer last set it (file mode journals it apart). */
+  password?: PasswordMark
 }
 
 /** What the admin API shows for one VM (joined with the inventory). */
@@ -137,7 +140,10 @@ export function instanceProgress(
 export class ProgressTracker {
   private readonly records = new Map<string, ProgressRecord>()
   private readonly unknown = new Map<string, {requests: number; first: number; last: number}>()
-  /** Instance ids whose VM told the CloudStack password server it saved its password (kept in the journal). */
+  /**
+   * Instance ids whose VM told the CloudStack password server it saved its password (kept in the journal; in store
+   * mode: what this process knows of every replica's marks, from its own records and its last lookups).
+   */
   private readonly passwordSaved = new Set<string>()
   private readonly journal: Journal<JournalEntry> | undefined
   private readonly sink: ProgressSink | undefined
@@ -156,7 +162,10 @@ export class ProgressTracker {
     this.sink = opts.sink
     this.onJournal = opts.onJournal
     if (opts.sink !== undefined) {
-      for (const rec of opts.sink.restored ?? []) this.records.set(rec.id, structuredClone(rec))
+      for (const rec of opts.sink.restored ?? []) {
+        this.records.set(rec.id, structuredClone(rec))
+        if (rec.password?.state === 'saved') this.passwordSaved.add(rec.id)
+      }
       this.recovered = {records: this.records.size, skippedLines: 0, rejectedLines: []}
     } else if (opts.dataDir !== undefined) {
       this.unlock = lockDataDir(opts.dataDir)
@@ -171,6 +180,7 @@ export class ProgressTracker {
         ...(rejectedLines.length > 0 ? {rejectedFile: this.journal.rejectedPath} : {}),
       }
     } else this.recovered = {records: 0, skippedLines: 0, rejectedLines: []}
+    this.passwords = this.passwordAcks()
   }
 
   private snapshotEntries(): JournalEntry[] {
@@ -290,25 +300,56 @@ export class ProgressTracker {
     this.write(r, {t: now, id, event: e.name, type: e.event_type, ...(e.result === undefined ? {} : {result: e.result})})
   }
 
+  /** Store mode: set this writer's password mark on the VM's record and hand the record to the sink. */
+  private markPassword(sink: ProgressSink, id: string, state: PasswordMark['state']): void {
+    const now = this.clock()
+    const r = this.record(id, now)
+    r.password = {state, at: now}
+    sink.append(r)
+  }
+
   /**
-   * The CloudStack password acknowledgements, kept in the same journal: a restart does not hand a saved
-   * password out again. `save` resolves once durable (as a callback's 200); in store mode they live in memory only.
+   * The CloudStack password acknowledgements, kept with the progress: in the journal, or (store mode) as a mark on
+   * this replica's record of the VM in etcd, so a restart does not hand a saved password out again. `save`
+   * resolves once durable (as a callback's 200). In store mode `lookup` reads every replica's marks through
+   * (an acknowledgement taken by another replica counts); `saved` is what this process knows.
    */
-  readonly passwords: PasswordAcks = {
-    saved: (id: string): boolean => this.passwordSaved.has(id),
-    save: (id: string): Promise<void> => {
-      if (!this.passwordSaved.has(id)) {
-        this.passwordSaved.add(id)
-        this.journal?.append({t: this.clock(), id, password: 'saved'})
-      }
-      return this.journal ? this.journal.sync() : Promise.resolve()
-    },
-    rearm: (id: string): boolean => {
-      if (!this.passwordSaved.delete(id)) return false
-      this.journal?.append({t: this.clock(), id, password: 'rearmed'})
-      return true
-    },
-    list: (): string[] => [...this.passwordSaved],
+  readonly passwords: PasswordAcks
+
+  private passwordAcks(): PasswordAcks {
+    const sink = this.sink
+    const others = sink?.passwordMarks?.bind(sink)
+    return {
+      saved: (id: string): boolean => this.passwordSaved.has(id),
+      save: (id: string): Promise<void> => {
+        if (sink) {
+          this.passwordSaved.add(id)
+          if (this.records.get(id)?.password?.state !== 'saved') this.markPassword(sink, id, 'saved')
+          return sink.commit()
+        }
+        if (!this.passwordSaved.has(id)) {
+          this.passwordSaved.add(id)
+          this.journal?.append({t: this.clock(), id, password: 'saved'})
+        }
+        return this.journal ? this.journal.sync() : Promise.resolve()
+      },
+      rearm: (id: string): boolean => {
+        if (!this.passwordSaved.delete(id)) return false
+        if (sink) this.markPassword(sink, id, 'rearmed')
+        else this.journal?.append({t: this.clock(), id, password: 'rearmed'})
+        return true
+      },
+      list: (): string[] => [...this.passwordSaved],
+      ...(others ? {lookup: (id: string) => this.lookupPassword(id, others)} : {}),
+    }
+  }
+
+  /** Store mode: is the password of `id` acknowledged on any replica (this one's mark merged with the others', read now)? */
+  private async lookupPassword(id: string, others: (id: string) => Promise<PasswordMark[]>): Promise<boolean> {
+    const saved = mergePasswordMarks([...(await others(id)), this.records.get(id)?.password])?.state === 'saved'
+    if (saved) this.passwordSaved.add(id)
+    else this.passwordSaved.delete(id)
+    return saved
   }
 
   get(id: string): ProgressRecord | undefined {

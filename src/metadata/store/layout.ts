@@ -16,10 +16,13 @@
  *                                                   <id> is encodeURIComponent(id).
  *   <prefix>progress/<id>/<replica>                 {id, replica, steps: {firstRequest?, metaData?, userData?,
  *                                                   vendorData?, done?} (epoch ms), failedAt?, lastStep, lastStepAt,
- *                                                   requests, events, updatedAt}: what one replica saw of one VM.
+ *                                                   requests, events, updatedAt, password?: {state: saved|rearmed, at}}:
+ *                                                   what one replica saw of one VM (`password`: the CloudStack password
+ *                                                   acknowledgement it took or re-armed; the latest over replicas wins).
  *                                                   Each replica writes only its own keys; a VM's fleet record is the
  *                                                   merge over replicas (progress-store.ts). <id> and <replica> are
- *                                                   encodeURIComponent()ed.
+ *                                                   encodeURIComponent()ed; a record naming another VM or replica than
+ *                                                   its key is foreign and skipped.
  *   <prefix>replicas/<replica>                      {name, pid, hostname, listen, startedAt, generation}: a live
  *                                                   replica, bound to a lease (TTL 10 s, kept alive): a replica that
  *                                                   dies disappears within the TTL.

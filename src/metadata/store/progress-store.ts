@@ -2,6 +2,7 @@ import {hostname as osHostname} from 'node:os'
 import type {IKeyValue} from 'etcd3'
 import type {Lease} from 'etcd3'
 import {checkProgressRecord} from '../progress/journal-entry.js'
+import {checkPasswordMark, type PasswordMark} from '../progress/password-mark.js'
 import type {ProgressSink} from '../progress/sink.js'
 import type {ProgressRecord, Step} from '../progress/tracker.js'
 import type {StoreConnection} from './connection.js'
@@ -81,6 +82,21 @@ export function mergeProgress(records: Iterable<StoredProgress>): Map<string, Fl
   return out
 }
 
+/** Why a valid record does not belong at `<id>/<replica>` (the key below `progress/`), or undefined when it does. Pure. */
+function foreignReason(rest: string, r: StoredProgress): string | undefined {
+  const [id, replica, ...more] = rest.split('/')
+  let names: [string, string] | undefined
+  try {
+    if (id !== undefined && replica !== undefined && more.length === 0) names = [decodeURIComponent(id), decodeURIComponent(replica)]
+  } catch {
+    // a bad escape: not a key this layout makes
+  }
+  if (names === undefined) return 'not a progress/<id>/<replica> key'
+  if (names[0] !== r.id || names[1] !== r.replica)
+    return `foreign: the record is ${r.id.slice(0, 64)} as replica ${r.replica.slice(0, 64)} saw it, not what its key names`
+  return undefined
+}
+
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
 
 /**
@@ -100,11 +116,14 @@ export function checkStoredProgress(value: string): {ok: true; progress: StoredP
   if (typeof r['replica'] !== 'string' || r['replica'] === '') return {ok: false, reason: 'replica: expected a non-empty string'}
   for (const k of ['requests', 'events', 'updatedAt'])
     if (r[k] !== undefined && !isCount(r[k])) return {ok: false, reason: `${k}: expected a number (0 or more)`}
+  const password = r['password'] === undefined ? undefined : checkPasswordMark(r['password'])
+  if (password?.ok === false) return password
   const rec = checked.record
   return {
     ok: true,
     progress: {
       ...rec,
+      ...(password === undefined ? {} : {password: password.mark}),
       replica: r['replica'],
       requests: (r['requests'] as number | undefined) ?? 0,
       events: (r['events'] as number | undefined) ?? 0,
@@ -167,11 +186,16 @@ export class EtcdProgressStore {
     this.keys = storeKeys(conn.o.prefix)
   }
 
-  /** A progress key's value, checked; a bad one is skipped with a warning naming the key. */
+  /**
+   * A progress key's value, checked, and for the VM and replica its key names (a record copied under another
+   * key is foreign); a bad one is skipped with a warning naming the key.
+   */
   private progressOf(kv: IKeyValue): StoredProgress | undefined {
+    const key = kv.key.toString()
     const c = checkStoredProgress(kv.value.toString())
-    if (c.ok) return c.progress
-    this.warn(`progress: skipped the record at ${kv.key.toString()}: ${c.reason}`)
+    const reason = c.ok ? foreignReason(key.slice(this.keys.progress.length), c.progress) : c.reason
+    if (reason === undefined && c.ok) return c.progress
+    this.warn(`progress: skipped the record at ${key}: ${reason}`)
     return undefined
   }
 
@@ -229,6 +253,12 @@ export class EtcdProgressStore {
       if (r?.replica === replica) out.push(r)
     }
     return out
+  }
+
+  /** Every replica's record of one VM, read now (linearizable: every write committed before is in it). */
+  async readInstance(id: string): Promise<StoredProgress[]> {
+    const {kvs} = await this.readPrefix(`${this.keys.progress}${encodeURIComponent(id)}/`)
+    return kvs.map((kv) => this.progressOf(kv)).filter((r): r is StoredProgress => r !== undefined)
   }
 
   /** The live replicas. */
@@ -334,6 +364,12 @@ export class EtcdProgressSink implements ProgressSink {
 
   commit(): Promise<void> {
     return this.batcher.commit()
+  }
+
+  /** The CloudStack password marks the other replicas hold for `id`, read now from etcd (this replica's own are the tracker's). */
+  async passwordMarks(id: string): Promise<PasswordMark[]> {
+    const records = await this.store.readInstance(id)
+    return records.flatMap((r) => (r.replica !== this.o.replica && r.password !== undefined ? [r.password] : []))
   }
 
   /** Update the presence key (e.g. the generation served now). */

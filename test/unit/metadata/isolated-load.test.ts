@@ -1,9 +1,11 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
+import type {ChildProcess} from 'node:child_process'
+import {EventEmitter} from 'node:events'
 import {stringify} from 'yaml'
 import {loadInventoryIsolated} from '../../../src/metadata/isolated-load.js'
 import {loadInventory} from '../../../src/metadata/inventory.js'
-import {KEY, tempDir} from '../../helpers/metadata.js'
+import {KEY, sampleInstances, tempDir} from '../../helpers/metadata.js'
 
 test('loadInventoryIsolated receives every record of a large inventory, in order, as loadInventory reads it', async () => {
   const t = tempDir()
@@ -37,4 +39,47 @@ test('loadInventoryIsolated rejects an invalid inventory with its problems', asy
   } finally {
     t.cleanup()
   }
+})
+
+/** A stand-in for the loader child: emits what `script` says, in that order, on the next turns. */
+function fakeChild(script: Array<['message', unknown] | ['exit' | 'close', number | null]>): (args: string[]) => ChildProcess {
+  return () => {
+    const child = Object.assign(new EventEmitter(), {kill: () => true})
+    void (async () => {
+      for (const [event, arg] of script) {
+        await new Promise((r) => setImmediate(r))
+        child.emit(event, arg, null)
+      }
+    })()
+    return child as unknown as ChildProcess
+  }
+}
+
+test('the loader’s last messages read after its exit are still its answer (node may emit them after exit; close comes after them)', async () => {
+  const [a, b] = sampleInstances()
+  const inv = await loadInventoryIsolated('inv.yaml', {
+    fork: fakeChild([
+      ['message', {batch: [a]}],
+      ['exit', 0],
+      ['message', {batch: [b]}],
+      ['message', {ok: true, inventory: {instances: [], files: ['inv.yaml'], warnings: []}}],
+      ['close', 0],
+    ]),
+  })
+  assert.deepEqual(
+    inv.instances.map((i) => i.id),
+    [a!.id, b!.id],
+  )
+})
+
+test('a loader that ends without an answer is refused once its channel closed', async () => {
+  await assert.rejects(
+    loadInventoryIsolated('inv.yaml', {
+      fork: fakeChild([
+        ['exit', 3],
+        ['close', 3],
+      ]),
+    }),
+    /the inventory loader exited \(3\) without an answer/,
+  )
 })

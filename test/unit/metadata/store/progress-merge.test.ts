@@ -119,6 +119,9 @@ describe('merging a VM over replicas', () => {
       [{...good, replica: 7}, /^replica/],
       [{...good, requests: 'many'}, /^requests/],
       [{...good, updatedAt: -3}, /^updatedAt/],
+      [{...good, password: 'saved'}, /^password: expected an object/],
+      [{...good, password: {state: 'sort-of', at: T0}}, /^password\.state: expected saved or rearmed/],
+      [{...good, password: {state: 'saved', at: 'now'}}, /^password\.at: expected a time/],
     ]
     for (const [value, reason] of cases) {
       const c = checkStoredProgress(JSON.stringify(value))
@@ -127,6 +130,11 @@ describe('merging a VM over replicas', () => {
       assert.equal(parseStoredProgress(JSON.stringify(value)), undefined)
     }
     assert.deepEqual(checkStoredProgress('{'), {ok: false, reason: 'not JSON'})
+  })
+
+  test('a CloudStack password mark is kept as stored', () => {
+    const marked = rec({id: 'v', replica: 'a', password: {state: 'saved', at: T0}})
+    assert.deepEqual(checkStoredProgress(JSON.stringify(marked)), {ok: true, progress: marked})
   })
 })
 
@@ -191,5 +199,30 @@ describe('reading progress from the store', () => {
     const snap = await new EtcdProgressStore(conn, (l) => warnings.push(l)).readAll()
     assert.deepEqual([...snap.records.keys()], ['/p/progress/v/a'])
     assert.deepEqual(warnings, ['progress: skipped the record at /p/progress/w/a: steps.done: expected a time (ms)'])
+  })
+
+  test('a record under a key that names another VM or replica (foreign), or under no <id>/<replica> key, is skipped with a warning', async () => {
+    const good = rec({id: 'rack/1', replica: 'a b'})
+    const kvs = [
+      {key: Buffer.from('/p/progress/rack%2F1/a%20b'), value: Buffer.from(JSON.stringify(good))},
+      {key: Buffer.from('/p/progress/v/a%20b'), value: Buffer.from(JSON.stringify(good))},
+      {key: Buffer.from('/p/progress/rack%2F1/c'), value: Buffer.from(JSON.stringify(good))},
+      {key: Buffer.from('/p/progress/rack%2F1/a%20b/x'), value: Buffer.from(JSON.stringify(good))},
+      {key: Buffer.from('/p/progress/rack%2F1/%E0'), value: Buffer.from(JSON.stringify(good))},
+    ]
+    const conn = {
+      o: {prefix: '/p/'},
+      call: <T>(f: () => Promise<T>) => f(),
+      client: {kv: {range: () => Promise.resolve({kvs, more: false, header: {revision: '5'}})}},
+    } as unknown as StoreConnection
+    const warnings: string[] = []
+    const snap = await new EtcdProgressStore(conn, (l) => warnings.push(l)).readAll()
+    assert.deepEqual([...snap.records.keys()], ['/p/progress/rack%2F1/a%20b'])
+    assert.deepEqual(warnings, [
+      'progress: skipped the record at /p/progress/v/a%20b: foreign: the record is rack/1 as replica a b saw it, not what its key names',
+      'progress: skipped the record at /p/progress/rack%2F1/c: foreign: the record is rack/1 as replica a b saw it, not what its key names',
+      'progress: skipped the record at /p/progress/rack%2F1/a%20b/x: not a progress/<id>/<replica> key',
+      'progress: skipped the record at /p/progress/rack%2F1/%E0: not a progress/<id>/<replica> key',
+    ])
   })
 })
