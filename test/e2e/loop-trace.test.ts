@@ -67,6 +67,8 @@ describe('netops loop trace (built CLI, real OVS node over sshd, lab switches ca
     return JSON.parse(r.stdout) as TraceDoc
   }
   const switchPorts = (d: TraceDoc): string[] => d.links.map((l) => `${l.switch} ${l.switchPort} ${l.nic}`).sort()
+  /** Logins the node's sshd accepted so far. */
+  const logins = (): number => (lab.node.sshd.log().match(/Accepted publickey/g) ?? []).length
   const stpEnable = async (): Promise<string> => (await lab.node.ovs.vsctl('get', 'Bridge', 'br0', 'stp_enable')).trim()
 
   test('the lab: the node OVS answers over the sshd (ovs stp status --host node1), the lab switch over SSH (switch diagnose)', async () => {
@@ -213,12 +215,55 @@ describe('netops loop trace (built CLI, real OVS node over sshd, lab switches ca
   })
 
   test('no LLDP/CDP neighbour and no --node: unknown (exit 0), saying what could not be seen; nothing sent', async () => {
+    const before = logins()
     const d = await traceJson(['--switch', 'sw9'])
+    assert.equal(logins(), before, 'no SSH login on node1')
     assert.equal(d.verdict, 'unknown')
     assert.equal(d.node, null)
     assert.ok(d.evidence.length > 0)
     assert.deepEqual(d.plan, {node: [], switch: []})
     assert.equal(sw9.device.lastConfigChange, null)
-    assert.equal(sw9.device.port('Gi1/0/19').errDisabled !== null, true)
+    assert.notEqual(sw9.device.port('Gi1/0/19').errDisabled, null)
+  })
+
+  test('unknown with --apply --yes: refused with exit 12 NETOPS_LOOP_UNKNOWN, nothing sent to the switch, the node not contacted', async () => {
+    const before = logins()
+    const r = await trace(['--switch', 'sw9', '--apply', '--yes', '--bounce', '--json'])
+    assert.equal(r.code, 12, r.stderr + r.stdout)
+    const e = JSON.parse(r.stdout) as {error: {code: string; exitCode: number}}
+    assert.deepEqual([e.error.code, e.error.exitCode], ['NETOPS_LOOP_UNKNOWN', 12])
+    assert.equal(sw9.device.lastConfigChange, null)
+    assert.ok(!sw9.device.log.some((l) => /CONFIG_I/.test(l.text)), 'no configuration session on sw9')
+    assert.notEqual(sw9.device.port('Gi1/0/19').errDisabled, null)
+    assert.equal(logins(), before, 'no SSH login on node1')
+    assert.equal(await stpEnable(), 'false')
+  })
+
+  test('--apply --yes --bounce on the bridge loop: br0 STP on with a blocked NIC, sw1 Gi1/0/19 fixed and up; a second run sends nothing', async () => {
+    await lab.node.setBridge('loop')
+    const r = await trace(['--switch', 'sw1', '--node', lab.node.name, '--apply', '--yes', '--bounce', '--json'])
+    assert.equal(r.code, 0, r.stderr + r.stdout)
+    const d = JSON.parse(r.stdout) as TraceDoc
+    assert.equal(d.verdict, 'bridge-loop')
+    assert.ok(d.apply !== null && d.apply !== undefined, 'the document reports what was applied')
+    // the node: STP on, one NIC blocked (the wire sends br0's BPDUs back)
+    assert.equal(await stpEnable(), 'true')
+    const st = await lab.node.stpStatus()
+    assert.equal(st.ports.filter((p) => !p.internal && p.state === 'blocking').length, 1, JSON.stringify(st.ports))
+    // the switch: no keepalive on Gi1/0/19, not err-disabled, connected
+    const port = sw1.device.port('Gi1/0/19')
+    assert.deepEqual([port.keepalive, port.errDisabled, port.shutdown], [null, null, false])
+    const dg = await cli(['switch', 'diagnose', '--host', 'sw1', '--port', '19', '--json'])
+    assert.equal(dg.code, 0, dg.stderr)
+    assert.equal((JSON.parse(dg.stdout) as {status: string}).status, 'connected')
+    const changed = sw1.device.lastConfigChange
+    assert.notEqual(changed, null)
+
+    // again: the trace now sees the blocked port; nothing is sent to either end
+    const again = await trace(['--switch', 'sw1', '--node', lab.node.name, '--apply', '--yes', '--bounce', '--json'])
+    assert.equal(again.code, 0, again.stderr + again.stdout)
+    assert.equal((JSON.parse(again.stdout) as TraceDoc).verdict, 'stp-blocked')
+    assert.deepEqual(sw1.device.lastConfigChange, changed)
+    assert.equal(await stpEnable(), 'true')
   })
 })
