@@ -215,9 +215,9 @@ describe('netops loop trace (built CLI, real OVS node over sshd, lab switches ca
   })
 
   test('no LLDP/CDP neighbour and no --node: unknown (exit 0), saying what could not be seen; nothing sent', async () => {
-    const before = logins()
+    const loginsBefore = logins()
     const d = await traceJson(['--switch', 'sw9'])
-    assert.equal(logins(), before, 'no SSH login on node1')
+    assert.equal(logins(), loginsBefore, 'no SSH login on node1')
     assert.equal(d.verdict, 'unknown')
     assert.equal(d.node, null)
     assert.ok(d.evidence.length > 0)
@@ -227,7 +227,7 @@ describe('netops loop trace (built CLI, real OVS node over sshd, lab switches ca
   })
 
   test('unknown with --apply --yes: refused with exit 12 NETOPS_LOOP_UNKNOWN, nothing sent to the switch, the node not contacted', async () => {
-    const before = logins()
+    const loginsBefore = logins()
     const r = await trace(['--switch', 'sw9', '--apply', '--yes', '--bounce', '--json'])
     assert.equal(r.code, 12, r.stderr + r.stdout)
     const e = JSON.parse(r.stdout) as {error: {code: string; exitCode: number}}
@@ -235,7 +235,7 @@ describe('netops loop trace (built CLI, real OVS node over sshd, lab switches ca
     assert.equal(sw9.device.lastConfigChange, null)
     assert.ok(!sw9.device.log.some((l) => /CONFIG_I/.test(l.text)), 'no configuration session on sw9')
     assert.notEqual(sw9.device.port('Gi1/0/19').errDisabled, null)
-    assert.equal(logins(), before, 'no SSH login on node1')
+    assert.equal(logins(), loginsBefore, 'no SSH login on node1')
     assert.equal(await stpEnable(), 'false')
   })
 

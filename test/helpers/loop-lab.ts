@@ -131,7 +131,7 @@ export function twoNicTopology(hostname = 'sw1', o: CableOpts = {}): string {
 
 /**
  * Two switches: `a` Gi1/0/19 (err-disabled) ── node1 eth0; `b` Gi1/0/20 ── node1 eth1; a Gi1/0/24 ── b Gi1/0/24,
- * a trunk carrying VLAN 10 with LLDP and CDP.
+ * a trunk carrying VLAN 10 with LLDP and CDP, on which `a` has learned eth1's MAC (through `b`).
  */
 export function crossSwitchTopology(a = 'swa', b = 'swb', o: CableOpts = {}): string {
   const node = o.node ?? NODE1.name
@@ -140,15 +140,17 @@ export function crossSwitchTopology(a = 'swa', b = 'swb', o: CableOpts = {}): st
     'switches:',
     `  - hostname: ${a}`,
     '    platform: ios',
+    '    base_mac: 70:35:09:52:2a:00',
     '    vlans: {10: compute}',
     '    ports:',
     '      Gi1/0/19:',
     '        vlan: 10',
     '        state: err-disabled',
     `        cable: {node: ${node}, nic: eth0, mac: "${macs.eth0}", lldp: true}`,
-    `      Gi1/0/24: {mode: trunk, vlans: [10], cable: {switch: ${b}, port: Gi1/0/24}}`,
+    `      Gi1/0/24: {mode: trunk, vlans: [10], cable: {switch: ${b}, port: Gi1/0/24}, learned: [{mac: "${macs.eth1}", vlan: 10}]}`,
     `  - hostname: ${b}`,
     '    platform: ios',
+    '    base_mac: 70:35:09:52:3b:00',
     '    vlans: {10: compute}',
     '    ports:',
     '      Gi1/0/20:',
