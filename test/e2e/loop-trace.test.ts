@@ -134,7 +134,7 @@ describe('netops loop trace (built CLI, real OVS node over sshd, lab switches ca
     const r = await trace(['--switch', 'sw1', '--node', lab.node.name])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /sw1 Gi1\/0\/19 ── eth0 \[br0, STP off\] eth1 ── sw1 Gi1\/0\/20 \(VLAN 10\)/)
-    assert.match(r.stdout, /bridge-loop/i)
+    assert.match(r.stdout, /verdict +BRIDGE LOOP/)
     assert.match(r.stdout, /netops ovs stp on br0/)
     assert.match(r.stdout, /netops switch fix-loop/)
     assert.ok(

@@ -328,7 +328,8 @@ export async function createLoopLab(opts: LoopLabOptions = {}): Promise<LoopLab>
     )
 
     // sshd in the node's namespace (its sessions find this OVS through OVS_RUNDIR), reached through a relay.
-    const sshd = await startSshd({netns: ovs.netns, env: {OVS_RUNDIR: ovs.dir}})
+    // cleanHome: a node account without this machine's rc files (the shell sshd starts would source them).
+    const sshd = await startSshd({netns: ovs.netns, env: {OVS_RUNDIR: ovs.dir}, cleanHome: true})
     cleanups.push(() => sshd.stop())
     const relay = await relayInto(ovs.netns, sshd.port, dir)
     cleanups.push(() => relay.close())
