@@ -100,7 +100,7 @@ describe('loop trace --apply on a real OVS loop and a lab switch', {skip}, () =>
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors))
     const t = await startLabTopology(parsed.switches, {timeScale: 0.01})
     lab = t.switches[0] as LabSwitch
-    closeLab = t.close
+    closeLab = () => t.close()
   }
 
   async function openSwitch(): Promise<SwitchDevice> {
