@@ -36,14 +36,19 @@ export interface Neighbor {
 
 /** The switch side of a trace: one port and the ports in its VLANs. */
 export interface SwitchSide {
-  /** ssh target label or hostname. */
+  /** The switch's hostname (its prompt), or the ssh target label. */
   switch: string
   port: string
   vlans: number[]
   macs: MacEntry[]
   neighbors: Neighbor[]
-  /** Other up ports in the same VLANs, with what was learned on them. */
-  peers: Array<{port: string; vlans: number[]; macs: MacEntry[]; neighbors: Neighbor[]}>
+  /** The port's description (`description node1 eth0`), when it has one: the last resort when nothing is learned on the port (err-disabled). */
+  description?: string
+  /**
+   * Other up ports in the same VLANs, with what was learned on them. A peer read on ANOTHER switch
+   * (one LLDP/CDP hop away, sharing the VLAN over a trunk) carries that switch's name in `switch`.
+   */
+  peers: Array<{port: string; vlans: number[]; macs: MacEntry[]; neighbors: Neighbor[]; description?: string; switch?: string}>
 }
 
 /** A NIC on the node (`ip -j link`). */

@@ -7,6 +7,7 @@
  *   drawPath(result, switchSide)  → `sw1 Gi1/0/19 ── eth0 [br0, STP off] eth1 ── sw1 Gi1/0/20 (VLAN 10)`
  */
 import {longName, sameInterface, shortName} from '../platforms/interface-names.js'
+import {deviceName, sameHost} from './identify.js'
 import {normalizeMac} from './node-facts.js'
 import type {Link, MacEntry, Neighbor, NodeBridge, NodeNic, NodeSide, SwitchSide, Verdict} from './types.js'
 
@@ -46,19 +47,23 @@ interface SwitchPort {
   vlans: number[]
   macs: MacEntry[]
   neighbors: Neighbor[]
+  description?: string
 }
 
 const lc = (s: string): string => s.trim().toLowerCase()
-/** `node1.lab.example` names `node1` (and the other way round). */
-function sameHost(a: string, b: string): boolean {
-  const x = lc(a)
-  const y = lc(b)
-  return x === y || x.split('.')[0] === y.split('.')[0]
-}
+/** A switch's key in the layer-2 domain: its name without the serial a CDP Device ID may carry (`sw2(FDO21120U5D)` → `sw2`). */
+const dkey = (s: string): string => lc(deviceName(s))
 
 function portsOf(sw: SwitchSide): SwitchPort[] {
   return [
-    {switch: sw.switch, port: sw.port, vlans: sw.vlans, macs: sw.macs, neighbors: sw.neighbors},
+    {
+      switch: sw.switch,
+      port: sw.port,
+      vlans: sw.vlans,
+      macs: sw.macs,
+      neighbors: sw.neighbors,
+      ...(sw.description === undefined ? {} : {description: sw.description}),
+    },
     ...sw.peers.map((p) => ({switch: sw.switch, ...p})),
   ]
 }
@@ -113,7 +118,7 @@ function switchesInDomain(sw: SwitchSide, ports: SwitchPort[], node: NodeSide, n
       if (n.systemName === undefined) continue
       if (names.some((x) => sameHost(x, n.systemName ?? '')) || (n.chassisId !== undefined && nodeMacs.has(n.chassisId))) continue
       out.set(
-        lc(n.systemName),
+        dkey(n.systemName),
         `${n.systemName} is ${n.protocol.toUpperCase()} neighbour of ${sw.switch} ${shortName(p.port)}${vlanText(p.vlans)}`,
       )
     }
@@ -147,7 +152,7 @@ function linksFromNodeNeighbors(node: NodeSide, domain: Map<string, string>, swi
 function linksFromMacs(ports: SwitchPort[], node: NodeSide, domain: Map<string, string>, b: Builder): void {
   for (const nic of node.nics) {
     const seen = ports.filter((p) => p.macs.some((m) => m.mac === nic.mac))
-    const direct = seen.filter((p) => !p.neighbors.some((n) => n.systemName !== undefined && domain.has(lc(n.systemName))))
+    const direct = seen.filter((p) => !p.neighbors.some((n) => n.systemName !== undefined && domain.has(dkey(n.systemName))))
     if (direct.length !== 1) continue
     const p = direct[0] as SwitchPort
     const vlan = p.macs.find((m) => m.mac === nic.mac)?.vlan
@@ -168,7 +173,7 @@ function linksFromMacs(ports: SwitchPort[], node: NodeSide, domain: Map<string, 
 function linksFromFdb(ports: SwitchPort[], node: NodeSide, domain: Map<string, string>, b: Builder): void {
   for (const p of ports) {
     if (b.links.some((l) => l.switch === p.switch && sameInterface(l.switchPort, p.port))) continue
-    if (p.neighbors.some((n) => n.systemName !== undefined && domain.has(lc(n.systemName)))) continue
+    if (p.neighbors.some((n) => n.systemName !== undefined && domain.has(dkey(n.systemName)))) continue
     for (const m of p.macs) {
       if (ports.some((o) => o !== p && o.macs.some((x) => x.mac === m.mac))) continue
       const hit = node.bridges.flatMap((br) => br.fdb.filter((r) => r.mac === m.mac).map((r) => ({br, r})))[0]
@@ -184,6 +189,41 @@ function linksFromFdb(ports: SwitchPort[], node: NodeSide, domain: Map<string, s
       break
     }
   }
+}
+
+/**
+ * (e) The last resort, for a port where nothing is learned now (err-disabled, down): its
+ * description names the node and one of its NICs (`description node1 eth0`). Only for ports no
+ * other evidence linked, and NICs no other evidence linked.
+ */
+function linksFromDescription(ports: SwitchPort[], node: NodeSide, names: string[], b: Builder): void {
+  for (const p of ports) {
+    if (p.description === undefined || p.macs.length > 0 || p.neighbors.length > 0) continue
+    if (b.links.some((l) => l.switch === p.switch && sameInterface(l.switchPort, p.port))) continue
+    const words = p.description.split(/[\s,;:/()[\]]+/).filter((w) => w !== '')
+    if (!words.some((w) => names.some((n) => sameHost(n, w)))) continue
+    const nic = node.nics.find((n) => words.includes(n.name) && !b.has(n.name))
+    if (nic === undefined) continue
+    b.add(
+      {switch: p.switch, switchPort: p.port, nic: nic.name, ...(nic.bridge === undefined ? {} : {bridge: nic.bridge}), mac: nic.mac},
+      `the description of ${p.switch} ${shortName(p.port)} names ${nic.name} ("${p.description}"); nothing is learned on the port now`,
+    )
+  }
+}
+
+/**
+ * Names the node goes by on the switches: a neighbour whose chassis id or port id is one of the
+ * node's NIC MACs is the node, whatever system name it sends (`--node local` on a host lldpd calls node1).
+ */
+function namesHeard(ports: SwitchPort[], node: NodeSide): string[] {
+  const macs = new Set(node.nics.map((n) => n.mac))
+  const out: string[] = []
+  for (const p of ports)
+    for (const n of p.neighbors) {
+      const byMac = (n.chassisId !== undefined && macs.has(n.chassisId)) || macs.has(normalizeMac(n.portId) ?? '')
+      if (byMac && n.systemName !== undefined && !out.includes(n.systemName)) out.push(n.systemName)
+    }
+  return out
 }
 
 /** The OVS port of a NIC (the bond when it is a member). */
@@ -212,15 +252,16 @@ export function traceVerdict(sw: SwitchSide, node: NodeSide | undefined, opts: T
   if (node === undefined || opts.nodeError !== undefined)
     return unknown([`the node could not be read: ${opts.nodeError ?? 'no node facts'}`])
 
-  const names = [node.node, ...(opts.nodeNames ?? [])].filter((n) => n !== 'local')
-  const switchNames = [sw.switch, ...(opts.switchNames ?? [])]
   const ports = portsOf(sw)
+  const names = [node.node, ...(opts.nodeNames ?? []), ...namesHeard(ports, node)].filter((n) => n !== 'local')
+  const switchNames = [sw.switch, ...(opts.switchNames ?? [])]
   const domain = switchesInDomain(sw, ports, node, names)
   const b = new Builder()
   linksFromSwitchNeighbors(ports, node, names, b)
   linksFromNodeNeighbors(node, domain, switchNames, sw, b)
   linksFromMacs(ports, node, domain, b)
   linksFromFdb(ports, node, domain, b)
+  linksFromDescription(ports, node, names, b)
   const links = b.links
 
   const primary = links.find((l) => l.switch === sw.switch && sameInterface(l.switchPort, sw.port))
@@ -247,8 +288,8 @@ export function traceVerdict(sw: SwitchSide, node: NodeSide | undefined, opts: T
           l.nic,
           `${l.nic} faces ${sw.switch} ${shortName(l.switchPort)}${vlanText(shared)}, the same VLAN as ${shortName(sw.port)}`,
         )
-    } else if (domain.has(lc(l.switch))) {
-      facing.set(l.nic, `${l.nic} faces ${l.switch} ${shortName(l.switchPort)}; ${domain.get(lc(l.switch)) ?? ''}`)
+    } else if (domain.has(dkey(l.switch))) {
+      facing.set(l.nic, `${l.nic} faces ${l.switch} ${shortName(l.switchPort)}; ${domain.get(dkey(l.switch)) ?? ''}`)
     }
   }
   fdbEvidence(bridge, node, sw, opts, facing, evidence)

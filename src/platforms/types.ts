@@ -11,6 +11,27 @@ export function isPlatformName(value: unknown): value is PlatformName {
   return (PLATFORM_NAMES as readonly unknown[]).includes(value)
 }
 
+/** The spellings operators (and Netmiko / NAPALM / Nornir inventories) use, lower-cased, to our platform names. */
+export const PLATFORM_SPELLINGS: ReadonlyMap<string, 'auto' | PlatformName> = new Map<string, 'auto' | PlatformName>([
+  ['auto', 'auto'],
+  ...PLATFORM_NAMES.map((p) => [p, p] as const),
+  ['cisco_ios', 'ios'],
+  ['iosxe', 'ios'],
+  ['ios-xe', 'ios'],
+  ['ios_xe', 'ios'],
+  ['cisco_xe', 'ios'],
+  ['cisco_iosxe', 'ios'],
+  ['nx-os', 'nxos'],
+  ['nx_os', 'nxos'],
+  ['cisco_nxos', 'nxos'],
+  ['nxos_ssh', 'nxos'],
+])
+
+/** `IOS-XE` → ios, `NX-OS` → nxos (case-insensitive); undefined for a platform we do not speak. */
+export function normalizePlatform(text: string): 'auto' | PlatformName | undefined {
+  return PLATFORM_SPELLINGS.get(text.trim().toLowerCase())
+}
+
 export type CliMode = 'user' | 'privileged' | 'config'
 
 interface SaveStep {
@@ -50,10 +71,10 @@ export interface PlatformSpec {
     logging: (include: string) => string
     showInterface: (name: string) => string
     runningInterface: (name: string) => string
-    /** `netops loop trace` (issue 13); `name` is the long interface name. */
-    macAddressTable: (name: string) => string
-    lldpNeighborsDetail: (name: string) => string
-    cdpNeighborsDetail: (name: string) => string
+    /** `netops loop trace` (issue 13); `name` is the long interface name, none = the whole table (one read for every port). */
+    macAddressTable: (name?: string) => string
+    lldpNeighborsDetail: (name?: string) => string
+    cdpNeighborsDetail: (name?: string) => string
     /** A port's mode, access VLAN and allowed trunk VLANs (src/parsers/switchport.ts). */
     switchport: (name: string) => string
     /** VLAN → access ports (src/parsers/vlan-brief.ts). */

@@ -149,6 +149,11 @@ export class SwitchDevice {
     return this.portList
   }
 
+  /** `show interfaces status` as last read (read now when never read). */
+  async statusRows(): Promise<InterfaceStatusRow[]> {
+    return this.ports()
+  }
+
   /** Resolve `19`, `gi1/0/19`, `Eth1/19`... to one real port; refuse ambiguous and unknown names. */
   async resolvePort(query: string): Promise<InterfaceStatusRow> {
     const rows = await this.ports()

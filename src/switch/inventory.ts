@@ -19,7 +19,7 @@ import {readFileSync} from 'node:fs'
 import {LineCounter, parseDocument, type Document} from 'yaml'
 import * as z from 'zod'
 import {InputError} from '../errors.js'
-import {PLATFORM_NAMES, type PlatformName} from '../platforms/types.js'
+import {normalizePlatform, PLATFORM_SPELLINGS, type PlatformName} from '../platforms/types.js'
 import {nearest} from '../util/edit-distance.js'
 import {nodeAtPath, nodePosition, positionAt} from '../util/yaml-position.js'
 
@@ -58,27 +58,6 @@ export interface SwitchInventory {
   switches: InventorySwitch[]
   groups: string[]
   errors: InventoryProblem[]
-}
-
-/** The spellings operators (and Netmiko / NAPALM / Nornir inventories) use, lower-cased, to our platform names. */
-const PLATFORM_SPELLINGS: ReadonlyMap<string, 'auto' | PlatformName> = new Map<string, 'auto' | PlatformName>([
-  ['auto', 'auto'],
-  ...PLATFORM_NAMES.map((p) => [p, p] as const),
-  ['cisco_ios', 'ios'],
-  ['iosxe', 'ios'],
-  ['ios-xe', 'ios'],
-  ['ios_xe', 'ios'],
-  ['cisco_xe', 'ios'],
-  ['cisco_iosxe', 'ios'],
-  ['nx-os', 'nxos'],
-  ['nx_os', 'nxos'],
-  ['cisco_nxos', 'nxos'],
-  ['nxos_ssh', 'nxos'],
-])
-
-/** `IOS-XE` → ios, `NX-OS` → nxos (case-insensitive); undefined for a platform we do not speak. */
-export function normalizePlatform(text: string): 'auto' | PlatformName | undefined {
-  return PLATFORM_SPELLINGS.get(text.trim().toLowerCase())
 }
 
 /** A value in a message: strings quoted, lists and mappings named, nothing as `nothing`. */

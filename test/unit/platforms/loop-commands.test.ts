@@ -10,6 +10,11 @@ test('IOS: interface right after the neighbour keyword', () => {
   assert.equal(c.cdpNeighborsDetail('GigabitEthernet1/0/19'), 'show cdp neighbors GigabitEthernet1/0/19 detail')
   assert.equal(c.switchport('GigabitEthernet1/0/19'), 'show interfaces GigabitEthernet1/0/19 switchport')
   assert.equal(c.vlanBrief, 'show vlan brief')
+  assert.deepEqual(
+    [c.macAddressTable(), c.lldpNeighborsDetail(), c.cdpNeighborsDetail()],
+    ['show mac address-table', 'show lldp neighbors detail', 'show cdp neighbors detail'],
+    'no interface: the whole table, one read for every port',
+  )
 })
 
 test('NX-OS: the `interface` keyword before the interface', () => {
@@ -19,4 +24,9 @@ test('NX-OS: the `interface` keyword before the interface', () => {
   assert.equal(c.cdpNeighborsDetail('Ethernet1/19'), 'show cdp neighbors interface Ethernet1/19 detail')
   assert.equal(c.switchport('Ethernet1/19'), 'show interface Ethernet1/19 switchport')
   assert.equal(c.vlanBrief, 'show vlan brief')
+  assert.deepEqual(
+    [c.macAddressTable(), c.lldpNeighborsDetail(), c.cdpNeighborsDetail()],
+    ['show mac address-table', 'show lldp neighbors detail', 'show cdp neighbors detail'],
+    'no interface: the whole table, one read for every port',
+  )
 })

@@ -4,13 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {test} from 'node:test'
 import {InputError} from '../../../src/errors.js'
-import {
-  formatProblem,
-  normalizePlatform,
-  parseSwitchInventory,
-  readSwitchInventory,
-  type InventoryProblem,
-} from '../../../src/switch/inventory.js'
+import {formatProblem, parseSwitchInventory, readSwitchInventory, type InventoryProblem} from '../../../src/switch/inventory.js'
 
 const lines = (...l: string[]) => l.join('\n') + '\n'
 
@@ -60,8 +54,6 @@ test('platform: IOS-XE, ios-xe, iosxe, NX-OS, nxos, ios are accepted (any case) 
     inv.switches.map((s) => s.platform),
     ['ios', 'ios', 'ios', 'nxos', 'nxos', 'ios', 'auto'],
   )
-  assert.equal(normalizePlatform(' Cisco_NXOS '), 'nxos')
-  assert.equal(normalizePlatform('junos'), undefined)
 })
 
 test('an unknown platform is an error at its value with a did-you-mean', () => {
