@@ -1,5 +1,9 @@
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {checkLoopFlags, loopTraceFlags, loopTraceIo, loopTraceOptions} from '../../src/cli/loop.js'
+import {loopApplyFlags, prepareApply, runLoopApply} from '../../src/cli/loop-apply.js'
+import {canPrompt} from '../../src/cli/prompt.js'
+import {renderApplyResult} from '../../src/cli/render/loop-apply.js'
+import type {ApplyResult} from '../../src/loop/apply.js'
 import {renderLoopTrace} from '../../src/cli/render/loop.js'
 import {traceJson, traceLoop, type LoopTraceJson} from '../../src/loop/trace.js'
 
@@ -22,11 +26,12 @@ Verdicts: bridge-loop, stp-blocked, bond, single-link, unknown (with what could 
     '<%= config.bin %> <%= command.id %> --switch 10.20.0.7 --jump admin@bastion.example.net --port Gi1/0/19 --node node1 --node-jump admin@bastion.example.net',
   ]
 
-  static override flags = loopTraceFlags
+  static override flags = {...loopTraceFlags, ...loopApplyFlags}
 
-  async run(): Promise<LoopTraceJson & {apply: null}> {
+  async run(): Promise<LoopTraceJson & {apply: ApplyResult | null}> {
     const {flags} = await this.parse(LoopTrace)
     checkLoopFlags(flags)
+    const stp = flags.apply === true ? prepareApply(flags, canPrompt() && !this.jsonEnabled()) : undefined
     const io = loopTraceIo(flags, process.env, {
       warn: (m) => this.warnLine(m),
       progress: (m) => this.info(m),
@@ -35,6 +40,15 @@ Verdicts: bridge-loop, stp-blocked, bond, single-link, unknown (with what could 
     const trace = await traceLoop(io, loopTraceOptions(flags))
     const width = this.outputWidth()
     this.render((t) => renderLoopTrace(t, width), trace)
-    return traceJson(trace)
+    if (stp === undefined) return traceJson(trace)
+    const apply = await runLoopApply(trace, flags, stp, io, {
+      info: (m) => this.info(m),
+      warn: (m) => this.warnLine(m),
+      width,
+      json: this.jsonEnabled(),
+      errorJson: (e) => this.toErrorJson(e),
+    })
+    this.render((r) => '\n' + renderApplyResult(r, width), apply)
+    return {...traceJson(trace), apply}
   }
 }

@@ -26,8 +26,14 @@ import type {TraceResult} from './verdict.js'
 export interface ApplyTrace extends TraceResult {
   switch: string
   port: string
+  /** The node as reached: an ssh host, `local`, or null. */
   node: string | null
+  /** The node's name for messages (`local` is named by its hostname). */
+  nodeSide?: {node: string} | null
 }
+
+/** The node's name in messages. */
+const nodeLabel = (t: ApplyTrace): string => t.nodeSide?.node ?? t.node ?? 'the node'
 
 export interface ApplyIo {
   /** The node's OVS (needed for `bridge-loop`, used to verify `stp-blocked`). */
@@ -143,7 +149,7 @@ export function loopedPorts(trace: TraceResult): string[] {
   if (br === null) return []
   const nics = trace.links.filter((l) => l.bridge === br.name).map((l) => l.nic)
   const ports = nics.map((nic) => br.ports.find((p) => p.interfaces.includes(nic))?.name ?? nic)
-  return [...new Set(ports)]
+  return [...new Set(ports)].sort()
 }
 
 /** What to do on the node when STP is not wanted on a bridge that loops. */
@@ -160,7 +166,7 @@ export function stpAlternatives(trace: TraceResult): string[] {
 
 function unknownRefusal(trace: ApplyTrace): LoopUnknownError {
   return new LoopUnknownError(
-    `the verdict for ${trace.switch} ${trace.port} is unknown: --apply sends nothing to ${trace.node ?? 'the node'} or ${trace.switch}`,
+    `the verdict for ${trace.switch} ${trace.port} is unknown: --apply sends nothing to ${nodeLabel(trace)} or ${trace.switch}`,
     {
       suggestions: [
         ...trace.evidence.slice(0, 4).map((e) => `seen: ${e}`),
@@ -170,6 +176,11 @@ function unknownRefusal(trace: ApplyTrace): LoopUnknownError {
       details: {verdict: trace.verdict, evidence: trace.evidence},
     },
   )
+}
+
+/** `--apply` refuses an `unknown` verdict before anything is opened or sent (exit 12, NETOPS_LOOP_UNKNOWN). */
+export function checkApplicable(trace: ApplyTrace): void {
+  if (trace.verdict === 'unknown') throw unknownRefusal(trace)
 }
 
 /** A step's value, or `interrupted()` as soon as `signal` aborts (the step is abandoned: read-only steps only). */
@@ -193,7 +204,7 @@ async function orInterrupt<T>(step: () => Promise<T>, signal: AbortSignal | unde
 /** The node's part, decided from the verdict. */
 function nodeDecision(trace: ApplyTrace, io: ApplyIo, opts: ApplyOptions): {action: 'stp-on' | 'none'; reason: string} {
   const br = trace.bridge
-  const node = trace.node ?? 'the node'
+  const node = nodeLabel(trace)
   switch (trace.verdict) {
     case 'bridge-loop': {
       if (br === null) return {action: 'none', reason: 'no bridge was traced'}
@@ -219,7 +230,7 @@ function nodeDecision(trace: ApplyTrace, io: ApplyIo, opts: ApplyOptions): {acti
 
 /** Run the combined fix; see the module comment. Throws typed errors (interrupt: InterruptedError, exit 15). */
 export async function applyLoopFix(trace: ApplyTrace, io: ApplyIo, opts: ApplyOptions): Promise<ApplyResult> {
-  if (trace.verdict === 'unknown') throw unknownRefusal(trace)
+  checkApplicable(trace)
   const say = opts.progress ?? (() => undefined)
   const warnings: string[] = []
   const warn = (m: string): void => {
@@ -227,7 +238,7 @@ export async function applyLoopFix(trace: ApplyTrace, io: ApplyIo, opts: ApplyOp
     warnings.push(m)
     opts.warn?.(m)
   }
-  const nodeName = trace.node ?? 'the node'
+  const nodeName = nodeLabel(trace)
   const state: ApplyState = {node: trace.node, step: 'preview', nodeDone: `nothing changed on ${nodeName}`, switch: null}
   const tell = (): void => opts.onState?.({...state, switch: state.switch === null ? null : {...state.switch}})
   tell()
@@ -275,7 +286,7 @@ export async function applyLoopFix(trace: ApplyTrace, io: ApplyIo, opts: ApplyOp
     )
   const view = (replanned: boolean, p: FixPreview): ApplyPlan => ({
     verdict: trace.verdict,
-    node: {node: trace.node, reason: decision.reason, stp: stpPlan, command: dry?.command ?? null},
+    node: {node: nodeLabel(trace), reason: decision.reason, stp: stpPlan, command: dry?.command ?? null},
     switch: {host: io.device.name, interface: p.before.interface, preview: p},
     alternatives,
     warnings: [...warnings, ...(dry?.warnings ?? [])],
@@ -297,7 +308,7 @@ export async function applyLoopFix(trace: ApplyTrace, io: ApplyIo, opts: ApplyOp
 
   // 3. The node.
   const nodeResult: NodeStepResult = {
-    node: trace.node,
+    node: nodeLabel(trace),
     bridge,
     action: decision.action,
     reason: decision.reason,
@@ -460,7 +471,7 @@ async function settle(vsctl: Vsctl, bridge: string, looped: string[], o: SettleO
 function notBlocking(trace: ApplyTrace, node: NodeStepResult, looped: string[]): VerificationError {
   const states = (node.settled?.ports ?? []).map((p) => `${p.name} ${[p.role, p.state].filter((x) => x !== null).join(' ') || 'no state'}`)
   return new VerificationError(
-    `${node.change?.rstp === true ? 'RSTP' : 'STP'} is on for ${node.bridge ?? '?'} on ${trace.node ?? 'the node'}, but after ${Math.round(node.settled?.seconds ?? 0)} s it blocks none of ${looped.join(', ')} (${states.join(', ')}): ` +
+    `${node.change?.rstp === true ? 'RSTP' : 'STP'} is on for ${node.bridge ?? '?'} on ${nodeLabel(trace)}, but after ${Math.round(node.settled?.seconds ?? 0)} s it blocks none of ${looped.join(', ')} (${states.join(', ')}): ` +
       `the BPDUs it sends on one NIC do not come back on the other; nothing was sent to ${trace.switch}`,
     {
       suggestions: [
@@ -511,7 +522,7 @@ async function verifyEnds(
   opts: ApplyOptions,
   looped: string[],
 ): Promise<VerifiedEnds> {
-  const nodeName = trace.node ?? 'the node'
+  const nodeName = nodeLabel(trace)
   const bridge = trace.bridge?.name ?? null
   let nodeCheck: VerifiedEnds['node']
   const mustBlock = node.action === 'stp-on' || trace.verdict === 'stp-blocked'

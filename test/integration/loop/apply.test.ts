@@ -16,10 +16,8 @@ import {ovsSkip, startOvs, type OvsSandbox} from '../../helpers/ovs.js'
 import {LocalExecutor, type ExecResult, type Executor, type RunOptions} from '../../../src/ovs/executor.js'
 import {Vsctl} from '../../../src/ovs/vsctl.js'
 import {getStpStatus} from '../../../src/ovs/stp.js'
-import {readNodeFacts} from '../../../src/loop/node-facts.js'
-import {traceVerdict} from '../../../src/loop/verdict.js'
-import type {SwitchSide} from '../../../src/loop/types.js'
-import {applyLoopFix, type ApplyOptions, type ApplyTrace} from '../../../src/loop/apply.js'
+import {traceLoop, type LoopTrace, type TraceIo} from '../../../src/loop/trace.js'
+import {applyLoopFix, type ApplyOptions} from '../../../src/loop/apply.js'
 import {startLabTopology, type LabSwitch} from '../../../src/lab/switch/index.js'
 import {parseTopology} from '../../../src/lab/switch/topology.js'
 import {SwitchDevice} from '../../../src/switch/device.js'
@@ -103,8 +101,9 @@ describe('loop trace --apply on a real OVS loop and a lab switch', {skip}, () =>
     closeLab = () => t.close()
   }
 
-  async function openSwitch(): Promise<SwitchDevice> {
-    sent = []
+  /** The lab switch over SSH; `record`: its sent lines go to `sent` (the apply session's, not the trace's). */
+  async function openSwitch(record = true): Promise<SwitchDevice> {
+    if (record) sent = []
     return SwitchDevice.open({
       target: {
         host: lab.host,
@@ -120,28 +119,22 @@ describe('loop trace --apply on a real OVS loop and a lab switch', {skip}, () =>
       platform: 'auto',
       timeoutMs: 10_000,
       log: (e) => {
-        if (e.direction === 'sent') sent.push(e.text.trim())
+        if (record && e.direction === 'sent') sent.push(e.text.trim())
       },
     })
   }
 
-  /** The switch side as the lab's topology describes it (MACs learned on Gi1/0/19 and Gi1/0/20, VLAN 10). */
-  function switchSide(): SwitchSide {
-    const e = (mac: string, port: string) => ({vlan: 10, mac, type: 'dynamic', port})
+  /** The trace as the command runs it: the lab switch over SSH, the node through the namespace's executor. */
+  function traceIo(): TraceIo {
     return {
-      switch: 'sw1',
-      port: 'GigabitEthernet1/0/19',
-      vlans: [10],
-      macs: [e(MACS.eth0, 'GigabitEthernet1/0/19')],
-      neighbors: [],
-      peers: [{port: 'GigabitEthernet1/0/20', vlans: [10], macs: [e(MACS.eth1, 'GigabitEthernet1/0/20')], neighbors: []}],
+      openSwitch: () => openSwitch(false),
+      openNode: () => Promise.resolve(exec),
+      sshConfigHostName: () => Promise.resolve(undefined),
+      localHostname: () => 'node1',
     }
   }
-
-  async function trace(): Promise<ApplyTrace> {
-    const node = await readNodeFacts(exec, {timeoutSec: 5, node: 'node1'})
-    return {switch: 'sw1', port: 'GigabitEthernet1/0/19', node: 'node1', ...traceVerdict(switchSide(), node)}
-  }
+  const trace = (node: string | null = 'local'): Promise<LoopTrace> =>
+    traceLoop(traceIo(), {switch: lab.host, port: '19', ...(node === null ? {} : {node}), vsctl: {timeoutSec: 5}})
 
   const options = (over: Partial<ApplyOptions> = {}): ApplyOptions => ({
     stp: FAST,
@@ -160,18 +153,17 @@ describe('loop trace --apply on a real OVS loop and a lab switch', {skip}, () =>
 
   test('unknown: refused with exit 12, nothing sent to the node or the switch', async () => {
     await startLab()
-    const device = await openSwitch()
+    let device = await openSwitch()
     try {
       const sentAtOpen = sent.length
       const calls = exec.calls.length
       const dbBefore = await bridgeRow()
-      const t: ApplyTrace = {
-        switch: 'sw1',
-        port: 'GigabitEthernet1/0/19',
-        node: null,
-        ...traceVerdict(switchSide(), undefined, {nodeError: 'no LLDP/CDP neighbour on Gi1/0/19 and no --node'}),
-      }
-      assert.equal(t.verdict, 'unknown')
+      // no --node, and the LLDP neighbour node1 has no ~/.ssh/config entry and no management address
+      const t = await trace(null)
+      assert.equal(t.verdict, 'unknown', t.evidence.join('\n'))
+      assert.equal(t.node, null)
+      await device.close()
+      device = await openSwitch()
       let asked = false
       await assert.rejects(
         applyLoopFix(t, {vsctl, device}, options({confirm: () => ((asked = true), Promise.resolve(true))})),
