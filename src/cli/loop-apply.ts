@@ -18,10 +18,11 @@ import {stpOnFlagsWith, stpOnOptions} from './ovs.js'
 import {confirm} from './prompt.js'
 import {renderApplyPlan} from './render/loop-apply.js'
 
-const needsApply = {dependsOn: ['apply']}
+const needsApply = {dependsOn: ['apply'], helpGroup: 'APPLY'}
 
 export const loopApplyFlags = {
   apply: Flags.boolean({
+    helpGroup: 'APPLY',
     description:
       'fix both ends, node first: STP on the looping bridge, wait until it blocks a looped port, then fix-loop on the switch port, then read both back (asks once)',
   }),

@@ -126,7 +126,7 @@ export function planAnnouncer(prefix: string, info: (m: string) => void, warn: (
  * one of them needs those flags, and the booleans have no default (a defaulted flag always counts as given).
  */
 export function stpOnFlagsWith(o: {dependsOn?: string[]} = {}) {
-  const needs = o.dependsOn === undefined ? {} : {dependsOn: o.dependsOn}
+  const needs = o.dependsOn === undefined ? {} : {dependsOn: o.dependsOn, helpGroup: 'APPLY'}
   const off = o.dependsOn === undefined ? {default: false} : {}
   return {
     priority: Flags.integer({

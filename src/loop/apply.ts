@@ -88,7 +88,7 @@ export interface ApplyPlan {
   replanned: boolean
 }
 
-export interface NodeStepResult {
+interface NodeStepResult {
   node: string | null
   bridge: string | null
   action: 'stp-on' | 'none'
