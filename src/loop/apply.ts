@@ -287,7 +287,7 @@ export async function applyLoopFix(trace: ApplyTrace, io: ApplyIo, opts: ApplyOp
   const view = (replanned: boolean, p: FixPreview): ApplyPlan => ({
     verdict: trace.verdict,
     node: {node: nodeLabel(trace), reason: decision.reason, stp: stpPlan, command: dry?.command ?? null},
-    switch: {host: io.device.name, interface: p.before.interface, preview: p},
+    switch: {host: p.before.hostname || io.device.name, interface: p.before.interface, preview: p},
     alternatives,
     warnings: [...warnings, ...(dry?.warnings ?? [])],
     replanned,
@@ -568,6 +568,7 @@ async function verifyEnds(
   if (opts.bounce && facts.status === 'err-disabled')
     problems.push(`${facts.interface} is err-disabled (${facts.errDisabledReason ?? '?'}) after the bounce`)
   const up = facts.status === 'connected' || facts.status === 'up'
+  const where = `${facts.shortName} on ${facts.hostname || io.device.name}`
   const switchOk = problems.length === 0
   const state = up
     ? 'up'
@@ -583,8 +584,8 @@ async function verifyEnds(
       keepalive: facts.keepalive,
       recovery: {loopback: facts.recovery.loopback, intervalSeconds: facts.recovery.intervalSeconds},
       message: switchOk
-        ? `${facts.interface} on ${io.device.name}: ${state}, ${facts.keepalive === false ? 'keepalive off, ' : ''}loopback recovery every ${facts.recovery.intervalSeconds ?? '?'} s`
-        : `${facts.interface} on ${io.device.name}: ${problems.join('; ')}`,
+        ? `${where}: ${state}, ${facts.keepalive === false ? 'keepalive off, ' : ''}loopback recovery every ${facts.recovery.intervalSeconds ?? '?'} s`
+        : `${where}: ${problems.join('; ')}`,
     },
     ok: nodeCheck.ok && switchOk,
   }

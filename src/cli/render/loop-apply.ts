@@ -61,7 +61,7 @@ export function renderApplyResult(r: ApplyResult, width = DEFAULT_WIDTH): string
     )
   }
   for (const a of r.alternatives) out.push(wrapText(`  instead of STP, by hand: ${printable(a)}`, width, 4))
-  out.push('', `switch ${printable(r.switch.host)}:`, renderFixResult(r.switch, width))
+  out.push('', `switch ${printable(r.switch.hostname || r.switch.host)}:`, renderFixResult(r.switch, width))
   out.push('', 'verified:')
   out.push(verifiedLine(r.verified.node, r.verified.node.checked, width))
   out.push(verifiedLine(r.verified.switch, true, width))
