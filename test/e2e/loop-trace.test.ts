@@ -245,7 +245,7 @@ describe('netops loop trace (built CLI, real OVS node over sshd, lab switches ca
     assert.equal(r.code, 0, r.stderr + r.stdout)
     const d = JSON.parse(r.stdout) as TraceDoc
     assert.equal(d.verdict, 'bridge-loop')
-    assert.ok(d.apply !== null && d.apply !== undefined, 'the document reports what was applied')
+    assert.equal((d.apply as {changed?: boolean} | null)?.changed, true, 'the document reports what was applied')
     // the node: STP on, one NIC blocked (the wire sends br0's BPDUs back)
     assert.equal(await stpEnable(), 'true')
     const st = await lab.node.stpStatus()
@@ -262,7 +262,9 @@ describe('netops loop trace (built CLI, real OVS node over sshd, lab switches ca
     // again: the trace now sees the blocked port; nothing is sent to either end
     const again = await trace(['--switch', 'sw1', '--node', lab.node.name, '--apply', '--yes', '--bounce', '--json'])
     assert.equal(again.code, 0, again.stderr + again.stdout)
-    assert.equal((JSON.parse(again.stdout) as TraceDoc).verdict, 'stp-blocked')
+    const a = JSON.parse(again.stdout) as TraceDoc
+    assert.equal(a.verdict, 'stp-blocked')
+    assert.equal((a.apply as {changed?: boolean} | null)?.changed, false, JSON.stringify(a.apply))
     assert.deepEqual(sw1.device.lastConfigChange, changed)
     assert.equal(await stpEnable(), 'true')
   })
