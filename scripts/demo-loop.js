@@ -50,6 +50,9 @@ const say = (text) => console.log(bold ? `\n\x1b[1m${text}\x1b[0m` : `\n${text}`
 
 say('# bringing up node1 (network namespace, Open vSwitch in user space, br0 = eth0 + eth1 with STP off, sshd)')
 const t0 = Date.now()
+process.on('exit', (code) => {
+  if (code >= 128) console.error('\ninterrupted: the lab switch, sshd, Open vSwitch and the namespaces are removed')
+})
 const world = await lab.createLoopLab({node: 'node1', macs: {eth0: macs.eth0, eth1: macs.eth1}})
 await world.node.setBridge('loop')
 
@@ -90,7 +93,12 @@ function netops(title, args) {
   console.log(`$ netops ${args.join(' ')}`)
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], {env: {...process.env, ...world.env}, stdio: ['inherit', 'inherit', 'inherit']})
-    child.on('exit', (code) => resolve(code ?? 1))
+    const stop = () => child.kill('SIGTERM')
+    process.once('exit', stop)
+    child.on('exit', (code) => {
+      process.removeListener('exit', stop)
+      resolve(code ?? 1)
+    })
   })
 }
 
