@@ -111,6 +111,8 @@ export class OvsConflictError extends kind('NETOPS_OVS_CONFLICT', 'precondition'
 export class PermissionError extends kind('NETOPS_PERMISSION_DENIED', 'permission') {}
 export class ExecTimeoutError extends kind('NETOPS_EXEC_TIMEOUT', 'timeout') {}
 
+export class LoopUnknownError extends kind('NETOPS_LOOP_UNKNOWN', 'precondition') {}
+
 export class InventoryError extends kind('NETOPS_METADATA_INVENTORY_INVALID', 'usage') {}
 export class InstanceNotFoundError extends kind('NETOPS_METADATA_INSTANCE_NOT_FOUND', 'notFound') {}
 export class ListenError extends kind('NETOPS_LISTEN_FAILED', 'unreachable') {}
@@ -155,6 +157,7 @@ export const ERROR_CATALOGUE = [
   OvsConflictError,
   PermissionError,
   ExecTimeoutError,
+  LoopUnknownError,
   InventoryError,
   InstanceNotFoundError,
   ListenError,

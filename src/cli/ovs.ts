@@ -13,7 +13,7 @@ import {writeWarning} from './base-command.js'
 import {runTargets, uniqueTargets, type TargetsOutcome} from './multi-host.js'
 import {UsageError} from '../errors.js'
 import {renderPlan} from './render/ovs.js'
-import type {StpPlan} from '../ovs/stp.js'
+import {validateStpOptions, type StpOnOptions, type StpPlan} from '../ovs/stp.js'
 
 export const ovsFlags = {
   ...sshFlags,
@@ -119,4 +119,47 @@ export function planAnnouncer(prefix: string, info: (m: string) => void, warn: (
       for (const w of result.warnings) if (!shown.has(w)) warn(prefix + w)
     },
   }
+}
+
+/**
+ * The spanning-tree options of `netops ovs stp on`. `dependsOn` (`netops loop trace` passes ['apply']): every
+ * one of them needs those flags, and the booleans have no default (a defaulted flag always counts as given).
+ */
+export function stpOnFlagsWith(o: {dependsOn?: string[]} = {}) {
+  const needs = o.dependsOn === undefined ? {} : {dependsOn: o.dependsOn, helpGroup: 'APPLY'}
+  const off = o.dependsOn === undefined ? {default: false} : {}
+  return {
+    priority: Flags.integer({
+      ...needs,
+      description: 'bridge priority, a multiple of 4096 from 0 to 61440 (lower wins the root election; default 32768)',
+    }),
+    'forward-delay': Flags.integer({
+      ...needs,
+      description: 'seconds in listening and in learning, 4-30 (default 15); needs 2 x (forward-delay - 1) >= max-age',
+    }),
+    'hello-time': Flags.integer({...needs, description: 'seconds between BPDUs, 1-10 (default 2; STP only)'}),
+    'max-age': Flags.integer({...needs, description: 'seconds a BPDU stays valid, 6-40 (default 20)'}),
+    rstp: Flags.boolean({...needs, ...off, exclusive: ['force'], description: 'enable RSTP instead of STP (and turn STP off)'}),
+    force: Flags.boolean({...needs, ...off, description: 'RSTP is on: turn it off and run STP instead'}),
+  }
+}
+
+export const stpOnFlags = stpOnFlagsWith()
+
+/** StpOnOptions from stpOnFlags, validated (ranges, multiples of 4096, RSTP without hello-time): InputError before anything is sent. */
+export function stpOnOptions(flags: {
+  priority?: number | undefined
+  'forward-delay'?: number | undefined
+  'hello-time'?: number | undefined
+  'max-age'?: number | undefined
+  rstp?: boolean | undefined
+  force?: boolean | undefined
+}): StpOnOptions {
+  const opts: StpOnOptions = {rstp: flags.rstp === true, force: flags.force === true}
+  if (flags.priority !== undefined) opts.priority = flags.priority
+  if (flags['forward-delay'] !== undefined) opts.forwardDelay = flags['forward-delay']
+  if (flags['hello-time'] !== undefined) opts.helloTime = flags['hello-time']
+  if (flags['max-age'] !== undefined) opts.maxAge = flags['max-age']
+  validateStpOptions(opts)
+  return opts
 }

@@ -86,27 +86,10 @@ const UP_STATES = new Set(['connected', 'up'])
  */
 export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promise<FixLoopResult> {
   const say = opts.progress ?? (() => undefined)
-  refuseConflictingPlatform(device)
   const state: FixState = {host: device.name, interface: null, plan: [], applied: [], saved: false}
   const tell = (): void => opts.onState?.({...state, plan: [...state.plan], applied: [...state.applied]})
   const interrupted = (): InterruptedError => interruptedError(device.name, state)
-  const beforeFacts = await orInterrupt(() => device.readPort(opts.port), opts.signal, interrupted)
-  const before = diagnose(beforeFacts, device.platform, opts.intervalSeconds)
-  if (before.verdict === 'err-disabled-other') {
-    throw new WrongCauseError(
-      `${before.interface} on ${device.name} is err-disabled for ${before.errDisabledReason ?? 'an unknown cause'}, not loopback: ` +
-        `${explainCause(before.errDisabledReason ?? 'unknown')}. fix-loop changes nothing here.`,
-      {
-        suggestions:
-          before.errDisabledReason === 'bpduguard'
-            ? ['on the node: netops ovs stp off br0 (or disable bpduguard on the port), then bounce the port']
-            : ['fix the cause named above, then recover the port (shutdown / no shutdown)'],
-        details: {diagnosis: before},
-      },
-    )
-  }
-  const plan = planFix(beforeFacts, device.platform, {intervalSeconds: opts.intervalSeconds, bounce: opts.bounce})
-  const lines = planLines(plan)
+  const {before, plan, lines} = await previewFix(device, opts)
   state.interface = before.interface
   state.plan = lines
   tell()
@@ -223,6 +206,45 @@ export async function fixLoop(device: SwitchDevice, opts: FixLoopOptions): Promi
     })
   }
   return result
+}
+
+/** What fix-loop would send to a port, read and planned (nothing sent). */
+export interface FixPreview {
+  before: Diagnosis
+  plan: FixPlan
+  /** The exact lines, in sending order (empty: the fix is in place). */
+  lines: string[]
+}
+
+/**
+ * fix-loop's read-only first half: refuse a contradicted --platform, read the port, refuse a port
+ * err-disabled for another cause (WrongCauseError), plan only what is missing. An interrupt while
+ * the port is read ends it with the InterruptedError of a run that sent nothing.
+ */
+export async function previewFix(
+  device: SwitchDevice,
+  opts: Pick<FixLoopOptions, 'port' | 'intervalSeconds' | 'bounce' | 'signal'>,
+): Promise<FixPreview> {
+  refuseConflictingPlatform(device)
+  const nothingSent = (): InterruptedError =>
+    interruptedError(device.name, {host: device.name, interface: null, plan: [], applied: [], saved: false})
+  const beforeFacts = await orInterrupt(() => device.readPort(opts.port), opts.signal, nothingSent)
+  const before = diagnose(beforeFacts, device.platform, opts.intervalSeconds)
+  if (before.verdict === 'err-disabled-other') {
+    throw new WrongCauseError(
+      `${before.interface} on ${device.name} is err-disabled for ${before.errDisabledReason ?? 'an unknown cause'}, not loopback: ` +
+        `${explainCause(before.errDisabledReason ?? 'unknown')}. fix-loop changes nothing here.`,
+      {
+        suggestions:
+          before.errDisabledReason === 'bpduguard'
+            ? ['on the node: netops ovs stp off br0 (or disable bpduguard on the port), then bounce the port']
+            : ['fix the cause named above, then recover the port (shutdown / no shutdown)'],
+        details: {diagnosis: before},
+      },
+    )
+  }
+  const plan = planFix(beforeFacts, device.platform, {intervalSeconds: opts.intervalSeconds, bounce: opts.bounce})
+  return {before, plan, lines: planLines(plan)}
 }
 
 /** A forced --platform that `show version` contradicts changes the plan (NX-OS has no `no keepalive`): refuse. */

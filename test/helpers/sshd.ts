@@ -22,6 +22,10 @@
  *   {OVS_RUNDIR: '/tmp/x'} so a remote `ovs-vsctl` finds a private ovsdb-server.
  * - netns: run sshd inside this (existing) network namespace: it listens on THAT namespace's
  *   127.0.0.1, unreachable from the host's (test/helpers/jump-lab.ts).
+ * - cleanHome (with netns): the login user's home directory is an empty directory in sshd's own
+ *   mount namespace (`ip netns exec` gives it a private one), so the shell sshd starts for each
+ *   command sources none of this machine's rc files (a root ~/.bashrc running `pyenv init` costs
+ *   seconds per command). The host's mounts are untouched.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -53,6 +57,7 @@ export interface StartSshdOptions {
   extraConfig?: string[]
   env?: Record<string, string>
   netns?: string
+  cleanHome?: boolean
 }
 
 const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/local/sbin/sshd']
@@ -174,6 +179,13 @@ async function startOnce(
   writeFileSync(configFile, lines.join('\n') + '\n')
 
   const argv = [sshd, '-D', '-e', '-f', configFile]
+  if (opts.cleanHome === true) {
+    if (opts.netns === undefined) throw new Error('startSshd: cleanHome needs netns (a private mount namespace)')
+    const home = join(dir, 'home')
+    mkdirSync(home, {recursive: true})
+    // sh execs sshd after the bind mount: the child's pid stays sshd's
+    argv.unshift('sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', home, userInfo().homedir)
+  }
   // `ip netns exec` execs sshd in place: the child's pid is sshd's
   const [file, ...args] = opts.netns === undefined ? argv : ['ip', 'netns', 'exec', opts.netns, ...argv]
   const child = spawn(file as string, args, {stdio: ['ignore', 'ignore', 'pipe']})

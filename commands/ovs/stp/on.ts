@@ -1,18 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../../src/cli/base-command.js'
-import {onTargets, ovsFlags, planAnnouncer} from '../../../src/cli/ovs.js'
+import {onTargets, ovsFlags, planAnnouncer, stpOnFlags, stpOnOptions} from '../../../src/cli/ovs.js'
 import type {MultiHostResult} from '../../../src/cli/multi-host.js'
 import {renderStpChange, summarizeChange} from '../../../src/cli/render/ovs.js'
-import {
-  getStpStatus,
-  stateCounts,
-  stpOn,
-  validateStpOptions,
-  waitBudgetMs,
-  waitUntilSettled,
-  type StpChangeResult,
-  type StpOnOptions,
-} from '../../../src/ovs/stp.js'
+import {getStpStatus, stateCounts, stpOn, waitBudgetMs, waitUntilSettled, type StpChangeResult} from '../../../src/ovs/stp.js'
 
 export default class OvsStpOn extends BaseCommand {
   static override summary = 'turn spanning tree on for an Open vSwitch bridge'
@@ -33,16 +24,7 @@ export default class OvsStpOn extends BaseCommand {
   static override args = {bridge: Args.string({required: true, description: 'bridge name, e.g. br0'})}
   static override flags = {
     ...ovsFlags,
-    priority: Flags.integer({
-      description: 'bridge priority, a multiple of 4096 from 0 to 61440 (lower wins the root election; default 32768)',
-    }),
-    'forward-delay': Flags.integer({
-      description: 'seconds in listening and in learning, 4-30 (default 15); needs 2 x (forward-delay - 1) >= max-age',
-    }),
-    'hello-time': Flags.integer({description: 'seconds between BPDUs, 1-10 (default 2; STP only)'}),
-    'max-age': Flags.integer({description: 'seconds a BPDU stays valid, 6-40 (default 20)'}),
-    rstp: Flags.boolean({default: false, exclusive: ['force'], description: 'enable RSTP instead of STP (and turn STP off)'}),
-    force: Flags.boolean({default: false, description: 'RSTP is on: turn it off and run STP instead'}),
+    ...stpOnFlags,
     wait: Flags.boolean({
       default: false,
       exclusive: ['dry-run'],
@@ -53,12 +35,7 @@ export default class OvsStpOn extends BaseCommand {
 
   async run(): Promise<StpChangeResult | MultiHostResult<StpChangeResult>> {
     const {args, flags} = await this.parse(OvsStpOn)
-    const opts: StpOnOptions = {rstp: flags.rstp, force: flags.force}
-    if (flags.priority !== undefined) opts.priority = flags.priority
-    if (flags['forward-delay'] !== undefined) opts.forwardDelay = flags['forward-delay']
-    if (flags['hello-time'] !== undefined) opts.helloTime = flags['hello-time']
-    if (flags['max-age'] !== undefined) opts.maxAge = flags['max-age']
-    validateStpOptions(opts) // before anything is sent anywhere
+    const opts = stpOnOptions(flags) // validated before anything is sent anywhere
 
     const outcome = await onTargets(
       flags,
