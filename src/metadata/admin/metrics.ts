@@ -16,6 +16,8 @@ export interface ScrapeGauges {
   forgedCallbacks: number
   /** The metadata listener's connections (absent: not rendered). */
   connections?: ConnectionCounts
+  /** fdatasyncs of the progress journal so far (absent: no journal, not rendered). */
+  journalSyncs?: number
 }
 
 export class Metrics {
@@ -129,6 +131,14 @@ export class Metrics {
     )
     for (const [reason, n] of Object.entries(this.callbacksUnavailable))
       out.push(`netops_metadata_callbacks_unavailable_total{reason="${reason}"} ${n}`)
+    if (g.journalSyncs !== undefined) {
+      head(
+        'netops_metadata_journal_fsyncs_total',
+        'counter',
+        'fdatasyncs of the progress journal (group commit: each one acknowledges every callback that waited for it).',
+      )
+      out.push(`netops_metadata_journal_fsyncs_total ${g.journalSyncs}`)
+    }
     head('netops_metadata_reloads_total', 'counter', 'Inventory reloads, by result.')
     out.push(`netops_metadata_reloads_total{result="ok"} ${this.reloadsOk}`)
     out.push(`netops_metadata_reloads_total{result="failed"} ${this.reloadsFailed}`)

@@ -331,6 +331,11 @@ export class ProgressTracker {
       .sort((a, b) => b.requests - a.requests || a.ip.localeCompare(b.ip))
   }
 
+  /** fdatasyncs of the journal so far (group commits); undefined without a journal (memory, or a sink). */
+  get journalSyncs(): number | undefined {
+    return this.journal?.syncs
+  }
+
   flush(): void {
     this.journal?.flush()
   }

@@ -40,3 +40,13 @@ test('only loopback addresses count as loopback for the admin listener', () => {
   for (const h of ['127.0.0.1', '127.8.9.1', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(h), true, h)
   for (const h of ['0.0.0.0', '::', '10.0.0.1', '169.254.169.254', '128.0.0.1']) assert.equal(isLoopbackHost(h), false, h)
 })
+
+test('the journal fsync counter is rendered when there is a journal, and only then', () => {
+  const gauges = {vmsByState: {}, instances: 0, unknownRequesters: 0, unknownRequests: 0, callbacks: {}, forgedCallbacks: 0}
+  const m = new Metrics()
+  assert.match(
+    m.render({...gauges, journalSyncs: 7}),
+    /^# TYPE netops_metadata_journal_fsyncs_total counter\nnetops_metadata_journal_fsyncs_total 7$/m,
+  )
+  assert.doesNotMatch(m.render(gauges), /journal_fsyncs/)
+})
