@@ -200,6 +200,11 @@ async function scrape(s: Served): Promise<Scrape> {
   }
 }
 
+/** The requests of `all` that are not in `some` (same buckets): the GETs, when `some` is the callbacks. */
+function minus(all: Histogram, some: Histogram): Histogram {
+  return new Map([...all].map(([le, n]) => [le, n - (some.get(le) ?? 0)]))
+}
+
 /** The bucket bound under which p % of the requests between two scrapes fell (ms); NaN when none. */
 function histQuantile(before: Histogram, after: Histogram, p: number): number {
   const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0)
@@ -387,9 +392,11 @@ interface StormResult {
   cpu: number
   hwm: number
   wrong: number
-  /** Upper bounds from the server's own histogram (handler time), every request, ms. */
+  /** Upper bounds from the server's own histogram (handler time), the crawl's GETs (every request but the callbacks), ms. */
   serverP50: number
   serverP99: number
+  /** The same over every request, callbacks too, ms. */
+  serverAllP99: number
   /** Callbacks sent, and answered 200 (client); accepted and answered 503 (server's /metrics). */
   callbacks: number
   acked: number
@@ -451,8 +458,9 @@ async function bootStorm(dir: string, mode: StormMode): Promise<StormResult> {
       cpu,
       hwm: memory(s.pid).hwm,
       wrong,
-      serverP50: histQuantile(m0.requests, m1.requests, 50),
-      serverP99: histQuantile(m0.requests, m1.requests, 99),
+      serverP50: histQuantile(minus(m0.requests, m0.callbacks), minus(m1.requests, m1.callbacks), 50),
+      serverP99: histQuantile(minus(m0.requests, m0.callbacks), minus(m1.requests, m1.callbacks), 99),
+      serverAllP99: histQuantile(m0.requests, m1.requests, 99),
       callbacks: ackLat.length,
       acked: results.reduce((a, r) => a + r.acked, 0),
       accepted: m1.accepted - m0.accepted,
@@ -791,8 +799,9 @@ function provisioningStorm(crawl: StormResult, mem: StormResult, durable: StormR
         'requests/s',
         'crawl p50',
         'crawl p99',
-        'server p50',
-        'server p99',
+        'server crawl p50',
+        'server crawl p99',
+        'server all p99',
         'server CPU',
         'peak RSS',
         'wrong',
@@ -808,6 +817,7 @@ function provisioningStorm(crawl: StormResult, mem: StormResult, durable: StormR
         `${f2(r.p99)} ms`,
         `≤ ${r.serverP50} ms`,
         `≤ ${r.serverP99} ms`,
+        `≤ ${r.serverAllP99} ms`,
         `${f2(r.cpu)} s`,
         `${f1(r.hwm)} MB`,
         String(r.wrong),
@@ -849,6 +859,7 @@ function provisioningStorm(crawl: StormResult, mem: StormResult, durable: StormR
   console.log(
     '   acks/s: callbacks answered 200 over the whole storm; ack p50/p99: client, connect → 200 read (the client is the bottleneck);',
   )
+  console.log("   server crawl: the server's histogram without the callbacks (as part 1); server all: every request, callbacks too;")
   console.log(
     "   server p50/p99 (acks): the server's callback histogram, request → answer written after the journal's fdatasync, bucket bounds;",
   )
@@ -863,7 +874,12 @@ function provisioningStorm(crawl: StormResult, mem: StormResult, durable: StormR
   )
   const allDurable = durable.acked === durable.callbacks && durable.accepted === durable.callbacks && durable.unavailable === 0
   return [
-    ['p99 < 10 ms (provisioning storm, durable acks, server)', `≤ ${durable.serverP99} ms`, ok(durable.serverP99 <= 10)],
+    ['p99 < 10 ms (provisioning storm, durable acks, server, the crawl)', `≤ ${durable.serverP99} ms`, ok(durable.serverP99 <= 10)],
+    [
+      'p99 < 10 ms (provisioning storm, durable acks, server, every request)',
+      `≤ ${durable.serverAllP99} ms`,
+      ok(durable.serverAllP99 <= 10),
+    ],
     ['provisioning storm: every VM got its own data', `${durable.wrong} wrong`, ok(durable.wrong === 0)],
     [
       'provisioning storm: every callback acked 200, every VM done',
