@@ -1,11 +1,21 @@
 /**
  * npm run bench:metadata — the metadata server under a boot storm and under wrk, beside nginx.
  *
+ * Every `metadata serve` here keeps its progress journal in a --data-dir of its own (as by default): a
+ * callback is answered 200 only after the journal's group-committed fdatasync (durable acknowledgements).
+ *
  * 1. Boot storm: BENCH_STORM_VMS (default 1,000) simulated VMs, each from its own 127.10.x.y address,
  *    doing cloud-init 22.4's Ec2 crawl (version discovery, user-data, the recursive meta-data crawl;
- *    a new TCP connection per request) against `netops metadata serve` running as its own process:
- *    requests/s, p50/p99 latency, time until every VM is served, server CPU and peak memory
+ *    a new TCP connection per request) against `netops metadata serve --phone-home` running as its own
+ *    process: requests/s, p50/p99 latency, time until every VM is served, server CPU and peak memory
  *    (/proc/<pid>/stat utime+stime, /proc/<pid>/status VmHWM).
+ * 1b. Provisioning storm: the same VMs, each crawling then POSTing what Debian 12's cloud-init 22.4 sends
+ *    with --phone-home's config — every reporting webhook event of the config and final stages (76) and
+ *    cc_phone_home's POST (BENCH_STORM_CALLBACKS=phone-home: that one alone), one at a time per VM — against
+ *    a server with durable acknowledgements and one with `--data-dir none` (acknowledged from memory),
+ *    beside part 1's crawl alone (nginx has no callbacks: the crawl alone is the comparison). Acks/s,
+ *    ack latency (client, and the server's callback histogram) and fdatasyncs per ack
+ *    (netops_metadata_journal_fsyncs_total) are counted from the server's /metrics.
  * 2. Throughput: wrk (256 connections) against a BENCH_WRK_VMS (default 10,000) instance inventory,
  *    identity through X-Forwarded-For (--trust-proxy 127.0.0.0/8, rotated per request by
  *    bench/metadata.lua), side by side with nginx (one worker, its own prefix in a temp dir) serving
@@ -22,8 +32,9 @@
  * Targets (issue 5): ≥ 50 % of nginx's requests/s, p99 < 10 ms, peak RSS < 200 MB with 10,000 instances.
  * Targets (issue 12): on new connections ≥ 0.8x one nginx worker, and --workers 2 ≥ 0.8x nginx with 2 workers;
  * fleet propagation p99 < 1 s, 0 failed VMs in the fleet storm.
- * BENCH_WRK_SECONDS (default 10) sets each wrk run's length; BENCH_ONLY=storm, wrk, conn or fleet runs one part
- * (conn1: part 3 without its --workers 2 rows).
+ * Part 1's p99 < 10 ms holds for 1b too (the crawl; and every request, callbacks too, is reported against it).
+ * BENCH_WRK_SECONDS (default 10) sets each wrk run's length; BENCH_ONLY=storm, provision, wrk, conn or fleet runs
+ * one part (provision: 1 and 1b; conn1: part 3 without its --workers 2 rows).
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
