@@ -37,7 +37,7 @@
  * one part (provision: 1 and 1b; conn1: part 3 without its --workers 2 rows).
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
 import {request} from 'node:http'
 import {tmpdir, cpus} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -425,6 +425,30 @@ interface StormResult {
   done: number
 }
 
+/**
+ * fdatasync on the data dir's disk, as the journal does it (a ~2 KB append, then fdatasync), `n` times: p50 and
+ * p99 in ms. An acknowledgement waits for at most two of them (the one running when it arrives, then its own).
+ */
+function fdatasyncProbe(dir: string, n = 200): {p50: number; p99: number} {
+  const file = join(dir, 'fdatasync-probe')
+  const fd = openSync(file, 'a')
+  const line = JSON.stringify({t: Date.now(), id: 'vm-00000', event: 'modules-final/config-phone-home', type: 'finish'}) + '\n'
+  const t: number[] = []
+  try {
+    for (let i = 0; i < n; i++) {
+      writeSync(fd, line.repeat(20))
+      const t0 = performance.now()
+      fdatasyncSync(fd)
+      t.push(performance.now() - t0)
+    }
+  } finally {
+    closeSync(fd)
+    rmSync(file, {force: true})
+  }
+  t.sort((a, b) => a - b)
+  return {p50: pct(t, 50), p99: pct(t, 99)}
+}
+
 async function doneCount(s: Served): Promise<number> {
   return (JSON.parse(await fetchText(`${s.admin}/v1/instances`)) as {summary: {done: number}}).summary.done
 }
@@ -789,7 +813,7 @@ function getVia(port: number, path: string, xff: string): Promise<string> {
 const f1 = (n: number) => n.toFixed(1)
 
 /** Part 1b: the storm with every VM's callbacks, acked from memory and durably, beside part 1's crawl alone. */
-function provisioningStorm(crawl: StormResult, mem: StormResult, durable: StormResult): string[][] {
+function provisioningStorm(crawl: StormResult, mem: StormResult, durable: StormResult, disk: {p50: number; p99: number}): string[][] {
   const callbacks = STORM_CALLBACKS === 'webhook' ? 'every reporting event of the config and final stages + phone_home' : 'phone_home'
   console.log(
     `1b. provisioning storm: the same ${durable.vms} VMs, each crawling as in 1 then POSTing ${callbacks} (${f1(durable.callbacks / durable.vms)} callbacks a VM, one at a time, a new connection each)`,
@@ -878,6 +902,9 @@ function provisioningStorm(crawl: StormResult, mem: StormResult, durable: StormR
     '   fsyncs: netops_metadata_journal_fsyncs_total over the storm (one fdatasync acknowledges every callback that waited for it)',
   )
   console.log(
+    `   fdatasync on this disk (right after the storm, 200 appends of 2 KB, one at a time): p50 ${f2(disk.p50)} ms, p99 ${f2(disk.p99)} ms; an ack waits for at most the running one, then its own (and the 2 ms window when none runs)`,
+  )
+  console.log(
     `   durable / memory: ${f2(durable.seconds / mem.seconds)}x the time, ${f2(durable.cpu / mem.cpu)}x the server CPU, ${f2(durable.acked / durable.seconds / (mem.acked / mem.seconds))}x the acks/s — the cost of durability`,
   )
   console.log(
@@ -964,7 +991,11 @@ async function main(): Promise<void> {
         ['p99 < 10 ms (boot storm, server)', `≤ ${s.serverP99} ms`, ok(s.serverP99 <= 10)],
         ['every storm VM got its own data', `${s.wrong} wrong`, ok(s.wrong === 0)],
       )
-      if (ONLY !== 'storm') targets.push(...provisioningStorm(s, await bootStorm(dir, 'memory'), await bootStorm(dir, 'durable')))
+      if (ONLY !== 'storm') {
+        const mem = await bootStorm(dir, 'memory')
+        const durable = await bootStorm(dir, 'durable')
+        targets.push(...provisioningStorm(s, mem, durable, fdatasyncProbe(dir)))
+      }
     }
     const data = wrkParts ? wrkData(dir) : undefined
     if (data && (ONLY === '' || ONLY === 'wrk')) {
