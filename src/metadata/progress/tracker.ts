@@ -342,7 +342,7 @@ export class ProgressTracker {
 
   /**
    * Resolves when everything recorded so far is durable: written to the journal and fdatasync'd (one
-   * fdatasync shared by every commit of the same few ms: group commit), or committed by the sink (store
+   * fdatasync shared by every commit of the same event-loop turn and every one made while it runs: group commit), or committed by the sink (store
    * mode). What a callback's 200 acknowledges is committed first. Without a data dir: at once.
    */
   commit(): Promise<void> {
