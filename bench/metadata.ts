@@ -902,7 +902,7 @@ function provisioningStorm(crawl: StormResult, mem: StormResult, durable: StormR
     '   fsyncs: netops_metadata_journal_fsyncs_total over the storm (one fdatasync acknowledges every callback that waited for it)',
   )
   console.log(
-    `   fdatasync on this disk (right after the storm, 200 appends of 2 KB, one at a time): p50 ${f2(disk.p50)} ms, p99 ${f2(disk.p99)} ms; an ack waits for at most the running one, then its own (and the 2 ms window when none runs)`,
+    `   fdatasync on this disk (right after the storm, 200 appends of 2 KB, one at a time): p50 ${f2(disk.p50)} ms, p99 ${f2(disk.p99)} ms; an ack waits for at most the running one, then its own, started at the end of its event-loop turn`,
   )
   console.log(
     `   durable / memory: ${f2(durable.seconds / mem.seconds)}x the time, ${f2(durable.cpu / mem.cpu)}x the server CPU, ${f2(durable.acked / durable.seconds / (mem.acked / mem.seconds))}x the acks/s — the cost of durability`,
