@@ -7,6 +7,26 @@ import type {ConnectionCounts} from '../limits.js'
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] as const
 
+/** A latency histogram: counts per bucket of LATENCY_BUCKETS (not cumulative), sum and count. */
+interface Histogram {
+  buckets: Float64Array
+  sum: number
+  count: number
+}
+
+const histogram = (): Histogram => ({buckets: new Float64Array(LATENCY_BUCKETS.length), sum: 0, count: 0})
+
+function count(h: Histogram, seconds: number): void {
+  for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+    if (seconds <= LATENCY_BUCKETS[i]!) {
+      h.buckets[i]!++
+      break
+    }
+  }
+  h.sum += seconds
+  h.count++
+}
+
 export interface ScrapeGauges {
   vmsByState: Record<string, number>
   unknownRequesters: number
@@ -16,14 +36,16 @@ export interface ScrapeGauges {
   forgedCallbacks: number
   /** The metadata listener's connections (absent: not rendered). */
   connections?: ConnectionCounts
+  /** fdatasyncs of the progress journal so far (absent: no journal, not rendered). */
+  journalSyncs?: number
 }
 
 export class Metrics {
   /** flavour → status → count (two lookups on interned strings and small ints: no key built per request). */
   private readonly requests = new Map<string, Map<number, number>>()
-  private readonly buckets = new Float64Array(LATENCY_BUCKETS.length)
-  private latencySum = 0
-  private latencyCount = 0
+  private readonly latency = histogram()
+  /** The callbacks alone (phone-home, report): request → answer written, which is after their progress is durable. */
+  private readonly callbackLatency = histogram()
   reloadsOk = 0
   reloadsFailed = 0
   lastReloadOk: number | undefined
@@ -41,14 +63,8 @@ export class Metrics {
       this.requests.set(flavor, byStatus)
     }
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1)
-    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
-      if (seconds <= LATENCY_BUCKETS[i]!) {
-        this.buckets[i]!++
-        break
-      }
-    }
-    this.latencySum += seconds
-    this.latencyCount++
+    count(this.latency, seconds)
+    if (flavor === 'callback') count(this.callbackLatency, seconds)
   }
 
   reload(ok: boolean, at = Date.now()): void {
@@ -69,15 +85,22 @@ export class Metrics {
     for (const [flavor, byStatus] of this.requests)
       for (const [status, n] of byStatus) rows.push([`flavor="${esc(flavor)}",status="${status}"`, n])
     for (const [labels, n] of rows.sort((a, b) => (a[0] < b[0] ? -1 : 1))) out.push(`netops_metadata_requests_total{${labels}} ${n}`)
+    const histogramLines = (name: string, h: Histogram) => {
+      let cum = 0
+      LATENCY_BUCKETS.forEach((le, i) => {
+        cum += h.buckets[i]!
+        out.push(`${name}_bucket{le="${le}"} ${cum}`)
+      })
+      out.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`)
+    }
     head('netops_metadata_request_duration_seconds', 'histogram', 'Time from request to answer written, seconds.')
-    let cum = 0
-    LATENCY_BUCKETS.forEach((le, i) => {
-      cum += this.buckets[i]!
-      out.push(`netops_metadata_request_duration_seconds_bucket{le="${le}"} ${cum}`)
-    })
-    out.push(`netops_metadata_request_duration_seconds_bucket{le="+Inf"} ${this.latencyCount}`)
-    out.push(`netops_metadata_request_duration_seconds_sum ${this.latencySum}`)
-    out.push(`netops_metadata_request_duration_seconds_count ${this.latencyCount}`)
+    histogramLines('netops_metadata_request_duration_seconds', this.latency)
+    head(
+      'netops_metadata_callback_duration_seconds',
+      'histogram',
+      'Callbacks (phone-home, report) only: time from request to answer written, which is after their progress is durable, seconds.',
+    )
+    histogramLines('netops_metadata_callback_duration_seconds', this.callbackLatency)
 
     if (this.workerRequests.size > 0) {
       head('netops_metadata_worker_requests_total', 'counter', 'Requests answered, by worker process (metadata serve --workers).')
@@ -129,6 +152,14 @@ export class Metrics {
     )
     for (const [reason, n] of Object.entries(this.callbacksUnavailable))
       out.push(`netops_metadata_callbacks_unavailable_total{reason="${reason}"} ${n}`)
+    if (g.journalSyncs !== undefined) {
+      head(
+        'netops_metadata_journal_fsyncs_total',
+        'counter',
+        'fdatasyncs of the progress journal (group commit: each one acknowledges every callback that waited for it).',
+      )
+      out.push(`netops_metadata_journal_fsyncs_total ${g.journalSyncs}`)
+    }
     head('netops_metadata_reloads_total', 'counter', 'Inventory reloads, by result.')
     out.push(`netops_metadata_reloads_total{result="ok"} ${this.reloadsOk}`)
     out.push(`netops_metadata_reloads_total{result="failed"} ${this.reloadsFailed}`)

@@ -134,6 +134,7 @@ export function createAdminServer(src: AdminSource): Server {
           callbacks: src.callbacks.callbacks,
           forgedCallbacks: src.progress.forged,
           ...(src.connections ? {connections: src.connections()} : {}),
+          ...(src.progress.journalSyncs === undefined ? {} : {journalSyncs: src.progress.journalSyncs}),
         })
         const body = Buffer.from(text)
         res.writeHead(200, {

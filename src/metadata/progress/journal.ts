@@ -29,15 +29,19 @@ import {basename, dirname, join} from 'node:path'
  * the journal grows past a bound.
  *
  * Durability is asked for with `sync()` (group commit): it resolves once everything appended before
- * it is written and fdatasync'd. Every `sync()` that arrives within `syncDelayMs`, or while an
- * fdatasync is running, shares the next one: one fdatasync for a burst of callbacks, never one each.
+ * it is written and fdatasync'd. Every `sync()` of the same event-loop turn (or within `syncDelayMs`,
+ * when set), or that arrives while an fdatasync is running, shares the next one: one fdatasync for a
+ * burst of callbacks, never one each. The fdatasync runs off the event loop (libuv's pool).
  */
 export interface JournalOptions {
   dir: string
   name?: string
   /** Buffered appends are written after this many ms. Default 50. */
   flushMs?: number
-  /** How long a `sync()` waits for others to share its fdatasync. Default 2 ms. */
+  /**
+   * How long a `sync()` waits for others to share its fdatasync. Default 0: until the end of the event-loop
+   * turn it was called in (every callback read in that turn shares it; those arriving while it runs share the next).
+   */
   syncDelayMs?: number
   /** The fdatasync to use (tests). Default node:fs fdatasync. */
   datasync?: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void
@@ -106,7 +110,7 @@ export class Journal<T> {
     mkdirSync(opts.dir, {recursive: true, mode: 0o700})
     this.path = join(opts.dir, opts.name ?? 'progress.jsonl')
     this.flushMs = opts.flushMs ?? 50
-    this.syncDelayMs = opts.syncDelayMs ?? 2
+    this.syncDelayMs = opts.syncDelayMs ?? 0
     this.datasync = opts.datasync ?? fdatasync
     this.onWrite = opts.onWrite ?? (() => undefined)
   }
@@ -225,8 +229,16 @@ export class Journal<T> {
     return this.next.promise
   }
 
+  /**
+   * Run the next fdatasync after `delayMs`, or with 0 at the end of this event-loop turn (setImmediate): every
+   * callback read in this turn shares it, and it completes a turn later. A timer, even of 0 ms, waits for the
+   * next turn's timers phase: under a storm, a turn is every ready request (tens of ms), and an ack then spans
+   * one turn more (bench:metadata part 1b).
+   */
   private scheduleSync(delayMs: number): void {
-    setTimeout(() => this.runSync(), delayMs) // not unref'd: someone waits for it
+    // not unref'd: someone waits for it
+    if (delayMs > 0) setTimeout(() => this.runSync(), delayMs)
+    else setImmediate(() => this.runSync())
   }
 
   /** One fdatasync for every `sync()` waiting now; the ones arriving meanwhile wait for the next. */

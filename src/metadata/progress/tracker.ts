@@ -372,13 +372,18 @@ export class ProgressTracker {
       .sort((a, b) => b.requests - a.requests || a.ip.localeCompare(b.ip))
   }
 
+  /** fdatasyncs of the journal so far (group commits); undefined without a journal (memory, or a sink). */
+  get journalSyncs(): number | undefined {
+    return this.journal?.syncs
+  }
+
   flush(): void {
     this.journal?.flush()
   }
 
   /**
    * Resolves when everything recorded so far is durable: written to the journal and fdatasync'd (one
-   * fdatasync shared by every commit of the same few ms: group commit), or committed by the sink (store
+   * fdatasync shared by every commit of the same event-loop turn and every one made while it runs: group commit), or committed by the sink (store
    * mode). What a callback's 200 acknowledges is committed first. Without a data dir: at once.
    */
   commit(): Promise<void> {

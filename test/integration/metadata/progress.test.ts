@@ -155,6 +155,13 @@ describe('provisioning progress (built CLI: serve --phone-home + status)', () =>
       s.unknown.map((u) => u.ip),
       ['127.1.9.9'],
     )
+    // every callback was acknowledged after a group commit of the journal: at least one fdatasync, at most one each
+    const metrics = (await httpGet(`${serve!.admin}/metrics`)).body
+    const fsyncs = Number(/^netops_metadata_journal_fsyncs_total (\d+)$/m.exec(metrics)?.[1])
+    assert.ok(fsyncs >= 1 && fsyncs <= N, `${fsyncs} fdatasyncs for ${N} callbacks`)
+    // the callbacks' own latency histogram counts them (and the forged ones of the test before)
+    const answered = Number(/^netops_metadata_callback_duration_seconds_count (\d+)$/m.exec(metrics)?.[1])
+    assert.ok(answered >= N, `${answered} callbacks in the histogram, ${N} acknowledged`)
     const w = await watch
     assert.equal(w.status, 0, w.stderr)
     assert.match(w.stdout, new RegExp(`^${N}/${N} provisioned$`, 'm'))

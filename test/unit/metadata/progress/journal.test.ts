@@ -45,6 +45,27 @@ describe('journal group commit', () => {
     }
   })
 
+  test('the fdatasync starts at the end of the event-loop turn of the sync(), not a timer later', async () => {
+    const t = tempDir()
+    try {
+      const held = heldSync()
+      const j = new Journal<{n: number}>({dir: t.dir, datasync: held.fn(join(t.dir, 'progress.jsonl'))})
+      j.compact([])
+      j.append({n: 1})
+      const done = j.sync()
+      let timerFired = false
+      setTimeout(() => (timerFired = true), 0)
+      await new Promise((r) => setImmediate(r))
+      assert.equal(held.calls.length, 1, 'the fdatasync of this turn has started')
+      assert.equal(timerFired, false, 'before the next turn')
+      held.calls[0]!.done(null)
+      await done
+      j.close()
+    } finally {
+      t.cleanup()
+    }
+  })
+
   test('syncs that arrive while an fdatasync runs share the next one', async () => {
     const t = tempDir()
     try {

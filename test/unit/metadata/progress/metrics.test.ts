@@ -8,6 +8,7 @@ test('metrics render as Prometheus text: counters by flavour/status, cumulative 
   m.observe('ec2', 200, 0.0004)
   m.observe('ec2', 200, 0.003)
   m.observe('none', 404, 2)
+  m.observe('callback', 200, 0.004)
   m.reload(true)
   m.reload(false)
   const text = m.render({
@@ -21,10 +22,14 @@ test('metrics render as Prometheus text: counters by flavour/status, cumulative 
   assert.match(text, /^netops_metadata_requests_total\{flavor="ec2",status="200"\} 2$/m)
   assert.match(text, /^netops_metadata_requests_total\{flavor="none",status="404"\} 1$/m)
   assert.match(text, /^netops_metadata_request_duration_seconds_bucket\{le="0.0005"\} 1$/m)
-  assert.match(text, /^netops_metadata_request_duration_seconds_bucket\{le="0.005"\} 2$/m)
-  assert.match(text, /^netops_metadata_request_duration_seconds_bucket\{le="1"\} 2$/m)
-  assert.match(text, /^netops_metadata_request_duration_seconds_bucket\{le="\+Inf"\} 3$/m)
-  assert.match(text, /^netops_metadata_request_duration_seconds_count 3$/m)
+  assert.match(text, /^netops_metadata_request_duration_seconds_bucket\{le="0.005"\} 3$/m)
+  assert.match(text, /^netops_metadata_request_duration_seconds_bucket\{le="1"\} 3$/m)
+  assert.match(text, /^netops_metadata_request_duration_seconds_bucket\{le="\+Inf"\} 4$/m)
+  assert.match(text, /^netops_metadata_request_duration_seconds_count 4$/m)
+  // the callbacks alone (their 200 waits for the journal's fdatasync)
+  assert.match(text, /^netops_metadata_callback_duration_seconds_bucket\{le="0.0025"\} 0$/m)
+  assert.match(text, /^netops_metadata_callback_duration_seconds_bucket\{le="0.005"\} 1$/m)
+  assert.match(text, /^netops_metadata_callback_duration_seconds_count 1$/m)
   assert.match(text, /^netops_metadata_vms\{state="done"\} 2$/m)
   assert.match(text, /^netops_metadata_reloads_total\{result="failed"\} 1$/m)
   assert.match(text, /^netops_metadata_callbacks_total\{kind="phone-home",result="forged"\} 1$/m)
@@ -39,4 +44,14 @@ test('metrics render as Prometheus text: counters by flavour/status, cumulative 
 test('only loopback addresses count as loopback for the admin listener', () => {
   for (const h of ['127.0.0.1', '127.8.9.1', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(h), true, h)
   for (const h of ['0.0.0.0', '::', '10.0.0.1', '169.254.169.254', '128.0.0.1']) assert.equal(isLoopbackHost(h), false, h)
+})
+
+test('the journal fsync counter is rendered when there is a journal, and only then', () => {
+  const gauges = {vmsByState: {}, instances: 0, unknownRequesters: 0, unknownRequests: 0, callbacks: {}, forgedCallbacks: 0}
+  const m = new Metrics()
+  assert.match(
+    m.render({...gauges, journalSyncs: 7}),
+    /^# TYPE netops_metadata_journal_fsyncs_total counter\nnetops_metadata_journal_fsyncs_total 7$/m,
+  )
+  assert.doesNotMatch(m.render(gauges), /journal_fsyncs/)
 })

@@ -139,6 +139,22 @@ describe('progress journal (data dir)', () => {
     }
   })
 
+  test('journalSyncs counts the group commits of the journal (one for a burst of commits); none without a journal', async () => {
+    const t = tempDir()
+    try {
+      const p = new ProgressTracker({dataDir: t.dir})
+      assert.equal(p.journalSyncs, 0)
+      p.phoneHome('a')
+      p.phoneHome('b')
+      await Promise.all([p.commit(), p.commit()])
+      assert.equal(p.journalSyncs, 1)
+      p.close()
+      assert.equal(new ProgressTracker().journalSyncs, undefined)
+    } finally {
+      t.cleanup()
+    }
+  })
+
   test('a second tracker on a data dir in use by a live process is refused (usage error naming the pid)', () => {
     const t = tempDir()
     try {
