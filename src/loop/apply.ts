@@ -152,11 +152,13 @@ export function loopedPorts(trace: TraceResult): string[] {
   return [...new Set(ports)].sort()
 }
 
-/** What to do on the node when STP is not wanted on a bridge that loops. */
-export function stpAlternatives(trace: TraceResult): string[] {
+/** What to do on the node when STP is not wanted on a bridge that loops: keep the traced port's NIC, bond or drop the others. */
+export function stpAlternatives(trace: ApplyTrace): string[] {
   const br = trace.bridge
   if (br === null || trace.verdict !== 'bridge-loop') return []
-  const nics = [...new Set(trace.links.filter((l) => l.bridge === br.name).map((l) => l.nic))]
+  const mine = trace.links.filter((l) => l.bridge === br.name)
+  const primary = mine.find((l) => l.switch === trace.switch && l.switchPort === trace.port)?.nic
+  const nics = [...new Set([...(primary === undefined ? [] : [primary]), ...mine.map((l) => l.nic)])]
   const others = nics.slice(1)
   return [
     `bond ${nics.join(' and ')} into one OVS bond port (ovs-vsctl del-port ${br.name} ${nics[0] ?? 'NIC'} ... then add-bond ${br.name} bond0 ${nics.join(' ')}); the switch ports then need a port-channel (LACP) to match`,

@@ -247,6 +247,34 @@ describe('loop trace --apply on a real OVS loop and a lab switch', {skip}, () =>
     }
   })
 
+  test('--no-stp: the node is left alone, the alternatives are given, the switch side is fixed', async () => {
+    await startLab()
+    const device = await openSwitch()
+    try {
+      const t = await trace()
+      assert.equal(t.verdict, 'bridge-loop', t.evidence.join('\n'))
+      const writesBefore = writes(exec.calls).length
+      const warned: string[] = []
+      const r = await applyLoopFix(t, {device}, options({noStp: true, warn: (m) => warned.push(m)}))
+      assert.equal(r.node.action, 'none')
+      assert.match(r.node.reason, /STP is not wanted on br0 \(--no-stp\)/)
+      assert.deepEqual(
+        r.alternatives.map((a) => a.split(' (')[0]),
+        ['bond eth0 and eth1 into one OVS bond port', 'or remove eth1 from br0'],
+      )
+      assert.ok(warned.some((w) => /br0 on node1 still joins eth0 and eth1: the switch fix stops the err-disable, not the loop/.test(w)))
+      assert.equal(writes(exec.calls).length, writesBefore, 'no ovs-vsctl write on the node')
+      assert.equal((await ovs.vsctl('get', 'Bridge', 'br0', 'stp_enable')).trim(), 'false')
+      assert.equal(r.verified.node.checked, false)
+      assert.ok(r.verified.ok)
+      assert.ok(r.switch.applied.includes('no keepalive'))
+      assert.equal(lab.device.status(lab.device.port('Gi1/0/19')), 'connected')
+    } finally {
+      await device.close()
+      await closeLab()
+    }
+  })
+
   test('bridge-loop: STP on br0 blocks a looped port, then the switch port is fixed and up; a second apply sends nothing', async () => {
     await startLab()
     let device = await openSwitch()
