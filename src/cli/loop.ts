@@ -7,6 +7,7 @@
 import {hostname} from 'node:os'
 import {Flags} from '@oclif/core'
 import {switchConnectionFlags} from './flags.js'
+import {debugTranscript} from './switch-command.js'
 import {sshTargetFromFlags, type SshFlagValues} from './ssh-options.js'
 import {UsageError} from '../errors.js'
 import type {TraceIo, TraceRunOptions} from '../loop/trace.js'
@@ -24,7 +25,7 @@ export const loopTraceFlags = {
   ...switchOnly,
   switch: Flags.string({
     required: true,
-    description: 'the switch: address, name or ~/.ssh/config alias (the switch flags above apply to it)',
+    description: 'the switch: address, name or ~/.ssh/config alias (the switch connection flags apply to it)',
   }),
   port: Flags.string({
     required: true,
@@ -115,8 +116,16 @@ export function loopTraceIo(flags: LoopTraceFlagValues, env: NodeJS.ProcessEnv, 
         enablePassword: flags['enable-password'],
         platform: traced ? flags.platform : 'auto',
         timeoutMs: flags.timeout * 1000,
+        ...(env.NETOPS_DEBUG ? {log: debugTranscript(host)} : {}),
       })
       for (const w of device.warnings) hooks.warn(`${host}: ${w}`)
+      const c = device.platformConflict
+      if (c !== null) {
+        hooks.warn(
+          `${device.describeConflict(c)}: reading it with the ${device.platform.displayName} dialect as asked; ` +
+            `the trace may be wrong (drop --platform, or pass --platform ${c.detected})`,
+        )
+      }
       return device
     },
     async openNode(host): Promise<Executor> {

@@ -207,7 +207,8 @@ function duplicateSwitchesError(jobs: SwitchJob[], repeats: Array<{index: number
   )
 }
 
-function debugTranscript(host: string): (e: SessionLogEntry) => void {
+/** NETOPS_DEBUG=1: a switch's CLI transcript on stderr (the session layer already masks secrets). */
+export function debugTranscript(host: string): (e: SessionLogEntry) => void {
   return (e) => {
     process.stderr.write(`[${host}] ${e.direction === 'sent' ? '>>' : '<<'} ${JSON.stringify(e.text)}\n`)
   }

@@ -108,7 +108,7 @@ export function traceJson(t: LoopTrace): LoopTraceJson & {apply: null} {
 }
 
 /** `sw1 Gi1/0/19 is err-disabled (loopback), keepalive on`. */
-export function portLine(switchName: string, f: PortFacts): string {
+function portLine(switchName: string, f: PortFacts): string {
   const reason = f.errDisabledReason === null ? '' : ` (${f.errDisabledReason})`
   const keepalive = f.keepalive === null ? '' : `, keepalive ${f.keepalive ? 'on' : 'off'}`
   const description = f.description === null ? '' : `, description "${f.description}"`

@@ -117,9 +117,11 @@ function switchesInDomain(sw: SwitchSide, ports: SwitchPort[], node: NodeSide, n
     for (const n of p.neighbors) {
       if (n.systemName === undefined) continue
       if (names.some((x) => sameHost(x, n.systemName ?? '')) || (n.chassisId !== undefined && nodeMacs.has(n.chassisId))) continue
+      // the first sighting says why (LLDP and CDP on one port name the same switch)
+      if (out.has(dkey(n.systemName))) continue
       out.set(
         dkey(n.systemName),
-        `${n.systemName} is ${n.protocol.toUpperCase()} neighbour of ${sw.switch} ${shortName(p.port)}${vlanText(p.vlans)}`,
+        `${n.systemName} is ${n.protocol.toUpperCase()} neighbour of ${p.switch} ${shortName(p.port)}${vlanText(p.vlans)}`,
       )
     }
   }
@@ -262,7 +264,9 @@ export function traceVerdict(sw: SwitchSide, node: NodeSide | undefined, opts: T
   linksFromMacs(ports, node, domain, b)
   linksFromFdb(ports, node, domain, b)
   linksFromDescription(ports, node, names, b)
-  const links = b.links
+  // the traced port's link first, the others in the order the evidence found them
+  const traced = (l: Link): number => (l.switch === sw.switch && sameInterface(l.switchPort, sw.port) ? 0 : 1)
+  const links = [...b.links].sort((x, y) => traced(x) - traced(y))
 
   const primary = links.find((l) => l.switch === sw.switch && sameInterface(l.switchPort, sw.port))
   if (primary === undefined) return unknown(missing(sw, node, links), links)

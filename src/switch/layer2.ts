@@ -56,7 +56,7 @@ export function neighborsOf(
 }
 
 /** True when the status row says the port is up. */
-export function isUp(row: InterfaceStatusRow): boolean {
+function isUp(row: InterfaceStatusRow): boolean {
   return row.status === 'connected' || row.status === 'up'
 }
 
@@ -103,7 +103,7 @@ function activeVlans(facts: Layer2Facts): number[] {
 }
 
 /** The VLANs a port carries: its access VLAN, or the active VLANs its trunk allows; [] when unknown. */
-export function vlansOfPort(facts: Layer2Facts, port: string): number[] {
+function vlansOfPort(facts: Layer2Facts, port: string): number[] {
   const sp = facts.switchports.find((s) => sameInterface(s.interface, port))
   const row = facts.ports.find((r) => sameInterface(r.interface, port))
   const trunk = sp !== undefined ? /trunk/i.test(sp.operationalMode || sp.adminMode) : row?.vlan === 'trunk'
@@ -143,7 +143,17 @@ export function switchSideOf(name: string, facts: Layer2Facts, port: string, opt
       vlans: own,
       macs: onPort(facts.macs, row.interface),
       neighbors: onPort(facts.neighbors, row.interface),
+      ...(row.name === '' ? {} : {description: row.name}),
     })
   }
-  return {switch: name, port, vlans, macs: onPort(facts.macs, port), neighbors: onPort(facts.neighbors, port), peers}
+  const description = facts.ports.find((r) => sameInterface(r.interface, port))?.name ?? ''
+  return {
+    switch: name,
+    port,
+    vlans,
+    macs: onPort(facts.macs, port),
+    neighbors: onPort(facts.neighbors, port),
+    ...(description === '' ? {} : {description}),
+    peers,
+  }
 }

@@ -3,7 +3,7 @@ import type {LoopTrace} from '../../loop/trace.js'
 import type {Verdict} from '../../loop/types.js'
 import {drawPath} from '../../loop/verdict.js'
 import {printable} from './metadata.js'
-import {wrapText} from './wrap.js'
+import {wrapText, wrapWords} from './wrap.js'
 
 /** Width of human output when the caller gives none (a pipe or a file). */
 const DEFAULT_WIDTH = 80
@@ -40,7 +40,8 @@ export function renderLoopTrace(t: LoopTrace, width = DEFAULT_WIDTH): string {
   out.push('')
   line(drawPath(t, t.switchSide), 2)
   out.push('')
-  line(`verdict  ${VERDICT_TEXT[t.verdict]}`, 0, verdictColor(t.verdict), 9)
+  const verdict = wrapWords(VERDICT_TEXT[t.verdict], width - 9)
+  verdict.forEach((v, i) => out.push(`${i === 0 ? 'verdict  ' : ' '.repeat(9)}${verdictColor(t.verdict)(v)}`))
   out.push('')
   out.push('evidence')
   for (const e of t.evidence) line(`- ${e}`, 2)

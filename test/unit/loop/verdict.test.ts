@@ -336,3 +336,119 @@ test('a second NIC that is down forwards nothing: single-link, and the evidence 
   assert.equal(r.verdict, 'single-link')
   assert.ok(r.evidence.some((e) => /but eth1 is down on node1/.test(e)))
 })
+
+test("cross-switch: the second switch's ports enter as peers of that switch, and its port facing eth1 closes the loop: bridge-loop", () => {
+  const sw = sw1({
+    peers: [
+      {
+        port: 'GigabitEthernet1/0/24',
+        vlans: [10],
+        macs: [],
+        neighbors: [
+          lldp('GigabitEthernet1/0/24', 'sw2', 'Ethernet1/1'),
+          {
+            protocol: 'cdp',
+            localPort: 'GigabitEthernet1/0/24',
+            systemName: 'sw2(FDO21120U5D)',
+            portId: 'Ethernet1/1',
+            managementAddresses: [],
+          },
+        ],
+      },
+      {
+        switch: 'sw2',
+        port: 'Ethernet1/20',
+        vlans: [10],
+        macs: [{vlan: 10, mac: ETH1, type: 'dynamic', port: 'Ethernet1/20'}],
+        neighbors: [lldp('Ethernet1/20', 'node1', ETH1, {portDescription: 'eth1'})],
+      },
+    ],
+  })
+  const r = traceVerdict(sw, node1())
+  assert.equal(r.verdict, 'bridge-loop')
+  assert.deepEqual(
+    r.links.map((l) => [l.switch, l.switchPort, l.nic]),
+    [
+      ['sw1', 'GigabitEthernet1/0/19', 'eth0'],
+      ['sw2', 'Ethernet1/20', 'eth1'],
+    ],
+  )
+  assert.ok(r.evidence.includes('eth1 faces sw2 Eth1/20; sw2 is LLDP neighbour of sw1 Gi1/0/24 (VLAN 10)'), r.evidence.join('\n'))
+  assert.equal(drawPath(r, sw), 'sw1 Gi1/0/19 ── eth0 [br0, STP off] eth1 ── sw2 Eth1/20 (VLAN 10)')
+  assert.deepEqual(r.plan.switch, ['netops switch fix-loop --host sw1 --port Gi1/0/19'])
+})
+
+test('cross-switch with CDP only: the Device ID with its NX-OS serial still names the second switch', () => {
+  const sw = sw1({
+    peers: [
+      {
+        port: 'GigabitEthernet1/0/24',
+        vlans: [10],
+        macs: [],
+        neighbors: [
+          {
+            protocol: 'cdp',
+            localPort: 'GigabitEthernet1/0/24',
+            systemName: 'sw2(FDO21120U5D)',
+            portId: 'Ethernet1/1',
+            managementAddresses: [],
+          },
+        ],
+      },
+      {
+        switch: 'sw2',
+        port: 'Ethernet1/20',
+        vlans: [10],
+        macs: [{vlan: 10, mac: ETH1, type: 'dynamic', port: 'Ethernet1/20'}],
+        neighbors: [],
+      },
+    ],
+  })
+  const r = traceVerdict(sw, node1())
+  assert.equal(r.verdict, 'bridge-loop')
+  assert.ok(
+    r.evidence.some((e) => e.startsWith('eth1 faces sw2 Eth1/20; sw2(FDO21120U5D) is CDP neighbour of sw1 Gi1/0/24')),
+    r.evidence.join('\n'),
+  )
+})
+
+test('an err-disabled traced port (nothing learned on it): its description naming the node and a NIC links it, said so', () => {
+  const sw = sw1({macs: [], description: 'node1 eth0'})
+  const r = traceVerdict(sw, node1())
+  assert.equal(r.verdict, 'bridge-loop')
+  assert.deepEqual(r.links[0]?.evidence, ['the description of sw1 Gi1/0/19 names eth0 ("node1 eth0"); nothing is learned on the port now'])
+})
+
+test('a description is not evidence when the port has learned something else, or names another node', () => {
+  const other = sw1({
+    macs: [{vlan: 10, mac: '00:50:56:00:00:99', type: 'dynamic', port: 'GigabitEthernet1/0/19'}],
+    description: 'node1 eth0',
+  })
+  assert.equal(traceVerdict(other, node1()).verdict, 'unknown')
+  assert.equal(traceVerdict(sw1({macs: [], description: 'node7 eth0'}), node1()).verdict, 'unknown')
+})
+
+test('--node local: the name the switches hear for the node (a neighbour whose port id is a NIC MAC) counts as its name', () => {
+  const sw = sw1({
+    macs: [],
+    description: 'node1 eth0',
+    peers: [
+      {
+        port: 'GigabitEthernet1/0/20',
+        vlans: [10],
+        macs: [{vlan: 10, mac: ETH1, type: 'dynamic', port: 'GigabitEthernet1/0/20'}],
+        neighbors: [lldp('GigabitEthernet1/0/20', 'node1', ETH1)],
+      },
+    ],
+  })
+  const r = traceVerdict(sw, node1({node: 'buildhost'}), {nodeNames: ['buildhost.example']})
+  assert.equal(r.verdict, 'bridge-loop')
+  assert.deepEqual(
+    r.links.map((l) => [l.switchPort, l.nic]),
+    [
+      ['GigabitEthernet1/0/19', 'eth0'],
+      ['GigabitEthernet1/0/20', 'eth1'],
+    ],
+    "the traced port's link first",
+  )
+})
