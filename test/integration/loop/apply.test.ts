@@ -93,10 +93,10 @@ describe('loop trace --apply on a real OVS loop and a lab switch', {skip}, () =>
     rmSync(dir, {recursive: true, force: true})
   })
 
-  async function startLab(): Promise<void> {
+  async function startLab(configDelayMs = 0): Promise<void> {
     const parsed = parseTopology(TOPOLOGY, 'apply.yaml')
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors))
-    const t = await startLabTopology(parsed.switches, {timeScale: 0.01})
+    const t = await startLabTopology(parsed.switches, {timeScale: 0.01, faults: {configDelayMs}})
     lab = t.switches[0] as LabSwitch
     closeLab = () => t.close()
   }
@@ -240,6 +240,48 @@ describe('loop trace --apply on a real OVS loop and a lab switch', {skip}, () =>
       )
       assert.deepEqual(configSent(), [])
       assert.equal(lab.device.lastConfigChange, null)
+    } finally {
+      await device.close()
+      await closeLab()
+      await ovs.vsctl('set', 'Bridge', 'br0', 'stp_enable=false')
+    }
+  })
+
+  test('Ctrl-C during the switch step: the report of fix-loop, prefixed with what stands on the node', async () => {
+    await startLab(500)
+    const device = await openSwitch()
+    try {
+      const t = await trace()
+      assert.equal(t.verdict, 'bridge-loop', t.evidence.join('\n'))
+      const ac = new AbortController()
+      await assert.rejects(
+        applyLoopFix(
+          t,
+          {vsctl, device},
+          options({
+            signal: ac.signal,
+            onState: (s) => {
+              if (s.switch !== null && s.switch.applied.includes('no keepalive')) ac.abort('SIGINT')
+            },
+          }),
+        ),
+        (e: unknown) => {
+          assert.ok(e instanceof InterruptedError, String(e))
+          assert.match(
+            e.message,
+            /^STP turned on for br0 on node1 \(it stays on\); eth[01] blocking; sw1: interrupted mid-plan on GigabitEthernet1\/0\/19 on 127\.0\.0\.1: applied: interface GigabitEthernet1\/0\/19; no keepalive(; exit)?; not applied: .*; config mode was left with `end`; not saved$/,
+          )
+          const d = e.details as {step: string; applied: string[]; summary: string}
+          assert.equal(d.step, 'switch')
+          assert.match(
+            d.summary,
+            /^interrupted: STP turned on for br0 on node1 \(it stays on\); eth[01] blocking; applied [23] of 7 lines on 127\.0\.0\.1/,
+          )
+          assert.equal(lab.device.keepaliveOn(lab.device.port('Gi1/0/19')), false)
+          assert.equal(lab.device.recoveryCauses.has('loopback'), d.applied.includes('errdisable recovery cause loopback'))
+          return true
+        },
+      )
     } finally {
       await device.close()
       await closeLab()
