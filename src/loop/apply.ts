@@ -171,7 +171,7 @@ function unknownRefusal(trace: ApplyTrace): LoopUnknownError {
     `the verdict for ${trace.switch} ${trace.port} is unknown: --apply sends nothing to ${nodeLabel(trace)} or ${trace.switch}`,
     {
       suggestions: [
-        ...trace.evidence.slice(0, 4).map((e) => `seen: ${e}`),
+        'the trace above says what could not be seen (--json: evidence)',
         'name the node with --node HOST (or --node local), or run lldpd on it, then trace again',
         `the switch side alone: netops switch fix-loop --host ${trace.switch} --port ${trace.port}`,
       ],
