@@ -166,6 +166,10 @@ export function stpAlternatives(trace: ApplyTrace): string[] {
   ]
 }
 
+/** The trace plan's fix-loop line (it carries the switch flags as given), else one from the names. */
+const fixLoopLine = (t: ApplyTrace): string =>
+  t.plan.switch.find((l) => l.startsWith('netops switch fix-loop')) ?? `netops switch fix-loop --host ${t.switch} --port ${t.port}`
+
 function unknownRefusal(trace: ApplyTrace): LoopUnknownError {
   return new LoopUnknownError(
     `the verdict for ${trace.switch} ${trace.port} is unknown: --apply sends nothing to ${nodeLabel(trace)} or ${trace.switch}`,
@@ -173,7 +177,7 @@ function unknownRefusal(trace: ApplyTrace): LoopUnknownError {
       suggestions: [
         'the trace above says what could not be seen (--json: evidence)',
         'name the node with --node HOST (or --node local), or run lldpd on it, then trace again',
-        `the switch side alone: netops switch fix-loop --host ${trace.switch} --port ${trace.port}`,
+        `the switch side alone: ${fixLoopLine(trace)}`,
       ],
       details: {verdict: trace.verdict, evidence: trace.evidence},
     },
@@ -479,7 +483,7 @@ function notBlocking(trace: ApplyTrace, node: NodeStepResult, looped: string[]):
       suggestions: [
         `check that ${trace.switch} forwards BPDUs between the ports (a BPDU filter, or the switch running STP itself and blocking)`,
         'trace again: netops loop trace (without --apply) shows what each end sees now',
-        `the switch side alone, knowing the loop may stay: netops switch fix-loop --host ${trace.switch} --port ${trace.port}`,
+        `the switch side alone, knowing the loop may stay: ${fixLoopLine(trace)}`,
       ],
       details: {step: 'node', node, applied: [], saved: false},
     },
