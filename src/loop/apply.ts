@@ -54,6 +54,8 @@ export interface ApplyOptions {
   intervalSeconds: number
   bounce: boolean
   save: boolean
+  /** Both ends' plans, as soon as they are known and before their warnings (not called when nothing would change). */
+  onPlan?: (plan: ApplyPlan) => void
   /**
    * Asked ONCE with both ends' plans before anything is changed (not asked when nothing would change);
    * false ends the run with nothing sent. Asked again only if the switch's plan grew meanwhile.
@@ -295,13 +297,16 @@ export async function applyLoopFix(trace: ApplyTrace, io: ApplyIo, opts: ApplyOp
     node: {node: nodeLabel(trace), reason: decision.reason, stp: stpPlan, command: dry?.command ?? null},
     switch: {host: p.before.hostname || io.device.name, interface: p.before.interface, preview: p},
     alternatives,
-    warnings: [...warnings, ...(dry?.warnings ?? [])],
+    warnings: [...warnings],
     replanned,
   })
 
-  // 2. One confirmation for both ends (nothing to change: nothing to confirm).
+  // 2. Both plans, their warnings, then one confirmation for both ends (nothing to change: nothing to confirm).
   const nodeChanges = dry?.changed === true
-  if (nodeChanges || preview.lines.length > 0) {
+  const changes = nodeChanges || preview.lines.length > 0
+  if (changes) opts.onPlan?.(view(false, preview))
+  for (const w of dry?.warnings ?? []) warn(w)
+  if (changes) {
     const yes = await orInterrupt(() => opts.confirm(view(false, preview)), opts.signal, nothingSent)
     if (!yes)
       throw new ConfirmationRequiredError(`not confirmed: nothing was sent to ${nodeName} or ${trace.switch}`, {
@@ -309,7 +314,6 @@ export async function applyLoopFix(trace: ApplyTrace, io: ApplyIo, opts: ApplyOp
         notice: true,
       })
   }
-  for (const w of dry?.warnings ?? []) warn(w)
   if (opts.signal?.aborted) throw nothingSent()
 
   // 3. The node.
