@@ -125,8 +125,9 @@ export async function runLoopApply(
         intervalSeconds: flags.interval ?? DEFAULT_RECOVERY_INTERVAL,
         bounce: flags.bounce === true,
         save: flags.save === true,
+        onPlan: (plan) => cli.info(renderApplyPlan(plan, cli.width)),
         confirm: async (plan) => {
-          cli.info(renderApplyPlan(plan, cli.width))
+          if (plan.replanned) cli.info(renderApplyPlan(plan, cli.width))
           if (flags.yes === true) return true
           return confirm(plan.replanned ? 'apply the new switch plan?' : 'apply both ends?')
         },

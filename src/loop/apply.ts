@@ -54,6 +54,8 @@ export interface ApplyOptions {
   intervalSeconds: number
   bounce: boolean
   save: boolean
+  /** Both ends' plans, as soon as they are known and before their warnings (not called when nothing would change). */
+  onPlan?: (plan: ApplyPlan) => void
   /**
    * Asked ONCE with both ends' plans before anything is changed (not asked when nothing would change);
    * false ends the run with nothing sent. Asked again only if the switch's plan grew meanwhile.
@@ -152,11 +154,13 @@ export function loopedPorts(trace: TraceResult): string[] {
   return [...new Set(ports)].sort()
 }
 
-/** What to do on the node when STP is not wanted on a bridge that loops. */
-export function stpAlternatives(trace: TraceResult): string[] {
+/** What to do on the node when STP is not wanted on a bridge that loops: keep the traced port's NIC, bond or drop the others. */
+export function stpAlternatives(trace: ApplyTrace): string[] {
   const br = trace.bridge
   if (br === null || trace.verdict !== 'bridge-loop') return []
-  const nics = [...new Set(trace.links.filter((l) => l.bridge === br.name).map((l) => l.nic))]
+  const mine = trace.links.filter((l) => l.bridge === br.name)
+  const primary = mine.find((l) => l.switch === trace.switch && l.switchPort === trace.port)?.nic
+  const nics = [...new Set([...(primary === undefined ? [] : [primary]), ...mine.map((l) => l.nic)])]
   const others = nics.slice(1)
   return [
     `bond ${nics.join(' and ')} into one OVS bond port (ovs-vsctl del-port ${br.name} ${nics[0] ?? 'NIC'} ... then add-bond ${br.name} bond0 ${nics.join(' ')}); the switch ports then need a port-channel (LACP) to match`,
@@ -164,14 +168,18 @@ export function stpAlternatives(trace: TraceResult): string[] {
   ]
 }
 
+/** The trace plan's fix-loop line (it carries the switch flags as given), else one from the names. */
+const fixLoopLine = (t: ApplyTrace): string =>
+  t.plan.switch.find((l) => l.startsWith('netops switch fix-loop')) ?? `netops switch fix-loop --host ${t.switch} --port ${t.port}`
+
 function unknownRefusal(trace: ApplyTrace): LoopUnknownError {
   return new LoopUnknownError(
     `the verdict for ${trace.switch} ${trace.port} is unknown: --apply sends nothing to ${nodeLabel(trace)} or ${trace.switch}`,
     {
       suggestions: [
-        ...trace.evidence.slice(0, 4).map((e) => `seen: ${e}`),
+        'the trace above says what could not be seen (--json: evidence)',
         'name the node with --node HOST (or --node local), or run lldpd on it, then trace again',
-        `the switch side alone: netops switch fix-loop --host ${trace.switch} --port ${trace.port}`,
+        `the switch side alone: ${fixLoopLine(trace)}`,
       ],
       details: {verdict: trace.verdict, evidence: trace.evidence},
     },
@@ -289,13 +297,16 @@ export async function applyLoopFix(trace: ApplyTrace, io: ApplyIo, opts: ApplyOp
     node: {node: nodeLabel(trace), reason: decision.reason, stp: stpPlan, command: dry?.command ?? null},
     switch: {host: p.before.hostname || io.device.name, interface: p.before.interface, preview: p},
     alternatives,
-    warnings: [...warnings, ...(dry?.warnings ?? [])],
+    warnings: [...warnings],
     replanned,
   })
 
-  // 2. One confirmation for both ends (nothing to change: nothing to confirm).
+  // 2. Both plans, their warnings, then one confirmation for both ends (nothing to change: nothing to confirm).
   const nodeChanges = dry?.changed === true
-  if (nodeChanges || preview.lines.length > 0) {
+  const changes = nodeChanges || preview.lines.length > 0
+  if (changes) opts.onPlan?.(view(false, preview))
+  for (const w of dry?.warnings ?? []) warn(w)
+  if (changes) {
     const yes = await orInterrupt(() => opts.confirm(view(false, preview)), opts.signal, nothingSent)
     if (!yes)
       throw new ConfirmationRequiredError(`not confirmed: nothing was sent to ${nodeName} or ${trace.switch}`, {
@@ -303,7 +314,6 @@ export async function applyLoopFix(trace: ApplyTrace, io: ApplyIo, opts: ApplyOp
         notice: true,
       })
   }
-  for (const w of dry?.warnings ?? []) warn(w)
   if (opts.signal?.aborted) throw nothingSent()
 
   // 3. The node.
@@ -477,7 +487,7 @@ function notBlocking(trace: ApplyTrace, node: NodeStepResult, looped: string[]):
       suggestions: [
         `check that ${trace.switch} forwards BPDUs between the ports (a BPDU filter, or the switch running STP itself and blocking)`,
         'trace again: netops loop trace (without --apply) shows what each end sees now',
-        `the switch side alone, knowing the loop may stay: netops switch fix-loop --host ${trace.switch} --port ${trace.port}`,
+        `the switch side alone, knowing the loop may stay: ${fixLoopLine(trace)}`,
       ],
       details: {step: 'node', node, applied: [], saved: false},
     },

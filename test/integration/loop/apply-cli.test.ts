@@ -11,6 +11,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
 import {buildPrivateCli, ovsSkip, runCli, startOvs, type CliRun, type OvsSandbox} from '../../helpers/ovs.js'
 import {startLabTopology, type LabSwitch} from '../../../src/lab/switch/index.js'
 import {parseTopology} from '../../../src/lab/switch/topology.js'
@@ -31,6 +32,8 @@ switches:
         vlan: 10
         cable: {node: node1, nic: eth1, mac: "${MACS.eth1}", lldp: true}
 `
+
+const PTY_RUN = fileURLToPath(new URL('../../helpers/pty-run.py', import.meta.url))
 
 async function until(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -124,7 +127,7 @@ describe('netops loop trace --apply (built CLI, real OVS, lab switch)', {skip: o
       assert.match(r.stderr, /Ctrl-C: stopping at a safe point/)
       assert.match(r.stderr, /NETOPS_INTERRUPTED/)
       assert.match(r.stderr, /interrupted during the node step: STP turned on for br0 on \S+ \(it stays on\); nothing was sent to sw1/)
-      assert.match(r.stdout, /^verdict BRIDGE LOOP/m, 'the trace was printed before the apply')
+      assert.match(r.stdout, /^verdict +BRIDGE LOOP/m, 'the trace was printed before the apply')
       assert.equal(lab.device.lastConfigChange, null, 'nothing configured on the switch')
       assert.equal(lab.device.status(lab.device.port('Gi1/0/19')), 'err-disabled')
       assert.equal(await stpOf(), 'true')
@@ -134,12 +137,43 @@ describe('netops loop trace --apply (built CLI, real OVS, lab switch)', {skip: o
     }
   })
 
+  test('on a terminal: both plans shown, ONE question; answering no sends nothing to either end (exit 12, a notice)', async () => {
+    await startLab()
+    try {
+      const argv = [process.execPath, cli.runJs, ...args('--apply', '--bounce', ...FAST)]
+      const r = await new Promise<{output: string; exitCode: number | null}>((resolve, reject) => {
+        const child = spawn('python3', [PTY_RUN, JSON.stringify({argv, waitFor: 'apply both ends? [y/N] ', keys: ['n\r'], timeoutS: 60})], {
+          env: {...process.env, ...env, NO_COLOR: '1'},
+        })
+        let out = ''
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+        child.on('error', reject)
+        child.on('close', () => resolve(JSON.parse(out) as {output: string; exitCode: number | null}))
+      })
+      const output = r.output.replace(/\r\n/g, '\n')
+      assert.equal(r.exitCode, 12, output)
+      assert.match(output, /^plan, node first then switch:$/m)
+      assert.match(output, /^1\. \S+: br0 loops eth0 and eth1: turn STP on$/m)
+      assert.match(output, /^ {5}no keepalive +# stop the keepalive frames/m)
+      assert.equal(output.split('apply both ends? [y/N]').length, 2, 'asked once')
+      const planAt = output.indexOf('plan, node first then switch:')
+      const warnAt = output.indexOf('warning: br0 will start sending BPDUs')
+      const askAt = output.indexOf('apply both ends?')
+      assert.ok(planAt >= 0 && planAt < warnAt && warnAt < askAt, 'the plan, its warnings, then the question')
+      assert.match(output, /not confirmed: nothing was sent to \S+ or sw1/)
+      assert.equal(lab.device.lastConfigChange, null)
+      assert.equal(await stpOf(), 'false')
+    } finally {
+      await closeLab()
+    }
+  })
+
   test('--apply --yes --bounce: both ends fixed and read back (human), then again with --json: nothing changed', async () => {
     await startLab()
     try {
       const r = await runCli(cli.runJs, args('--apply', '--yes', '--bounce', ...FAST), env, 90_000)
       assert.equal(r.code, 0, r.stderr)
-      assert.match(r.stdout, /^verdict BRIDGE LOOP/m)
+      assert.match(r.stdout, /^verdict +BRIDGE LOOP/m)
       assert.match(r.stdout, /^apply$/m)
       assert.match(r.stdout, /^node \S+: STP on for br0; eth[01] blocking after \d+\.\d s$/m)
       assert.match(r.stdout, /^verified:$/m)

@@ -93,10 +93,10 @@ describe('loop trace --apply on a real OVS loop and a lab switch', {skip}, () =>
     rmSync(dir, {recursive: true, force: true})
   })
 
-  async function startLab(): Promise<void> {
+  async function startLab(configDelayMs = 0): Promise<void> {
     const parsed = parseTopology(TOPOLOGY, 'apply.yaml')
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors))
-    const t = await startLabTopology(parsed.switches, {timeScale: 0.01})
+    const t = await startLabTopology(parsed.switches, {timeScale: 0.01, faults: {configDelayMs}})
     lab = t.switches[0] as LabSwitch
     closeLab = () => t.close()
   }
@@ -244,6 +244,76 @@ describe('loop trace --apply on a real OVS loop and a lab switch', {skip}, () =>
       await device.close()
       await closeLab()
       await ovs.vsctl('set', 'Bridge', 'br0', 'stp_enable=false')
+    }
+  })
+
+  test('Ctrl-C during the switch step: the report of fix-loop, prefixed with what stands on the node', async () => {
+    await startLab(500)
+    const device = await openSwitch()
+    try {
+      const t = await trace()
+      assert.equal(t.verdict, 'bridge-loop', t.evidence.join('\n'))
+      const ac = new AbortController()
+      await assert.rejects(
+        applyLoopFix(
+          t,
+          {vsctl, device},
+          options({
+            signal: ac.signal,
+            onState: (s) => {
+              if (s.switch !== null && s.switch.applied.includes('no keepalive')) ac.abort('SIGINT')
+            },
+          }),
+        ),
+        (e: unknown) => {
+          assert.ok(e instanceof InterruptedError, String(e))
+          assert.match(
+            e.message,
+            /^STP turned on for br0 on node1 \(it stays on\); eth[01] blocking; sw1: interrupted mid-plan on GigabitEthernet1\/0\/19 on 127\.0\.0\.1: applied: interface GigabitEthernet1\/0\/19; no keepalive(; exit)?; not applied: .*; config mode was left with `end`; not saved$/,
+          )
+          const d = e.details as {step: string; applied: string[]; summary: string}
+          assert.equal(d.step, 'switch')
+          assert.match(
+            d.summary,
+            /^interrupted: STP turned on for br0 on node1 \(it stays on\); eth[01] blocking; applied [23] of 7 lines on 127\.0\.0\.1/,
+          )
+          assert.equal(lab.device.keepaliveOn(lab.device.port('Gi1/0/19')), false)
+          assert.equal(lab.device.recoveryCauses.has('loopback'), d.applied.includes('errdisable recovery cause loopback'))
+          return true
+        },
+      )
+    } finally {
+      await device.close()
+      await closeLab()
+      await ovs.vsctl('set', 'Bridge', 'br0', 'stp_enable=false')
+    }
+  })
+
+  test('--no-stp: the node is left alone, the alternatives are given, the switch side is fixed', async () => {
+    await startLab()
+    const device = await openSwitch()
+    try {
+      const t = await trace()
+      assert.equal(t.verdict, 'bridge-loop', t.evidence.join('\n'))
+      const writesBefore = writes(exec.calls).length
+      const warned: string[] = []
+      const r = await applyLoopFix(t, {device}, options({noStp: true, warn: (m) => warned.push(m)}))
+      assert.equal(r.node.action, 'none')
+      assert.match(r.node.reason, /STP is not wanted on br0 \(--no-stp\)/)
+      assert.deepEqual(
+        r.alternatives.map((a) => a.split(' (')[0]),
+        ['bond eth0 and eth1 into one OVS bond port', 'or remove eth1 from br0'],
+      )
+      assert.ok(warned.some((w) => /br0 on node1 still joins eth0 and eth1: the switch fix stops the err-disable, not the loop/.test(w)))
+      assert.equal(writes(exec.calls).length, writesBefore, 'no ovs-vsctl write on the node')
+      assert.equal((await ovs.vsctl('get', 'Bridge', 'br0', 'stp_enable')).trim(), 'false')
+      assert.equal(r.verified.node.checked, false)
+      assert.ok(r.verified.ok)
+      assert.ok(r.switch.applied.includes('no keepalive'))
+      assert.equal(lab.device.status(lab.device.port('Gi1/0/19')), 'connected')
+    } finally {
+      await device.close()
+      await closeLab()
     }
   })
 

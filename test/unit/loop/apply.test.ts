@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 import {applySummary, loopedPorts, stpAlternatives} from '../../../src/loop/apply.js'
-import type {TraceResult} from '../../../src/loop/verdict.js'
+import type {ApplyTrace} from '../../../src/loop/apply.js'
 
 const link = (nic: string, switchPort: string, bridge = 'br0') => ({
   switch: 'sw1',
@@ -12,8 +12,11 @@ const link = (nic: string, switchPort: string, bridge = 'br0') => ({
   evidence: [],
 })
 
-function trace(over: Partial<TraceResult> = {}): TraceResult {
+function trace(over: Partial<ApplyTrace> = {}): ApplyTrace {
   return {
+    switch: 'sw1',
+    port: 'GigabitEthernet1/0/19',
+    node: 'node1',
     links: [link('eth0', 'GigabitEthernet1/0/19'), link('eth1', 'GigabitEthernet1/0/20')],
     bridge: {
       name: 'br0',
@@ -49,6 +52,9 @@ describe('loop apply: pure parts', () => {
     assert.match(alt[0] ?? '', /^bond eth0 and eth1 into one OVS bond port .*add-bond br0 bond0 eth0 eth1\).*port-channel/)
     assert.equal(alt[1], 'or remove eth1 from br0 (ovs-vsctl del-port br0 eth1)')
     assert.deepEqual(stpAlternatives(trace({verdict: 'single-link'})), [])
+    // the traced port's NIC is kept whatever order the links came in
+    const swapped = trace({links: [link('eth1', 'GigabitEthernet1/0/20'), link('eth0', 'GigabitEthernet1/0/19')]})
+    assert.equal(stpAlternatives(swapped)[1], 'or remove eth1 from br0 (ovs-vsctl del-port br0 eth1)')
   })
 
   test('applySummary: one line for a run cut short, node part then switch part', () => {
