@@ -44,7 +44,7 @@ Verdicts: bridge-loop, stp-blocked, bond, single-link, unknown (with what could 
     })
     const trace = await traceLoop(io, loopTraceOptions(flags))
     const width = this.outputWidth()
-    this.render((t) => renderLoopTrace(t, width), trace)
+    this.render((t) => renderLoopTrace(t, width, {plan: stp === undefined}), trace)
     if (stp === undefined) return traceJson(trace)
     const apply = await runLoopApply(trace, flags, stp, io, {
       info: (m) => this.info(m),

@@ -256,6 +256,14 @@ async function readNode(
   }
 }
 
+/**
+ * The switch side needs nothing from fix-loop: the port is not err-disabled, keepalive is off (or the
+ * port has none) and loop-back err-disable recovers by itself.
+ */
+export function switchDone(f: PortFacts): boolean {
+  return !/err-?disab/i.test(f.status) && f.keepalive !== true && f.recovery.loopback
+}
+
 /** Follow the loop from the switch port into the node's bridge and back. Read-only. */
 export async function traceLoop(io: TraceIo, opts: TraceRunOptions): Promise<LoopTrace> {
   const traced = await readTracedSwitch(io, opts)
@@ -304,7 +312,7 @@ export async function traceLoop(io: TraceIo, opts: TraceRunOptions): Promise<Loo
     bridge: r.bridge,
     verdict: r.verdict,
     evidence: [...r.evidence, ...context],
-    plan: r.plan,
+    plan: switchDone(facts) ? {...r.plan, switch: []} : r.plan,
     nodeSide: node.side,
     ...(node.error === undefined ? {} : {nodeError: node.error}),
   }

@@ -27,7 +27,7 @@ function verdictColor(v: Verdict): (s: string) => string {
  * line within `width` columns. Device- and node-supplied text (names, descriptions) is escaped:
  * no control character reaches the terminal raw.
  */
-export function renderLoopTrace(t: LoopTrace, width = DEFAULT_WIDTH): string {
+export function renderLoopTrace(t: LoopTrace, width = DEFAULT_WIDTH, {plan = true}: {plan?: boolean} = {}): string {
   const out: string[] = []
   const line = (text: string, pad = 0, paint: (s: string) => string = (s) => s, hang = pad + 2): void => {
     for (const part of text.split('\n')) out.push(paint(wrapText(' '.repeat(pad) + printable(part), width, hang)))
@@ -38,16 +38,17 @@ export function renderLoopTrace(t: LoopTrace, width = DEFAULT_WIDTH): string {
   if (t.nodeIdentifiedBy.length > 0) line(`identified by ${t.nodeIdentifiedBy.join('; ')}`, 2)
   if (t.switches.length > 1) line(`switches read: ${t.switches.join(', ')}`, 2)
   out.push('')
-  line(drawPath(t, t.switchSide), 2)
+  for (const l of drawPath(t, t.switchSide).split('\n')) out.push(...wrapPath(printable(l), width, 2))
   out.push('')
   const verdict = wrapWords(VERDICT_TEXT[t.verdict], width - 9)
   verdict.forEach((v, i) => out.push(`${i === 0 ? 'verdict  ' : ' '.repeat(9)}${verdictColor(t.verdict)(v)}`))
   out.push('')
   out.push('evidence')
   for (const e of t.evidence) line(`- ${e}`, 2)
+  if (!plan) return out.join('\n')
   out.push('')
   if (t.plan.node.length === 0 && t.plan.switch.length === 0) {
-    out.push('plan: nothing to do until the path is known')
+    out.push(t.verdict === 'unknown' ? 'plan: nothing to do until the path is known' : 'plan: nothing to do')
   } else {
     out.push('plan')
     if (t.plan.node.length > 0) {
@@ -60,4 +61,24 @@ export function renderLoopTrace(t: LoopTrace, width = DEFAULT_WIDTH): string {
     }
   }
   return out.join('\n')
+}
+
+/**
+ * A drawn path within `width` columns, broken only before a `── ` hop (never inside a name or
+ * `(VLAN 10)`); continuation lines are indented under the first hop.
+ */
+export function wrapPath(path: string, width: number, pad: number): string[] {
+  const hops = path.split(' ── ')
+  const lines: string[] = []
+  let cur = ' '.repeat(pad) + (hops.shift() ?? '')
+  for (const hop of hops) {
+    const next = `${cur} ── ${hop}`
+    if (next.length <= width || cur.trim() === '') cur = next
+    else {
+      lines.push(cur)
+      cur = `${' '.repeat(pad + 2)}── ${hop}`
+    }
+  }
+  lines.push(cur)
+  return lines
 }

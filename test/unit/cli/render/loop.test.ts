@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
-import {renderLoopTrace} from '../../../../src/cli/render/loop.js'
+import {renderLoopTrace, wrapPath} from '../../../../src/cli/render/loop.js'
 import type {LoopTrace} from '../../../../src/loop/trace.js'
 
 function trace(over: Partial<LoopTrace> = {}): LoopTrace {
@@ -64,4 +64,21 @@ test('unknown with no node: says so, and that there is nothing to do until the p
   assert.match(out, /^verdict {2}UNKNOWN/m)
   assert.match(out, /^plan: nothing to do until the path is known$/m)
   assert.ok(!out.includes('switches read'))
+})
+
+test('wrapPath breaks a long path only before a hop, never inside "(VLAN 10)"', () => {
+  const path = 'sw1 Gi1/0/19 ── eth0 [br0, STP on, eth1 blocking] eth1 ── sw1 Gi1/0/20 (VLAN 10)'
+  assert.deepEqual(wrapPath(path, 80, 2), ['  sw1 Gi1/0/19 ── eth0 [br0, STP on, eth1 blocking] eth1', '    ── sw1 Gi1/0/20 (VLAN 10)'])
+  assert.deepEqual(wrapPath(path, 200, 2), [`  ${path}`])
+})
+
+test('without the plan (--apply prints its own), the trace ends at the evidence', () => {
+  const text = renderLoopTrace(trace(), 80, {plan: false})
+  assert.doesNotMatch(text, /^plan/m)
+  assert.match(text, /^evidence/m)
+})
+
+test('a known path with nothing left to do says so', () => {
+  const text = renderLoopTrace(trace({verdict: 'stp-blocked', plan: {node: [], switch: []}}), 80)
+  assert.match(text, /^plan: nothing to do$/m)
 })
