@@ -24,14 +24,19 @@ trap 'rm -rf "$log"' EXIT
 # process each and run one at a time, since several start real daemons (sshd, ovsdb-server, ovs-vswitchd).
 mapfile -t files < <(find test -name '*.test.ts' -not -path 'test/unit/*' | sort)
 # Files whose time goes into external programs at scale (cloud-init's python client crawling and booting,
-# Netmiko, OVS STP convergence), not into Node: they run on Node 24 (the LTS) only. Every other file runs
-# on both versions.
+# Netmiko, OVS STP convergence, etcd clusters restarting members), not into Node: they run on Node 24 (the
+# LTS) only, to keep the whole run under 20 minutes. Every other file runs on both versions.
 NODE24_ONLY=(
   test/e2e/metadata-fleet.test.ts             # boot storms: 140 cloud-init clients against replicas over etcd
   test/e2e-boot/boot.test.ts                  # full cloud-init boots in namespaces
   test/integration/metadata/cloud-init.test.ts # cloud-init's datasources crawling the server
   test/integration/lab/netmiko.test.ts        # Netmiko (python) driving the lab switch
   test/integration/ovs/stp-loop.test.ts       # STP/RSTP convergence between two OVS bridges
+  test/integration/loop/apply.test.ts         # loop trace --apply: STP convergence on a real OVS loop
+  test/integration/loop/apply-cli.test.ts     # the same through the built CLI
+  test/e2e/loop-trace.test.ts                 # a real OVS node over sshd: STP convergence per scenario
+  test/integration/metadata/replica.test.ts   # 3-member etcd clusters: members killed and restarted
+  test/integration/metadata/inventory-store.test.ts # the same, for inventory push / pull
 )
 for f in "${NODE24_ONLY[@]}"; do [[ -f $f ]] || { echo "scripts/test.sh: NODE24_ONLY names $f, which does not exist" >&2; exit 1; }; done
 node20_files=()
