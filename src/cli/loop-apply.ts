@@ -14,7 +14,7 @@ import type {SwitchDevice} from '../switch/device.js'
 import {DEFAULT_RECOVERY_INTERVAL} from '../switch/planner.js'
 import {trapInterrupts} from './interrupt.js'
 import {loopTraceOptions, type LoopTraceFlagValues} from './loop.js'
-import {stpOnFlagsWith, stpOnOptions} from './ovs.js'
+import {stpOnFlagsWith, stpOnOptions, type StpOnFlagValues} from './ovs.js'
 import {confirm} from './prompt.js'
 import {renderApplyPlan} from './render/loop-apply.js'
 
@@ -49,7 +49,7 @@ export const loopApplyFlags = {
   ...stpOnFlagsWith({dependsOn: ['apply']}),
 }
 
-export interface LoopApplyFlagValues extends LoopTraceFlagValues {
+export interface LoopApplyFlagValues extends LoopTraceFlagValues, StpOnFlagValues {
   apply?: boolean | undefined
   yes?: boolean | undefined
   bounce?: boolean | undefined
@@ -57,12 +57,6 @@ export interface LoopApplyFlagValues extends LoopTraceFlagValues {
   interval?: number | undefined
   'settle-timeout'?: number | undefined
   'no-stp'?: boolean | undefined
-  priority?: number | undefined
-  'forward-delay'?: number | undefined
-  'hello-time'?: number | undefined
-  'max-age'?: number | undefined
-  rstp?: boolean | undefined
-  force?: boolean | undefined
 }
 
 /**

@@ -146,15 +146,18 @@ export function stpOnFlagsWith(o: {dependsOn?: string[]} = {}) {
 
 export const stpOnFlags = stpOnFlagsWith()
 
-/** StpOnOptions from stpOnFlags, validated (ranges, multiples of 4096, RSTP without hello-time): InputError before anything is sent. */
-export function stpOnOptions(flags: {
+/** The values of stpOnFlags as parsed. */
+export interface StpOnFlagValues {
   priority?: number | undefined
   'forward-delay'?: number | undefined
   'hello-time'?: number | undefined
   'max-age'?: number | undefined
   rstp?: boolean | undefined
   force?: boolean | undefined
-}): StpOnOptions {
+}
+
+/** StpOnOptions from stpOnFlags, validated (ranges, multiples of 4096, RSTP without hello-time): InputError before anything is sent. */
+export function stpOnOptions(flags: StpOnFlagValues): StpOnOptions {
   const opts: StpOnOptions = {rstp: flags.rstp === true, force: flags.force === true}
   if (flags.priority !== undefined) opts.priority = flags.priority
   if (flags['forward-delay'] !== undefined) opts.forwardDelay = flags['forward-delay']

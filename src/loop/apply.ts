@@ -21,6 +21,7 @@ import {diagnose} from '../switch/diagnose.js'
 import {fixLoop, previewFix, type FixLoopResult, type FixPreview, type FixState} from '../switch/fix-loop.js'
 import type {SwitchDevice} from '../switch/device.js'
 import type {TraceResult} from './verdict.js'
+import {orInterrupt} from '../util/abort.js'
 
 /** What apply needs of a trace (a LoopTrace is one). */
 export interface ApplyTrace extends TraceResult {
@@ -189,24 +190,6 @@ function unknownRefusal(trace: ApplyTrace): LoopUnknownError {
 /** `--apply` refuses an `unknown` verdict before anything is opened or sent (exit 12, NETOPS_LOOP_UNKNOWN). */
 export function checkApplicable(trace: ApplyTrace): void {
   if (trace.verdict === 'unknown') throw unknownRefusal(trace)
-}
-
-/** A step's value, or `interrupted()` as soon as `signal` aborts (the step is abandoned: read-only steps only). */
-async function orInterrupt<T>(step: () => Promise<T>, signal: AbortSignal | undefined, interrupted: () => Error): Promise<T> {
-  if (signal === undefined) return step()
-  if (signal.aborted) throw interrupted()
-  const running = step()
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(interrupted())
-    signal.addEventListener('abort', onAbort, {once: true})
-  })
-  try {
-    return await Promise.race([running, aborted])
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort)
-    running.catch(() => undefined)
-  }
 }
 
 /** The node's part, decided from the verdict. */

@@ -12,6 +12,7 @@ import {diagnose, explainCause} from './diagnose.js'
 import {planFix, planLines, type FixPlan, type SkippedLine} from './planner.js'
 import type {Diagnosis} from './types.js'
 import type {SwitchDevice} from './device.js'
+import {orInterrupt} from '../util/abort.js'
 
 export interface FixLoopOptions {
   port: string
@@ -309,27 +310,6 @@ function interruptedError(host: string, state: FixState): InterruptedError {
           ],
     details: {applied: [...state.applied], notApplied, saved: state.saved, interface: state.interface, summary: interruptedSummary(state)},
   })
-}
-
-/**
- * `step()`'s value, or `interrupted()` thrown as soon as `signal` aborts (a read-only step is
- * abandoned; the session is closed by the caller). Not started at all when already aborted.
- */
-async function orInterrupt<T>(step: () => Promise<T>, signal: AbortSignal | undefined, interrupted: () => Error): Promise<T> {
-  if (!signal) return step()
-  if (signal.aborted) throw interrupted()
-  const running = step()
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(interrupted())
-    signal.addEventListener('abort', onAbort, {once: true})
-  })
-  try {
-    return await Promise.race([running, aborted])
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort)
-    running.catch(() => undefined)
-  }
 }
 
 /** Turn a mid-plan failure into an error that says exactly which lines were applied. */

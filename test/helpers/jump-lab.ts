@@ -14,14 +14,14 @@
  *   const lab = await createJumpLab()
  *   after(() => lab.destroy())
  */
-import {spawn, type ChildProcess} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {mkdtempSync, rmSync} from 'node:fs'
-import {createServer, connect, type Server, type Socket} from 'node:net'
+import {createServer, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {REPO} from './cli.js'
-import {hookExit, liveChildren, liveNamespaces, must, netnsMissingReason} from './netns.js'
+import {hookExit, liveNamespaces, must, netnsMissingReason} from './netns.js'
+import {closeServer, relayInto, spawnNodeIn, stopChild} from './ns-relay.js'
 import {sshdMissingReason, startSshd, type SshdHandle} from './sshd.js'
 
 /** Why the jump lab cannot run here (sshd or namespaces missing), or undefined. */
@@ -65,11 +65,6 @@ export async function startDecoy(port = 0): Promise<Decoy> {
   return decoy
 }
 
-function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
-  for (const s of sockets) s.destroy()
-  return new Promise((resolve) => server.close(() => resolve()))
-}
-
 export interface LabSwitchInNs {
   host: '127.0.0.1'
   port: number
@@ -99,46 +94,6 @@ export interface JumpLab {
   destroy(): Promise<void>
 }
 
-/** Start `node --import tsx -e script` inside the namespace; resolves with its first stdout line. */
-function spawnNodeIn(ns: string, script: string): Promise<{line: string; child: ChildProcess}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    liveChildren.add(child)
-    child.on('exit', () => liveChildren.delete(child))
-    let out = ''
-    let err = ''
-    const timer = setTimeout(() => reject(new Error(`node in ${ns} printed nothing within 30 s; stderr: ${err}`)), 30_000)
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      const nl = out.indexOf('\n')
-      if (nl >= 0) {
-        clearTimeout(timer)
-        resolve({line: out.slice(0, nl), child})
-      }
-    })
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`node in ${ns} exited ${code}: ${err}`))
-    })
-  })
-}
-
-function stopChild(c: ChildProcess): Promise<void> {
-  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => {
-    const t = setTimeout(() => c.kill('SIGKILL'), 3000)
-    c.once('exit', () => {
-      clearTimeout(t)
-      resolve()
-    })
-    c.kill('SIGTERM')
-  })
-}
-
 /** The lab switch inside the namespace on 127.0.0.1:port. */
 async function startSwitchIn(ns: string, port: number): Promise<{sw: LabSwitchInNs; child: ChildProcess}> {
   const script = `
@@ -152,60 +107,6 @@ async function startSwitchIn(ns: string, port: number): Promise<{sw: LabSwitchIn
   return {
     sw: {host: '127.0.0.1', username: 'admin', password: 'admin', hostname: 'tor-7', port: info.port, hostPublicKey: info.hostPublicKey},
     child,
-  }
-}
-
-/**
- * The host's 127.0.0.1:<port> → the namespace's 127.0.0.1:<innerPort>, through a unix socket
- * (a filesystem path crosses namespaces): a relay process inside, a listener outside.
- */
-async function relayInto(
-  ns: string,
-  innerPort: number,
-  dir: string,
-): Promise<{port: number; connections: () => number; open: () => number; drop: () => void; close: () => Promise<void>}> {
-  const path = join(dir, `relay-${innerPort}.sock`)
-  const script = `
-    import {createServer, connect} from 'node:net'
-    const srv = createServer((c) => {
-      const s = connect(${innerPort}, '127.0.0.1')
-      c.on('error', () => s.destroy()); s.on('error', () => c.destroy())
-      c.pipe(s).pipe(c)
-    })
-    srv.listen(${JSON.stringify(path)}, () => console.log('ready'))
-    process.on('SIGTERM', () => process.exit(0))
-  `
-  const {child} = await spawnNodeIn(ns, script)
-  let connections = 0
-  let open = 0
-  const sockets = new Set<Socket>()
-  const server = createServer((c) => {
-    connections++
-    open++
-    c.on('close', () => open--)
-    const u = connect(path)
-    for (const s of [c, u]) {
-      sockets.add(s)
-      s.on('close', () => sockets.delete(s))
-    }
-    c.on('error', () => u.destroy())
-    u.on('error', () => c.destroy())
-    c.pipe(u).pipe(c)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const addr = server.address()
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-  return {
-    port,
-    connections: () => connections,
-    open: () => open,
-    drop: () => {
-      for (const s of sockets) s.destroy()
-    },
-    close: async () => {
-      await closeServer(server, sockets)
-      await stopChild(child)
-    },
   }
 }
 

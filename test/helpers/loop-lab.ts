@@ -19,10 +19,8 @@
  *
  * loopLabSkip() gives a skip reason when OVS, sshd, iproute2 or root is missing, and throws under CI=true.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {appendFileSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer, connect, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {LocalExecutor} from '../../src/ovs/executor.js'
@@ -30,7 +28,8 @@ import {Vsctl} from '../../src/ovs/vsctl.js'
 import {getStpStatus, type StpBridgeStatus} from '../../src/ovs/stp.js'
 import {startLabTopology, type LabSwitch} from '../../src/lab/switch/index.js'
 import {readTopology} from '../../src/lab/switch/topology.js'
-import {hookExit, liveChildren, liveNamespaces, must, run} from './netns.js'
+import {hookExit, liveNamespaces, must, run} from './netns.js'
+import {relayInto} from './ns-relay.js'
 import {ovsMissingReason, startOvs, type OvsSandbox} from './ovs.js'
 import {sshdMissingReason, startSshd, type SshdHandle} from './sshd.js'
 
@@ -174,79 +173,6 @@ function hookSignals(): void {
     ['SIGHUP', 1],
   ] as const) {
     process.once(sig, () => process.exit(128 + n))
-  }
-}
-
-function stopChild(c: ChildProcess): Promise<void> {
-  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => {
-    const t = setTimeout(() => c.kill('SIGKILL'), 3000)
-    c.once('exit', () => {
-      clearTimeout(t)
-      resolve()
-    })
-    c.kill('SIGTERM')
-  })
-}
-
-function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
-  for (const s of sockets) s.destroy()
-  return new Promise((resolve) => server.close(() => resolve()))
-}
-
-/**
- * The host's 127.0.0.1:<port> → the namespace's 127.0.0.1:<innerPort>, through a unix socket (a
- * filesystem path crosses namespaces): a plain-node relay process inside, a listener outside.
- */
-async function relayInto(ns: string, innerPort: number, dir: string): Promise<{port: number; close: () => Promise<void>}> {
-  const path = join(dir, `relay-${innerPort}.sock`)
-  const script = `
-    import {createServer, connect} from 'node:net'
-    const srv = createServer((c) => {
-      const s = connect(${innerPort}, '127.0.0.1')
-      c.on('error', () => s.destroy()); s.on('error', () => c.destroy())
-      c.pipe(s).pipe(c)
-    })
-    srv.listen(${JSON.stringify(path)}, () => console.log('ready'))
-    process.on('SIGTERM', () => process.exit(0))
-  `
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  liveChildren.add(child)
-  child.on('exit', () => liveChildren.delete(child))
-  await new Promise<void>((resolve, reject) => {
-    let err = ''
-    const timer = setTimeout(() => reject(new Error(`relay in ${ns} not ready within 10 s: ${err}`)), 10_000)
-    child.stdout.once('data', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`relay in ${ns} exited ${code}: ${err}`))
-    })
-  })
-  const sockets = new Set<Socket>()
-  const server = createServer((c) => {
-    const u = connect(path)
-    for (const s of [c, u]) {
-      sockets.add(s)
-      s.on('close', () => sockets.delete(s))
-    }
-    c.on('error', () => u.destroy())
-    u.on('error', () => c.destroy())
-    c.pipe(u).pipe(c)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const addr = server.address()
-  return {
-    port: typeof addr === 'object' && addr !== null ? addr.port : 0,
-    close: async () => {
-      await closeServer(server, sockets)
-      await stopChild(child)
-    },
   }
 }
 
