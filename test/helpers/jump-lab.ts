@@ -20,8 +20,8 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {createServer, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {hookExit, liveNamespaces, must, netnsMissingReason} from './netns.js'
-import {closeServer, relayInto, spawnNodeIn, stopChild} from './ns-relay.js'
+import {hookExit, liveNamespaces, must, netnsMissingReason, spawnNodeIn} from './netns.js'
+import {closeServer, relayInto, stopChild} from './ns-relay.js'
 import {sshdMissingReason, startSshd, type SshdHandle} from './sshd.js'
 
 /** Why the jump lab cannot run here (sshd or namespaces missing), or undefined. */

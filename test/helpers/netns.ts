@@ -199,31 +199,11 @@ export async function createVmLab(opts: {vms?: number} = {}): Promise<VmLab> {
     throw err
   }
 
-  const spawnNode = (ns: string, script: string): Promise<{line: string; child: ChildProcess}> =>
-    new Promise((resolve, reject) => {
-      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
-        cwd: REPO,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      children.push(child)
-      liveChildren.add(child)
-      let out = ''
-      let err = ''
-      const timer = setTimeout(() => reject(new Error(`node in ${ns} printed nothing within 20 s; stderr: ${err}`)), 20_000)
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString()
-        const nl = out.indexOf('\n')
-        if (nl >= 0) {
-          clearTimeout(timer)
-          resolve({line: out.slice(0, nl), child})
-        }
-      })
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-      child.on('exit', (code) => {
-        clearTimeout(timer)
-        reject(new Error(`node in ${ns} exited ${code}: ${err}`))
-      })
-    })
+  const spawnNode = async (ns: string, script: string): Promise<{line: string; child: ChildProcess}> => {
+    const started = await spawnNodeIn(ns, script)
+    children.push(started.child)
+    return started
+  }
 
   return {
     host,
@@ -286,4 +266,32 @@ export function normaliseIptablesSave(text: string): string {
 /** nft list ruleset without counters: comparable text. */
 export function normaliseNftRuleset(text: string): string {
   return text.replace(/counter packets \d+ bytes \d+/g, 'counter')
+}
+
+/** Start `node --import tsx -e script` inside the namespace; resolves with its first stdout line. */
+export function spawnNodeIn(ns: string, script: string): Promise<{line: string; child: ChildProcess}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    liveChildren.add(child)
+    child.on('exit', () => liveChildren.delete(child))
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => reject(new Error(`node in ${ns} printed nothing within 30 s; stderr: ${err}`)), 30_000)
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const nl = out.indexOf('\n')
+      if (nl >= 0) {
+        clearTimeout(timer)
+        resolve({line: out.slice(0, nl), child})
+      }
+    })
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`node in ${ns} exited ${code}: ${err}`))
+    })
+  })
 }

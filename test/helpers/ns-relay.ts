@@ -2,39 +2,10 @@
  * Processes inside a test's network namespace and relays into it from the host's loopback, shared
  * by the jump-host lab (test/helpers/jump-lab.ts) and the loop trace lab (test/helpers/loop-lab.ts).
  */
-import {spawn, type ChildProcess} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import {createServer, connect, type Server, type Socket} from 'node:net'
 import {join} from 'node:path'
-import {REPO} from './cli.js'
-import {liveChildren} from './netns.js'
-
-/** Start `node --import tsx -e script` inside the namespace; resolves with its first stdout line. */
-export function spawnNodeIn(ns: string, script: string): Promise<{line: string; child: ChildProcess}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    liveChildren.add(child)
-    child.on('exit', () => liveChildren.delete(child))
-    let out = ''
-    let err = ''
-    const timer = setTimeout(() => reject(new Error(`node in ${ns} printed nothing within 30 s; stderr: ${err}`)), 30_000)
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      const nl = out.indexOf('\n')
-      if (nl >= 0) {
-        clearTimeout(timer)
-        resolve({line: out.slice(0, nl), child})
-      }
-    })
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`node in ${ns} exited ${code}: ${err}`))
-    })
-  })
-}
+import {spawnNodeIn} from './netns.js'
 
 export function stopChild(c: ChildProcess): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve()
