@@ -5,10 +5,17 @@
  * abbreviation the device accepts: `sh int status`, `show interfaces Gi1/0/19 status`,
  * `sh errdis rec`, `show run int Gi1/0/19`, `show logging | include LOOP_BACK`.
  * The minimum keyword lengths follow the ntc-templates index (`sh[[ow]] int[[erfaces]] st[[atus]]
- * err-d[[isabled]]`, `sh[[ow]] ru[[nning-config]] in[[terface]]`, ...).
+ * err-d[[isabled]]`, `sh[[ow]] ru[[nning-config]] in[[terface]]`, `sh[[ow]] mac add[[ress-table]]`,
+ * `sh[[ow]] lld[[p]] nei[[ghbors]] det[[ail]]`, `sh[[ow]] vl[[an]] br[[ief]]`, ...).
+ *
+ * The layer-2 parsers of `netops loop trace` take the platform (NX-OS spells port channels
+ * `port-channel5`): parserFor() binds it, parserById(id, platform) takes it.
  */
 
-import {normalizeInterface} from '../../src/platforms/interface-names.js'
+import {join} from 'node:path'
+
+import type {MacEntry, Neighbor} from '../../src/loop/types.js'
+import {normalizeInterface, type NormalizeOptions} from '../../src/platforms/interface-names.js'
 import {
   parseErrdisableDetect,
   parseErrdisableRecovery,
@@ -23,8 +30,13 @@ import {
   type InterfaceStatusRow,
 } from '../../src/parsers/interfaces-status.js'
 import {parseLogging, type LogEvent} from '../../src/parsers/logging.js'
+import {parseMacAddressTable} from '../../src/parsers/mac-address-table.js'
+import {parseCdpNeighborsDetail, parseLldpNeighborsDetail} from '../../src/parsers/neighbors.js'
 import {parseRunningConfigInterfaces, type RunningConfigInterface} from '../../src/parsers/running-config.js'
+import {parseSwitchport, type SwitchportRow} from '../../src/parsers/switchport.js'
 import {parseShowVersion, type ShowVersion} from '../../src/parsers/version.js'
+import {parseVlanBrief, type VlanBriefRow} from '../../src/parsers/vlan-brief.js'
+import {OWN_FIXTURES_DIR, REPO_DIR} from './fixtures.js'
 
 import type {PlatformName as Platform} from '../../src/platforms/types.js'
 
@@ -39,6 +51,11 @@ export interface ParserResults {
   interfaces: InterfaceDetail[]
   'running-config-interface': RunningConfigInterface[]
   version: ShowVersion | null
+  'mac-address-table': MacEntry[]
+  'lldp-neighbors-detail': Neighbor[]
+  'cdp-neighbors-detail': Neighbor[]
+  'vlan-brief': VlanBriefRow[]
+  switchport: SwitchportRow[]
 }
 
 export type ParserId = keyof ParserResults
@@ -52,7 +69,7 @@ export type ParserEntry = {
   }
 }[ParserId]
 
-const PARSERS: {[K in ParserId]: (text: string) => ParserResults[K]} = {
+const PARSERS: {[K in ParserId]: (text: string, options: NormalizeOptions) => ParserResults[K]} = {
   'interfaces-status': parseInterfacesStatus,
   'interfaces-status-err-disabled': parseInterfacesStatusErrDisabled,
   'errdisable-recovery': parseErrdisableRecovery,
@@ -61,11 +78,38 @@ const PARSERS: {[K in ParserId]: (text: string) => ParserResults[K]} = {
   interfaces: parseShowInterfaces,
   'running-config-interface': parseRunningConfigInterfaces,
   version: parseShowVersion,
+  'mac-address-table': parseMacAddressTable,
+  'lldp-neighbors-detail': parseLldpNeighborsDetail,
+  'cdp-neighbors-detail': parseCdpNeighborsDetail,
+  'vlan-brief': parseVlanBrief,
+  switchport: parseSwitchport,
 }
 
-/** The parser function for a parser id. */
-export function parserById<K extends ParserId>(id: K): (text: string) => ParserResults[K] {
-  return PARSERS[id]
+/** Every parser id, in registry order. */
+export const PARSER_IDS = Object.keys(PARSERS) as ParserId[]
+
+/** The parsers whose fixtures live per platform: test/fixtures/<platform>/<id>/ (with SOURCE.md). */
+const PER_PLATFORM_FIXTURES = new Set<ParserId>([
+  'mac-address-table',
+  'lldp-neighbors-detail',
+  'cdp-neighbors-detail',
+  'vlan-brief',
+  'switchport',
+])
+
+/**
+ * Where a parser's own `<case>.txt` + `<case>.json` fixtures live: test/fixtures/parsers/<id>/
+ * (platform null: the parser needs none), or test/fixtures/<platform>/<id>/ for each platform.
+ */
+export function fixtureDirs(id: ParserId): {platform: Platform | null; dir: string}[] {
+  if (!PER_PLATFORM_FIXTURES.has(id)) return [{platform: null, dir: join(OWN_FIXTURES_DIR, id)}]
+  return (['ios', 'nxos'] as const).map((platform) => ({platform, dir: join(REPO_DIR, 'test', 'fixtures', platform, id)}))
+}
+
+/** The parser function for a parser id (on `platform`, for the parsers that take one). */
+export function parserById<K extends ParserId>(id: K, platform?: Platform | null): (text: string) => ParserResults[K] {
+  const options: NormalizeOptions = platform ? {platform} : {}
+  return (text) => PARSERS[id](text, options)
 }
 
 /** A keyword and how many leading letters the device needs to recognise it. */
@@ -82,6 +126,13 @@ interface Spec {
 const SHOW: Kw = ['show', 2]
 const INTERFACES: Kw = ['interfaces', 3]
 const STATUS: Kw = ['status', 2]
+const INTERFACE: Kw = ['interface', 3]
+const MAC: Kw = ['mac', 3]
+const ADDRESS_TABLE: Kw = ['address-table', 3]
+/** Older IOS (2900XL / 3500XL, 12.1) spells it as one word; NX-OS accepts it too. */
+const MAC_ADDRESS_TABLE: Kw = ['mac-address-table', 3]
+const NEIGHBORS: Kw = ['neighbors', 3]
+const DETAIL: Kw = ['detail', 3]
 
 /** Ordered: more specific first. */
 const SPECS: Spec[] = [
@@ -93,6 +144,20 @@ const SPECS: Spec[] = [
   {id: 'logging', platforms: ['ios', 'nxos'], steps: [SHOW, ['logging', 3], '*']},
   {id: 'running-config-interface', platforms: ['ios', 'nxos'], steps: [SHOW, ['running-config', 2], ['interface', 2], 'IF?']},
   {id: 'version', platforms: ['ios', 'nxos'], steps: [SHOW, ['version', 3]]},
+  // `show interfaces Gi1/0/19 switchport`, `sh int sw` (ntc-templates: `sh[[ow]] int[[erfaces]] sw[[itchport]]`).
+  {id: 'switchport', platforms: ['ios', 'nxos'], steps: [SHOW, INTERFACES, 'IF?', ['switchport', 2]]},
+  {id: 'mac-address-table', platforms: ['ios', 'nxos'], steps: [SHOW, MAC, ADDRESS_TABLE, INTERFACE, 'IF']},
+  {id: 'mac-address-table', platforms: ['ios', 'nxos'], steps: [SHOW, MAC, ADDRESS_TABLE]},
+  {id: 'mac-address-table', platforms: ['ios', 'nxos'], steps: [SHOW, MAC_ADDRESS_TABLE, INTERFACE, 'IF']},
+  {id: 'mac-address-table', platforms: ['ios', 'nxos'], steps: [SHOW, MAC_ADDRESS_TABLE]},
+  // IOS names the port before `detail`: `show lldp neighbors Gi1/0/19 detail`; NX-OS after `interface`.
+  {id: 'lldp-neighbors-detail', platforms: ['ios'], steps: [SHOW, ['lldp', 3], NEIGHBORS, 'IF?', DETAIL]},
+  {id: 'lldp-neighbors-detail', platforms: ['nxos'], steps: [SHOW, ['lldp', 3], NEIGHBORS, INTERFACE, 'IF', DETAIL]},
+  {id: 'lldp-neighbors-detail', platforms: ['nxos'], steps: [SHOW, ['lldp', 3], NEIGHBORS, DETAIL]},
+  {id: 'cdp-neighbors-detail', platforms: ['ios'], steps: [SHOW, ['cdp', 2], NEIGHBORS, 'IF?', DETAIL]},
+  {id: 'cdp-neighbors-detail', platforms: ['nxos'], steps: [SHOW, ['cdp', 2], NEIGHBORS, INTERFACE, 'IF', DETAIL]},
+  {id: 'cdp-neighbors-detail', platforms: ['nxos'], steps: [SHOW, ['cdp', 2], NEIGHBORS, DETAIL]},
+  {id: 'vlan-brief', platforms: ['ios', 'nxos'], steps: [SHOW, ['vlan', 2], ['brief', 2]]},
 ]
 
 function keywordMatches(word: string, [kw, min]: Kw): boolean {
@@ -152,7 +217,7 @@ export function parserFor(platform: Platform, command: string): ParserEntry | nu
   for (const spec of SPECS) {
     if (!spec.platforms.includes(platform)) continue
     const m = match(spec, toks)
-    if (m) return {id: spec.id, interface: m.interface, parse: PARSERS[spec.id]} as ParserEntry
+    if (m) return {id: spec.id, interface: m.interface, parse: parserById(spec.id, platform)} as ParserEntry
   }
   return null
 }

@@ -10,41 +10,33 @@ import assert from 'node:assert/strict'
 import {readFileSync, readdirSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
-import {parserById, type ParserId} from '../../helpers/parser-registry.js'
+import {fixtureDirs, parserById, PARSER_IDS} from '../../helpers/parser-registry.js'
 import {fixtureCases, OWN_FIXTURES_DIR, readShared, sharedFixturesSkip, updatingGolden, writeGolden} from '../../helpers/fixtures.js'
-
-const IDS: ParserId[] = [
-  'interfaces-status',
-  'interfaces-status-err-disabled',
-  'errdisable-recovery',
-  'errdisable-detect',
-  'logging',
-  'interfaces',
-  'running-config-interface',
-  'version',
-]
 
 /** JSON round trip so `undefined` optional fields compare like the stored file. */
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v)) as unknown
 
-for (const id of IDS) {
-  describe(`${id}: own fixtures parse to their golden JSON`, () => {
-    const cases = fixtureCases(id)
-    test(`there is at least one ${id} fixture`, () => assert.ok(cases.length > 0))
-    for (const c of cases) {
-      test(`${id}/${c.name}`, () => {
-        const got = plain(parserById(id)(c.input))
-        if (updatingGolden()) return writeGolden(c.expectedPath, got)
-        assert.notEqual(c.expected, undefined, `missing ${c.expectedPath} (run with UPDATE_GOLDEN=1 and review)`)
-        assert.deepEqual(got, c.expected)
-      })
-    }
-  })
+for (const id of PARSER_IDS) {
+  for (const {platform, dir} of fixtureDirs(id)) {
+    const on = platform === null ? '' : ` (${platform})`
+    describe(`${id}${on}: own fixtures parse to their golden JSON`, () => {
+      const cases = fixtureCases(dir)
+      test(`there is at least one ${id}${on} fixture`, () => assert.ok(cases.length > 0))
+      for (const c of cases) {
+        test(`${id}${on}/${c.name}`, () => {
+          const got = plain(parserById(id, platform)(c.input))
+          if (updatingGolden()) return writeGolden(c.expectedPath, got)
+          assert.notEqual(c.expected, undefined, `missing ${c.expectedPath} (run with UPDATE_GOLDEN=1 and review)`)
+          assert.deepEqual(got, c.expected)
+        })
+      }
+    })
+  }
 }
 
 describe('genieparser outputs parse to the expectations written for them', {skip: sharedFixturesSkip()}, () => {
   const base = join(OWN_FIXTURES_DIR, 'shared')
-  for (const id of IDS) {
+  for (const id of PARSER_IDS) {
     const dir = join(base, id)
     if (!existsSync(dir)) continue
     for (const f of readdirSync(dir)

@@ -1,7 +1,7 @@
 /** Every parser is tolerant of CRLF, NX-OS `\r\r\n`, trailing blanks/tabs and a prompt + command echo. */
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
-import {parserById, type ParserId} from '../../helpers/parser-registry.js'
+import {fixtureDirs, parserById, type ParserId} from '../../helpers/parser-registry.js'
 import {canonicalReason, canonicalStatus} from '../../../src/parsers/status.js'
 import {outputLines} from '../../../src/parsers/text.js'
 import {fixtureCases} from '../../helpers/fixtures.js'
@@ -14,19 +14,27 @@ const IDS: ParserId[] = [
   'interfaces',
   'running-config-interface',
   'version',
+  'mac-address-table',
+  'lldp-neighbors-detail',
+  'cdp-neighbors-detail',
+  'vlan-brief',
+  'switchport',
 ]
 
 describe('parsers ignore line-ending style, trailing whitespace and echo', () => {
   for (const id of IDS) {
-    const c = fixtureCases(id)[0]
-    test(`${id}: CRLF, \\r\\r\\n and trailing tabs give the same result as LF (${c?.name})`, () => {
-      assert.ok(c)
-      const parse = parserById(id)
-      const lf = parse(c.input)
-      assert.deepEqual(parse(c.input.replace(/\n/g, '\r\n')), lf)
-      assert.deepEqual(parse(c.input.replace(/\n/g, '\r\r\n')), lf)
-      assert.deepEqual(parse(c.input.replace(/\n/g, ' \t \n')), lf)
-    })
+    for (const {platform, dir} of fixtureDirs(id)) {
+      const c = fixtureCases(dir)[0]
+      const on = platform === null ? '' : ` on ${platform}`
+      test(`${id}${on}: CRLF, \\r\\r\\n and trailing tabs give the same result as LF (${c?.name})`, () => {
+        assert.ok(c)
+        const parse = parserById(id, platform)
+        const lf = parse(c.input)
+        assert.deepEqual(parse(c.input.replace(/\n/g, '\r\n')), lf)
+        assert.deepEqual(parse(c.input.replace(/\n/g, '\r\r\n')), lf)
+        assert.deepEqual(parse(c.input.replace(/\n/g, ' \t \n')), lf)
+      })
+    }
   }
 
   test('outputLines strips a leading prompt + command echo and a trailing prompt, keeps the body', () => {

@@ -36,6 +36,32 @@ describe('parserFor finds the parser from any abbreviation the device accepts', 
     ['nxos', 'show running-config interface Ethernet1/19', 'running-config-interface', 'Ethernet1/19'],
     ['nxos', 'sh errdisable recovery', 'errdisable-recovery', null],
     ['nxos', 'show version', 'version', null],
+    // the layer-2 commands of `netops loop trace`, as src/platforms/{ios,nxos}.ts send them and abbreviated
+    ['ios', 'show mac address-table', 'mac-address-table', null],
+    ['ios', 'sh mac add', 'mac-address-table', null],
+    ['ios', 'show mac address-table interface Gi1/0/19', 'mac-address-table', 'Gi1/0/19'],
+    ['ios', 'sh mac add int GigabitEthernet 1/0/19', 'mac-address-table', 'GigabitEthernet1/0/19'],
+    ['ios', 'show mac-address-table', 'mac-address-table', null],
+    ['ios', 'sh mac-address-table interface Fa0/1', 'mac-address-table', 'Fa0/1'],
+    ['ios', 'show lldp neighbors detail', 'lldp-neighbors-detail', null],
+    ['ios', 'sh lld nei det', 'lldp-neighbors-detail', null],
+    ['ios', 'show lldp neighbors Gi1/0/19 detail', 'lldp-neighbors-detail', 'Gi1/0/19'],
+    ['ios', 'show cdp neighbors detail', 'cdp-neighbors-detail', null],
+    ['ios', 'sh cd nei det', 'cdp-neighbors-detail', null],
+    ['ios', 'show cdp neighbors GigabitEthernet1/0/19 detail', 'cdp-neighbors-detail', 'GigabitEthernet1/0/19'],
+    ['ios', 'show vlan brief', 'vlan-brief', null],
+    ['ios', 'sh vl br', 'vlan-brief', null],
+    ['ios', 'show interfaces Gi1/0/19 switchport', 'switchport', 'Gi1/0/19'],
+    ['ios', 'sh int sw', 'switchport', null],
+    ['nxos', 'show mac address-table', 'mac-address-table', null],
+    ['nxos', 'show mac address-table interface Ethernet1/19', 'mac-address-table', 'Ethernet1/19'],
+    ['nxos', 'show lldp neighbors detail', 'lldp-neighbors-detail', null],
+    ['nxos', 'show lldp neighbors interface Ethernet1/19 detail', 'lldp-neighbors-detail', 'Ethernet1/19'],
+    ['nxos', 'sh lld nei int eth1/19 det', 'lldp-neighbors-detail', 'eth1/19'],
+    ['nxos', 'show cdp neighbors detail', 'cdp-neighbors-detail', null],
+    ['nxos', 'show cdp neighbors interface Ethernet1/19 detail', 'cdp-neighbors-detail', 'Ethernet1/19'],
+    ['nxos', 'show vlan brief', 'vlan-brief', null],
+    ['nxos', 'show interface Ethernet1/19 switchport', 'switchport', 'Ethernet1/19'],
   ]
   for (const [platform, command, id, intf] of cases) {
     test(`${platform}: "${command}" → ${id ?? 'no parser'}`, () => {
@@ -50,6 +76,27 @@ describe('parserFor finds the parser from any abbreviation the device accepts', 
     for (const c of ['show interfaces counters', 'show ip route', 'show run', 's int status', 'show in status', 'configure terminal', '']) {
       assert.equal(commandId('ios', c), null, c)
     }
+    for (const c of [
+      'show ma address-table',
+      'show mac a',
+      'show ll nei det',
+      'show lldp ne det',
+      'show lldp neighbors',
+      'show c nei det',
+      'show v br',
+    ]) {
+      assert.equal(commandId('ios', c), null, c)
+    }
+    // each platform's own spelling of the port-scoped neighbour commands
+    assert.equal(commandId('nxos', 'show lldp neighbors Ethernet1/19 detail'), null)
+    assert.equal(commandId('ios', 'show cdp neighbors interface Gi1/0/19 detail'), null)
+  })
+
+  test('the layer-2 parsers are bound to the platform (NX-OS spells port channels port-channel5)', () => {
+    const row =
+      'VLAN Name                             Status    Ports\n---- -------------------------------- --------- -------\n10   users                            active    Po5\n'
+    assert.deepEqual(parserFor('nxos', 'sh vl br')?.parse(row), [{vlan: 10, name: 'users', status: 'active', ports: ['port-channel5']}])
+    assert.deepEqual(parserFor('ios', 'sh vl br')?.parse(row), [{vlan: 10, name: 'users', status: 'active', ports: ['Port-channel5']}])
   })
 
   test('the returned parse function is the right one', () => {

@@ -3,19 +3,16 @@ import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {test} from 'node:test'
 import {parseLogLine} from '../../../src/parsers/logging.js'
-import {parserById, type ParserId} from '../../helpers/parser-registry.js'
+import {fixtureDirs, parserById, PARSER_IDS} from '../../helpers/parser-registry.js'
 import {filesUnder, OWN_FIXTURES_DIR} from '../../helpers/fixtures.js'
 
-const IDS: ParserId[] = [
-  'interfaces-status',
-  'interfaces-status-err-disabled',
-  'errdisable-recovery',
-  'errdisable-detect',
-  'logging',
-  'interfaces',
-  'running-config-interface',
-  'version',
+/** Every parser's own fixtures: test/fixtures/parsers/ and the per-platform test/fixtures/<platform>/<id>/. */
+const FIXTURE_ROOTS = [
+  OWN_FIXTURES_DIR,
+  ...PARSER_IDS.flatMap((id) => fixtureDirs(id).filter((d) => d.platform !== null)).map((d) => d.dir),
 ]
+/** Each parser once per platform it is given (old parsers take none). */
+const RUNS = PARSER_IDS.flatMap((id) => fixtureDirs(id).map((d) => [id, d.platform] as const))
 
 /** Small deterministic PRNG so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -27,13 +24,13 @@ function rng(seed: number): () => number {
 }
 
 test('every parser returns (never throws) on every own fixture, whole and cut at random points', () => {
-  const inputs = filesUnder(OWN_FIXTURES_DIR, '.txt').map((p) => readFileSync(p, 'utf8'))
+  const inputs = FIXTURE_ROOTS.flatMap((d) => filesUnder(d, '.txt')).map((p) => readFileSync(p, 'utf8'))
   assert.ok(inputs.length >= 15)
   const rand = rng(19)
-  for (const id of IDS) {
-    const parse = parserById(id)
+  for (const [id, platform] of RUNS) {
+    const parse = parserById(id, platform)
     for (const text of inputs) {
-      assert.doesNotThrow(() => parse(text), id)
+      assert.doesNotThrow(() => parse(text), `${id} (${platform ?? 'any'})`)
       for (let i = 0; i < 5; i++) {
         const a = Math.floor(rand() * text.length)
         const b = a + Math.floor(rand() * (text.length - a))
@@ -51,6 +48,10 @@ test('output of another command parses to nothing rather than to wrong rows', ()
   assert.deepEqual(parserById('interfaces-status-err-disabled')(version), [])
   assert.deepEqual(parserById('logging')(version), [])
   assert.deepEqual(parserById('running-config-interface')(version), [])
+  for (const id of ['mac-address-table', 'lldp-neighbors-detail', 'cdp-neighbors-detail', 'vlan-brief', 'switchport'] as const) {
+    assert.deepEqual(parserById(id, 'ios')(version), [], id)
+    assert.deepEqual(parserById(id, 'nxos')(version), [], id)
+  }
   assert.equal(parserById('version')("% Invalid input detected at '^' marker."), null)
   assert.equal(parseLogLine('% Invalid input detected'), null)
 })
