@@ -9,7 +9,7 @@
 import {longName, sameInterface, shortName} from '../platforms/interface-names.js'
 import {deviceName, sameHost} from './identify.js'
 import {normalizeMac} from './node-facts.js'
-import type {Link, MacEntry, Neighbor, NodeBridge, NodeNic, NodeSide, SwitchSide, Verdict} from './types.js'
+import type {Link, Neighbor, NodeBridge, NodeNic, NodeSide, SwitchSide, Verdict} from './types.js'
 
 export interface TraceOptions {
   /** Other names the node goes by (ssh alias, FQDN, LLDP system name): matched against switch neighbours. */
@@ -41,14 +41,7 @@ export interface TraceResult {
 }
 
 /** One switch port as the switch side knows it: the traced one and its peers. */
-interface SwitchPort {
-  switch: string
-  port: string
-  vlans: number[]
-  macs: MacEntry[]
-  neighbors: Neighbor[]
-  description?: string
-}
+type SwitchPort = Pick<SwitchSide, 'switch' | 'port' | 'vlans' | 'macs' | 'neighbors' | 'description'>
 
 const lc = (s: string): string => s.trim().toLowerCase()
 /** A switch's key in the layer-2 domain: its name without the serial a CDP Device ID may carry (`sw2(FDO21120U5D)` → `sw2`). */

@@ -631,6 +631,7 @@ export class Device {
   }
 }
 
+/** A port as it boots: no description, access VLAN 1, keepalive 10 s, no cable, nothing err-disabled. */
 function barePort(spec: PortSpec, boot: number): PortState {
   return {
     ...spec,
@@ -659,22 +660,11 @@ function initialPort(spec: PortSpec, platform: PlatformName, boot: number): Port
   const uplink = !access
   const compute = member1 && access && n <= 24 && spec.type !== 'TenGigabitEthernet'
   return {
-    ...spec,
+    ...barePort(spec, boot),
     description: compute ? `compute-${String(n).padStart(2, '0')} eth0` : uplink ? `uplink-core-${n}` : null,
     vlan: uplink ? 'trunk' : compute ? 10 : 1,
-    shutdown: false,
-    keepalive: 10,
     portfast: compute,
-    bpduguard: false,
-    loopdetect: false,
     cable: compute || uplink,
-    reflectsKeepalive: false,
-    sendsBpdu: false,
-    errDisabled: null,
-    errDisabledAt: null,
-    detect: null,
-    recover: null,
-    lastChange: boot + 95_000,
   }
 }
 
